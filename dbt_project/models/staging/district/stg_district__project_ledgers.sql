@@ -1,0 +1,37 @@
+with
+
+source as (select * from {{ source('district', 'project_ledger') }}),
+
+current_submissions as (
+    select submission_id
+    from {{ ref('stg_ops__submissions') }}
+    where is_current
+),
+
+renamed as (
+    select
+        source.submission_id,
+        source.source_row,
+        source.period,
+        source.source as submitted_by,
+        source.project_code,
+        source.project_name,
+        source.district,
+        source.developer_name,
+        source.developer_uscc,
+        source.project_nature,
+        source.disposal_category,
+        source.contracted_return_date,
+        source.overdue_reason,
+        source.households_total,
+        source.households_unresettled,
+        source.resettlement_area_m2,
+        source.lead_unit,
+        source.remarks,
+        source.project_nature = '市场开发'
+        and source.disposal_category between 1 and 4 as is_in_scope
+    from source
+    where source.submission_id in (select current_submissions.submission_id from current_submissions)
+)
+
+select * from renamed

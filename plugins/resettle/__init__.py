@@ -1,0 +1,1 @@
+"""resettle: intake, validation and warehouse for overdue resettlement cases."""

@@ -1,0 +1,291 @@
+"""The `resettle` command: one entry point for the embedded warehouse, data, runs and Airflow."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib.util
+import json
+import os
+import re
+import sys
+from pathlib import Path
+
+from resettle.config import settings
+
+PERIOD_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def _period(text: str) -> str:
+    if not PERIOD_RE.match(text):
+        raise argparse.ArgumentTypeError(f"not a reporting month YYYY-MM: {text!r}")
+    return text
+
+
+def add_months(period: str, n: int) -> str:
+    year, month = int(period[:4]), int(period[5:])
+    index = year * 12 + month - 1 + n
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def last_due_period(today: dt.date | None = None) -> str:
+    """The latest month whose submissions are due (before the 25th) by today."""
+    today = today or dt.date.today()
+    period = f"{today.year:04d}-{today.month:02d}"
+    return period if today.day >= 25 else add_months(period, -1)
+
+
+# ---- warehouse -------------------------------------------------------------------------------------------
+
+def cmd_warehouse(args: argparse.Namespace) -> int:
+    from resettle import warehouse
+    from resettle.warehouse import server
+    from resettle.warehouse.schema import bootstrap
+
+    external = settings().warehouse_url
+    if args.action == "url":
+        print(warehouse.url(start=False))
+        return 0
+    if args.action == "status":
+        if external:
+            print(f"external warehouse (RESETTLE_WAREHOUSE_URL): {_redact(external)}")
+        else:
+            state = "running" if server.is_running() else "stopped"
+            print(f"embedded warehouse: {state} ({settings().pgdata})")
+            if state == "running":
+                print(f"url: {_redact(server.embedded_url())}")
+        return 0
+    if args.action == "up":
+        url = warehouse.url(start=True)
+        with warehouse.connect() as conn:
+            bootstrap(conn)
+        where = "external" if external else f"embedded at {settings().pgdata}"
+        print(f"warehouse up ({where}): {_redact(url)}")
+        print("  connect: psql \"$(resettle warehouse url)\"")
+        return 0
+    if args.action == "down":
+        if external:
+            print("RESETTLE_WAREHOUSE_URL is set: an external warehouse is not stopped by resettle")
+            return 0
+        print("warehouse stopped" if server.stop() else "warehouse was not running")
+        return 0
+    raise AssertionError(args.action)
+
+
+def _redact(url: str | None) -> str:
+    return re.sub(r"(://[^:/@]+:)[^@]+@", r"\1****@", url or "")
+
+
+# ---- generate --------------------------------------------------------------------------------------------
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from resettle.generate import generate
+
+    out = Path(args.out) if args.out else settings().landing
+    report = generate(out, args.period, months=args.months, seed=args.seed, households=args.households,
+                      inject_errors=args.inject_errors)
+    print(f"wrote {len(report.files)} files for {args.months} month(s) from {args.period} into {out}")
+    if args.inject_errors:
+        print(f"injected {len(report.errors)} clerk mistakes (listed in {out / '_generation.json'})")
+    return 0
+
+
+# ---- run -------------------------------------------------------------------------------------------------
+
+def load_dag(dag_id: str):
+    """Import a DAG file from the DAGs folder (file name = dag_id) and return its DAG."""
+    from airflow.sdk import DAG
+
+    path = settings().dags_dir / f"{dag_id}.py"
+    spec = importlib.util.spec_from_file_location(f"resettle_dag_{dag_id}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    dags = [v for v in vars(module).values() if isinstance(v, DAG) and v.dag_id == dag_id]
+    if not dags:
+        for value in vars(module).values():
+            if callable(value) and getattr(value, "__name__", "") == dag_id:
+                return value()
+        raise LookupError(f"{path} defines no DAG {dag_id!r}")
+    return dags[0]
+
+
+def run_period(period: str | None, build: bool = True, verbose: bool = False) -> dict:
+    """Run the pipeline DAGs in-process for a period: ingest, then build the marts."""
+    from resettle import embedded_airflow, pipeline, warehouse
+    from resettle.transform import ensure_manifest
+
+    url = warehouse.url(start=True)
+    embedded_airflow.apply(url)
+    ensure_manifest()
+    os.environ["AIRFLOW__LOGGING__LOGGING_LEVEL"] = "INFO" if verbose else "WARNING"
+    _quiet_logs()
+    from airflow.sdk import DagRunState
+
+    ingest = load_dag("ingest_submissions").test(run_conf={"period": period})
+    result = {"ingest_submissions": str(ingest.state)}
+    if ingest.state != DagRunState.SUCCESS:
+        raise SystemExit(f"ingest_submissions did not succeed for {period}: {ingest.state}")
+    if build:
+        marts = load_dag("build_marts").test()
+        result["build_marts"] = str(marts.state)
+        if marts.state != DagRunState.SUCCESS:
+            raise SystemExit(f"build_marts did not succeed for {period}: {marts.state}")
+    from resettle.intake.register import submissions
+
+    with warehouse.connect() as conn:
+        rows = submissions(conn, period)
+    result["submissions"] = pipeline.summarize(rows)
+    result["marts"] = pipeline.mart_row_counts(url)
+    return result
+
+
+def _quiet_logs() -> None:
+    import logging
+
+    for name in ("great_expectations", "airflow.models.dagbag", "airflow.task", "cosmos"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    result = run_period(args.period, build=not args.no_marts, verbose=args.verbose)
+    print(f"period {args.period}: " + ", ".join(f"{k} {v}" for k, v in result["submissions"].items()))
+    for table, n in result["marts"].items():
+        print(f"  marts.{table}: {n} rows")
+    return 0
+
+
+# ---- demo ------------------------------------------------------------------------------------------------
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from resettle import warehouse
+    from resettle.generate import generate
+    from resettle.warehouse.schema import bootstrap
+
+    last = args.period or last_due_period()
+    first = add_months(last, -(args.months - 1))
+    warehouse.url(start=True)
+    with warehouse.connect() as conn:
+        bootstrap(conn)
+    landing = settings().landing
+    report = generate(landing, first, months=args.months, seed=args.seed, households=args.households)
+    print(f"generated {len(report.files)} files for {first} .. {last} into {landing}")
+    result = {}
+    for i in range(args.months):
+        period = add_months(first, i)
+        result = run_period(period)
+        print(f"ran {period}: " + ", ".join(f"{k} {v}" for k, v in result["submissions"].items()))
+    print("\nbuilt:")
+    for table, n in result["marts"].items():
+        print(f"  marts.{table}: {n} rows")
+    print("\nnext:")
+    print("  psql \"$(.venv/bin/resettle warehouse url)\" -c 'select * from marts.district_monthly_progress'")
+    print("  .venv/bin/resettle airflow up      # the Airflow UI on the same DAGs and warehouse")
+    print(f"  landing zone: {landing}   archive: {settings().archive}")
+    return 0
+
+
+# ---- airflow ---------------------------------------------------------------------------------------------
+
+def cmd_airflow(args: argparse.Namespace) -> int:
+    from resettle import embedded_airflow, warehouse
+
+    if args.action == "down":
+        stopped = embedded_airflow.down()
+        print("stopped: " + (", ".join(stopped) if stopped else "nothing was running"))
+        return 0
+    from resettle.transform import ensure_manifest
+
+    ensure_manifest()
+    info = embedded_airflow.up(warehouse.url(start=True), port=args.port)
+    print(f"Airflow UI: {info['url']}")
+    print(f"  log in as {info['user']} / {info.get('password') or embedded_airflow.admin_password()}")
+    print(f"  services: {', '.join(info['pids'])}; logs in {settings().airflow_home / 'logs' / 'services'}")
+    print("  stop with: resettle airflow down")
+    return 0
+
+
+# ---- dbt -------------------------------------------------------------------------------------------------
+
+def cmd_dbt(args: argparse.Namespace) -> int:
+    from resettle import warehouse
+    from resettle.transform import run_dbt
+
+    outcome = run_dbt(args.dbt_args or ["build"], warehouse.url(start=True))
+    for failure in outcome.failures:
+        print(failure, file=sys.stderr)
+    print(json.dumps(outcome.counts))
+    return 0 if outcome.success else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="resettle",
+        description="Overdue relocation-resettlement data platform: intake, validation, warehouse and marts.",
+        epilog="Paths: RESETTLE_LANDING (data/landing), RESETTLE_OUTBOX (data/outbox), RESETTLE_HOME (.resettle); "
+               "RESETTLE_WAREHOUSE_URL selects an external PostgreSQL instead of the embedded one.",
+    )
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    w = sub.add_parser("warehouse", help="start, stop or locate the warehouse (embedded PostgreSQL by default)",
+                       description="Manage the warehouse. Without RESETTLE_WAREHOUSE_URL a local PostgreSQL is "
+                                   "kept under .resettle/ and stays up between commands until `down`.")
+    w.add_argument("action", choices=["up", "down", "status", "url"],
+                   help="up: start and create schemas; down: stop; status: report; url: print a libpq URL")
+    w.set_defaults(func=cmd_warehouse)
+
+    g = sub.add_parser("generate", help="write realistic synthetic submissions into a landing folder",
+                       description="Generate all datasets for the six districts and five departments, "
+                                   "consistent across sources and months. Deterministic for a seed.")
+    g.add_argument("--out", help="landing root to write into (default: RESETTLE_LANDING or data/landing)")
+    g.add_argument("--period", type=_period, required=True, help="first reporting month, YYYY-MM")
+    g.add_argument("--months", type=int, default=1, help="number of consecutive months (default 1)")
+    g.add_argument("--seed", type=int, default=20191111, help="random seed (default 20191111)")
+    g.add_argument("--households", type=int, default=3000, help="households in the simulated city (default 3000)")
+    g.add_argument("--inject-errors", action="store_true", help="add the kinds of mistakes clerks make")
+    g.set_defaults(func=cmd_generate)
+
+    r = sub.add_parser("run", help="run the pipeline DAGs in-process for one reporting month",
+                       description="Ingest the landing zone's files for a period and build the marts, by "
+                                   "running the Airflow DAGs in this process (dag.test()).")
+    r.add_argument("--period", type=_period, required=True, help="reporting month, YYYY-MM")
+    r.add_argument("--no-marts", action="store_true", help="ingest only; do not run dbt")
+    r.add_argument("--verbose", action="store_true", help="show Airflow's task logs")
+    r.set_defaults(func=cmd_run)
+
+    d = sub.add_parser("demo", help="warehouse up, generate months of data, run them in order, show what was built",
+                       description="The one-command demo on the embedded setup.")
+    d.add_argument("--period", type=_period, help="last month to generate (default: the latest month due)")
+    d.add_argument("--months", type=int, default=3, help="number of months (default 3)")
+    d.add_argument("--seed", type=int, default=20191111, help="random seed")
+    d.add_argument("--households", type=int, default=3000, help="households in the simulated city")
+    d.set_defaults(func=cmd_demo)
+
+    a = sub.add_parser("airflow", help="start or stop the real Airflow services on the embedded setup",
+                       description="Start the API server + UI, scheduler, DAG processor and triggerer "
+                                   "(LocalExecutor, SQLite metadata) on the same DAGs and warehouse.")
+    a.add_argument("action", choices=["up", "down"])
+    a.add_argument("--port", type=int, default=8080, help="API server / UI port (default 8080)")
+    a.set_defaults(func=cmd_airflow)
+
+    t = sub.add_parser("dbt", help="run a dbt command against the warehouse (default: build)",
+                       description="Pass arguments to dbt with the warehouse profile set, e.g. "
+                                   "`resettle dbt build --select marts`.")
+    t.add_argument("dbt_args", nargs=argparse.REMAINDER, help="arguments for dbt")
+    t.set_defaults(func=cmd_dbt)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    args = build_parser().parse_args(argv)
+    from resettle.warehouse import WarehouseError
+
+    try:
+        return args.func(args)
+    except WarehouseError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

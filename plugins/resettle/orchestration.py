@@ -1,0 +1,60 @@
+"""What the DAGs need from Airflow at run time, kept out of the DAG files.
+
+The warehouse is the Airflow connection `resettle_warehouse` (AIRFLOW_CONN_RESETTLE_WAREHOUSE in the
+embedded setup, the secrets backend in production); it is looked up inside tasks, never at parse time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from resettle.config import WAREHOUSE_CONN_ID
+
+DEFAULT_ARGS = {"owner": "data-eng", "retries": 1, "retry_delay": dt.timedelta(seconds=30)}
+
+
+def warehouse_url() -> str:
+    """The warehouse connection as a libpq URL."""
+    from airflow.sdk import BaseHook
+
+    conn = BaseHook.get_connection(WAREHOUSE_CONN_ID)
+    uri = conn.get_uri()
+    return "postgresql://" + uri.split("://", 1)[1] if "://" in uri else uri
+
+
+def dbt_task_group(group_id: str = "dbt"):
+    """The dbt project as Airflow tasks (Cosmos), rendered from the pre-built manifest.
+
+    Rendering reads `dbt_project/target/manifest.json` only: no dbt call and no database at parse time.
+    Each model runs with its tests right after it, so a failing test stops everything downstream.
+    """
+    import sys
+    from pathlib import Path
+
+    from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
+    from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
+    from cosmos.profiles import PostgresUserPasswordProfileMapping
+
+    from resettle.config import settings
+    from resettle.transform import manifest_path
+
+    project_dir = settings().dbt_project_dir
+    return DbtTaskGroup(
+        group_id=group_id,
+        project_config=ProjectConfig(manifest_path=manifest_path(), project_name="resettle"),
+        profile_config=ProfileConfig(
+            profile_name="resettle",
+            target_name="warehouse",
+            profile_mapping=PostgresUserPasswordProfileMapping(conn_id=WAREHOUSE_CONN_ID,
+                                                               profile_args={"schema": "public"}),
+        ),
+        execution_config=ExecutionConfig(
+            execution_mode=ExecutionMode.LOCAL,
+            invocation_mode=InvocationMode.DBT_RUNNER,
+            dbt_executable_path=str(Path(sys.executable).parent / "dbt"),
+            dbt_project_path=project_dir,
+        ),
+        render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST, test_behavior=TestBehavior.AFTER_EACH,
+                                   should_detach_multiple_parents_tests=True, emit_datasets=False),
+        operator_args={"install_deps": False},
+    )

@@ -1,0 +1,1 @@
+"""Quality: the validation suites built from the dataset contracts, and running them."""

@@ -1,0 +1,184 @@
+"""The embedded warehouse: a PostgreSQL cluster under `.resettle/` run from pgserver's binaries.
+
+pgserver ties a server's life to the Python process that opened it; the platform needs one that stays up
+between commands (`resettle warehouse up` ... `down`) and listens on TCP, because Airflow connections and
+Cosmos need a host and port. So the bundled binaries are driven with pg_ctl directly.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import socket
+import subprocess
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from resettle.config import settings
+
+DATABASE = "resettle"
+SUPERUSER = "postgres"
+HOST = "127.0.0.1"
+
+
+class WarehouseError(RuntimeError):
+    """The warehouse could not be started, reached or stopped; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class EmbeddedState:
+    port: int
+    password: str
+
+    def url(self, database: str = DATABASE) -> str:
+        return f"postgresql://{SUPERUSER}:{self.password}@{HOST}:{self.port}/{database}"
+
+
+def _pgserver():
+    """pgserver's modules, imported quietly (it warns about XDG_RUNTIME_DIR on servers without a session)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import pgserver._commands
+        import pgserver.utils
+
+    return pgserver
+
+
+def _bin(name: str) -> Path:
+    return _pgserver()._commands.POSTGRES_BIN_PATH / name
+
+
+def _state_file() -> Path:
+    return settings().home / "warehouse.json"
+
+
+def _run_as() -> dict:
+    """postgres refuses to run as root; as root, run it as the unprivileged user pgserver creates."""
+    if os.geteuid() != 0:
+        return {}
+    import pwd
+
+    utils = _pgserver().utils
+    entry = utils.ensure_user_exists("pgserver")
+    pgdata = settings().pgdata
+    pgdata.mkdir(parents=True, exist_ok=True)
+    utils.ensure_prefix_permissions(pgdata)
+    bin_path = _bin("postgres").parent
+    utils.ensure_prefix_permissions(bin_path)
+    utils.ensure_folder_permissions(bin_path, 0o555)
+    utils.ensure_folder_permissions(bin_path.parent / "lib", 0o444)
+    for path in [pgdata, *pgdata.rglob("*")]:
+        os.chown(path, entry.pw_uid, entry.pw_gid)
+    return {"user": pwd.getpwnam("pgserver").pw_uid, "group": entry.pw_gid}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def _port_in_use(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex((HOST, port)) == 0
+
+
+def _load_state() -> EmbeddedState | None:
+    path = _state_file()
+    if not path.exists():
+        return None
+    raw = json.loads(path.read_text())
+    return EmbeddedState(port=raw["port"], password=raw["password"])
+
+
+def _save_state(state: EmbeddedState) -> None:
+    path = _state_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"port": state.port, "password": state.password}))
+    path.chmod(0o600)
+
+
+def _pg_ctl(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(_bin("pg_ctl")), "-D", str(settings().pgdata), *args],
+        capture_output=True,
+        text=True,
+        check=check,
+        timeout=120,
+        **_run_as(),
+    )
+
+
+def is_running() -> bool:
+    pgdata = settings().pgdata
+    if not (pgdata / "PG_VERSION").exists():
+        return False
+    return _pg_ctl("status", check=False).returncode == 0
+
+
+def _initdb(password: str) -> None:
+    pgdata = settings().pgdata
+    pgdata.mkdir(parents=True, exist_ok=True)
+    pwfile = pgdata.parent / ".pwfile"
+    pwfile.write_text(password + "\n")
+    run_as = _run_as()
+    if run_as:
+        os.chown(pwfile, run_as["user"], run_as["group"])
+    try:
+        subprocess.run(
+            [
+                str(_bin("initdb")), "-D", str(pgdata), "-U", SUPERUSER, f"--pwfile={pwfile}",
+                "--auth-local=trust", "--auth-host=scram-sha-256", "--encoding=UTF8", "--locale=C.UTF-8",
+            ],
+            capture_output=True, text=True, check=True, timeout=300, **run_as,
+        )
+    except subprocess.CalledProcessError as err:
+        raise WarehouseError(f"initdb failed: {err.stderr.strip()}") from err
+    finally:
+        pwfile.unlink(missing_ok=True)
+
+
+def start() -> EmbeddedState:
+    """Start (or reuse) the embedded cluster and make sure the `resettle` database exists."""
+    state = _load_state()
+    if state is None or not (settings().pgdata / "PG_VERSION").exists():
+        state = EmbeddedState(port=_free_port(), password=secrets.token_urlsafe(18))
+        _initdb(state.password)
+        _save_state(state)
+    if not is_running():
+        if _port_in_use(state.port):
+            state = EmbeddedState(port=_free_port(), password=state.password)
+            _save_state(state)
+        log = settings().pgdata / "server.log"
+        opts = f"-h {HOST} -p {state.port} -c unix_socket_directories='' -c max_connections=60"
+        result = _pg_ctl("-w", "-t", "60", "-l", str(log), "-o", opts, "start", check=False)
+        if result.returncode != 0:
+            tail = log.read_text(errors="replace")[-2000:] if log.exists() else result.stderr
+            raise WarehouseError(f"PostgreSQL did not start:\n{tail}")
+    _ensure_database(state)
+    return state
+
+
+def _ensure_database(state: EmbeddedState) -> None:
+    import psycopg
+
+    with psycopg.connect(state.url("postgres"), autocommit=True) as conn:
+        exists = conn.execute("select 1 from pg_database where datname = %s", (DATABASE,)).fetchone()
+        if not exists:
+            conn.execute(f'create database "{DATABASE}"')
+
+
+def stop() -> bool:
+    """Stop the embedded cluster; data stays under `.resettle/pgdata` for the next `up`."""
+    if not is_running():
+        return False
+    _pg_ctl("-w", "-m", "fast", "stop")
+    return True
+
+
+def embedded_url() -> str | None:
+    """The URL of the embedded cluster if it has been initialised, running or not."""
+    state = _load_state()
+    return state.url() if state else None

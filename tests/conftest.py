@@ -1,0 +1,60 @@
+"""Shared fixtures: a real PostgreSQL (the embedded server, started once), a fresh database per test,
+and every RESETTLE_* path pointed at the test's own temporary folders."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import psycopg
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory) -> str:
+    """A real PostgreSQL for the whole session: RESETTLE_WAREHOUSE_URL if given, else an embedded one."""
+    external = os.environ.get("RESETTLE_TEST_WAREHOUSE_URL")
+    if external:
+        yield external
+        return
+    from resettle.warehouse import server
+
+    home = tmp_path_factory.mktemp("pg_home")
+    previous = os.environ.get("RESETTLE_HOME")
+    os.environ["RESETTLE_HOME"] = str(home)
+    try:
+        yield server.start().url("postgres")
+    finally:
+        os.environ["RESETTLE_HOME"] = str(home)
+        server.stop()
+        if previous is None:
+            os.environ.pop("RESETTLE_HOME", None)
+        else:
+            os.environ["RESETTLE_HOME"] = previous
+
+
+@pytest.fixture
+def warehouse_url(pg_server: str) -> str:
+    """A fresh, empty database on the session's server, dropped after the test."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        conn.execute(f'create database "{name}"')
+    url = pg_server.rsplit("/", 1)[0] + f"/{name}"
+    yield url
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        conn.execute(f'drop database if exists "{name}" with (force)')
+
+
+@pytest.fixture
+def resettle_env(tmp_path, monkeypatch) -> dict[str, Path]:
+    """Landing, outbox, archive and home of this test only."""
+    paths = {name: tmp_path / name for name in ("landing", "outbox", "archive", "home")}
+    for name, path in paths.items():
+        path.mkdir()
+        monkeypatch.setenv(f"RESETTLE_{name.upper()}", str(path))
+    return paths

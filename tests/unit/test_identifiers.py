@@ -1,0 +1,74 @@
+"""Our check-character code agrees with an independent implementation (python-stdnum) and says why."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from stdnum.cn import ric, uscc
+
+from resettle.identifiers import (
+    USCC_ALPHABET,
+    id_check_char,
+    id_problem,
+    phone_problem,
+    uscc_check_char,
+    uscc_problem,
+)
+
+
+def _random_id(rng: random.Random) -> str:
+    body = f"2304{rng.randint(2, 7):02d}{rng.randint(1940, 2005)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
+    return body + f"{rng.randint(0, 999):03d}"
+
+
+def test_id_check_characters_agree_with_stdnum():
+    rng = random.Random(7)
+    for _ in range(2000):
+        first17 = _random_id(rng)
+        full = first17 + id_check_char(first17)
+        assert ric.calc_check_digit(full) == full[-1]
+        assert id_problem(full) is None
+
+
+def test_uscc_check_characters_agree_with_stdnum():
+    rng = random.Random(11)
+    for _ in range(2000):
+        first17 = "91" + "230402" + "".join(rng.choice(USCC_ALPHABET) for _ in range(9))
+        full = first17 + uscc_check_char(first17)
+        assert uscc.is_valid(full), full
+        assert uscc_problem(full) is None
+
+
+def test_a_mistyped_id_is_reported_with_its_reason():
+    first17 = "23040419800101123"
+    good = first17 + id_check_char(first17)
+    wrong_char = "0" if good[-1] != "0" else "1"
+    assert "校验码" in id_problem(good[:-1] + wrong_char)
+    assert "出生日期" in id_problem("230404" + "19800230" + "123" + "X")
+    assert "15位" in id_problem("230404800101123")
+    assert "18位" in id_problem(good[:-2])
+
+
+def test_lowercase_x_counts_as_uppercase():
+    for n in range(1000):
+        first17 = f"23040419800101{n:03d}"
+        if id_check_char(first17) == "X":
+            assert id_problem(first17 + "x") is None
+            return
+    pytest.fail("no ID with check character X found")
+
+
+def test_region_code_newer_than_birth_year_is_accepted():
+    first17 = "23040719400101001"
+    assert id_problem(first17 + id_check_char(first17)) is None
+
+
+@pytest.mark.parametrize("value", ["13945678901", "0468-3456789", "04683456789", "138 4567 8901"])
+def test_valid_phones(value):
+    assert phone_problem(value) is None
+
+
+@pytest.mark.parametrize("value", ["1394567890", "23456789012", "3456789", "abc"])
+def test_invalid_phones(value):
+    assert phone_problem(value)
