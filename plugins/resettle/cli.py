@@ -118,6 +118,7 @@ def run_period(period: str | None, build: bool = True, verbose: bool = False) ->
     embedded_airflow.apply(url)
     ensure_manifest()
     os.environ["AIRFLOW__LOGGING__LOGGING_LEVEL"] = "INFO" if verbose else "WARNING"
+    os.environ["RESETTLE_DBT_QUIET"] = "0" if verbose else "1"
     _quiet_logs()
     from airflow.sdk import DagRunState
 

@@ -53,9 +53,12 @@ class Column:
 
 @dataclass(frozen=True)
 class Rule:
+    """A check across columns of one row; `column` is the cell a clerk must correct."""
+
     name: str
     check: str
     message_zh: str
+    column: str
     severity: str = "error"
 
 
@@ -92,7 +95,7 @@ def _column(raw: dict) -> Column:
 @cache
 def _load(path: Path) -> Contract:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return Contract(
+    c = Contract(
         dataset=raw["dataset"],
         title_zh=raw["title_zh"],
         source_kind=raw["source_kind"],
@@ -101,6 +104,9 @@ def _load(path: Path) -> Contract:
         columns=tuple(_column(c) for c in raw["columns"]),
         rules=tuple(Rule(**r) for r in raw.get("rules") or ()),
     )
+    for rule in c.rules:
+        c.column(rule.column)
+    return c
 
 
 def contract(dataset: str) -> Contract:

@@ -31,7 +31,7 @@ def _secret(name: str) -> str:
     path = settings().airflow_home / f".{name}"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(24))
+        path.write_text(secrets.token_urlsafe(64))
         path.chmod(0o600)
     return path.read_text().strip()
 
@@ -57,6 +57,11 @@ def environment(warehouse_url: str, port: int = DEFAULT_PORT) -> dict[str, str]:
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(home / "simple_auth_manager_passwords.json"),
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
         "AIRFLOW__API__PORT": str(port),
+        "AIRFLOW__API__WORKERS": "1",
+        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(port + 1),
+        "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(port + 2),
+        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
+        "AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES": "1",
         "AIRFLOW__API__HOST": "127.0.0.1",
         "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}",
         "AIRFLOW__API_AUTH__JWT_SECRET": _secret("jwt_secret"),
@@ -64,8 +69,8 @@ def environment(warehouse_url: str, port: int = DEFAULT_PORT) -> dict[str, str]:
         "AIRFLOW__SCHEDULER__STANDALONE_DAG_PROCESSOR": "True",
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "30",
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
-        "AIRFLOW__USAGE_DATA_COLLECTION__ENABLED": "False",
         "AIRFLOW__COSMOS__CACHE_DIR": str(home / "cosmos"),
+        "AIRFLOW__OPENLINEAGE__NAMESPACE": "resettle",
         f"AIRFLOW_CONN_{WAREHOUSE_CONN_ID.upper()}": warehouse_url,
         "RESETTLE_HOME": str(s.home),
         "RESETTLE_LANDING": str(s.landing),
@@ -115,20 +120,30 @@ def up(warehouse_url: str, port: int = DEFAULT_PORT, wait_seconds: int = 180) ->
     if running():
         info = json.loads(_pid_file().read_text())
         return info
+    busy = [p for p in (port, port + 1, port + 2) if _port_in_use(p)]
+    if busy:
+        raise RuntimeError(f"port(s) {busy} already in use (the UI takes --port, its log servers the next two); "
+                           "choose another with --port")
     apply(warehouse_url, port)
     env = {**os.environ, **environment(warehouse_url, port)}
     logs = settings().airflow_home / "logs" / "services"
     logs.mkdir(parents=True, exist_ok=True)
-    pids = {}
+    procs = {}
     for component in COMPONENTS:
         with (logs / f"{component}.log").open("ab") as log:
-            proc = subprocess.Popen([_airflow(), component], env=env, stdout=log, stderr=subprocess.STDOUT,
-                                    stdin=subprocess.DEVNULL, start_new_session=True)
-        pids[component] = proc.pid
+            procs[component] = subprocess.Popen([_airflow(), component], env=env, stdout=log,
+                                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                                start_new_session=True)
+    pids = {name: proc.pid for name, proc in procs.items()}
     info = {"pids": pids, "port": port, "url": f"http://127.0.0.1:{port}", "user": ADMIN_USER}
     _pid_file().write_text(json.dumps(info))
     deadline = time.monotonic() + wait_seconds
     while time.monotonic() < deadline:
+        if any(proc.poll() is not None for proc in procs.values()):
+            down()
+            dead = next(name for name, proc in procs.items() if proc.poll() is not None)
+            tail = (logs / f"{dead}.log").read_text(errors="replace")[-1500:]
+            raise RuntimeError(f"Airflow's {dead} stopped during start-up:\n{tail}")
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/monitor/health", timeout=5) as r:
                 if r.status == 200:
@@ -140,6 +155,13 @@ def up(warehouse_url: str, port: int = DEFAULT_PORT, wait_seconds: int = 180) ->
         raise RuntimeError(f"Airflow API did not answer on port {port} within {wait_seconds}s; see {logs}")
     info["password"] = admin_password()
     return info
+
+
+def _port_in_use(port: int) -> bool:
+    import socket
+
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
 
 
 def admin_password() -> str | None:

@@ -28,6 +28,7 @@ def dbt_task_group(group_id: str = "dbt"):
     Rendering reads `dbt_project/target/manifest.json` only: no dbt call and no database at parse time.
     Each model runs with its tests right after it, so a failing test stops everything downstream.
     """
+    import os
     import sys
     from pathlib import Path
 
@@ -56,5 +57,8 @@ def dbt_task_group(group_id: str = "dbt"):
         ),
         render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST, test_behavior=TestBehavior.AFTER_EACH,
                                    should_detach_multiple_parents_tests=True, emit_datasets=False),
-        operator_args={"install_deps": False},
+        operator_args={
+            "install_deps": False,
+            "dbt_cmd_global_flags": ["--quiet"] if os.environ.get("RESETTLE_DBT_QUIET") == "1" else [],
+        },
     )

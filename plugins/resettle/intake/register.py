@@ -58,12 +58,16 @@ def register(conn: psycopg.Connection, landed: LandedFile, archived: Archived) -
 
 
 def earlier_copy(conn: psycopg.Connection, sub: Submission) -> int | None:
-    """An earlier submission of the same source with the same bytes, if the file was already sent."""
+    """An earlier submission of the same bytes by the same source for the same period, if any.
+
+    Identical bytes for another month are a real submission: a department whose facts did not change
+    sends the same file again, and that month still needs it.
+    """
     row = conn.execute(
         """select submission_id from ops.submission
-           where source = %s and sha256 = %s and submission_id < %s and status <> 'duplicate'
+           where source = %s and period = %s and sha256 = %s and submission_id < %s and status <> 'duplicate'
            order by submission_id limit 1""",
-        (sub.source, sub.sha256, sub.submission_id),
+        (sub.source, sub.period, sub.sha256, sub.submission_id),
     ).fetchone()
     return row[0] if row else None
 

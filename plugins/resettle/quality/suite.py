@@ -8,8 +8,6 @@ in Python (ID and USCC check characters, phone format, cross-column rules) arriv
 
 from __future__ import annotations
 
-import re
-
 import great_expectations as gx
 import great_expectations.expectations as gxe
 
@@ -66,9 +64,7 @@ def build_suite(c: Contract) -> gx.ExpectationSuite:
         suite.add_expectation(gxe.ExpectCompoundColumnsToBeUnique(
             column_list=list(c.key), meta=_meta("unique", c.key[0], f"“{labels}”组合重复")))
     for rule in c.rules:
-        mentioned = [(m.start(), name) for name in c.column_names if (m := re.search(rf"\b{name}\b", rule.check))]
-        subject = min(mentioned)[1] if mentioned else None
         suite.add_expectation(gxe.ExpectColumnValuesToBeInSet(
             column=f"_rule__{rule.name}", value_set=[True],
-            meta=_meta(f"rule:{rule.name}", subject, rule.message_zh, rule.severity)))
+            meta=_meta(f"rule:{rule.name}", rule.column, rule.message_zh, rule.severity)))
     return suite

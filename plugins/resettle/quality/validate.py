@@ -71,6 +71,8 @@ def _shown(value) -> str | None:
         return None
     if isinstance(value, pd.Timestamp):
         return value.date().isoformat()
+    if isinstance(value, bool):
+        return "是" if value else "否"
     return str(value)
 
 

@@ -1,0 +1,100 @@
+"""The real Airflow services on the embedded setup run a DAG through the scheduler, then stop cleanly."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from resettle.generate import generate
+
+pytestmark = pytest.mark.integration
+REPO = Path(__file__).resolve().parents[2]
+PERIOD = "2026-10"
+
+
+def _free_port_block() -> int:
+    for _ in range(50):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port < 65000 and all(_free(p) for p in (port + 1, port + 2)):
+            return port
+    raise RuntimeError("no free ports")
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) != 0
+
+
+def _request(url: str, method: str = "GET", body: dict | None = None, token: str | None = None) -> dict:
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    data = json.dumps(body).encode() if body is not None else None
+    with urllib.request.urlopen(urllib.request.Request(url, data=data, headers=headers, method=method),
+                                timeout=30) as r:
+        return json.loads(r.read())
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    status = Path(f"/proc/{pid}/status")
+    return not (status.exists() and "State:\tZ" in status.read_text())
+
+
+def test_scheduler_runs_ingestion_triggered_through_the_api(resettle_env, warehouse_url):
+    generate(resettle_env["landing"], PERIOD, households=200, seed=3)
+    port = _free_port_block()
+    env = {**os.environ, "RESETTLE_WAREHOUSE_URL": warehouse_url, "PYTHONPATH": str(REPO / "plugins")}
+    cli = [sys.executable, "-m", "resettle.cli", "airflow"]
+    up = subprocess.run([*cli, "up", "--port", str(port)], env=env, capture_output=True, text=True, timeout=400)
+    services = Path(resettle_env["home"]) / "airflow" / "services.json"
+    try:
+        assert up.returncode == 0, up.stdout + up.stderr[-3000:]
+        assert f"http://127.0.0.1:{port}" in up.stdout
+        password = up.stdout.split("log in as admin / ")[1].split()[0]
+        base = f"http://127.0.0.1:{port}"
+        token = _request(f"{base}/auth/token", "POST", {"username": "admin", "password": password})["access_token"]
+
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            dags = {d["dag_id"] for d in _request(f"{base}/api/v2/dags", token=token)["dags"]}
+            if "ingest_submissions" in dags:
+                break
+            time.sleep(2)
+        assert "ingest_submissions" in dags
+        _request(f"{base}/api/v2/dags/ingest_submissions", "PATCH", {"is_paused": False}, token)
+        run = _request(f"{base}/api/v2/dags/ingest_submissions/dagRuns", "POST",
+                       {"logical_date": None, "conf": {"period": PERIOD}}, token)
+
+        state, deadline = run["state"], time.monotonic() + 300
+        while state not in ("success", "failed") and time.monotonic() < deadline:
+            time.sleep(3)
+            state = _request(f"{base}/api/v2/dags/ingest_submissions/dagRuns/{run['dag_run_id']}", token=token)["state"]
+        assert state == "success"
+        with psycopg.connect(warehouse_url) as conn:
+            accepted = conn.execute("select count(*) from ops.submission where status = 'accepted'").fetchone()[0]
+        assert accepted == 23
+        pids = json.loads(services.read_text())["pids"]
+    finally:
+        down = subprocess.run([*cli, "down"], env=env, capture_output=True, text=True, timeout=120)
+    assert down.returncode == 0, down.stderr
+    assert set(down.stdout.split("stopped: ")[1].strip().split(", ")) == {
+        "api-server", "scheduler", "dag-processor", "triggerer"}
+    time.sleep(1)
+    assert not [name for name, pid in pids.items() if _alive(pid)]
+    assert not services.exists()
+    assert _free(port)
