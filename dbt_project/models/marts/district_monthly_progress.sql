@@ -1,6 +1,7 @@
 with
 
 ledgers as (select * from {{ ref('stg_district__project_ledgers') }}),
+
 districts as (select * from {{ ref('districts') }}),
 
 in_scope as (
