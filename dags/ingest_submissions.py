@@ -1,24 +1,29 @@
 """Ingest district and department files from the landing zone.
 
-Runs hourly as a safety net and on demand for one reporting month (`period` param, e.g. `2026-10`; empty
+Triggered when a file lands (the triggerer watches the landing zone), hourly as a safety net, and on
+demand for one reporting month (`period` param, e.g. `2026-10`; empty
 means every month in the landing zone). Each file is archived by its hash, registered, validated against
 its dataset's suite and either published to `raw` or rejected, on its own, so one bad district never
-blocks the others. Files already decided are skipped, so re-running changes nothing.
+blocks the others. Project ledgers and department feeds go first; rosters and monthly progress follow,
+because they are checked against the district's ledger of the month. Files already decided are skipped,
+so re-running changes nothing.
 
 Triage: a failed `ingest_file` task is ours (a rejected file is a *successful* task with status
 `rejected` in `ops.submission`); check the warehouse connection `resettle_warehouse` first, then the
-task log. The outlets tell `build_marts` that new data may be in `raw`.
+task log. `report` announces, per dataset, the `raw.*` Asset that received new accepted data, which
+is what `build_marts` is scheduled on; a run with nothing new announces nothing.
 """
 
-from airflow.sdk import Param, dag, get_current_context, task
+from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, Param, dag, get_current_context, task
 
 from resettle import pipeline
-from resettle.assets import RAW_ASSETS
-from resettle.orchestration import DEFAULT_ARGS, warehouse_url
+from resettle.assets import RAW_UPDATES, landing_asset
+from resettle.orchestration import DEFAULT_ARGS, announce_updates, warehouse_url
 
 
 @dag(
-    schedule="@hourly",
+    schedule=AssetOrTimeSchedule(timetable=CronTriggerTimetable("0 * * * *", timezone="Asia/Shanghai"),
+                                 assets=landing_asset()),
     catchup=False,
     max_active_runs=1,
     tags=["intake", "tier:1"],
@@ -31,21 +36,27 @@ def ingest_submissions():
     def prepare_warehouse() -> None:
         pipeline.prepare_warehouse(warehouse_url())
 
-    @task
-    def find_files() -> list[dict]:
-        return pipeline.find_files(get_current_context()["params"].get("period"))
+    @task(trigger_rule="all_done")
+    def find_files(wave: str) -> list[dict]:
+        return pipeline.find_files(get_current_context()["params"].get("period"), wave)
 
     @task(max_active_tis_per_dag=2)
     def ingest_file(file: dict) -> dict:
         return pipeline.ingest_file(file, warehouse_url())
 
-    @task(outlets=RAW_ASSETS)
-    def report(outcomes: list[dict]) -> dict[str, int]:
-        return pipeline.summarize(outcomes[:])
+    @task(outlets=[RAW_UPDATES], trigger_rule="all_done")
+    def report(independent: list[dict], after_ledger: list[dict]) -> dict:
+        outcomes = [*independent[:], *after_ledger[:]]
+        updated = announce_updates(get_current_context()["outlet_events"], outcomes)
+        return {"files": pipeline.summarize(outcomes), "updated_datasets": updated}
 
-    files = find_files()
-    prepare_warehouse() >> files
-    report(ingest_file.expand(file=files))
+    independent = find_files.override(task_id="find_independent_files")("independent")
+    prepare_warehouse() >> independent
+    first = ingest_file.expand(file=independent)
+    after_ledger = find_files.override(task_id="find_files_after_ledger")("after_ledger")
+    first >> after_ledger
+    second = ingest_file.override(task_id="ingest_file_after_ledger").expand(file=after_ledger)
+    report(first, second)
 
 
 ingest_submissions()

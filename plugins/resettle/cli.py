@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import importlib.util
 import json
 import os
@@ -11,28 +10,14 @@ import re
 import sys
 from pathlib import Path
 
-from resettle.config import settings
-
-PERIOD_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+from resettle.config import SOURCES, settings
+from resettle.periods import PERIOD_RE, add_months, last_due_period
 
 
 def _period(text: str) -> str:
     if not PERIOD_RE.match(text):
         raise argparse.ArgumentTypeError(f"not a reporting month YYYY-MM: {text!r}")
     return text
-
-
-def add_months(period: str, n: int) -> str:
-    year, month = int(period[:4]), int(period[5:])
-    index = year * 12 + month - 1 + n
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-
-def last_due_period(today: dt.date | None = None) -> str:
-    """The latest month whose submissions are due (before the 25th) by today."""
-    today = today or dt.date.today()
-    period = f"{today.year:04d}-{today.month:02d}"
-    return period if today.day >= 25 else add_months(period, -1)
 
 
 # ---- warehouse -------------------------------------------------------------------------------------------
@@ -205,6 +190,34 @@ def cmd_airflow(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---- status ----------------------------------------------------------------------------------------------
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from resettle import warehouse
+    from resettle.intake.status import format_table, period_status
+    from resettle.warehouse.schema import bootstrap
+
+    with warehouse.connect() as conn:
+        bootstrap(conn)
+        rows = period_status(conn, args.period)
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        print(format_table(rows))
+    return 0
+
+
+# ---- template --------------------------------------------------------------------------------------------
+
+def cmd_template(args: argparse.Namespace) -> int:
+    from resettle.templates import write_templates
+
+    out = Path(args.out) if args.out else Path.cwd()
+    for path in write_templates(args.source, args.period, out):
+        print(path)
+    return 0
+
+
 # ---- dbt -------------------------------------------------------------------------------------------------
 
 def cmd_dbt(args: argparse.Namespace) -> int:
@@ -267,6 +280,22 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("action", choices=["up", "down"])
     a.add_argument("--port", type=int, default=8080, help="API server / UI port (default 8080)")
     a.set_defaults(func=cmd_airflow)
+
+    st = sub.add_parser("status", help="who has sent what for a period: file, status, rows, errors, on time",
+                        description="The submission register for a period, per source and dataset, with the "
+                                    "expected datasets not yet received.")
+    st.add_argument("--period", type=_period, required=True, help="reporting month, YYYY-MM")
+    st.add_argument("--json", action="store_true", help="print a JSON list of objects instead of a table")
+    st.set_defaults(func=cmd_status)
+
+    tp = sub.add_parser("template", help="write the blank xlsx templates a source fills in",
+                        description="Per dataset of the source, the workbook a clerk fills in: title and header "
+                                    "the parser expects, drop-downs for coded columns, text-formatted ID and code "
+                                    "columns, and a sheet explaining each column.")
+    tp.add_argument("--source", required=True, choices=SOURCES, help="the district or department")
+    tp.add_argument("--period", type=_period, required=True, help="reporting month, YYYY-MM")
+    tp.add_argument("--out", help="folder to write into (default: the current folder)")
+    tp.set_defaults(func=cmd_template)
 
     t = sub.add_parser("dbt", help="run a dbt command against the warehouse (default: build)",
                        description="Pass arguments to dbt with the warehouse profile set, e.g. "

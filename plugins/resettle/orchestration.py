@@ -22,6 +22,18 @@ def warehouse_url() -> str:
     return "postgresql://" + uri.split("://", 1)[1] if "://" in uri else uri
 
 
+def announce_updates(outlet_events, outcomes: list[dict]) -> list[str]:
+    """Emit an Asset event for each dataset that received new accepted data in this run."""
+    from resettle.assets import RAW_UPDATES, raw_asset
+    from resettle.pipeline import updated_datasets
+
+    datasets = updated_datasets(outcomes)
+    for dataset in datasets:
+        files = [o["file_name"] for o in outcomes if o.get("new") and o["dataset"] == dataset]
+        outlet_events[RAW_UPDATES].add(raw_asset(dataset), extra={"files": files})
+    return datasets
+
+
 def dbt_task_group(group_id: str = "dbt"):
     """The dbt project as Airflow tasks (Cosmos), rendered from the pre-built manifest.
 

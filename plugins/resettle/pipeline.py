@@ -11,13 +11,27 @@ from pathlib import Path
 from resettle.config import settings
 from resettle.intake.discover import LandedFile, discover
 
+WAVES = ("independent", "after_ledger")
 
-def find_files(period: str | None = None) -> list[dict]:
-    """Files in the landing zone for a period (all periods when None), as task-mappable dicts."""
-    return [
-        {"source": f.source, "period": f.period, "path": str(f.path)}
-        for f in discover(settings().landing, period=period)
-    ]
+
+def find_files(period: str | None = None, wave: str | None = None) -> list[dict]:
+    """Files in the landing zone for a period (all periods when None), as task-mappable dicts.
+
+    Rosters and monthly progress are checked against the district's project ledger of the month, so
+    they form a second wave (`after_ledger`), ingested once every ledger has been decided; ledgers,
+    department feeds and unrecognised files are the first (`independent`).
+    """
+    from resettle.contracts import datasets_for
+    from resettle.intake.parse import detect_dataset
+    from resettle.quality.context import DEPENDS_ON_LEDGER
+
+    files = []
+    for f in discover(settings().landing, period=period):
+        dataset = detect_dataset(f.file_name, candidates=datasets_for(f.source))
+        file_wave = WAVES[1] if dataset in DEPENDS_ON_LEDGER else WAVES[0]
+        if wave in (None, file_wave):
+            files.append({"source": f.source, "period": f.period, "path": str(f.path)})
+    return files
 
 
 def prepare_warehouse(url: str) -> None:
@@ -47,6 +61,12 @@ def summarize(outcomes: list[dict]) -> dict[str, int]:
     for outcome in outcomes:
         counts[outcome["status"]] = counts.get(outcome["status"], 0) + 1
     return counts
+
+
+def updated_datasets(outcomes: list[dict]) -> list[str]:
+    """Datasets with newly accepted data in this run: the Assets to announce."""
+    return sorted({o["dataset"] for o in outcomes
+                   if o.get("new") and o["status"] in ("accepted", "accepted_with_warnings")})
 
 
 def build_marts(url: str, select: list[str] | None = None) -> dict:

@@ -88,6 +88,25 @@ def test_scheduler_runs_ingestion_triggered_through_the_api(resettle_env, wareho
         with psycopg.connect(warehouse_url) as conn:
             accepted = conn.execute("select count(*) from ops.submission where status = 'accepted'").fetchone()[0]
         assert accepted == 23
+
+        watch_state = Path(resettle_env["home"]) / "landing_watch.json"
+        deadline = time.monotonic() + 120
+        while not watch_state.exists() and time.monotonic() < deadline:
+            time.sleep(2)
+        assert watch_state.exists(), "the triggerer never started watching the landing zone"
+        police = next((resettle_env["landing"] / "police" / PERIOD).iterdir())
+        resent = police.with_name("市公安局涉案企业信息_再次报送.csv")
+        resent.write_bytes(police.read_bytes())
+
+        found, deadline = None, time.monotonic() + 240
+        while found is None and time.monotonic() < deadline:
+            time.sleep(5)
+            runs = _request(f"{base}/api/v2/dags/ingest_submissions/dagRuns", token=token)["dag_runs"]
+            found = next((r for r in runs if r["run_type"] == "asset_triggered" and r["state"] == "success"), None)
+        assert found is not None, "dropping a file did not start an asset-triggered ingestion run"
+        with psycopg.connect(warehouse_url) as conn:
+            status = conn.execute("select status from ops.submission where file_name = %s", (resent.name,)).fetchone()
+        assert status == ("duplicate",)
         pids = json.loads(services.read_text())["pids"]
     finally:
         down = subprocess.run([*cli, "down"], env=env, capture_output=True, text=True, timeout=120)

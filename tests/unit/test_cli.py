@@ -8,9 +8,10 @@ import sys
 
 import pytest
 
-from resettle.cli import add_months, build_parser, last_due_period
+from resettle.cli import build_parser
+from resettle.periods import add_months, last_due_period
 
-SUBCOMMANDS = ["warehouse", "generate", "run", "demo", "airflow", "dbt"]
+SUBCOMMANDS = ["warehouse", "generate", "run", "demo", "airflow", "status", "template", "dbt"]
 
 
 def test_top_level_help_lists_every_subcommand():

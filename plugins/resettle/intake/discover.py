@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from resettle.config import SOURCES
+from resettle.periods import PERIOD_RE
 
-PERIOD_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _IGNORED_PREFIXES = ("~$", ".", "_")
 
 

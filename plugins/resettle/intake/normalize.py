@@ -78,6 +78,33 @@ def parse_date(text: str) -> dt.date:
     raise CellError("日期格式无法识别，请写成 2019-11-11、2019/11/11 或 2019年11月11日")
 
 
+def parse_period(text: str) -> str:
+    """A tax period: `2026-10`, `2026/10`, `202610`, `2026年10月`, or a date (an Excel date cell) in that month."""
+    t = fold(text).replace(" ", "")
+    m = (re.fullmatch(r"(\d{4})[-/.年](\d{1,2})月?", t) or re.fullmatch(r"(\d{4})(\d{2})", t)
+         or re.fullmatch(r"(\d{4})-(\d{2})-\d{2}", t))
+    if not m or not 1 <= int(m[2]) <= 12:
+        raise CellError("所属期应写成 YYYY-MM，如 2026-10（请将单元格设为文本格式）")
+    return f"{m[1]}-{int(m[2]):02d}"
+
+
+_CATEGORY_RE = re.compile(r"^([1-5])(?:\D.*)?$")
+
+
+def parse_disposal_category(text: str) -> int:
+    """1-5, a label (自愿放弃 …), or both (`2-继续建设`); a label must agree with its number."""
+    t = fold(text).replace(" ", "")
+    label = DISPOSAL_CATEGORIES.get(t.strip("()（）"))
+    if label:
+        return label
+    m = _CATEGORY_RE.match(t)
+    if m:
+        number, rest = int(m[1]), t[1:].strip("-.、:：()（） ")
+        if not rest or DISPOSAL_CATEGORIES.get(rest) == number:
+            return number
+    raise CellError("处置类别应为 1-5 或 自愿放弃/继续建设/主体灭失/不配合/正常在建")
+
+
 def _convert(col: Column, text: str):
     if col.type in ("text", "enum"):
         return fold(text) if col.pattern else text.strip()
@@ -105,11 +132,7 @@ def _convert(col: Column, text: str):
     if col.type in ("uscc", "phone"):
         return fold(text).replace(" ", "").upper()
     if col.type == "period":
-        t = fold(text).replace("/", "-").replace("年", "-").replace("月", "")
-        m = re.fullmatch(r"(\d{4})-?(\d{1,2})", t)
-        if not m or not 1 <= int(m[2]) <= 12:
-            raise CellError("所属期应写成 YYYY-MM，如 2026-10")
-        return f"{m[1]}-{int(m[2]):02d}"
+        return parse_period(text)
     if col.type == "district":
         name = fold(text)
         d = reference.district_by_name_zh(name) or reference.districts().get(name)
@@ -117,13 +140,7 @@ def _convert(col: Column, text: str):
             raise CellError("不是本市的区名")
         return d.district
     if col.type == "disposal_category":
-        t = fold(text)
-        if t in {"1", "2", "3", "4", "5"}:
-            return int(t)
-        for label, number in DISPOSAL_CATEGORIES.items():
-            if label in t:
-                return number
-        raise CellError("处置类别应为 1-5 或 自愿放弃/继续建设/主体灭失/不配合/正常在建")
+        return parse_disposal_category(text)
     raise AssertionError(col.type)
 
 
@@ -140,6 +157,11 @@ def normalize(parsed: ParsedFile) -> tuple[pd.DataFrame, list[Finding]]:
     findings = [
         Finding(None, c.column(name).header_zh, None, f"缺少必填列“{c.column(name).header_zh}”", check="column_exists")
         for name in parsed.missing_columns
+    ]
+    findings += [
+        Finding(row, None, None, "填报说明（或填报人）行的下方还有数据，这些行未被读取；请把所有数据放在说明行上方",
+                check="rows_after_notes")
+        for row in parsed.rows_after_notes[:20]
     ]
     index = {name: j for j, name in enumerate(parsed.headers)}
     data: dict[str, list] = {"source_row": list(parsed.row_numbers)}

@@ -39,6 +39,7 @@ class ParsedFile:
     sheet: str | None = None
     extra_headers: list[str] = field(default_factory=list)
     missing_columns: list[str] = field(default_factory=list)
+    rows_after_notes: list[int] = field(default_factory=list)
 
 
 def header_key(text: str) -> str:
@@ -55,15 +56,21 @@ def _alias_table(c: Contract) -> dict[str, str]:
     return table
 
 
-def detect_dataset(file_name: str, header_rows: list[list[str]] | None = None) -> str | None:
-    """The dataset of a file: from its name, or failing that from the headers it carries."""
+def detect_dataset(file_name: str, header_rows: list[list[str]] | None = None,
+                   candidates: tuple[str, ...] = DATASETS) -> str | None:
+    """The dataset of a file: from its name, or failing that from the headers it carries.
+
+    Only the datasets the sender may send are candidates (the folder says who sent it); among keywords
+    found in the name the longest wins, so 涉案企业信息 is not mistaken for 涉案信息.
+    """
     name = header_key(Path(file_name).stem)
-    for dataset in DATASETS:
-        if any(header_key(k) in name for k in contract(dataset).file_keywords):
-            return dataset
+    matches = [(len(header_key(k)), dataset) for dataset in candidates for k in contract(dataset).file_keywords
+               if header_key(k) in name]
+    if matches:
+        return max(matches)[1]
     if header_rows:
         best, best_score = None, 0
-        for dataset in DATASETS:
+        for dataset in candidates:
             table = _alias_table(contract(dataset))
             score = max(sum(1 for cell in row if cell and header_key(cell) in table) for row in header_rows)
             if score > best_score:
@@ -155,13 +162,14 @@ def _locate_header(rows: list[list[str | None]], table: dict[str, str]) -> tuple
     return best
 
 
-def parse(path: Path, dataset: str | None = None, file_name: str | None = None) -> ParsedFile:
+def parse(path: Path, dataset: str | None = None, file_name: str | None = None,
+          candidates: tuple[str, ...] = DATASETS) -> ParsedFile:
     """Parse a file into text rows of the dataset's columns, keeping extra columns by their header."""
     file_name = file_name or path.name
     sheets = read_sheets(path)
     if dataset is None:
         heads = [row for _, rows in sheets for row in rows[:MAX_TITLE_ROWS]]
-        dataset = detect_dataset(file_name, [[c or "" for c in r] for r in heads])
+        dataset = detect_dataset(file_name, [[c or "" for c in r] for r in heads], candidates)
         if dataset is None:
             raise ParseError("无法从文件名或表头判断报送的是哪类数据（项目台账、居民台账、月度进展等），请使用标准模板")
     c = contract(dataset)
@@ -189,18 +197,23 @@ def parse(path: Path, dataset: str | None = None, file_name: str | None = None) 
         else:
             extras.append(cell)
             positions.append((j, f"extra:{cell}"))
-    data, numbers = [], []
+    data, numbers, after_notes = [], [], []
+    notes_from = None
     for i in range(h + 1, len(rows)):
         row = rows[i]
         if not any(row):
             continue
-        if _is_note(row):
-            break
+        if notes_from is None and _is_note(row):
+            notes_from = i + 1
+        if notes_from is not None:
+            if not _is_note(row) and sum(1 for j, _ in positions if j < len(row) and row[j]) >= 3:
+                after_notes.append(i + 1)
+            continue
         data.append([row[j] if j < len(row) else None for j, _ in positions])
         numbers.append(i + 1)
     headers = [name for _, name in positions]
     missing = [col.name for col in c.columns if col.required and col.name not in columns]
     return ParsedFile(
         dataset=dataset, headers=headers, columns=columns, rows=data, row_numbers=numbers, header_row=h + 1,
-        title=title, sheet=sheet, extra_headers=extras, missing_columns=missing,
+        title=title, sheet=sheet, extra_headers=extras, missing_columns=missing, rows_after_notes=after_notes,
     )

@@ -20,6 +20,7 @@ from resettle.intake.normalize import Finding, normalize
 from resettle.intake.parse import ParsedFile, ParseError, parse
 from resettle.intake.register import FINAL_STATUSES, Submission, earlier_copy, register
 from resettle.load.publish import copy_rows
+from resettle.quality.context import DEPENDS_ON_LEDGER, load_context
 from resettle.quality.validate import ExpectationOutcome, validate
 
 _TITLE_PERIOD = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月")
@@ -107,11 +108,14 @@ def _supersede(conn: psycopg.Connection, sub: Submission) -> None:
 
 
 def process_file(conn: psycopg.Connection, landed: LandedFile) -> dict:
-    """Process one landed file and return its register row as a dict (what the DAG task reports)."""
+    """Process one landed file and return its register row as a dict (what the DAG task reports).
+
+    `new` is False when the file had already been decided by an earlier run, which then changes nothing.
+    """
     archived = archive(landed.path, settings().archive)
     sub = register(conn, landed, archived)
     if sub.status in FINAL_STATUSES:
-        return asdict(sub)
+        return {**asdict(sub), "new": False}
     original = earlier_copy(conn, sub)
     if original is not None:
         with conn.transaction():
@@ -120,21 +124,24 @@ def process_file(conn: psycopg.Connection, landed: LandedFile) -> dict:
             _finish(conn, sub)
             conn.execute("update ops.submission set duplicate_of = %s where submission_id = %s",
                          (original, sub.submission_id))
-        return asdict(sub)
+        return {**asdict(sub), "new": True}
 
     findings: list[Finding] = []
     outcomes: list[ExpectationOutcome] = []
     frame = None
     try:
-        parsed = parse(landed.path, file_name=landed.file_name)
+        parsed = parse(landed.path, file_name=landed.file_name, candidates=datasets_for(landed.source))
         sub.dataset = parsed.dataset
-        if parsed.dataset not in datasets_for(landed.source):
-            raise ParseError(f"“{contract(parsed.dataset).title_zh}”不是本单位应报送的数据，请确认报送文件夹")
         sub.rows_total = len(parsed.rows)
         frame, findings = normalize(parsed)
         findings = title_findings(parsed, landed) + findings
         if not parsed.missing_columns:
-            validation = validate(frame, parsed, findings)
+            package = load_context(conn, sub.source, parsed.dataset, sub.period)
+            if parsed.dataset in DEPENDS_ON_LEDGER and package.ledger is None:
+                findings.append(Finding(
+                    None, None, None, "本区本月的项目台账尚未报送或未通过校验，暂无法核对本表的项目编号和户数；"
+                    "项目台账通过后请重新报送本表", "warning", "ledger_available"))
+            validation = validate(frame, parsed, findings, package)
             findings, outcomes = validation.findings, validation.outcomes
     except ParseError as err:
         findings = [Finding(None, None, None, str(err), check="unreadable")]
@@ -152,4 +159,4 @@ def process_file(conn: psycopg.Connection, landed: LandedFile) -> dict:
                                   errors[0] if errors else None)
         _record(conn, sub, findings, outcomes)
         _finish(conn, sub)
-    return asdict(sub)
+    return {**asdict(sub), "new": True}

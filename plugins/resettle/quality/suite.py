@@ -1,70 +1,114 @@
-"""Build a Great Expectations suite from a dataset contract.
+"""Build a Great Expectations suite from a dataset contract (and what the warehouse knows of the package).
 
 Each expectation carries, in its `meta`, the severity (error: the file is rejected whole; warning: it is
-accepted and flagged), the column it speaks of and the sentence a clerk reads. Row-level checks computed
-in Python (ID and USCC check characters, phone format, cross-column rules) arrive as `_problem__*` and
-`_rule__*` columns, so the suite records them like any other expectation.
+accepted and flagged), the column it speaks of and the sentence a clerk reads. Row checks computed in
+Python (ID and USCC check characters, phone format, cross-column rules, the package checks) arrive as
+`_problem__*` and `_rule__*` columns, so the suite records them like any other expectation.
 """
 
 from __future__ import annotations
+
+import math
 
 import great_expectations as gx
 import great_expectations.expectations as gxe
 
 from resettle import reference
 from resettle.contracts import Contract
+from resettle.quality.context import VOLUME_MIN_ROWS, VOLUME_SWING, PackageContext, ProblemColumn
 
 _TYPE_NOUN = {"date": "日期", "integer": "数值", "decimal": "数值"}
+IDENTIFIER_TYPES = ("id_number", "uscc", "phone")
 
 
 def _meta(check: str, column: str | None, message_zh: str, severity: str = "error") -> dict:
     return {"severity": severity, "column": column, "message_zh": message_zh, "check": check}
 
 
-def build_suite(c: Contract) -> gx.ExpectationSuite:
-    suite = gx.ExpectationSuite(name=f"{c.dataset}")
+def identifier_problems(c: Contract) -> list[ProblemColumn]:
+    return [ProblemColumn(col.name, col.name, "error", col.type) for col in c.columns if col.type in IDENTIFIER_TYPES]
+
+
+def _column_expectations(c: Contract) -> list:
+    out = []
     for col in c.columns:
         label = col.header_zh
         if col.not_null:
-            suite.add_expectation(gxe.ExpectColumnValuesToNotBeNull(
+            out.append(gxe.ExpectColumnValuesToNotBeNull(
                 column=col.name, meta=_meta("not_null", col.name, f"“{label}”为必填项，不能为空")))
         if col.type == "enum" and col.allowed:
-            allowed = "、".join(col.allowed)
-            suite.add_expectation(gxe.ExpectColumnValuesToBeInSet(
+            out.append(gxe.ExpectColumnValuesToBeInSet(
                 column=col.name, value_set=list(col.allowed),
-                meta=_meta("allowed", col.name, f"“{label}”只能填写：{allowed}")))
+                meta=_meta("allowed", col.name, f"“{label}”只能填写：{'、'.join(col.allowed)}")))
         if col.type == "district":
-            suite.add_expectation(gxe.ExpectColumnValuesToBeInSet(
+            out.append(gxe.ExpectColumnValuesToBeInSet(
                 column=col.name, value_set=list(reference.districts()),
                 meta=_meta("allowed", col.name, f"“{label}”不是本市的区")))
         if col.type == "disposal_category":
-            suite.add_expectation(gxe.ExpectColumnValuesToBeInSet(
-                column=col.name, value_set=[1, 2, 3, 4, 5],
-                meta=_meta("allowed", col.name, f"“{label}”应为 1-5")))
+            out.append(gxe.ExpectColumnValuesToBeInSet(
+                column=col.name, value_set=[1, 2, 3, 4, 5], meta=_meta("allowed", col.name, f"“{label}”应为 1-5")))
         if col.pattern:
-            suite.add_expectation(gxe.ExpectColumnValuesToMatchRegex(
+            out.append(gxe.ExpectColumnValuesToMatchRegex(
                 column=col.name, regex=col.pattern,
                 meta=_meta("pattern", col.name, f"“{label}”格式不正确（{col.description_zh}）")))
         if col.min is not None or col.max is not None:
-            low, high = col.min, col.max
             noun = _TYPE_NOUN.get(col.type, "值")
-            bounds = f"{low if low is not None else ''} 至 {high if high is not None else ''}".strip()
-            suite.add_expectation(gxe.ExpectColumnValuesToBeBetween(
-                column=col.name, min_value=low, max_value=high,
+            bounds = f"{'' if col.min is None else col.min} 至 {'' if col.max is None else col.max}".strip()
+            out.append(gxe.ExpectColumnValuesToBeBetween(
+                column=col.name, min_value=col.min, max_value=col.max,
                 meta=_meta("range", col.name, f"“{label}”的{noun}超出合理范围（{bounds}）")))
-        if col.type in ("id_number", "uscc", "phone"):
-            suite.add_expectation(gxe.ExpectColumnValuesToBeNull(
-                column=f"_problem__{col.name}", meta=_meta(col.type, col.name, "")))
+    return out
+
+
+def _key_expectation(c: Contract):
     if len(c.key) == 1:
         key = c.column(c.key[0])
-        suite.add_expectation(gxe.ExpectColumnValuesToBeUnique(
-            column=key.name, meta=_meta("unique", key.name, f"“{key.header_zh}”重复，每个编号只能出现一次")))
-    else:
-        labels = "+".join(c.column(k).header_zh for k in c.key)
-        suite.add_expectation(gxe.ExpectCompoundColumnsToBeUnique(
-            column_list=list(c.key), meta=_meta("unique", c.key[0], f"“{labels}”组合重复")))
-    for rule in c.rules:
-        suite.add_expectation(gxe.ExpectColumnValuesToBeInSet(
+        return gxe.ExpectColumnValuesToBeUnique(
+            column=key.name, meta=_meta("unique", key.name, f"“{key.header_zh}”重复，每个编号只能出现一次"))
+    labels = "+".join(c.column(k).header_zh for k in c.key)
+    return gxe.ExpectCompoundColumnsToBeUnique(
+        column_list=list(c.key), meta=_meta("unique", c.key[0], f"“{labels}”组合重复"))
+
+
+def _context_expectations(c: Contract, ctx: PackageContext) -> list:
+    out = []
+    if ctx.own_district and "district" in c.column_names:
+        name = reference.districts()[ctx.own_district].name_zh
+        out.append(gxe.ExpectColumnValuesToBeInSet(
+            column="district", value_set=[ctx.own_district],
+            meta=_meta("own_district", "district",
+                       f"“所属区”与报送单位不一致：本文件由{name}报送，只能填报{name}的项目")))
+    if ctx.ledger is not None and "project_code" in c.column_names:
+        out.append(gxe.ExpectColumnValuesToBeInSet(
+            column="project_code", value_set=sorted(ctx.ledger),
+            meta=_meta("project_in_ledger", "project_code",
+                       "项目编号在本区本月的项目台账中不存在，请核对编号或补报项目台账")))
+    if ctx.previous_rows is not None and ctx.previous_rows >= VOLUME_MIN_ROWS:
+        low = math.floor(ctx.previous_rows * (1 - VOLUME_SWING))
+        high = math.ceil(ctx.previous_rows * (1 + VOLUME_SWING))
+        out.append(gxe.ExpectTableRowCountToBeBetween(
+            min_value=low, max_value=high,
+            meta=_meta("volume_swing", None, f"本月数据行数与上月（{ctx.previous_rows}行）相比变化超过"
+                       f"{int(VOLUME_SWING * 100)}%，请确认是否漏报或重复报送", "warning")))
+    return out
+
+
+def build_suite(c: Contract, problems: list[ProblemColumn] = (), ctx: PackageContext | None = None
+                ) -> gx.ExpectationSuite:
+    suite = gx.ExpectationSuite(name=c.dataset)
+    expectations = _column_expectations(c)
+    expectations += [
+        gxe.ExpectColumnValuesToBeNull(column=f"_problem__{p.name}", meta=_meta(p.check, p.blame, "", p.severity))
+        for p in (*identifier_problems(c), *problems)
+    ]
+    expectations.append(_key_expectation(c))
+    expectations += [
+        gxe.ExpectColumnValuesToBeInSet(
             column=f"_rule__{rule.name}", value_set=[True],
-            meta=_meta(f"rule:{rule.name}", rule.column, rule.message_zh, rule.severity)))
+            meta=_meta(f"rule:{rule.name}", rule.column, rule.message_zh, rule.severity))
+        for rule in c.rules
+    ]
+    expectations += _context_expectations(c, ctx or PackageContext())
+    for expectation in expectations:
+        suite.add_expectation(expectation)
     return suite

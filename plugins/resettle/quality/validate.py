@@ -11,6 +11,7 @@ import pandas as pd
 from resettle.contracts import contract
 from resettle.intake.normalize import Finding
 from resettle.intake.parse import ParsedFile
+from resettle.quality.context import PackageContext, add_context_columns
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
@@ -76,18 +77,21 @@ def _shown(value) -> str | None:
     return str(value)
 
 
-def validate(frame: pd.DataFrame, parsed: ParsedFile, known: list[Finding] = ()) -> Validation:
+def validate(frame: pd.DataFrame, parsed: ParsedFile, known: list[Finding] = (),
+             package: PackageContext | None = None) -> Validation:
     """Validate with the dataset's Great Expectations suite; each failing row becomes a finding.
 
     `known` are the normalizer's findings: a cell already reported as unreadable is not reported again as
-    empty.
+    empty. `package` is what the warehouse knows of the district's package and last month.
     """
     from resettle.quality.suite import build_suite
 
     c = contract(parsed.dataset)
     checked = _add_rule_columns(frame, parsed.dataset).reset_index(drop=True)
+    package = package or PackageContext()
+    problems = add_context_columns(checked, parsed.dataset, package)
     context = _context()
-    suite = build_suite(c)
+    suite = build_suite(c, problems, package)
     result = _batch(context, checked, parsed.dataset).validate(suite, result_format={"result_format": "COMPLETE"})
     findings: list[Finding] = list(known)
     unreadable = {(f.row, f.column) for f in known}
@@ -104,13 +108,16 @@ def validate(frame: pd.DataFrame, parsed: ParsedFile, known: list[Finding] = ())
         ))
         if r.success:
             continue
+        if not unexpected and column is None:
+            findings.append(Finding(None, None, None, meta["message_zh"], meta["severity"], meta["check"]))
+            continue
+        problem_column = next((c_ for c_ in checked.columns if c_.startswith("_problem__")
+                               and c_ == cfg.kwargs.get("column")), None)
         for item in unexpected:
             i = item if isinstance(item, int) else item.get("index", next(iter(item.values())))
             row = checked.iloc[int(i)]
             value = _shown(row[column]) if column else None
-            message = meta["message_zh"]
-            if meta["check"] in ("id_number", "uscc", "phone"):
-                message = str(row[f"_problem__{column}"])
+            message = str(row[problem_column]) if problem_column else meta["message_zh"]
             if meta["check"] == "not_null" and (int(row["source_row"]), header) in unreadable:
                 continue
             findings.append(Finding(int(row["source_row"]), header, value, message, meta["severity"], meta["check"]))

@@ -1,0 +1,64 @@
+"""The landing-zone trigger fires for new, settled files only, once, and survives a restart."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+
+from resettle.landing_trigger import LandingZoneTrigger, new_files
+
+
+def _drop(landing, name: str, age: float = 60.0):
+    path = landing / "xiangyang" / "2026-10" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"data" + name.encode())
+    old = time.time() - age
+    os.utime(path, (old, old))
+    return path
+
+
+def test_first_scan_records_without_firing_then_new_files_fire_once(tmp_path):
+    landing, state = tmp_path / "landing", tmp_path / "state.json"
+    _drop(landing, "old.csv")
+    assert new_files(landing, state, settle_seconds=5) == []
+    _drop(landing, "new.csv")
+    assert new_files(landing, state, settle_seconds=5) == ["xiangyang/2026-10/new.csv"]
+    assert new_files(landing, state, settle_seconds=5) == []
+
+
+def test_a_file_still_being_written_waits_until_it_settles(tmp_path):
+    landing, state = tmp_path / "landing", tmp_path / "state.json"
+    landing.mkdir()
+    new_files(landing, state, settle_seconds=5)
+    _drop(landing, "copying.xlsx", age=0)
+    assert new_files(landing, state, settle_seconds=5) == []
+    assert new_files(landing, state, settle_seconds=5, now=time.time() + 10) == ["xiangyang/2026-10/copying.xlsx"]
+
+
+def test_a_replaced_file_fires_again_and_lock_files_never_do(tmp_path):
+    landing, state = tmp_path / "landing", tmp_path / "state.json"
+    path = _drop(landing, "ledger.csv")
+    new_files(landing, state, settle_seconds=0)
+    path.write_bytes(b"corrected")
+    os.utime(path, (time.time() - 30, time.time() - 30))
+    _drop(landing, "~$ledger.xlsx")
+    assert new_files(landing, state, settle_seconds=0) == ["xiangyang/2026-10/ledger.csv"]
+
+
+def test_trigger_yields_an_event_listing_the_new_file(tmp_path):
+    landing, state = tmp_path / "landing", tmp_path / "state.json"
+    landing.mkdir()
+    new_files(landing, state, settle_seconds=0)
+    _drop(landing, "roster.csv")
+    trigger = LandingZoneTrigger(landing=str(landing), state_file=str(state), poll_seconds=0.05, settle_seconds=0)
+
+    async def first_event():
+        async for event in trigger.run():
+            return event
+
+    event = asyncio.run(asyncio.wait_for(first_event(), timeout=10))
+    assert event.payload == {"files": ["xiangyang/2026-10/roster.csv"]}
+    classpath, kwargs = trigger.serialize()
+    assert classpath == "resettle.landing_trigger.LandingZoneTrigger"
+    assert LandingZoneTrigger(**kwargs).serialize() == (classpath, kwargs)
