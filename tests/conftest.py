@@ -4,6 +4,8 @@ and every RESETTLE_* path pointed at the test's own temporary folders."""
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -16,15 +18,18 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 
 
 @pytest.fixture(scope="session")
-def pg_server(tmp_path_factory) -> str:
-    """A real PostgreSQL for the whole session: RESETTLE_WAREHOUSE_URL if given, else an embedded one."""
+def pg_server() -> str:
+    """A real PostgreSQL for the whole session: RESETTLE_TEST_WAREHOUSE_URL if given, else an embedded one.
+
+    Its data lives outside pytest's numbered temp folders, which another pytest run may prune.
+    """
     external = os.environ.get("RESETTLE_TEST_WAREHOUSE_URL")
     if external:
         yield external
         return
     from resettle.warehouse import server
 
-    home = tmp_path_factory.mktemp("pg_home")
+    home = Path(tempfile.mkdtemp(prefix="resettle-test-pg-"))
     previous = os.environ.get("RESETTLE_HOME")
     os.environ["RESETTLE_HOME"] = str(home)
     try:
@@ -32,6 +37,7 @@ def pg_server(tmp_path_factory) -> str:
     finally:
         os.environ["RESETTLE_HOME"] = str(home)
         server.stop()
+        shutil.rmtree(home, ignore_errors=True)
         if previous is None:
             os.environ.pop("RESETTLE_HOME", None)
         else:

@@ -153,7 +153,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     with warehouse.connect() as conn:
         bootstrap(conn)
     landing = settings().landing
-    report = generate(landing, first, months=args.months, seed=args.seed, households=args.households)
+    report = generate(landing, first, months=args.months, seed=args.seed, households=args.households,
+                      inject_errors=args.inject_errors)
     print(f"generated {len(report.files)} files for {first} .. {last} into {landing}")
     result = {}
     for i in range(args.months):
@@ -165,7 +166,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"  marts.{table}: {n} rows")
     print("\nnext:")
     print("  psql \"$(.venv/bin/resettle warehouse url)\" -c 'select * from marts.district_monthly_progress'")
+    print(f"  .venv/bin/resettle status --period {last}   # who sent what, on time or not")
     print("  .venv/bin/resettle airflow up      # the Airflow UI on the same DAGs and warehouse")
+    print(f"  receipts for senders: {settings().outbox}")
+    print(f"  validation Data Docs: {settings().home / 'gx/uncommitted/data_docs/local_site/index.html'}")
     print(f"  landing zone: {landing}   archive: {settings().archive}")
     return 0
 
@@ -215,6 +219,26 @@ def cmd_template(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else Path.cwd()
     for path in write_templates(args.source, args.period, out):
         print(path)
+    return 0
+
+
+# ---- suites ----------------------------------------------------------------------------------------------
+
+def cmd_suites(args: argparse.Namespace) -> int:
+    from resettle.quality.suite import export_suites
+
+    for path in export_suites(settings().expectations_dir / "suites"):
+        print(path)
+    return 0
+
+
+# ---- bench -----------------------------------------------------------------------------------------------
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from resettle import bench
+
+    figures = bench.bench_intake(args.rows)
+    print(bench.report(figures))
     return 0
 
 
@@ -272,6 +296,8 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--months", type=int, default=3, help="number of months (default 3)")
     d.add_argument("--seed", type=int, default=20191111, help="random seed")
     d.add_argument("--households", type=int, default=3000, help="households in the simulated city")
+    d.add_argument("--inject-errors", action="store_true",
+                   help="include the mistakes clerks make, to see rejections and receipts")
     d.set_defaults(func=cmd_demo)
 
     a = sub.add_parser("airflow", help="start or stop the real Airflow services on the embedded setup",
@@ -296,6 +322,18 @@ def build_parser() -> argparse.ArgumentParser:
     tp.add_argument("--period", type=_period, required=True, help="reporting month, YYYY-MM")
     tp.add_argument("--out", help="folder to write into (default: the current folder)")
     tp.set_defaults(func=cmd_template)
+
+    su = sub.add_parser("suites", help="write expectations/suites/*.json from the dataset contracts",
+                        description="Render every dataset's Great Expectations suite, as built from its contract, "
+                                    "to expectations/suites/<dataset>.json for review (a test keeps them current).")
+    su.set_defaults(func=cmd_suites)
+
+    b = sub.add_parser("bench", help="benchmarks that print their figures",
+                       description="Measure speed and memory. `intake`: a household roster CSV of N rows through "
+                                   "the full intake, against a plain COPY of the same file.")
+    b.add_argument("target", choices=["intake"], help="what to measure")
+    b.add_argument("--rows", type=int, default=1_000_000, help="rows in the generated file (default 1,000,000)")
+    b.set_defaults(func=cmd_bench)
 
     t = sub.add_parser("dbt", help="run a dbt command against the warehouse (default: build)",
                        description="Pass arguments to dbt with the warehouse profile set, e.g. "

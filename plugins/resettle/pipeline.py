@@ -18,8 +18,8 @@ def find_files(period: str | None = None, wave: str | None = None) -> list[dict]
     """Files in the landing zone for a period (all periods when None), as task-mappable dicts.
 
     Rosters and monthly progress are checked against the district's project ledger of the month, so
-    they form a second wave (`after_ledger`), ingested once every ledger has been decided; ledgers,
-    department feeds and unrecognised files are the first (`independent`).
+    they form a second wave (`after_ledger`), ingested once every ledger has been decided; so do files
+    whose name does not settle their dataset. Ledgers and department feeds are the first (`independent`).
     """
     from resettle.contracts import datasets_for
     from resettle.intake.parse import detect_dataset
@@ -28,7 +28,7 @@ def find_files(period: str | None = None, wave: str | None = None) -> list[dict]
     files = []
     for f in discover(settings().landing, period=period):
         dataset = detect_dataset(f.file_name, candidates=datasets_for(f.source))
-        file_wave = WAVES[1] if dataset in DEPENDS_ON_LEDGER else WAVES[0]
+        file_wave = WAVES[1] if dataset in DEPENDS_ON_LEDGER or dataset is None else WAVES[0]
         if wave in (None, file_wave):
             files.append({"source": f.source, "period": f.period, "path": str(f.path)})
     return files

@@ -13,11 +13,12 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+import numpy as np
 import pandas as pd
 
 from resettle import reference
 from resettle.contracts import Column, Contract, contract
-from resettle.identifiers import id_problem, phone_problem, uscc_problem
+from resettle.identifiers import uscc_problem
 from resettle.intake.parse import ParsedFile
 
 DISPOSAL_CATEGORIES = {"自愿放弃": 1, "继续建设": 2, "主体灭失": 3, "不配合": 4, "正常在建": 5}
@@ -31,6 +32,7 @@ _DATE_FORMS = (
     re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
 )
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
+EXCEL_FLOAT_ID = "身份证号被Excel当成了数字，后几位已经丢失。请把该列设置为“文本”格式后重新录入"
 _FLOAT_ID = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$|^\d+\.\d+$")
 
 
@@ -127,7 +129,7 @@ def _convert(col: Column, text: str):
     if col.type == "id_number":
         t = fold(text).replace(" ", "")
         if _FLOAT_ID.match(t):
-            raise CellError("身份证号被Excel当成了数字，后几位已经丢失。请把该列设置为“文本”格式后重新录入")
+            raise CellError(EXCEL_FLOAT_ID)
         return t.upper()
     if col.type in ("uscc", "phone"):
         return fold(text).replace(" ", "").upper()
@@ -144,7 +146,97 @@ def _convert(col: Column, text: str):
     raise AssertionError(col.type)
 
 
-IDENTIFIER_CHECKS = {"id_number": id_problem, "uscc": uscc_problem, "phone": phone_problem}
+FULLWIDTH = {**{code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}, 0x3000: 0x20}
+"""Full-width ASCII forms (Ａ１２，) to their half-width letters, digits and punctuation."""
+
+ID_PROBLEM_15 = "15位一代身份证号，请换成18位号码"
+_ID_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2])
+_ID_CHECK = np.frombuffer(b"10X98765432", dtype=np.uint8)
+_MOBILE = r"1[3-9]\d{9}"
+_LANDLINE = r"0\d{2,3}-?\d{7,8}"
+PHONE_PROBLEM = "联系电话应为11位手机号或带区号的固定电话（如 0468-3456789）"
+_VECTOR_TYPES = ("text", "enum", "id_number", "uscc", "phone")
+
+
+def fold_series(values: pd.Series) -> pd.Series:
+    """Full-width to half-width, only where a full-width character occurs (most columns have none)."""
+    wide = values.str.contains("[\uff01-\uff5e\u3000]", regex=True).fillna(False).to_numpy(dtype=bool)
+    if not wide.any():
+        return values
+    folded = values.copy()
+    folded[wide] = values[wide].str.translate(FULLWIDTH).str.strip()
+    return folded
+
+
+def id_problems(values: pd.Series) -> pd.Series:
+    """`identifiers.id_problem` for a whole column at once (same sentences), None where valid or empty."""
+    out = pd.Series(None, index=values.index, dtype=object)
+    v = values.dropna()
+    if v.empty:
+        return out
+    length = v.str.len()
+    fifteen = (length == 15) & v.str.fullmatch(r"\d{15}").fillna(False)
+    out[fifteen[fifteen].index] = ID_PROBLEM_15
+    wrong_length = (length != 18) & ~fifteen
+    out[wrong_length[wrong_length].index] = "身份证号应为18位，实际" + length[wrong_length].astype(str) + "位"
+    shaped = (length == 18) & v.str.fullmatch(r"\d{17}[\dX]").fillna(False)
+    misshaped = (length == 18) & ~shaped
+    out[misshaped[misshaped].index] = "身份证号只能由17位数字和1位校验码（数字或X）组成"
+    candidates = v[shaped]
+    births = pd.to_datetime(candidates.str.slice(6, 14), format="%Y%m%d", errors="coerce")
+    no_date = births.isna()
+    out[no_date[no_date].index] = "身份证号中的出生日期不存在"
+    odd = ~no_date & ((births.dt.year < 1900) | (births > pd.Timestamp.today()))
+    out[odd[odd].index] = "身份证号中的出生日期不合理"
+    checkable = candidates[~no_date & ~odd]
+    if not checkable.empty:
+        codes = np.frombuffer("".join(checkable.tolist()).encode("ascii"), dtype=np.uint8).reshape(-1, 18)
+        expected = _ID_CHECK[((codes[:, :17] - 48).astype(np.int64) @ _ID_WEIGHTS) % 11]
+        wrong = checkable.index[expected != codes[:, 17]]
+        out[wrong] = "身份证号校验码错误（可能有数字录错）"
+    return out
+
+
+def _vector_convert(col: Column, values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Columns whose values are mostly distinct (names, codes, IDs, phones), converted column-wise."""
+    errors = pd.Series(None, index=values.index, dtype=object)
+    if col.type in ("text", "enum"):
+        return (fold_series(values) if col.pattern else values), errors
+    folded = fold_series(values).str.replace(" ", "", regex=False)
+    if col.type == "id_number":
+        excel_float = folded.str.fullmatch(_FLOAT_ID.pattern).fillna(False)
+        errors[excel_float[excel_float].index] = EXCEL_FLOAT_ID
+        return folded.str.upper().mask(excel_float), errors
+    return folded.str.upper(), errors
+
+
+def _mapped_convert(col: Column, values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Columns with few distinct values (dates, numbers, codes): each distinct value is read once."""
+    codes, uniques = pd.factorize(values)
+    converted, failed = [], []
+    for value in uniques:
+        try:
+            converted.append(_convert(col, str(value)))
+            failed.append(None)
+        except CellError as err:
+            converted.append(None)
+            failed.append(str(err))
+    typed = _typed(col, pd.Series([*converted, None], dtype=object)).take(codes)
+    errors = pd.Series(np.array([*failed, None], dtype=object)[codes], index=values.index)
+    typed.index = values.index
+    return typed, errors
+
+
+def _typed(col: Column, values: pd.Series) -> pd.Series:
+    if col.type == "date":
+        return pd.Series(pd.to_datetime(values, errors="coerce"))
+    if col.type in ("integer", "disposal_category"):
+        return pd.Series(pd.array(values.tolist(), dtype="Int64"))
+    if col.type == "decimal":
+        return pd.Series([None if v is None else float(v) for v in values], dtype="Float64")
+    if col.type == "yes_no":
+        return pd.Series(pd.array(values.tolist(), dtype="boolean"))
+    return values.astype("str")
 
 
 def normalize(parsed: ParsedFile) -> tuple[pd.DataFrame, list[Finding]]:
@@ -158,43 +250,42 @@ def normalize(parsed: ParsedFile) -> tuple[pd.DataFrame, list[Finding]]:
         Finding(None, c.column(name).header_zh, None, f"缺少必填列“{c.column(name).header_zh}”", check="column_exists")
         for name in parsed.missing_columns
     ]
+    if parsed.frame.empty and not parsed.missing_columns:
+        findings.append(Finding(None, None, None, "文件中没有数据行（只有表头），请填写数据后重新报送",
+                                check="no_rows"))
     findings += [
         Finding(row, None, None, "填报说明（或填报人）行的下方还有数据，这些行未被读取；请把所有数据放在说明行上方",
                 check="rows_after_notes")
         for row in parsed.rows_after_notes[:20]
     ]
-    index = {name: j for j, name in enumerate(parsed.headers)}
-    data: dict[str, list] = {"source_row": list(parsed.row_numbers)}
+    source = parsed.frame
+    rows = np.asarray(parsed.row_numbers)
+    data: dict[str, object] = {"source_row": rows}
     for col in c.columns:
-        j = index.get(col.name)
         header = parsed.columns.get(col.name, col.header_zh)
-        values = []
-        for row, number in zip(parsed.rows, parsed.row_numbers, strict=True):
-            text = row[j] if j is not None else None
-            if text is None or not str(text).strip():
-                values.append(None)
-                continue
-            try:
-                values.append(_convert(col, str(text)))
-            except CellError as err:
-                findings.append(Finding(number, header, str(text), str(err)))
-                values.append(None)
-        data[col.name] = values
-        check = IDENTIFIER_CHECKS.get(col.type)
-        if check:
-            data[f"_problem__{col.name}"] = [check(v) if isinstance(v, str) else None for v in values]
+        values = source[col.name] if col.name in source else pd.Series(None, index=source.index, dtype="str")
+        convert = _vector_convert if col.type in _VECTOR_TYPES else _mapped_convert
+        typed, errors = convert(col, values)
+        bad = errors.notna().to_numpy()
+        if bad.any():
+            findings += [Finding(int(row), header, str(value), message) for row, value, message
+                         in zip(rows[bad], values[bad], errors[bad], strict=True)]
+        data[col.name] = typed.mask(errors.notna()) if bad.any() and col.type in _VECTOR_TYPES else typed
+        if col.type == "id_number":
+            data[f"_problem__{col.name}"] = id_problems(data[col.name])
+        elif col.type == "uscc":
+            data[f"_problem__{col.name}"] = _mapped_problem(data[col.name], uscc_problem)
+        elif col.type == "phone":
+            phones = data[col.name]
+            valid = (phones.isna() | phones.str.fullmatch(f"{_MOBILE}|{_LANDLINE}")).fillna(True).astype(bool)
+            data[f"_problem__{col.name}"] = pd.Series(np.where(valid, None, PHONE_PROBLEM), index=source.index)
     for name in parsed.headers:
         if name.startswith("extra:"):
-            j = index[name]
-            data[name] = [row[j] for row in parsed.rows]
-    frame = pd.DataFrame(data)
-    for col in c.columns:
-        if col.type == "date":
-            frame[col.name] = pd.to_datetime(frame[col.name], errors="coerce")
-        elif col.type in ("integer", "disposal_category"):
-            frame[col.name] = frame[col.name].astype("Int64")
-        elif col.type == "decimal":
-            frame[col.name] = pd.to_numeric(frame[col.name].map(lambda v: None if v is None else float(v)))
-        elif col.type == "yes_no":
-            frame[col.name] = frame[col.name].astype("boolean")
-    return frame, findings
+            data[name] = source[name]
+    frame = pd.DataFrame(data, index=source.index)
+    return frame.reset_index(drop=True), findings
+
+
+def _mapped_problem(values: pd.Series, check) -> pd.Series:
+    problems = {v: check(v) for v in values.dropna().unique()}
+    return values.map(problems).astype(object).where(values.notna(), None)

@@ -12,13 +12,18 @@ import datetime as dt
 import io
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
+import pandas as pd
 
 from resettle.contracts import DATASETS, Contract, contract
 
 NOTE_PREFIXES = ("填报说明", "填报人", "填表人", "说明", "注：", "注:", "备注：", "备注:", "审核人", "制表")
 MAX_TITLE_ROWS = 10
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 class ParseError(Exception):
@@ -27,19 +32,34 @@ class ParseError(Exception):
 
 @dataclass
 class ParsedFile:
-    """A file's data rows as text, with the header as written and the row numbers a clerk sees."""
+    """A file's data as text columns, with the header as written and the row numbers a clerk sees.
+
+    `frame` has one column per header (contract names; extras as `extra:<header>`), text or missing;
+    `row_numbers[i]` is the Excel row (or CSV line) of `frame` row i.
+    """
 
     dataset: str
     headers: list[str]
     columns: dict[str, str]
-    rows: list[list[str | None]]
+    frame: pd.DataFrame
     row_numbers: list[int]
     header_row: int
     title: str | None = None
+    title_row: int | None = None
     sheet: str | None = None
     extra_headers: list[str] = field(default_factory=list)
     missing_columns: list[str] = field(default_factory=list)
     rows_after_notes: list[int] = field(default_factory=list)
+
+
+    def release_data(self) -> None:
+        """Drop the text cells once typed: a big file should not be held twice in memory."""
+        self.frame = self.frame.iloc[0:0]
+
+    @property
+    def rows(self) -> list[list[str | None]]:
+        """The data as lists of text cells (for small files and tests)."""
+        return [[None if pd.isna(v) else v for v in row] for row in self.frame.itertuples(index=False, name=None)]
 
 
 def header_key(text: str) -> str:
@@ -61,13 +81,21 @@ def detect_dataset(file_name: str, header_rows: list[list[str]] | None = None,
     """The dataset of a file: from its name, or failing that from the headers it carries.
 
     Only the datasets the sender may send are candidates (the folder says who sent it); among keywords
-    found in the name the longest wins, so 涉案企业信息 is not mistaken for 涉案信息.
+    found in the name the longest wins, so 涉案企业信息 is not mistaken for 涉案信息. A name that names two
+    datasets equally (居民台账（已与项目台账核对）) is settled by the headers, or is None without them.
     """
     name = header_key(Path(file_name).stem)
-    matches = [(len(header_key(k)), dataset) for dataset in candidates for k in contract(dataset).file_keywords
-               if header_key(k) in name]
+    matches = {dataset: max(len(header_key(k)) for k in contract(dataset).file_keywords if header_key(k) in name)
+               for dataset in candidates
+               if any(header_key(k) in name for k in contract(dataset).file_keywords)}
     if matches:
-        return max(matches)[1]
+        longest = max(matches.values())
+        named = tuple(d for d, n in matches.items() if n == longest)
+        if len(named) == 1:
+            return named[0]
+        if not header_rows:
+            return None
+        candidates = named
     if header_rows:
         best, best_score = None, 0
         for dataset in candidates:
@@ -98,16 +126,26 @@ def cell_text(value: object) -> str | None:
     return text or None
 
 
-def _read_xlsx(path: Path) -> list[tuple[str, list[list[str | None]]]]:
+def _open_workbook(path: Path):
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
+    with path.open("rb") as fh:
+        magic = fh.read(8)
+    if magic.startswith(OLE_MAGIC):
+        if path.suffix.lower() == ".xls":
+            raise ParseError("不支持旧版 .xls 格式，请在Excel中另存为 .xlsx 后重新报送")
+        raise ParseError("该Excel文件设置了打开密码（已加密），系统无法读取。请取消密码保护后另存为 .xlsx 重新报送")
     try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        return openpyxl.load_workbook(path, read_only=True, data_only=True)
     except InvalidFileException as err:
         raise ParseError("无法读取该Excel文件，请另存为 .xlsx 格式后重新报送") from err
     except Exception as err:
-        raise ParseError("文件已损坏或已加密，无法打开。请取消密码保护，另存为 .xlsx 后重新报送") from err
+        raise ParseError("文件已损坏，无法打开。请在Excel中打开确认后另存为 .xlsx 重新报送") from err
+
+
+def _read_xlsx(path: Path) -> list[tuple[str, list[list[str | None]]]]:
+    wb = _open_workbook(path)
     try:
         return [
             (ws.title, [[cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)])
@@ -115,6 +153,26 @@ def _read_xlsx(path: Path) -> list[tuple[str, list[list[str | None]]]]:
         ]
     finally:
         wb.close()
+
+
+def csv_encoding(path: Path) -> str:
+    """UTF-8 (with or without BOM) when every byte is valid UTF-8, else GB18030 (a superset of GBK)."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with path.open("rb") as fh:
+        first = fh.read(3)
+        if first == b"\xef\xbb\xbf":
+            return "utf-8-sig"
+        chunk = first
+        try:
+            while chunk:
+                decoder.decode(chunk)
+                chunk = fh.read(1 << 20)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "gb18030"
+    return "utf-8"
 
 
 def decode(data: bytes) -> str:
@@ -138,11 +196,97 @@ def _read_csv(path: Path) -> list[tuple[str | None, list[list[str | None]]]]:
 
 
 def read_sheets(path: Path) -> list[tuple[str | None, list[list[str | None]]]]:
+    """Every sheet of a file as rows of text cells (a CSV is one sheet without a name)."""
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         return _read_xlsx(path)
     if suffix == ".csv":
         return _read_csv(path)
+    if suffix == ".xls":
+        raise ParseError("不支持旧版 .xls 格式，请在Excel中另存为 .xlsx 后重新报送")
+    raise ParseError(f"不支持的文件类型“{path.suffix}”，请报送 .xlsx 或 .csv 文件")
+
+
+@dataclass
+class _Sheet:
+    """The top rows of a sheet (to find title and header) and a way to read its body as a text grid."""
+
+    name: str | None
+    head: list[list[str | None]]
+    body: Callable[[int, int], tuple[pd.DataFrame, np.ndarray, list[tuple[int, str]]]]
+
+
+def _grid(rows: list[list[str | None]], ncols: int) -> pd.DataFrame:
+    return pd.DataFrame([(r + [None] * ncols)[:ncols] for r in rows], columns=range(ncols), dtype="str")
+
+
+def _xlsx_sheets(path: Path) -> list[_Sheet]:
+    sheets = []
+    for name, rows in _read_xlsx(path):
+        def body(h: int, ncols: int, rows=rows):
+            return _grid(rows[h + 1:], ncols), np.arange(h + 2, len(rows) + 1), []
+        sheets.append(_Sheet(name, rows[:MAX_TITLE_ROWS], body))
+    return sheets
+
+
+def _csv_sheets(path: Path) -> list[_Sheet]:
+    """A CSV's head is read with the csv module; its body, however large, is streamed by Arrow.
+
+    Line numbers are kept exactly: blank lines stay as empty rows, and lines with another number of
+    fields (a notes line such as `填报人：…`) are set aside with their numbers.
+    """
+    if path.stat().st_size == 0:
+        raise ParseError("文件是空的（0字节），请检查后重新报送")
+    encoding = csv_encoding(path)
+    with path.open("rb") as fh:
+        head_bytes = fh.read(1 << 16)
+    head_text = head_bytes.decode(encoding, errors="ignore")
+    if len(head_bytes) == 1 << 16:
+        head_text = head_text[: head_text.rfind("\n") + 1]
+    head = [[(c.strip() or None) for c in row] for row in csv.reader(io.StringIO(head_text, newline=""))]
+
+    def body(h: int, ncols: int):
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+
+        names = [str(i) for i in range(ncols)]
+        skipped: list[tuple[int, str]] = []
+
+        def on_invalid(row) -> str:
+            skipped.append((row.number, row.text))
+            return "skip"
+
+        try:
+            table = pacsv.read_csv(
+                path,
+                read_options=pacsv.ReadOptions(encoding="utf8" if encoding.startswith("utf-8") else encoding,
+                                               column_names=names, skip_rows=h + 1, use_threads=False,
+                                               block_size=1 << 22),
+                parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid, ignore_empty_lines=False),
+                convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                                     strings_can_be_null=False),
+            )
+        except (pa.ArrowInvalid, UnicodeDecodeError) as err:
+            raise ParseError("CSV文件格式有误，无法逐行读取（可能有未闭合的引号或编码错误），"
+                             "请用Excel另存为CSV后重新报送") from err
+        grid = table.rename_columns([str(i) for i in range(ncols)]).to_pandas(
+            types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
+        grid.columns = range(ncols)
+        skipped_lines = {number for number, _ in skipped}
+        first = h + 2
+        lines = np.fromiter((n for n in range(first, first + len(grid) + len(skipped)) if n not in skipped_lines),
+                            dtype=np.int64, count=len(grid))
+        return grid, lines, skipped
+
+    return [_Sheet(None, head[:MAX_TITLE_ROWS], body)]
+
+
+def _sheets(path: Path) -> list[_Sheet]:
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return _xlsx_sheets(path)
+    if suffix == ".csv":
+        return _csv_sheets(path)
     if suffix == ".xls":
         raise ParseError("不支持旧版 .xls 格式，请在Excel中另存为 .xlsx 后重新报送")
     raise ParseError(f"不支持的文件类型“{path.suffix}”，请报送 .xlsx 或 .csv 文件")
@@ -162,28 +306,33 @@ def _locate_header(rows: list[list[str | None]], table: dict[str, str]) -> tuple
     return best
 
 
+def _clean(grid: pd.DataFrame) -> pd.DataFrame:
+    """Stray spaces trimmed, empty cells as missing."""
+    for column in grid.columns:
+        values = grid[column].str.strip()
+        grid[column] = values.mask(values == "")
+    return grid
+
+
 def parse(path: Path, dataset: str | None = None, file_name: str | None = None,
           candidates: tuple[str, ...] = DATASETS) -> ParsedFile:
-    """Parse a file into text rows of the dataset's columns, keeping extra columns by their header."""
+    """Parse a file into text columns of the dataset, keeping extra columns by their header."""
     file_name = file_name or path.name
-    sheets = read_sheets(path)
+    sheets = _sheets(path)
     if dataset is None:
-        heads = [row for _, rows in sheets for row in rows[:MAX_TITLE_ROWS]]
+        heads = [row for sheet in sheets for row in sheet.head]
         dataset = detect_dataset(file_name, [[c or "" for c in r] for r in heads], candidates)
         if dataset is None:
             raise ParseError("无法从文件名或表头判断报送的是哪类数据（项目台账、居民台账、月度进展等），请使用标准模板")
     c = contract(dataset)
     table = _alias_table(c)
-    candidates = []
-    for sheet, rows in sheets:
-        located = _locate_header(rows, table)
-        if located:
-            candidates.append((located[1], sheet, rows, located[0]))
-    if not candidates:
+    found = [(located[1], sheet, located[0]) for sheet in sheets if (located := _locate_header(sheet.head, table))]
+    if not found:
         raise ParseError(f"在文件中找不到“{c.title_zh}”的表头，请使用标准模板")
-    _, sheet, rows, h = max(candidates, key=lambda x: x[0])
-    header_cells = rows[h]
-    title = next((cell for r in rows[:h] for cell in r if cell), None)
+    _, sheet, h = max(found, key=lambda x: x[0])
+    header_cells = sheet.head[h]
+    title_row, title = next(((i + 1, cell) for i, r in enumerate(sheet.head[:h]) for cell in r if cell),
+                            (None, None))
     columns: dict[str, str] = {}
     positions: list[tuple[int, str]] = []
     extras: list[str] = []
@@ -195,25 +344,31 @@ def parse(path: Path, dataset: str | None = None, file_name: str | None = None,
             columns[name] = cell
             positions.append((j, name))
         else:
-            extras.append(cell)
-            positions.append((j, f"extra:{cell}"))
-    data, numbers, after_notes = [], [], []
-    notes_from = None
-    for i in range(h + 1, len(rows)):
-        row = rows[i]
-        if not any(row):
-            continue
-        if notes_from is None and _is_note(row):
-            notes_from = i + 1
-        if notes_from is not None:
-            if not _is_note(row) and sum(1 for j, _ in positions if j < len(row) and row[j]) >= 3:
-                after_notes.append(i + 1)
-            continue
-        data.append([row[j] if j < len(row) else None for j, _ in positions])
-        numbers.append(i + 1)
-    headers = [name for _, name in positions]
+            extra = cell if cell not in extras else f"{cell}（第{j + 1}列）"
+            extras.append(extra)
+            positions.append((j, f"extra:{extra}"))
+    grid, lines, skipped = sheet.body(h, len(header_cells))
+    grid = _clean(grid)
+    filled = grid.notna().sum(axis=1).to_numpy()
+    first_cell = grid[0].copy()
+    if first_cell.isna().any():
+        first_cell = grid.bfill(axis=1)[0]
+    note_rows = first_cell.fillna("").str.startswith(NOTE_PREFIXES).to_numpy()
+    note_lines = [n for n, text in skipped if text.strip().strip('"').startswith(NOTE_PREFIXES)]
+    notes_from = min([*lines[note_rows].tolist(), *note_lines], default=None)
+    keep = filled > 0
+    after_notes: list[int] = []
+    if notes_from is not None:
+        selected = [j for j, _ in positions]
+        dense = (grid[selected].notna().sum(axis=1).to_numpy() >= 3) & ~note_rows
+        after_notes = lines[(lines > notes_from) & dense].tolist()
+        keep &= lines < notes_from
+    frame = grid.loc[keep, [j for j, _ in positions]]
+    frame.columns = [name for _, name in positions]
+    frame = frame.reset_index(drop=True)
     missing = [col.name for col in c.columns if col.required and col.name not in columns]
     return ParsedFile(
-        dataset=dataset, headers=headers, columns=columns, rows=data, row_numbers=numbers, header_row=h + 1,
-        title=title, sheet=sheet, extra_headers=extras, missing_columns=missing, rows_after_notes=after_notes,
+        dataset=dataset, headers=[name for _, name in positions], columns=columns, frame=frame,
+        row_numbers=lines[keep].tolist(), header_row=h + 1, title=title, title_row=title_row, sheet=sheet.name,
+        extra_headers=extras, missing_columns=missing, rows_after_notes=after_notes,
     )

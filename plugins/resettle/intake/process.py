@@ -6,7 +6,9 @@ that was already decided changes nothing.
 
 from __future__ import annotations
 
+import logging
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 
 import psycopg
@@ -21,8 +23,9 @@ from resettle.intake.parse import ParsedFile, ParseError, parse
 from resettle.intake.register import FINAL_STATUSES, Submission, earlier_copy, register
 from resettle.load.publish import copy_rows
 from resettle.quality.context import DEPENDS_ON_LEDGER, load_context
-from resettle.quality.validate import ExpectationOutcome, validate
+from resettle.quality.validate import ExpectationOutcome, Validation, validate
 
+log = logging.getLogger(__name__)
 _TITLE_PERIOD = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月")
 
 
@@ -35,13 +38,13 @@ def title_findings(parsed: ParsedFile, landed: LandedFile) -> list[Finding]:
     named = [d for d in reference.districts().values() if d.name_zh in parsed.title]
     if own and named and own not in named:
         findings.append(Finding(
-            parsed.header_row - 1, None, parsed.title,
+            parsed.title_row, None, parsed.title,
             f"表格标题写的是“{named[0].name_zh}”，但文件报送在“{own.name_zh}”的文件夹中，请确认是否报错了区",
             check="title_district"))
     m = _TITLE_PERIOD.search(parsed.title)
     if m and f"{m[1]}-{int(m[2]):02d}" != landed.period:
         findings.append(Finding(
-            parsed.header_row - 1, None, parsed.title,
+            parsed.title_row, None, parsed.title,
             f"表格标题写的是{m[1]}年{int(m[2])}月，但报送期为{landed.period[:4]}年{int(landed.period[5:])}月，"
             "请确认月份", check="title_period"))
     return findings
@@ -128,12 +131,13 @@ def process_file(conn: psycopg.Connection, landed: LandedFile) -> dict:
 
     findings: list[Finding] = []
     outcomes: list[ExpectationOutcome] = []
-    frame = None
+    parsed = None
     try:
         parsed = parse(landed.path, file_name=landed.file_name, candidates=datasets_for(landed.source))
         sub.dataset = parsed.dataset
-        sub.rows_total = len(parsed.rows)
+        sub.rows_total = len(parsed.frame)
         frame, findings = normalize(parsed)
+        parsed.release_data()
         findings = title_findings(parsed, landed) + findings
         if not parsed.missing_columns:
             package = load_context(conn, sub.source, parsed.dataset, sub.period)
@@ -141,22 +145,74 @@ def process_file(conn: psycopg.Connection, landed: LandedFile) -> dict:
                 findings.append(Finding(
                     None, None, None, "本区本月的项目台账尚未报送或未通过校验，暂无法核对本表的项目编号和户数；"
                     "项目台账通过后请重新报送本表", "warning", "ledger_available"))
-            validation = validate(frame, parsed, findings, package)
+            published, validation = _write_audit_publish(conn, sub, frame, parsed, findings, package)
             findings, outcomes = validation.findings, validation.outcomes
+            if published:
+                return _done(sub, landed, archived.path, findings, parsed)
     except ParseError as err:
         findings = [Finding(None, None, None, str(err), check="unreadable")]
+    with conn.transaction():
+        sub.status, sub.rows_valid = "rejected", 0
+        _decide(conn, sub, findings, outcomes)
+    return _done(sub, landed, archived.path, findings, parsed)
+
+
+def _write_audit_publish(conn: psycopg.Connection, sub: Submission, frame, parsed: ParsedFile,
+                         findings: list[Finding], package) -> tuple[bool, Validation]:
+    """Write the rows, audit them, and publish, in one transaction; the write and the audit overlap.
+
+    COPY runs in a second thread while the suite runs here (the database does its share of the work while
+    Python validates). If the audit finds an error the transaction is rolled back, so not one row of the
+    file reaches `raw`; otherwise the rows, the register status and the superseding land together.
+    """
+    with conn.transaction():
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            copying = pool.submit(copy_rows, conn, sub.submission_id, sub.source, sub.period, frame, sub.dataset)
+            validation = validate(frame, parsed, findings, package)
+            rows_written = copying.result()
+        if validation.errors:
+            raise psycopg.Rollback()
+        sub.rows_valid = rows_written
+        sub.status = "accepted_with_warnings" if validation.warnings else "accepted"
+        _supersede(conn, sub)
+        _decide(conn, sub, validation.findings, validation.outcomes)
+    if validation.gx_result is not None:
+        from resettle.quality import docs
+
+        docs.record(validation.gx_result, submission_id=sub.submission_id, source=sub.source,
+                    dataset=sub.dataset, period=sub.period, file_name=sub.file_name)
+    return sub.status != "received", validation
+
+
+def _decide(conn: psycopg.Connection, sub: Submission, findings: list[Finding],
+            outcomes: list[ExpectationOutcome]) -> None:
     errors = [f for f in findings if f.severity == "error"]
     sub.errors, sub.warnings = len(errors), len(findings) - len(errors)
     title = contract(sub.dataset).title_zh if sub.dataset else None
-    with conn.transaction():
-        if errors or frame is None:
-            sub.status, sub.rows_valid = "rejected", 0
-        else:
-            sub.rows_valid = copy_rows(conn, sub.submission_id, sub.source, sub.period, frame, sub.dataset)
-            sub.status = "accepted_with_warnings" if sub.warnings else "accepted"
-            _supersede(conn, sub)
-        sub.message_zh = _message(sub.status, title, sub.rows_total, sub.errors, sub.warnings,
-                                  errors[0] if errors else None)
-        _record(conn, sub, findings, outcomes)
-        _finish(conn, sub)
+    sub.message_zh = _message(sub.status, title, sub.rows_total, sub.errors, sub.warnings,
+                              errors[0] if errors else None)
+    _record(conn, sub, findings, outcomes)
+    _finish(conn, sub)
+
+
+def _done(sub: Submission, landed: LandedFile, original, findings: list[Finding], parsed: ParsedFile | None) -> dict:
+    if sub.status in ("rejected", "accepted_with_warnings"):
+        _receipt(sub, landed, original, findings, parsed)
     return {**asdict(sub), "new": True}
+
+
+def _receipt(sub: Submission, landed: LandedFile, original, findings: list[Finding],
+             parsed: ParsedFile | None) -> None:
+    """Write the clerk's receipt; a failure here is logged, never undoes the decision already recorded."""
+    from resettle.intake.register import received_at
+    from resettle.quality.receipt import write_receipt
+
+    try:
+        write_receipt(
+            settings().outbox, source=sub.source, period=sub.period, file_name=sub.file_name, dataset=sub.dataset,
+            status=sub.status, submission_id=sub.submission_id, received_at=received_at(landed),
+            findings=findings, original=original, sheet=parsed.sheet if parsed else None,
+            header_row=parsed.header_row if parsed else None, message_zh=sub.message_zh,
+        )
+    except Exception:
+        log.exception("receipt for submission %s could not be written", sub.submission_id)

@@ -1,14 +1,13 @@
-"""Publish a validated submission: rows into `raw.<dataset>` by COPY, and the register, in one transaction.
+"""Publish a validated submission's rows into `raw.<dataset>` by COPY, streamed in chunks.
 
-Write-audit-publish: nothing of a rejected file reaches `raw`; an accepted file's rows and its register
-status land together or not at all, and an earlier accepted file for the same source, dataset and period
-is marked superseded in the same transaction.
+Write-audit-publish: nothing of a rejected file reaches `raw`; the caller runs this inside the same
+transaction as the register update, so an accepted file's rows and its status land together or not at
+all.
 """
 
 from __future__ import annotations
 
 import json
-import math
 
 import pandas as pd
 import psycopg
@@ -16,15 +15,20 @@ import psycopg
 from resettle.contracts import contract
 from resettle.warehouse.schema import raw_table
 
+CHUNK_ROWS = 100_000
 
-def _value(v):
-    if v is None or v is pd.NA or v is pd.NaT:
-        return None
-    if isinstance(v, float) and math.isnan(v):
-        return None
-    if isinstance(v, pd.Timestamp):
-        return v.date()
-    return v
+
+def _extras_json(frame: pd.DataFrame, extras: list[str]) -> pd.Series:
+    """Extra columns a clerk added, kept per row as JSON (header → value), or NULL when none were filled."""
+    if not extras:
+        return pd.Series(None, index=frame.index, dtype=object)
+    names = [e[len("extra:"):] for e in extras]
+
+    def row_json(values) -> str | None:
+        kept = {n: v for n, v in zip(names, values, strict=True) if not pd.isna(v)}
+        return json.dumps(kept, ensure_ascii=False) if kept else None
+
+    return pd.Series([row_json(v) for v in frame[extras].itertuples(index=False, name=None)], index=frame.index)
 
 
 def copy_rows(conn: psycopg.Connection, submission_id: int, source: str, period: str, frame: pd.DataFrame,
@@ -33,14 +37,28 @@ def copy_rows(conn: psycopg.Connection, submission_id: int, source: str, period:
     names = list(contract(dataset).column_names)
     extras = [c for c in frame.columns if c.startswith("extra:")]
     columns = ["submission_id", "source", "period", "source_row", "extras", *names]
-    sql = f"copy {raw_table(dataset)} ({', '.join(columns)}) from stdin"
-    count = 0
+    sql = f"copy {raw_table(dataset)} ({', '.join(columns)}) from stdin with (format csv)"
     with conn.cursor() as cur, cur.copy(sql) as copy:
-        records = frame[["source_row", *names, *extras]].itertuples(index=False, name=None)
-        for record in records:
-            source_row, values, extra_values = record[0], record[1:len(names) + 1], record[len(names) + 1:]
-            extra = {h[len("extra:"):]: v for h, v in zip(extras, extra_values, strict=True) if _value(v) is not None}
-            copy.write_row([submission_id, source, period, int(source_row), json.dumps(extra, ensure_ascii=False)
-                            if extra else None, *(_value(v) for v in values)])
-            count += 1
-    return count
+        for start in range(0, len(frame), CHUNK_ROWS):
+            part = frame.iloc[start:start + CHUNK_ROWS]
+            out = pd.DataFrame({"submission_id": submission_id, "source": source, "period": period,
+                                "source_row": part["source_row"], "extras": _extras_json(part, extras)})
+            copy.write(_csv_bytes(pd.concat([out, part[names]], axis=1)))
+    return len(frame)
+
+
+def _csv_bytes(frame: pd.DataFrame) -> bytes:
+    """CSV for COPY, written by Arrow: dates as ISO days, missing values as unquoted empty fields (NULL)."""
+    import io
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    for i, field in enumerate(table.schema):
+        if pa.types.is_timestamp(field.type):
+            table = table.set_column(i, field.name, pc.cast(table.column(i), pa.date32()))
+    buffer = io.BytesIO()
+    pacsv.write_csv(table, buffer, write_options=pacsv.WriteOptions(include_header=False, quoting_style="needed"))
+    return buffer.getvalue()

@@ -8,6 +8,7 @@ Python (ID and USCC check characters, phone format, cross-column rules, the pack
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 import great_expectations as gx
@@ -19,6 +20,11 @@ from resettle.quality.context import VOLUME_MIN_ROWS, VOLUME_SWING, PackageConte
 
 _TYPE_NOUN = {"date": "日期", "integer": "数值", "decimal": "数值"}
 IDENTIFIER_TYPES = ("id_number", "uscc", "phone")
+
+
+def _days(iso: object) -> int | None:
+    """A contract date bound in the unit the validation frame uses for dates (days since 1970)."""
+    return None if iso is None else (dt.date.fromisoformat(str(iso)) - dt.date(1970, 1, 1)).days
 
 
 def _meta(check: str, column: str | None, message_zh: str, severity: str = "error") -> dict:
@@ -54,8 +60,11 @@ def _column_expectations(c: Contract) -> list:
         if col.min is not None or col.max is not None:
             noun = _TYPE_NOUN.get(col.type, "值")
             bounds = f"{'' if col.min is None else col.min} 至 {'' if col.max is None else col.max}".strip()
+            low, high = col.min, col.max
+            if col.type == "date":
+                low, high = _days(low), _days(high)
             out.append(gxe.ExpectColumnValuesToBeBetween(
-                column=col.name, min_value=col.min, max_value=col.max,
+                column=col.name, min_value=low, max_value=high,
                 meta=_meta("range", col.name, f"“{label}”的{noun}超出合理范围（{bounds}）")))
     return out
 
@@ -110,5 +119,39 @@ def build_suite(c: Contract, problems: list[ProblemColumn] = (), ctx: PackageCon
     ]
     expectations += _context_expectations(c, ctx or PackageContext())
     for expectation in expectations:
+        if expectation.meta["severity"] == "warning":
+            expectation.severity = "warning"
         suite.add_expectation(expectation)
     return suite
+
+
+def suite_document(dataset: str) -> dict:
+    """The suite of a dataset as GX serialises it (without the checks that need the warehouse)."""
+    import json
+
+    from resettle.contracts import contract
+
+    gx.get_context(mode="ephemeral")
+    document = build_suite(contract(dataset)).to_json_dict()
+    document.pop("id", None)
+    for expectation in document["expectations"]:
+        expectation.pop("id", None)
+    return json.loads(json.dumps(document, ensure_ascii=False, sort_keys=True, default=str))
+
+
+def export_suites(folder) -> list:
+    """Write `expectations/suites/<dataset>.json`, the reviewable form of every suite."""
+    import json
+    from pathlib import Path
+
+    from resettle.contracts import DATASETS
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for dataset in DATASETS:
+        path = folder / f"{dataset}.json"
+        path.write_text(json.dumps(suite_document(dataset), ensure_ascii=False, indent=2, sort_keys=True) + "\n",
+                        encoding="utf-8")
+        written.append(path)
+    return written

@@ -32,6 +32,7 @@ class ExpectationOutcome:
 class Validation:
     findings: list[Finding]
     outcomes: list[ExpectationOutcome]
+    gx_result: object = None
 
     @property
     def errors(self) -> list[Finding]:
@@ -77,6 +78,34 @@ def _shown(value) -> str | None:
     return str(value)
 
 
+EPOCH = pd.Timestamp("1970-01-01")
+MAX_FINDINGS_PER_CHECK = 500
+
+
+def as_days(frame: pd.DataFrame, c) -> pd.DataFrame:
+    """The frame GX sees: dates as days since 1970, which GX compares in bulk instead of one by one."""
+    view = frame.copy(deep=False)
+    for col in c.columns:
+        if col.type == "date":
+            view[col.name] = (frame[col.name] - EPOCH).dt.days
+    return view
+
+
+def _key(config) -> tuple:
+    return (config.type, repr(sorted(config.kwargs.items())), repr(sorted((config.meta or {}).items())))
+
+
+def gx_suite_of(configs: list, name: str):
+    """A suite of just these expectations: the failing ones, re-run to name every unexpected row."""
+    import great_expectations as gx
+    from great_expectations.expectations.registry import get_expectation_impl
+
+    suite = gx.ExpectationSuite(name=f"{name}_failures")
+    for config in configs:
+        suite.add_expectation(get_expectation_impl(config.type)(**config.kwargs, meta=config.meta))
+    return suite
+
+
 def validate(frame: pd.DataFrame, parsed: ParsedFile, known: list[Finding] = (),
              package: PackageContext | None = None) -> Validation:
     """Validate with the dataset's Great Expectations suite; each failing row becomes a finding.
@@ -87,12 +116,19 @@ def validate(frame: pd.DataFrame, parsed: ParsedFile, known: list[Finding] = (),
     from resettle.quality.suite import build_suite
 
     c = contract(parsed.dataset)
-    checked = _add_rule_columns(frame, parsed.dataset).reset_index(drop=True)
+    frame = _add_rule_columns(frame, parsed.dataset).reset_index(drop=True)
     package = package or PackageContext()
-    problems = add_context_columns(checked, parsed.dataset, package)
+    problems = add_context_columns(frame, parsed.dataset, package)
+    checked = as_days(frame, c)
     context = _context()
     suite = build_suite(c, problems, package)
-    result = _batch(context, checked, parsed.dataset).validate(suite, result_format={"result_format": "COMPLETE"})
+    batch = _batch(context, checked, parsed.dataset)
+    result = batch.validate(suite, result_format={"result_format": "BOOLEAN_ONLY"})
+    if not result.success:
+        failed = gx_suite_of([r.expectation_config for r in result.results if not r.success], c.dataset)
+        detail = {_key(r.expectation_config): r for r in
+                  batch.validate(failed, result_format={"result_format": "COMPLETE"}).results}
+        result.results = [detail.get(_key(r.expectation_config), r) for r in result.results]
     findings: list[Finding] = list(known)
     unreadable = {(f.row, f.column) for f in known}
     outcomes: list[ExpectationOutcome] = []
@@ -111,15 +147,21 @@ def validate(frame: pd.DataFrame, parsed: ParsedFile, known: list[Finding] = (),
         if not unexpected and column is None:
             findings.append(Finding(None, None, None, meta["message_zh"], meta["severity"], meta["check"]))
             continue
-        problem_column = next((c_ for c_ in checked.columns if c_.startswith("_problem__")
+        problem_column = next((c_ for c_ in frame.columns if c_.startswith("_problem__")
                                and c_ == cfg.kwargs.get("column")), None)
+        if len(unexpected) > MAX_FINDINGS_PER_CHECK:
+            findings.append(Finding(
+                None, header, None, f"{meta['message_zh'] or '同类问题'}：共{len(unexpected)}行，下面只列出前"
+                f"{MAX_FINDINGS_PER_CHECK}行，请整列检查", meta["severity"], meta["check"]))
+            unexpected = unexpected[:MAX_FINDINGS_PER_CHECK]
         for item in unexpected:
             i = item if isinstance(item, int) else item.get("index", next(iter(item.values())))
-            row = checked.iloc[int(i)]
+            row = frame.iloc[int(i)]
             value = _shown(row[column]) if column else None
             message = str(row[problem_column]) if problem_column else meta["message_zh"]
             if meta["check"] == "not_null" and (int(row["source_row"]), header) in unreadable:
                 continue
             findings.append(Finding(int(row["source_row"]), header, value, message, meta["severity"], meta["check"]))
-    findings.sort(key=lambda f: (f.row or 0, f.column or ""))
-    return Validation(findings=findings, outcomes=outcomes)
+    position = {header: i for i, header in enumerate(parsed.columns.get(h, h) for h in parsed.headers)}
+    findings.sort(key=lambda f: (f.severity != "error", f.row or 0, position.get(f.column, len(position))))
+    return Validation(findings=findings, outcomes=outcomes, gx_result=result)

@@ -1,0 +1,70 @@
+"""Every mistake `resettle generate --inject-errors` plants is caught, at its row and column, and its file
+is answered with a receipt; the clean files around it are accepted."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg.rows import dict_row
+
+from resettle.generate import generate
+from resettle.pipeline import WAVES, find_files, ingest_file, prepare_warehouse
+from resettle.quality.receipt import receipt_path
+
+pytestmark = pytest.mark.integration
+FIRST, MONTHS = "2026-08", 3
+
+
+@pytest.fixture
+def ingested(resettle_env, warehouse_url, monkeypatch):
+    monkeypatch.setenv("RESETTLE_WAREHOUSE_URL", warehouse_url)
+    landing = resettle_env["landing"]
+    generate(landing, FIRST, months=MONTHS, households=800, seed=11, inject_errors=True)
+    prepare_warehouse(warehouse_url)
+    periods = sorted({p.name for p in landing.glob("*/*") if p.is_dir()})
+    for period in periods:
+        for wave in WAVES:
+            for file in find_files(period, wave):
+                ingest_file(file, warehouse_url)
+    return json.loads((landing / "_generation.json").read_text(encoding="utf-8"))
+
+
+def _submission(conn, source: str, period: str, file_name: str) -> dict:
+    return conn.execute(
+        "select * from ops.submission where source = %s and period = %s and file_name = %s",
+        (source, period, file_name)).fetchone()
+
+
+def test_every_injected_mistake_is_reported_at_its_cell(ingested, warehouse_url, resettle_env):
+    errors = ingested["errors"]
+    assert len(errors) >= 12
+    with psycopg.connect(warehouse_url, row_factory=dict_row) as conn:
+        for error in errors:
+            sub = _submission(conn, error["source"], error["period"], Path(error["file"]).name)
+            assert sub is not None, error
+            assert sub["status"] == "rejected", (error["kind"], sub["status"], sub["message_zh"])
+            findings = conn.execute(
+                "select excel_row, column_header, message_zh from ops.finding where submission_id = %s",
+                (sub["submission_id"],)).fetchall()
+            if error["kind"] == "required_column_missing":
+                expected = (None, error["column_header"])
+            else:
+                expected = (error["excel_row"], error["column_header"])
+            assert expected in {(f["excel_row"], f["column_header"]) for f in findings}, (error, findings)
+            receipt = receipt_path(resettle_env["outbox"], sub["source"], sub["period"], sub["file_name"],
+                                   sub["submission_id"])
+            assert receipt.exists(), receipt
+
+
+def test_files_without_a_planted_mistake_are_accepted(ingested, warehouse_url):
+    planted = {error["file"] for error in ingested["errors"]}
+    with psycopg.connect(warehouse_url, row_factory=dict_row) as conn:
+        for file in ingested["files"]:
+            if file["path"] in planted:
+                continue
+            sub = _submission(conn, file["source"], file["period"], Path(file["path"]).name)
+            assert sub["status"] in ("accepted", "accepted_with_warnings"), (file, sub["message_zh"])
+            assert sub["rows_valid"] == file["rows"]
