@@ -232,6 +232,14 @@ def cmd_suites(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_staging(args: argparse.Namespace) -> int:
+    from resettle import staging
+
+    for path in staging.write():
+        print(path)
+    return 0
+
+
 # ---- bench -----------------------------------------------------------------------------------------------
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -327,6 +335,11 @@ def build_parser() -> argparse.ArgumentParser:
                         description="Render every dataset's Great Expectations suite, as built from its contract, "
                                     "to expectations/suites/<dataset>.json for review (a test keeps them current).")
     su.set_defaults(func=cmd_suites)
+
+    sg = sub.add_parser("staging", help="write the dbt sources and staging models from the dataset contracts",
+                        description="Render dbt_project/models/staging/<source>/ (sources, models, docs) from "
+                                    "expectations/contracts (a test keeps them current).")
+    sg.set_defaults(func=cmd_staging)
 
     b = sub.add_parser("bench", help="benchmarks that print their figures",
                        description="Measure speed and memory. `intake`: a household roster CSV of N rows through "

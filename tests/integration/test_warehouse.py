@@ -78,4 +78,9 @@ def test_bootstrap_is_idempotent(warehouse_url):
         columns = conn.execute(
             "select count(*) from information_schema.columns where table_schema = 'raw' "
             "and table_name = 'household_roster'").fetchone()[0]
-    assert columns == 5 + 17
+    from resettle.contracts import contract
+    from resettle.warehouse.schema import DERIVED_COLUMNS, LINEAGE_COLUMNS
+
+    roster = contract("household_roster")
+    expected = len(LINEAGE_COLUMNS) + 1 + len(roster.columns) + len(DERIVED_COLUMNS["household_roster"])
+    assert columns == expected

@@ -11,7 +11,8 @@ import pytest
 from resettle.cli import build_parser
 from resettle.periods import add_months, last_due_period
 
-SUBCOMMANDS = ["warehouse", "generate", "run", "demo", "airflow", "status", "template", "suites", "bench", "dbt"]
+SUBCOMMANDS = ["warehouse", "generate", "run", "demo", "airflow", "status", "template", "suites", "staging", "bench",
+               "dbt"]
 
 
 def test_top_level_help_lists_every_subcommand():

@@ -36,3 +36,12 @@ def test_every_required_column_is_checked_for_emptiness():
         checked = {e["kwargs"]["column"] for e in suite_document(dataset)["expectations"]
                    if e["type"] == "expect_column_values_to_not_be_null"}
         assert checked == {c.name for c in contract(dataset).columns if c.not_null}
+
+
+def test_committed_staging_models_match_the_contracts():
+    from resettle import staging
+    from resettle.config import settings
+
+    root = settings().dbt_project_dir
+    for relative, text in staging.rendered().items():
+        assert (root / relative).read_text(encoding="utf-8") == text, f"run `resettle staging` ({relative})"

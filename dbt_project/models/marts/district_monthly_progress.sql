@@ -7,7 +7,7 @@ districts as (select * from {{ ref('districts') }}),
 in_scope as (
     select *
     from ledgers
-    where is_in_scope
+    where project_nature = '市场开发' and disposal_category between 1 and 4
 ),
 
 per_district as (

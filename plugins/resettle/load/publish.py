@@ -13,7 +13,8 @@ import pandas as pd
 import psycopg
 
 from resettle.contracts import contract
-from resettle.warehouse.schema import raw_table
+from resettle.pseudonym import pseudonyms
+from resettle.warehouse.schema import DERIVED_COLUMNS, raw_table
 
 CHUNK_ROWS = 100_000
 
@@ -35,15 +36,20 @@ def copy_rows(conn: psycopg.Connection, submission_id: int, source: str, period:
               dataset: str) -> int:
     """COPY the frame's contract columns (and extras as JSON) with their lineage; returns rows written."""
     names = list(contract(dataset).column_names)
+    derived = list(DERIVED_COLUMNS.get(dataset, ()))
     extras = [c for c in frame.columns if c.startswith("extra:")]
-    columns = ["submission_id", "source", "period", "source_row", "extras", *names]
+    columns = ["submission_id", "source", "period", "source_row", "extras", *names, *derived]
     sql = f"copy {raw_table(dataset)} ({', '.join(columns)}) from stdin with (format csv)"
     with conn.cursor() as cur, cur.copy(sql) as copy:
         for start in range(0, len(frame), CHUNK_ROWS):
             part = frame.iloc[start:start + CHUNK_ROWS]
             out = pd.DataFrame({"submission_id": submission_id, "source": source, "period": period,
                                 "source_row": part["source_row"], "extras": _extras_json(part, extras)})
-            copy.write(_csv_bytes(pd.concat([out, part[names]], axis=1)))
+            if "id_pseudonym" in derived:
+                out_derived = pd.DataFrame({"id_pseudonym": pseudonyms(part["id_number"])}, index=part.index)
+            else:
+                out_derived = pd.DataFrame(index=part.index)
+            copy.write(_csv_bytes(pd.concat([out, part[names], out_derived], axis=1)))
     return len(frame)
 
 

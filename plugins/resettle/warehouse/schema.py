@@ -18,6 +18,8 @@ SQL_TYPES = {
     "yes_no": "boolean",
 }
 LINEAGE_COLUMNS = ("submission_id", "source", "period", "source_row")
+DERIVED_COLUMNS = {"household_roster": ("id_pseudonym",)}
+"""Columns the loader adds: the keyed pseudonym of the household head's ID number (see resettle.pseudonym)."""
 
 OPS_DDL = """
 create schema if not exists ops;
@@ -100,6 +102,8 @@ def raw_ddl(dataset: str) -> list[str]:
     statements += [
         f"alter table {raw_table(dataset)} add column if not exists {col.name} {sql_type(col)}" for col in c.columns
     ]
+    statements += [f"alter table {raw_table(dataset)} add column if not exists {name} text"
+                   for name in DERIVED_COLUMNS.get(dataset, ())]
     return statements
 
 

@@ -1,3 +1,4 @@
+-- Rendered from expectations/contracts by `resettle staging`; edit the contract, not this file.
 with
 
 source as (select * from {{ source('district', 'project_ledger') }}),
@@ -27,9 +28,7 @@ renamed as (
         source.households_unresettled,
         source.resettlement_area_m2,
         source.lead_unit,
-        source.remarks,
-        source.project_nature = '市场开发'
-        and source.disposal_category between 1 and 4 as is_in_scope
+        source.remarks
     from source
     where source.submission_id in (select current_submissions.submission_id from current_submissions)
 )

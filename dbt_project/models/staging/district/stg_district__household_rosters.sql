@@ -1,0 +1,40 @@
+-- Rendered from expectations/contracts by `resettle staging`; edit the contract, not this file.
+with
+
+source as (select * from {{ source('district', 'household_roster') }}),
+
+current_submissions as (
+    select submission_id
+    from {{ ref('stg_ops__submissions') }}
+    where is_current
+),
+
+renamed as (
+    select
+        source.submission_id,
+        source.source_row,
+        source.period,
+        source.source as submitted_by,
+        source.household_code,
+        source.project_code,
+        source.head_name,
+        source.id_number,
+        source.phone,
+        source.household_type,
+        source.contract_no,
+        source.contract_date,
+        source.contracted_area_m2,
+        source.has_lawful_residence,
+        source.resettlement_choice,
+        source.agreement_type,
+        source.agreement_date,
+        source.resettled,
+        source.resettled_date,
+        source.unit_code,
+        source.petition_level,
+        source.id_pseudonym
+    from source
+    where source.submission_id in (select current_submissions.submission_id from current_submissions)
+)
+
+select * from renamed

@@ -1,0 +1,29 @@
+-- Rendered from expectations/contracts by `resettle staging`; edit the contract, not this file.
+with
+
+source as (select * from {{ source('police', 'police_cases') }}),
+
+current_submissions as (
+    select submission_id
+    from {{ ref('stg_ops__submissions') }}
+    where is_current
+),
+
+renamed as (
+    select
+        source.submission_id,
+        source.source_row,
+        source.period,
+        source.source as submitted_by,
+        source.case_no,
+        source.company_uscc,
+        source.company_name,
+        source.charge,
+        source.filed_date,
+        source.status,
+        source.frozen_funds
+    from source
+    where source.submission_id in (select current_submissions.submission_id from current_submissions)
+)
+
+select * from renamed
