@@ -1,0 +1,105 @@
+{{ config(schema='intermediate', materialized='view') }}
+
+with
+
+matches as (select * from {{ ref('int_company_records') }}),
+
+court as (select * from {{ ref('stg_court__court_cases') }}),
+
+police as (select * from {{ ref('stg_police__police_cases') }}),
+
+tax as (select * from {{ ref('stg_tax__tax_statuses') }}),
+
+court_cases as (
+    select
+        matches.period,
+        matches.developer_uscc,
+        count(*) as court_cases,
+        count(*) filter (where court.status <> '已结案') as court_cases_open,
+        coalesce(sum(court.claim_amount), 0) as court_claim_amount,
+        coalesce(sum(court.seized_asset_value), 0) as seized_asset_value,
+        coalesce(sum(court.auction_proceeds), 0) as auction_proceeds,
+        bool_or(court.auction_date is not null or court.seized_asset_value > 0) as has_appraisal_or_auction,
+        bool_or(court.case_type = '破产') as has_bankruptcy_case,
+        array_agg(distinct court.submission_id) as court_submission_ids
+    from matches
+    inner join court
+        on matches.period = court.period and matches.record_key = court.case_no
+    where matches.dataset = 'court_cases' and matches.developer_uscc is not null
+    group by matches.period, matches.developer_uscc
+),
+
+police_cases as (
+    select
+        matches.period,
+        matches.developer_uscc,
+        count(*) as police_cases,
+        string_agg(distinct police.charge, '、') as police_charges,
+        coalesce(sum(police.frozen_funds), 0) as frozen_funds,
+        array_agg(distinct police.submission_id) as police_submission_ids
+    from matches
+    inner join police
+        on matches.period = police.period and matches.record_key = police.case_no
+    where matches.dataset = 'police_cases' and matches.developer_uscc is not null
+    group by matches.period, matches.developer_uscc
+),
+
+tax_status as (
+    select distinct on (matches.period, matches.developer_uscc)
+        matches.period,
+        matches.developer_uscc,
+        tax.tax_arrears,
+        tax.abnormal_status as is_abnormal_taxpayer,
+        tax.last_filing_date,
+        array[tax.submission_id] as tax_submission_ids
+    from matches
+    inner join tax
+        on matches.period = tax.period and matches.record_key = tax.uscc || '/' || tax.tax_period
+    where matches.dataset = 'tax_status' and matches.developer_uscc is not null
+    order by matches.period asc, matches.developer_uscc asc, tax.tax_period desc
+),
+
+keys as (
+    select
+        period,
+        developer_uscc
+    from court_cases
+    union
+    select
+        period,
+        developer_uscc
+    from police_cases
+    union
+    select
+        period,
+        developer_uscc
+    from tax_status
+),
+
+final as (
+    select
+        keys.period,
+        keys.developer_uscc,
+        coalesce(court_cases.court_cases, 0) as court_cases,
+        coalesce(court_cases.court_cases_open, 0) as court_cases_open,
+        coalesce(court_cases.court_claim_amount, 0) as court_claim_amount,
+        coalesce(court_cases.seized_asset_value, 0) as seized_asset_value,
+        coalesce(court_cases.auction_proceeds, 0) as auction_proceeds,
+        coalesce(court_cases.has_appraisal_or_auction, false) as has_appraisal_or_auction,
+        coalesce(court_cases.has_bankruptcy_case, false) as has_bankruptcy_case,
+        coalesce(police_cases.police_cases, 0) as police_cases,
+        police_cases.police_charges,
+        coalesce(police_cases.frozen_funds, 0) as frozen_funds,
+        coalesce(tax_status.tax_arrears, 0) as tax_arrears,
+        coalesce(tax_status.is_abnormal_taxpayer, false) as is_abnormal_taxpayer,
+        tax_status.last_filing_date,
+        coalesce(court_cases.court_submission_ids, '{}')
+        || coalesce(police_cases.police_submission_ids, '{}')
+        || coalesce(tax_status.tax_submission_ids, '{}') as department_submission_ids
+    from keys
+    left join court_cases using (period, developer_uscc)
+    left join police_cases using (period, developer_uscc)
+    left join tax_status using (period, developer_uscc)
+)
+
+select * from final

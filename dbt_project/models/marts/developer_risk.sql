@@ -1,0 +1,62 @@
+{{ config(materialized='incremental', unique_key=['period', 'developer_uscc'], incremental_strategy='delete+insert') }}
+
+with
+
+projects as (select * from {{ ref('int_projects_in_force') }}),
+
+cases as (select * from {{ ref('int_developer_cases') }}),
+
+per_developer as (
+    select
+        period,
+        developer_uscc,
+        (array_agg(developer_name order by project_code))[1] as developer_name,
+        count(*) as projects,
+        count(*) filter (where is_in_scope) as projects_in_scope,
+        sum(households_total) as households_affected,
+        sum(households_unresettled) as households_unresettled,
+        max(disposal_category) as highest_disposal_category,
+        array_agg(distinct disposal_category order by disposal_category) as disposal_categories,
+        array_agg(distinct project_code order by project_code) as project_codes,
+        array_agg(distinct ledger_submission_id) as ledger_submission_ids
+    from projects
+    group by period, developer_uscc
+),
+
+final as (
+    select
+        per_developer.period,
+        per_developer.developer_uscc,
+        per_developer.developer_name,
+        per_developer.projects,
+        per_developer.projects_in_scope,
+        per_developer.households_affected,
+        per_developer.households_unresettled,
+        per_developer.disposal_categories,
+        per_developer.project_codes,
+        coalesce(cases.court_cases, 0) as court_cases,
+        coalesce(cases.court_cases_open, 0) as court_cases_open,
+        coalesce(cases.court_claim_amount, 0) as court_claim_amount,
+        coalesce(cases.seized_asset_value, 0) as seized_asset_value,
+        coalesce(cases.auction_proceeds, 0) as auction_proceeds,
+        coalesce(cases.police_cases, 0) as police_cases,
+        cases.police_charges,
+        coalesce(cases.frozen_funds, 0) as frozen_funds,
+        coalesce(cases.tax_arrears, 0) as tax_arrears,
+        coalesce(cases.is_abnormal_taxpayer, false) as is_abnormal_taxpayer,
+        case
+            when coalesce(cases.is_abnormal_taxpayer, false) or cases.has_bankruptcy_case then '主体灭失风险'
+            when coalesce(cases.police_cases, 0) > 0 then '涉刑事案件'
+            when coalesce(cases.court_cases_open, 0) > 0 then '涉诉讼'
+            when coalesce(cases.tax_arrears, 0) > 0 then '欠税'
+            else '正常'
+        end as risk_status,
+        per_developer.ledger_submission_ids || coalesce(cases.department_submission_ids, '{}') as submission_ids
+    from per_developer
+    left join cases using (period, developer_uscc)
+)
+
+select * from final
+{% if is_incremental() %}
+    where period >= (select coalesce(max(period), '0000-00') from {{ this }})  -- noqa: RF02
+{% endif %}
