@@ -21,7 +21,7 @@ court_cases as (
         coalesce(sum(court.auction_proceeds), 0) as auction_proceeds,
         bool_or(court.auction_date is not null or court.seized_asset_value > 0) as has_appraisal_or_auction,
         bool_or(court.case_type = '破产') as has_bankruptcy_case,
-        array_agg(distinct court.submission_id) as court_submission_ids
+        string_agg(distinct court.submission_id::text, ',') as court_submission_ids
     from matches
     inner join court
         on matches.period = court.period and matches.record_key = court.case_no
@@ -36,7 +36,7 @@ police_cases as (
         count(*) as police_cases,
         string_agg(distinct police.charge, '、') as police_charges,
         coalesce(sum(police.frozen_funds), 0) as frozen_funds,
-        array_agg(distinct police.submission_id) as police_submission_ids
+        string_agg(distinct police.submission_id::text, ',') as police_submission_ids
     from matches
     inner join police
         on matches.period = police.period and matches.record_key = police.case_no
@@ -51,7 +51,7 @@ tax_status as (
         tax.tax_arrears,
         tax.abnormal_status as is_abnormal_taxpayer,
         tax.last_filing_date,
-        array[tax.submission_id] as tax_submission_ids
+        tax.submission_id::text as tax_submission_ids
     from matches
     inner join tax
         on matches.period = tax.period and matches.record_key = tax.uscc || '/' || tax.tax_period
@@ -93,9 +93,10 @@ final as (
         coalesce(tax_status.tax_arrears, 0) as tax_arrears,
         coalesce(tax_status.is_abnormal_taxpayer, false) as is_abnormal_taxpayer,
         tax_status.last_filing_date,
-        coalesce(court_cases.court_submission_ids, '{}')
-        || coalesce(police_cases.police_submission_ids, '{}')
-        || coalesce(tax_status.tax_submission_ids, '{}') as department_submission_ids
+        concat_ws(
+            ',', court_cases.court_submission_ids, police_cases.police_submission_ids,
+            tax_status.tax_submission_ids
+        ) as department_submission_ids
     from keys
     left join court_cases using (period, developer_uscc)
     left join police_cases using (period, developer_uscc)

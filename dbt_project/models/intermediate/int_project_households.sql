@@ -38,7 +38,7 @@ per_project as (
         count(*) filter (where resettlement_choice = '租赁住房' and household_type = '被动迁') as rental_for_displaced,
         count(*) filter (where petition_rank > 0) as petitioning_households,
         max(petition_rank) as highest_petition_rank,
-        array_agg(distinct submission_id) as roster_submission_ids
+        string_agg(distinct submission_id::text, ',') as roster_submission_ids
     from petition_levels
     group by period, project_code
 ),

@@ -12,8 +12,7 @@ final as (
         rosters.project_code,
         count(units.unit_code) as units_allocated,
         count(units.unit_code) filter (where units.status = '已入住') as units_occupied,
-        array_agg(distinct units.submission_id) filter (where units.submission_id is not null)
-            as units_submission_ids
+        string_agg(distinct units.submission_id::text, ',') as units_submission_ids
     from rosters
     left join units
         on

@@ -18,7 +18,7 @@ per_developer as (
         max(disposal_category) as highest_disposal_category,
         array_agg(distinct disposal_category order by disposal_category) as disposal_categories,
         array_agg(distinct project_code order by project_code) as project_codes,
-        array_agg(distinct ledger_submission_id) as ledger_submission_ids
+        string_agg(distinct ledger_submission_id::text, ',') as ledger_submission_ids
     from projects
     group by period, developer_uscc
 ),
@@ -51,7 +51,7 @@ final as (
             when coalesce(cases.tax_arrears, 0) > 0 then '欠税'
             else '正常'
         end as risk_status,
-        per_developer.ledger_submission_ids || coalesce(cases.department_submission_ids, '{}') as submission_ids
+        {{ id_list_to_array(['per_developer.ledger_submission_ids', 'cases.department_submission_ids']) }} as submission_ids
     from per_developer
     left join cases using (period, developer_uscc)
 )

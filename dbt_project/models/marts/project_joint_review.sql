@@ -56,13 +56,11 @@ joined as (
         coalesce(developer_cases.frozen_funds, 0) as frozen_funds,
         coalesce(developer_cases.tax_arrears, 0) as tax_arrears,
         coalesce(developer_cases.is_abnormal_taxpayer, false) as is_abnormal_taxpayer,
-        array_remove(
-            array[projects.ledger_submission_id, construction.submission_id]
-            || coalesce(households.roster_submission_ids, '{}')
-            || coalesce(units.units_submission_ids, '{}')
-            || coalesce(developer_cases.department_submission_ids, '{}'),
-            null
-        ) as submission_ids
+        {{ id_list_to_array([
+            'projects.ledger_submission_id::text', 'construction.submission_id::text',
+            'households.roster_submission_ids', 'units.units_submission_ids',
+            'developer_cases.department_submission_ids',
+        ]) }} as submission_ids
     from projects
     inner join districts on projects.district = districts.district
     left join households using (period, project_code)
