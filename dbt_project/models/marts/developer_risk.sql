@@ -51,7 +51,8 @@ final as (
             when coalesce(cases.tax_arrears, 0) > 0 then '欠税'
             else '正常'
         end as risk_status,
-        {{ id_list_to_array(['per_developer.ledger_submission_ids', 'cases.department_submission_ids']) }} as submission_ids
+        {{ id_list_to_array(['per_developer.ledger_submission_ids', 'cases.department_submission_ids']) }}
+            as submission_ids
     from per_developer
     left join cases using (period, developer_uscc)
 )

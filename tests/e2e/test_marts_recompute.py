@@ -1,0 +1,131 @@
+"""The marts agree with the files: key figures recomputed straight from the generated files with pandas,
+for several months and after a district resubmits a corrected roster."""
+
+from __future__ import annotations
+
+import pandas as pd
+import psycopg
+import pytest
+
+from resettle.generate import generate
+from resettle.intake.discover import discover
+from resettle.intake.normalize import normalize
+from resettle.intake.parse import parse
+from resettle.pipeline import WAVES, build_marts, find_files, ingest_file, prepare_warehouse
+
+pytestmark = pytest.mark.integration
+FIRST, MONTHS = "2026-08", 2
+CHOICES = {"异地产权调换": "exchange", "原址回迁": "onsite_return", "租赁住房": "rental", "原址购房": "onsite_purchase",
+           "退还费用": "refund", "未选择": "undecided"}
+
+
+def _ingest(url: str, period: str) -> None:
+    for wave in WAVES:
+        for file in find_files(period, wave):
+            outcome = ingest_file(file, url)
+            assert outcome["status"] in ("accepted", "accepted_with_warnings", "superseded"), outcome
+
+
+def _latest_frames(landing, dataset: str) -> pd.DataFrame:
+    """The file in force per source and period (the newest by modification time), typed, with its period."""
+    frames = {}
+    for landed in sorted(discover(landing), key=lambda f: f.path.stat().st_mtime):
+        parsed = parse(landed.path)
+        if parsed.dataset == dataset:
+            frame, _ = normalize(parsed)
+            frames[(landed.source, landed.period)] = frame.assign(period=landed.period, submitted_by=landed.source)
+    return pd.concat(frames.values(), ignore_index=True)
+
+
+def _resubmit_corrected_roster(landing, period: str) -> str:
+    """Xingan's roster again, with two waiting households now resettled (a correction a district sends)."""
+    original = next(f for f in discover(landing, period) if f.source == "xingan" and "居民台账" in f.file_name)
+    text = original.path.read_bytes().decode("gb18030")
+    lines = text.splitlines(keepends=True)
+    header = next(i for i, line in enumerate(lines) if "户编号" in line)
+    columns = lines[header].rstrip("\r\n").split(",")
+    resettled, date_col = columns.index("是否已安置"), columns.index("安置日期")
+    changed = 0
+    for i in range(header + 1, len(lines)):
+        cells = lines[i].rstrip("\r\n").split(",")
+        if len(cells) == len(columns) and cells[resettled] == "否" and changed < 2:
+            cells[resettled], cells[date_col] = "是", f"{period[:4]}/{int(period[5:])}/20"
+            lines[i] = ",".join(cells) + "\r\n"
+            changed += 1
+    corrected = original.path.with_name(original.path.stem + "_更正.csv")
+    corrected.write_bytes("".join(lines).encode("gb18030"))
+    later = original.path.stat().st_mtime + 3600
+    import os
+
+    os.utime(corrected, (later, later))
+    return corrected.name
+
+
+def test_marts_agree_with_the_files_across_months_and_a_resubmission(resettle_env, warehouse_url, monkeypatch):
+    monkeypatch.setenv("RESETTLE_WAREHOUSE_URL", warehouse_url)
+    landing = resettle_env["landing"]
+    generate(landing, FIRST, months=MONTHS, households=700, seed=31)
+    prepare_warehouse(warehouse_url)
+    periods = [FIRST, "2026-09"]
+    for period in periods:
+        _ingest(warehouse_url, period)
+    corrected = _resubmit_corrected_roster(landing, periods[-1])
+    _ingest(warehouse_url, periods[-1])
+    build_marts(warehouse_url)
+
+    ledgers = _latest_frames(landing, "project_ledger")
+    rosters = _latest_frames(landing, "household_roster")
+    units = _latest_frames(landing, "housing_units")
+    construction = _latest_frames(landing, "construction_status")
+    in_scope = ledgers[(ledgers.project_nature == "市场开发") & ledgers.disposal_category.between(1, 4)]
+
+    waiting = rosters[~rosters.resettled.astype(bool)].merge(
+        in_scope[["period", "project_code", "district"]], on=["period", "project_code"])
+    expected_choices = (waiting.assign(choice=waiting.resettlement_choice.map(CHOICES))
+                        .groupby(["district", "period", "choice"]).size().unstack(fill_value=0)
+                        .reindex(columns=list(CHOICES.values()), fill_value=0))
+
+    with psycopg.connect(warehouse_url) as conn:
+        statuses = dict(conn.execute(
+            "select file_name, status from ops.submission where file_name like %s", (f"%{corrected[:6]}%",)).fetchall())
+        columns = ", ".join(f"unresettled_{c}" for c in CHOICES.values())
+        mart = pd.DataFrame(conn.execute(
+            f"select district, period, {columns} from marts.district_monthly_progress").fetchall(),
+            columns=["district", "period", *CHOICES.values()]).set_index(["district", "period"])
+        reviews = pd.DataFrame(conn.execute(
+            "select period, project_code, units_needed, units_allocated, flag_codes from marts.project_joint_review"
+        ).fetchall(), columns=["period", "project_code", "units_needed", "units_allocated", "flag_codes"])
+
+    assert statuses[corrected] == "accepted" or statuses[corrected] == "accepted_with_warnings"
+    assert "superseded" in statuses.values()
+    expected_choices.columns.name = None
+    pd.testing.assert_frame_equal(mart.sort_index().astype(int), expected_choices.sort_index().astype(int),
+                                  check_names=False, check_index_type=False)
+
+    needed = (rosters[~rosters.resettled.astype(bool)
+                      & rosters.resettlement_choice.isin(["异地产权调换", "租赁住房"])]
+              .groupby(["period", "project_code"]).size().rename("units_needed"))
+    allocated = (units.dropna(subset=["household_code"])
+                 .merge(rosters[["period", "household_code", "project_code"]], on=["period", "household_code"])
+                 .groupby(["period", "project_code"]).size().rename("units_allocated"))
+    expected_units = pd.concat([needed, allocated], axis=1).fillna(0).astype(int)
+    actual_units = reviews.set_index(["period", "project_code"])[["units_needed", "units_allocated"]]
+    actual_units = actual_units[(actual_units.units_needed > 0) | (actual_units.units_allocated > 0)]
+    pd.testing.assert_frame_equal(actual_units.sort_index(), expected_units.sort_index(), check_names=False,
+                                  check_index_type=False)
+
+    counts = rosters.groupby(["period", "project_code"]).agg(
+        roster_total=("household_code", "size"), roster_open=("resettled", lambda s: int((~s.astype(bool)).sum())))
+    checked = ledgers.merge(counts, on=["period", "project_code"], how="left").fillna({"roster_total": 0,
+                                                                                      "roster_open": 0})
+    f06 = int(((checked.households_total != checked.roster_total)
+               | (checked.households_unresettled != checked.roster_open)).sum())
+    period_end = {p: (pd.Timestamp(f"{p}-01") + pd.offsets.MonthEnd(0)) for p in periods}
+    built = construction.merge(ledgers[["period", "project_code", "disposal_category"]], on=["period", "project_code"])
+    f01 = int(((built.disposal_category == 2)
+               & (~built.commitment_signed.astype(bool) | built.construction_permit_no.isna())).sum())
+    f02 = int(((built.committed_completion_date < built.period.map(period_end))
+               & (built.progress_pct.fillna(0) < 100)).sum())
+    flags = pd.Series([f for codes in reviews.flag_codes for f in codes]).value_counts()
+    assert (flags.get("F06", 0), flags.get("F01", 0), flags.get("F02", 0)) == (f06, f01, f02)
+    assert f06 >= 1, "the corrected roster no longer matches its ledger, which must be flagged"
