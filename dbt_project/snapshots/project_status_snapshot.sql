@@ -10,7 +10,7 @@
     )
 }}
 
-select
+select distinct on (project_code)
     project_code,
     period,
     district,
@@ -22,6 +22,6 @@ select
     households_unresettled,
     ledger_submission_id
 from {{ ref('int_projects_in_force') }}
-where period = (select max(period) from {{ ref('int_projects_in_force') }})
+order by project_code, period desc
 
 {% endsnapshot %}

@@ -6,6 +6,7 @@ API server, scheduler, DAG processor and triggerer), so both run the same DAGs a
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import os
@@ -26,14 +27,18 @@ DEFAULT_PORT = 8080
 COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
 
 
-def _secret(name: str) -> str:
+def _secret(name: str, make=lambda: secrets.token_urlsafe(64)) -> str:
     """A per-installation secret kept under AIRFLOW_HOME (never committed), created on first use."""
     path = settings().airflow_home / f".{name}"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(64))
+        path.write_text(make())
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def _fernet_key() -> str:
+    return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
 
 
 def environment(warehouse_url: str, port: int = DEFAULT_PORT) -> dict[str, str]:
@@ -52,7 +57,7 @@ def environment(warehouse_url: str, port: int = DEFAULT_PORT) -> dict[str, str]:
         "AIRFLOW__CORE__PARALLELISM": "4",
         "AIRFLOW__CORE__MAX_ACTIVE_TASKS_PER_DAG": "4",
         "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "60",
-        "AIRFLOW__CORE__FERNET_KEY": "",
+        "AIRFLOW__CORE__FERNET_KEY": _secret("fernet_key", _fernet_key),
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{ADMIN_USER}:admin",
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(home / "simple_auth_manager_passwords.json"),
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",

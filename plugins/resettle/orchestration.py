@@ -38,7 +38,8 @@ def dbt_task_group(group_id: str = "dbt"):
     """The dbt project as Airflow tasks (Cosmos), rendered from the pre-built manifest.
 
     Rendering reads `dbt_project/target/manifest.json` only: no dbt call and no database at parse time.
-    Each model runs with its tests right after it, so a failing test stops everything downstream.
+    Each node runs as `dbt build` of itself (the model, then its tests), so a failing test fails that task
+    and stops everything downstream.
     """
     import os
     import sys
@@ -67,7 +68,7 @@ def dbt_task_group(group_id: str = "dbt"):
             dbt_executable_path=str(Path(sys.executable).parent / "dbt"),
             dbt_project_path=project_dir,
         ),
-        render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST, test_behavior=TestBehavior.AFTER_EACH,
+        render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST, test_behavior=TestBehavior.BUILD,
                                    should_detach_multiple_parents_tests=True, emit_datasets=False),
         operator_args={
             "install_deps": False,

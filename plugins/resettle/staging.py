@@ -102,6 +102,10 @@ def _column_tests(c: Contract, name: str) -> list:
         tests.append("not_null")
     if col.type == "enum" and col.allowed:
         tests.append({"accepted_values": {"arguments": {"values": list(col.allowed)}}})
+    if col.type == "disposal_category":
+        tests.append({"accepted_values": {"arguments": {"values": [1, 2, 3, 4, 5], "quote": False}}})
+    if col.type == "district":
+        tests.append({"relationships": {"arguments": {"to": "ref('districts')", "field": "district"}}})
     return tests
 
 

@@ -7,17 +7,17 @@ with
 
 households as (select * from {{ ref('int_households_masked') }}),
 
-ledgers as (select * from {{ ref('stg_district__project_ledgers') }}),
+projects_in_force as (select * from {{ ref('int_projects_in_force') }}),
 
 projects as (
     select
         period,
         project_code,
-        submission_id as ledger_submission_id,
+        ledger_submission_id,
         district,
         contracted_return_date,
-        project_nature = '市场开发' and disposal_category between 1 and 4 as in_scope
-    from ledgers
+        is_in_scope as in_scope
+    from projects_in_force
 ),
 
 joined as (
@@ -27,7 +27,7 @@ joined as (
         projects.contracted_return_date,
         projects.in_scope,
         coalesce(projects.district, households.submitted_by) as district,
-        (to_date(households.period, 'YYYY-MM') + interval '1 month' - interval '1 day')::date as period_end_date
+        {{ period_end('households.period') }} as period_end_date
     from households
     left join projects
         on
@@ -40,6 +40,14 @@ waiting as (
         *,
         case when is_resettled then resettled_date else period_end_date end as waiting_until
     from joined
+),
+
+months_since_return as (
+    {#- The same whole-month count as the projects' months overdue (`months_between`, PostgreSQL `age()`). -#}
+    select
+        *,
+        {{ months_between('contracted_return_date', 'waiting_until') }} as months_since_return_date
+    from waiting
 ),
 
 final as (
@@ -61,20 +69,13 @@ final as (
         resettled_date,
         unit_code,
         contracted_return_date,
-        case
-            when waiting_until >= contracted_return_date
-                then (
-                    extract(year from age(waiting_until, contracted_return_date)) * 12
-                    + extract(month from age(waiting_until, contracted_return_date))
-                )::integer
-            when waiting_until < contracted_return_date then 0
-        end as months_waiting,
+        case when months_since_return_date < 0 then 0 else months_since_return_date end as months_waiting,
         petition_level,
         in_scope,
         submission_id,
         source_row,
         ledger_submission_id
-    from waiting
+    from months_since_return
 )
 
 select * from final

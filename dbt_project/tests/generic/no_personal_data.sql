@@ -1,0 +1,75 @@
+-- sqlfluff:indentation:template_blocks_indent:False
+{#- No clear personal data in a model: no column named like a roster's personal column, and no value in any
+    column, read as text (numbers too: an ID that became a number is still an ID), that looks like a resident
+    ID number (18 characters, or a first-generation 15 digits), an 11-digit mobile number or a landline with
+    its area code. Masked values (`230404********1234`, `132****7795`, `0468-***0192`) pass, and so does a
+    longer run of letters and digits such as a pseudonym. A failure names the column and the kind of number
+    and counts the rows: the values themselves are never echoed into logs or stored failures.
+    (The sqlfluff directive above: the jinja `set` lines of a test block confuse its indentation rule.) -#}
+{% test no_personal_data(model, forbidden_columns=['head_name', 'id_number', 'phone']) %}
+
+{% set columns = adapter.get_columns_in_relation(model) if execute else [] %}
+{% set forbidden_present = columns | map(attribute='name') | map('lower') | select('in', forbidden_columns) | list %}
+{% set checked_columns = columns | map(attribute='name') | list %}
+{% set edge_start = "(^|[^0-9A-Za-z])" %}
+{% set edge_end = "($|[^0-9A-Za-z])" %}
+
+with
+
+forbidden_columns as (
+    select
+        null::text as column_name,
+        null::text as problem,
+        null::bigint as rows_found
+    where false
+    {% for name in forbidden_present %}
+        union all
+        select
+            '{{ name }}' as column_name,
+            'personal column in the model' as problem,
+            null::bigint as rows_found
+    {% endfor %}
+),
+
+suspect_values as (
+    {% if checked_columns %}
+        select
+            cells.column_name,
+            case
+                when cells.value ~ '{{ edge_start }}[0-9]{15}([0-9]{2}[0-9Xx])?{{ edge_end }}'
+                    then 'resident ID number'
+                when cells.value ~ '{{ edge_start }}1[3-9][0-9]{9}{{ edge_end }}'
+                    then 'mobile number'
+                when cells.value ~ '{{ edge_start }}0[0-9]{2,3}-?[0-9]{7,8}{{ edge_end }}'
+                    then 'landline number'
+            end as problem
+        from {{ model }} as checked
+        cross join lateral (
+            values
+            {%- for name in checked_columns %}
+                ('{{ name }}', checked.{{ adapter.quote(name) }}::text){{ "," if not loop.last }}
+            {%- endfor %}
+        ) as cells (column_name, value)
+    {% else %}
+        select
+            null::text as column_name,
+            null::text as problem
+        where false
+    {% endif %}
+),
+
+found_values as (
+    select
+        column_name,
+        problem,
+        count(*) as rows_found
+    from suspect_values
+    where problem is not null
+    group by column_name, problem
+)
+
+select * from forbidden_columns
+union all
+select * from found_values
+
+{% endtest %}
