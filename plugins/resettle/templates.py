@@ -28,6 +28,7 @@ from openpyxl.writer.excel import ExcelWriter
 from resettle import reference
 from resettle.contracts import Column, Contract, contract, datasets_for
 from resettle.periods import PERIOD_RE
+from resettle.workbooks import stable_zip
 
 # The short name in file and sheet names; each contains one of the contract's `file_keywords`, which is how
 # the intake recognises a returned file (checked by the tests with `detect_dataset`).
@@ -363,7 +364,7 @@ def write_template(source: str, dataset: str, period: str, out: Path) -> Path:
     raw = io.BytesIO()
     with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
         ExcelWriter(wb, archive).write_data()  # not wb.save(), which stamps the current time
-    path.write_bytes(_stable_zip(raw.getvalue(), stamp))
+    path.write_bytes(stable_zip(raw.getvalue(), stamp))
     return path
 
 
@@ -376,14 +377,3 @@ def write_templates(source: str, period: str, out: Path) -> list[Path]:
     return [write_template(source, dataset, period, out) for dataset in datasets_for(source)]
 
 
-def _stable_zip(data: bytes, stamp: dt.datetime) -> bytes:
-    """The archive re-packed with one timestamp on every member, so equal content gives equal bytes."""
-    out = io.BytesIO()
-    date_time = (stamp.year, stamp.month, stamp.day, stamp.hour, stamp.minute, stamp.second // 2 * 2)
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            member = zipfile.ZipInfo(info.filename, date_time=date_time)
-            member.compress_type = zipfile.ZIP_DEFLATED
-            member.external_attr = 0o600 << 16
-            dst.writestr(member, src.read(info.filename))
-    return out.getvalue()

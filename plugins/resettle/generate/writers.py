@@ -26,6 +26,7 @@ from resettle.generate import people
 from resettle.generate.reports import Table
 from resettle.generate.world import CATEGORY_LABELS
 from resettle.reference import sources
+from resettle.workbooks import stable_zip
 
 LABELS = {
     "project_ledger": "项目台账",
@@ -274,18 +275,7 @@ def _write_xlsx(habit: Habit, table: Table, columns: list[Column], headers: dict
     raw = io.BytesIO()
     with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
         ExcelWriter(wb, archive).write_data()
-    path.write_bytes(_fixed_zip(raw.getvalue(), submitted))
+    path.write_bytes(stable_zip(raw.getvalue(), submitted))
     return Layout(header_row=header_row, first_data_row=header_row + 1)
 
 
-def _fixed_zip(data: bytes, stamp: dt.datetime) -> bytes:
-    """Re-pack an archive with one timestamp on every member, so equal content gives equal bytes."""
-    out = io.BytesIO()
-    date_time = (stamp.year, stamp.month, stamp.day, stamp.hour, stamp.minute, stamp.second // 2 * 2)
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            member = zipfile.ZipInfo(info.filename, date_time=date_time)
-            member.compress_type = zipfile.ZIP_DEFLATED
-            member.external_attr = 0o600 << 16
-            dst.writestr(member, src.read(info.filename))
-    return out.getvalue()

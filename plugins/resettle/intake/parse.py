@@ -195,16 +195,21 @@ def _read_csv(path: Path) -> list[tuple[str | None, list[list[str | None]]]]:
     return [(None, rows)]
 
 
-def read_sheets(path: Path) -> list[tuple[str | None, list[list[str | None]]]]:
-    """Every sheet of a file as rows of text cells (a CSV is one sheet without a name)."""
+def file_kind(path: Path) -> str:
+    """`xlsx` or `csv`; any other file gets the sentence a clerk needs."""
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        return _read_xlsx(path)
+        return "xlsx"
     if suffix == ".csv":
-        return _read_csv(path)
+        return "csv"
     if suffix == ".xls":
         raise ParseError("不支持旧版 .xls 格式，请在Excel中另存为 .xlsx 后重新报送")
     raise ParseError(f"不支持的文件类型“{path.suffix}”，请报送 .xlsx 或 .csv 文件")
+
+
+def read_sheets(path: Path) -> list[tuple[str | None, list[list[str | None]]]]:
+    """Every sheet of a file as rows of text cells (a CSV is one sheet without a name)."""
+    return _read_xlsx(path) if file_kind(path) == "xlsx" else _read_csv(path)
 
 
 @dataclass
@@ -282,14 +287,7 @@ def _csv_sheets(path: Path) -> list[_Sheet]:
 
 
 def _sheets(path: Path) -> list[_Sheet]:
-    suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        return _xlsx_sheets(path)
-    if suffix == ".csv":
-        return _csv_sheets(path)
-    if suffix == ".xls":
-        raise ParseError("不支持旧版 .xls 格式，请在Excel中另存为 .xlsx 后重新报送")
-    raise ParseError(f"不支持的文件类型“{path.suffix}”，请报送 .xlsx 或 .csv 文件")
+    return _xlsx_sheets(path) if file_kind(path) == "xlsx" else _csv_sheets(path)
 
 
 def _is_note(row: list[str | None]) -> bool:
