@@ -58,12 +58,6 @@ def render_sql(source: str, dataset: str) -> str:
 
 source as (select * from {{{{ source('{source}', '{dataset}') }}}}),
 
-current_submissions as (
-    select submission_id
-    from {{{{ ref('stg_ops__submissions') }}}}
-    where is_current
-),
-
 renamed as (
     select
         source.submission_id,
@@ -72,7 +66,7 @@ renamed as (
         source.source as submitted_by,
 {columns}
     from source
-    where source.submission_id in (select current_submissions.submission_id from current_submissions)
+    where {{{{ in_force('source.submission_id') }}}}
 )
 
 select * from renamed

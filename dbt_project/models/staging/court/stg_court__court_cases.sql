@@ -3,12 +3,6 @@ with
 
 source as (select * from {{ source('court', 'court_cases') }}),
 
-current_submissions as (
-    select submission_id
-    from {{ ref('stg_ops__submissions') }}
-    where is_current
-),
-
 renamed as (
     select
         source.submission_id,
@@ -27,7 +21,7 @@ renamed as (
         source.auction_date,
         source.auction_proceeds
     from source
-    where source.submission_id in (select current_submissions.submission_id from current_submissions)
+    where {{ in_force('source.submission_id') }}
 )
 
 select * from renamed

@@ -3,12 +3,6 @@ with
 
 source as (select * from {{ source('district', 'project_ledger') }}),
 
-current_submissions as (
-    select submission_id
-    from {{ ref('stg_ops__submissions') }}
-    where is_current
-),
-
 renamed as (
     select
         source.submission_id,
@@ -30,7 +24,7 @@ renamed as (
         source.lead_unit,
         source.remarks
     from source
-    where source.submission_id in (select current_submissions.submission_id from current_submissions)
+    where {{ in_force('source.submission_id') }}
 )
 
 select * from renamed

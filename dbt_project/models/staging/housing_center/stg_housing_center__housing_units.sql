@@ -3,12 +3,6 @@ with
 
 source as (select * from {{ source('housing_center', 'housing_units') }}),
 
-current_submissions as (
-    select submission_id
-    from {{ ref('stg_ops__submissions') }}
-    where is_current
-),
-
 renamed as (
     select
         source.submission_id,
@@ -23,7 +17,7 @@ renamed as (
         source.status,
         source.household_code
     from source
-    where source.submission_id in (select current_submissions.submission_id from current_submissions)
+    where {{ in_force('source.submission_id') }}
 )
 
 select * from renamed
