@@ -130,6 +130,7 @@ def _quiet_logs() -> None:
 
     for name in ("great_expectations", "airflow.models.dagbag", "airflow.task", "cosmos"):
         logging.getLogger(name).setLevel(logging.WARNING)
+    logging.getLogger("openlineage").setLevel(logging.ERROR)
 
 
 def cmd_run(args: argparse.Namespace) -> int:

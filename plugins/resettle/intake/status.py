@@ -10,7 +10,7 @@ from resettle import reference
 from resettle.config import SOURCES, settings
 from resettle.contracts import contract, datasets_for
 from resettle.intake.register import submissions
-from resettle.periods import due_at
+from resettle.periods import SHANGHAI, due_at
 
 STATUS_ZH = {
     "received": "处理中", "accepted": "已接收", "accepted_with_warnings": "已接收（有提示）", "rejected": "已退回",
@@ -33,8 +33,8 @@ def period_status(conn: psycopg.Connection, period: str) -> list[dict]:
         out.append({
             "source": row["source"], "dataset": row["dataset"], "period": row["period"],
             "file_name": row["file_name"], "sha256": row["sha256"], "status": row["status"],
-            "received_at": row["received_at"].isoformat(), "rows": row["rows_total"], "errors": row["errors"],
-            "warnings": row["warnings"], "on_time": row["received_at"] <= due, "receipt": _receipt(row),
+            "received_at": row["received_at"].astimezone(SHANGHAI).isoformat(), "rows": row["rows_total"],
+            "errors": row["errors"], "warnings": row["warnings"], "on_time": row["received_at"] <= due, "receipt": _receipt(row),
             "message_zh": row["message_zh"], "submission_id": row["submission_id"],
         })
     complete = {(r["source"], r["dataset"]) for r in out if r["status"] in ("accepted", "accepted_with_warnings")}
