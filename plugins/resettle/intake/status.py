@@ -34,7 +34,8 @@ def period_status(conn: psycopg.Connection, period: str) -> list[dict]:
             "source": row["source"], "dataset": row["dataset"], "period": row["period"],
             "file_name": row["file_name"], "sha256": row["sha256"], "status": row["status"],
             "received_at": row["received_at"].astimezone(SHANGHAI).isoformat(), "rows": row["rows_total"],
-            "errors": row["errors"], "warnings": row["warnings"], "on_time": row["received_at"] <= due, "receipt": _receipt(row),
+            "errors": row["errors"], "warnings": row["warnings"], "on_time": row["received_at"] <= due,
+            "receipt": _receipt(row),
             "message_zh": row["message_zh"], "submission_id": row["submission_id"],
         })
     complete = {(r["source"], r["dataset"]) for r in out if r["status"] in ("accepted", "accepted_with_warnings")}
