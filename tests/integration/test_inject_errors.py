@@ -59,7 +59,7 @@ def test_every_injected_mistake_is_reported_at_its_cell(ingested, warehouse_url,
             assert receipt.exists(), receipt
 
 
-def test_files_without_a_planted_mistake_are_accepted(ingested, warehouse_url):
+def test_files_without_a_planted_mistake_are_accepted_and_status_tells_who_sent_what(ingested, warehouse_url):
     planted = {error["file"] for error in ingested["errors"]}
     with psycopg.connect(warehouse_url, row_factory=dict_row) as conn:
         for file in ingested["files"]:
@@ -68,3 +68,17 @@ def test_files_without_a_planted_mistake_are_accepted(ingested, warehouse_url):
             sub = _submission(conn, file["source"], file["period"], Path(file["path"]).name)
             assert sub["status"] in ("accepted", "accepted_with_warnings"), (file, sub["message_zh"])
             assert sub["rows_valid"] == file["rows"]
+
+    from resettle.intake.status import period_status
+
+    with psycopg.connect(warehouse_url) as conn:
+        status = period_status(conn, FIRST)
+    fields = {"source", "dataset", "period", "file_name", "sha256", "status", "received_at", "rows", "errors",
+              "warnings", "on_time", "receipt"}
+    assert all(fields <= set(row) for row in status)
+    rejected = [row for row in status if row["status"] == "rejected"]
+    assert rejected and all(row["receipt"] for row in rejected)
+    assert {row["on_time"] for row in status if row["status"] != "missing"} <= {True, False}
+    first_month_errors = {(e["source"], e["dataset"]) for e in ingested["errors"] if e["period"] == FIRST}
+    missing = {(row["source"], row["dataset"]) for row in status if row["status"] == "missing"}
+    assert missing == first_month_errors, "a rejected dataset with no accepted file is reported as missing"
