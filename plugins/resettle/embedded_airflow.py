@@ -20,6 +20,7 @@ import urllib.request
 from pathlib import Path
 
 from resettle.config import WAREHOUSE_CONN_ID, settings
+from resettle.net import port_in_use
 from resettle.transform import OFFLINE_ENV
 
 ADMIN_USER = "admin"
@@ -125,7 +126,7 @@ def up(warehouse_url: str, port: int = DEFAULT_PORT, wait_seconds: int = 180) ->
     if running():
         info = json.loads(_pid_file().read_text())
         return info
-    busy = [p for p in (port, port + 1, port + 2) if _port_in_use(p)]
+    busy = [p for p in (port, port + 1, port + 2) if port_in_use(p)]
     if busy:
         raise RuntimeError(f"port(s) {busy} already in use (the UI takes --port, its log servers the next two); "
                            "choose another with --port")
@@ -160,13 +161,6 @@ def up(warehouse_url: str, port: int = DEFAULT_PORT, wait_seconds: int = 180) ->
         raise RuntimeError(f"Airflow API did not answer on port {port} within {wait_seconds}s; see {logs}")
     info["password"] = admin_password()
     return info
-
-
-def _port_in_use(port: int) -> bool:
-    import socket
-
-    with socket.socket() as s:
-        return s.connect_ex(("127.0.0.1", port)) == 0
 
 
 def admin_password() -> str | None:

@@ -6,8 +6,10 @@ One implementation serves the generator (which must produce valid numbers) and t
 
 from __future__ import annotations
 
-import datetime as dt
 import re
+
+import numpy as np
+import pandas as pd
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
@@ -26,27 +28,46 @@ def id_check_char(first17: str) -> str:
     return _ID_CHECK[total % 11]
 
 
-def id_problem(value: str) -> str | None:
-    """Why a resident ID number is invalid, in a clerk's words, or None when it is valid.
+ID_PROBLEM_15 = "15位一代身份证号，请换成18位号码"
+_ID_CHECK_BYTES = np.frombuffer(_ID_CHECK.encode("ascii"), dtype=np.uint8)
 
+
+def id_problems(values: pd.Series) -> pd.Series:
+    """Why each resident ID number is invalid, in a clerk's words; None where valid or empty.
+
+    Column-wise, so a million-row roster is checked in bulk. Values are expected trimmed and upper-case.
     Region codes are not checked against the birth year: IDs keep the code current when issued.
     """
-    v = value.strip().upper()
-    if len(v) == 15 and v.isdigit():
-        return "15位一代身份证号，请换成18位号码"
-    if len(v) != 18:
-        return f"身份证号应为18位，实际{len(v)}位"
-    if not _ID_RE.match(v):
-        return "身份证号只能由17位数字和1位校验码（数字或X）组成"
-    try:
-        birth = dt.date(int(v[6:10]), int(v[10:12]), int(v[12:14]))
-    except ValueError:
-        return "身份证号中的出生日期不存在"
-    if birth.year < 1900 or birth > dt.date.today():
-        return "身份证号中的出生日期不合理"
-    if id_check_char(v[:17]) != v[17]:
-        return "身份证号校验码错误（可能有数字录错）"
-    return None
+    out = pd.Series(None, index=values.index, dtype=object)
+    v = values.dropna()
+    if v.empty:
+        return out
+    length = v.str.len()
+    fifteen = (length == 15) & v.str.fullmatch(r"\d{15}").fillna(False)
+    out[fifteen[fifteen].index] = ID_PROBLEM_15
+    wrong_length = (length != 18) & ~fifteen
+    out[wrong_length[wrong_length].index] = "身份证号应为18位，实际" + length[wrong_length].astype(str) + "位"
+    shaped = (length == 18) & v.str.fullmatch(_ID_RE.pattern).fillna(False)
+    misshaped = (length == 18) & ~shaped
+    out[misshaped[misshaped].index] = "身份证号只能由17位数字和1位校验码（数字或X）组成"
+    candidates = v[shaped]
+    births = pd.to_datetime(candidates.str.slice(6, 14), format="%Y%m%d", errors="coerce")
+    no_date = births.isna()
+    out[no_date[no_date].index] = "身份证号中的出生日期不存在"
+    odd = ~no_date & ((births.dt.year < 1900) | (births > pd.Timestamp.today()))
+    out[odd[odd].index] = "身份证号中的出生日期不合理"
+    checkable = candidates[~no_date & ~odd]
+    if not checkable.empty:
+        codes = np.frombuffer("".join(checkable.tolist()).encode("ascii"), dtype=np.uint8).reshape(-1, 18)
+        expected = _ID_CHECK_BYTES[((codes[:, :17] - 48).astype(np.int64) @ np.array(_ID_WEIGHTS)) % 11]
+        out[checkable.index[expected != codes[:, 17]]] = "身份证号校验码错误（可能有数字录错）"
+    return out
+
+
+def id_problem(value: str) -> str | None:
+    """Why one resident ID number is invalid, or None when it is valid (see `id_problems`)."""
+    problem = id_problems(pd.Series([value.strip().upper()], dtype="str")).iloc[0]
+    return problem if isinstance(problem, str) else None
 
 
 def uscc_check_char(first17: str) -> str:
@@ -67,9 +88,17 @@ def uscc_problem(value: str) -> str | None:
     return None
 
 
+PHONE_PROBLEM = "联系电话应为11位手机号或带区号的固定电话（如 0468-3456789）"
+_PHONE_PATTERN = f"{MOBILE_RE.pattern[1:-1]}|{LANDLINE_RE.pattern[1:-1]}"
+
+
+def phone_problems(values: pd.Series) -> pd.Series:
+    """PHONE_PROBLEM where a number is neither an 11-digit mobile nor a landline with area code."""
+    valid = (values.isna() | values.str.fullmatch(_PHONE_PATTERN)).fillna(True).astype(bool)
+    return pd.Series(np.where(valid, None, PHONE_PROBLEM), index=values.index)
+
+
 def phone_problem(value: str) -> str | None:
-    """Why a phone number is invalid, or None for an 11-digit mobile or a landline with area code."""
-    v = value.strip().replace(" ", "")
-    if MOBILE_RE.match(v) or LANDLINE_RE.match(v):
-        return None
-    return "联系电话应为11位手机号或带区号的固定电话（如 0468-3456789）"
+    """Why one phone number is invalid, or None (see `phone_problems`)."""
+    problem = phone_problems(pd.Series([value.strip().replace(" ", "")], dtype="str")).iloc[0]
+    return problem if isinstance(problem, str) else None

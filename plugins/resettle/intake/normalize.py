@@ -18,7 +18,7 @@ import pandas as pd
 
 from resettle import reference
 from resettle.contracts import Column, Contract, contract
-from resettle.identifiers import uscc_problem
+from resettle.identifiers import id_problems, phone_problems, uscc_problem
 from resettle.intake.parse import ParsedFile
 
 DISPOSAL_CATEGORIES = {"自愿放弃": 1, "继续建设": 2, "主体灭失": 3, "不配合": 4, "正常在建": 5}
@@ -149,12 +149,6 @@ def _convert(col: Column, text: str):
 FULLWIDTH = {**{code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}, 0x3000: 0x20}
 """Full-width ASCII forms (Ａ１２，) to their half-width letters, digits and punctuation."""
 
-ID_PROBLEM_15 = "15位一代身份证号，请换成18位号码"
-_ID_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2])
-_ID_CHECK = np.frombuffer(b"10X98765432", dtype=np.uint8)
-_MOBILE = r"1[3-9]\d{9}"
-_LANDLINE = r"0\d{2,3}-?\d{7,8}"
-PHONE_PROBLEM = "联系电话应为11位手机号或带区号的固定电话（如 0468-3456789）"
 _VECTOR_TYPES = ("text", "enum", "id_number", "uscc", "phone")
 
 
@@ -166,35 +160,6 @@ def fold_series(values: pd.Series) -> pd.Series:
     folded = values.copy()
     folded[wide] = values[wide].str.translate(FULLWIDTH).str.strip()
     return folded
-
-
-def id_problems(values: pd.Series) -> pd.Series:
-    """`identifiers.id_problem` for a whole column at once (same sentences), None where valid or empty."""
-    out = pd.Series(None, index=values.index, dtype=object)
-    v = values.dropna()
-    if v.empty:
-        return out
-    length = v.str.len()
-    fifteen = (length == 15) & v.str.fullmatch(r"\d{15}").fillna(False)
-    out[fifteen[fifteen].index] = ID_PROBLEM_15
-    wrong_length = (length != 18) & ~fifteen
-    out[wrong_length[wrong_length].index] = "身份证号应为18位，实际" + length[wrong_length].astype(str) + "位"
-    shaped = (length == 18) & v.str.fullmatch(r"\d{17}[\dX]").fillna(False)
-    misshaped = (length == 18) & ~shaped
-    out[misshaped[misshaped].index] = "身份证号只能由17位数字和1位校验码（数字或X）组成"
-    candidates = v[shaped]
-    births = pd.to_datetime(candidates.str.slice(6, 14), format="%Y%m%d", errors="coerce")
-    no_date = births.isna()
-    out[no_date[no_date].index] = "身份证号中的出生日期不存在"
-    odd = ~no_date & ((births.dt.year < 1900) | (births > pd.Timestamp.today()))
-    out[odd[odd].index] = "身份证号中的出生日期不合理"
-    checkable = candidates[~no_date & ~odd]
-    if not checkable.empty:
-        codes = np.frombuffer("".join(checkable.tolist()).encode("ascii"), dtype=np.uint8).reshape(-1, 18)
-        expected = _ID_CHECK[((codes[:, :17] - 48).astype(np.int64) @ _ID_WEIGHTS) % 11]
-        wrong = checkable.index[expected != codes[:, 17]]
-        out[wrong] = "身份证号校验码错误（可能有数字录错）"
-    return out
 
 
 def _vector_convert(col: Column, values: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -276,9 +241,7 @@ def normalize(parsed: ParsedFile) -> tuple[pd.DataFrame, list[Finding]]:
         elif col.type == "uscc":
             data[f"_problem__{col.name}"] = _mapped_problem(data[col.name], uscc_problem)
         elif col.type == "phone":
-            phones = data[col.name]
-            valid = (phones.isna() | phones.str.fullmatch(f"{_MOBILE}|{_LANDLINE}")).fillna(True).astype(bool)
-            data[f"_problem__{col.name}"] = pd.Series(np.where(valid, None, PHONE_PROBLEM), index=source.index)
+            data[f"_problem__{col.name}"] = phone_problems(data[col.name])
     for name in parsed.headers:
         if name.startswith("extra:"):
             data[name] = source[name]

@@ -10,17 +10,17 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import socket
 import subprocess
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 from resettle.config import settings
+from resettle.net import LOOPBACK, free_port, port_in_use
 
 DATABASE = "resettle"
 SUPERUSER = "postgres"
-HOST = "127.0.0.1"
+HOST = LOOPBACK
 
 
 class WarehouseError(RuntimeError):
@@ -72,17 +72,6 @@ def _run_as() -> dict:
     for path in [pgdata, *pgdata.rglob("*")]:
         os.chown(path, entry.pw_uid, entry.pw_gid)
     return {"user": pwd.getpwnam("pgserver").pw_uid, "group": entry.pw_gid}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
-def _port_in_use(port: int) -> bool:
-    with socket.socket() as s:
-        return s.connect_ex((HOST, port)) == 0
 
 
 def _load_state() -> EmbeddedState | None:
@@ -144,12 +133,12 @@ def start() -> EmbeddedState:
     """Start (or reuse) the embedded cluster and make sure the `resettle` database exists."""
     state = _load_state()
     if state is None or not (settings().pgdata / "PG_VERSION").exists():
-        state = EmbeddedState(port=_free_port(), password=secrets.token_urlsafe(18))
+        state = EmbeddedState(port=free_port(), password=secrets.token_urlsafe(18))
         _initdb(state.password)
         _save_state(state)
     if not is_running():
-        if _port_in_use(state.port):
-            state = EmbeddedState(port=_free_port(), password=state.password)
+        if port_in_use(state.port):
+            state = EmbeddedState(port=free_port(), password=state.password)
             _save_state(state)
         log = settings().pgdata / "server.log"
         opts = f"-h {HOST} -p {state.port} -c unix_socket_directories='' -c max_connections=60"
