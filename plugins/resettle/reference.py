@@ -25,6 +25,7 @@ class Source:
     source: str
     name_zh: str
     source_kind: str
+    due_day: int
 
 
 def _rows(seed: str) -> list[dict[str, str]]:
@@ -43,7 +44,8 @@ def districts() -> dict[str, District]:
 
 @cache
 def sources() -> dict[str, Source]:
-    return {r["source"]: Source(r["source"], r["source_name_zh"], r["source_kind"]) for r in _rows("sources")}
+    return {r["source"]: Source(r["source"], r["source_name_zh"], r["source_kind"], int(r["due_day"]))
+            for r in _rows("sources")}
 
 
 def district_by_name_zh(name_zh: str) -> District | None:

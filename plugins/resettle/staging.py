@@ -2,9 +2,10 @@
 intake can never describe a column differently.
 
 `resettle staging` writes, per source, `models/staging/<source>/_<source>__sources.yml`,
-`_<source>__models.yml` and one `stg_<source>__<entity>.sql` per dataset; a test keeps the committed
-files equal to what this module renders. The SQL keeps, of all accepted submissions, the one in force
-for each source, dataset and period.
+`_<source>__models.yml` and one `stg_<source>__<entity>.sql` per dataset, and the `source_datasets` seed
+(what each source must send monthly); a test keeps the committed files equal to what this module renders.
+Source freshness is by period: a raw table is as fresh as the due time of the latest month it holds. The
+SQL keeps, of all accepted submissions, the one in force for each source, dataset and period.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from pathlib import Path
 
 import yaml
 
-from resettle.config import settings
-from resettle.contracts import DEPARTMENT_DATASETS, DISTRICT_DATASETS, Contract, contract
+from resettle.config import SOURCES, settings
+from resettle.contracts import DEPARTMENT_DATASETS, DISTRICT_DATASETS, Contract, contract, datasets_for
 from resettle.warehouse.schema import DERIVED_COLUMNS
 
 ENTITY = {
@@ -85,8 +86,24 @@ def render_sources(source: str) -> dict:
                 *({"name": name, "description": _description(c, name)} for name in c.column_names),
             ],
         })
-    return {"version": 2, "sources": [{"name": source, "schema": "raw", "tables": tables,
-                                       "description": "Rows the intake published to `raw` after validation."}]}
+    return {"version": 2, "sources": [{
+        "name": source, "schema": "raw", "tables": tables,
+        "description": "Rows the intake published to `raw` after validation.",
+        "loaded_at_field": PERIOD_DUE_AT,
+        "config": {"freshness": FRESHNESS},
+    }]}
+
+
+PERIOD_DUE_AT = "(period || '-25 23:59:59+08')::timestamptz"
+"""A row's freshness is its reporting month's default due time, so `dbt source freshness` asks "is the latest
+month in", not "was anything loaded lately" (a resubmission of an old month does not make a table fresh)."""
+FRESHNESS = {"warn_after": {"count": 35, "period": "day"}, "error_after": {"count": 65, "period": "day"}}
+"""Warn once the month after the latest one held is due (and a few days pass); error a month later."""
+
+
+def render_source_datasets() -> str:
+    lines = ["source,dataset"] + [f"{source},{dataset}" for source in SOURCES for dataset in datasets_for(source)]
+    return "\n".join(lines) + "\n"
 
 
 def _column_tests(c: Contract, name: str) -> list:
@@ -137,6 +154,7 @@ def rendered() -> dict[Path, str]:
         files[folder / f"_{source}__models.yml"] = HEADER + yaml.safe_dump(render_models(source), **dump)
         for dataset in datasets:
             files[folder / f"{model_name(source, dataset)}.sql"] = render_sql(source, dataset)
+    files[Path("seeds") / "source_datasets.csv"] = render_source_datasets()
     return files
 
 

@@ -73,6 +73,34 @@ create table if not exists ops.finding (
     message_zh text not null,
     primary key (submission_id, finding_no)
 );
+
+create table if not exists ops.due_extension (
+    extension_id bigserial primary key,
+    source text not null,
+    period text not null,
+    due_at timestamptz not null,
+    granted_by text not null check (granted_by <> ''),
+    reason text not null check (reason <> ''),
+    granted_at timestamptz not null default now()
+);
+create index if not exists due_extension_idx on ops.due_extension (source, period, granted_at);
+
+create table if not exists ops.alert (
+    alert_id bigserial primary key,
+    condition_key text not null,
+    kind text not null check (kind in ('reminder', 'late', 'escalation', 'invalid', 'pipeline')),
+    source text,
+    dataset text,
+    period text,
+    submission_id bigint references ops.submission (submission_id),
+    title_zh text not null,
+    message_zh text not null,
+    recipients jsonb not null default '[]',
+    channel_results jsonb not null default '{}',
+    sent_at timestamptz not null,
+    resolved_at timestamptz
+);
+create index if not exists alert_condition_idx on ops.alert (condition_key, sent_at);
 """
 
 
