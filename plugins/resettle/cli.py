@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import importlib.util
 import json
 import os
@@ -11,7 +12,7 @@ import sys
 from pathlib import Path
 
 from resettle.config import SOURCES, settings
-from resettle.periods import PERIOD_RE, add_months, last_due_period
+from resettle.periods import PERIOD_RE, SHANGHAI, add_months, last_due_period
 
 
 def _period(text: str) -> str:
@@ -241,9 +242,52 @@ def cmd_staging(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---- extensions ------------------------------------------------------------------------------------------
+
+def _moment(text: str) -> dt.datetime:
+    """A date-time as people type it; without a zone it is Asia/Shanghai time."""
+    try:
+        moment = dt.datetime.fromisoformat(text.strip().replace(" ", "T", 1))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date-time like 2026-10-28 18:00, got {text!r}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
+
+
+def cmd_extensions(args: argparse.Namespace) -> int:
+    from resettle import warehouse
+    from resettle.timeliness import extensions, grant_extension
+    from resettle.warehouse.schema import bootstrap
+
+    with warehouse.connect() as conn:
+        bootstrap(conn)
+        if args.action == "grant":
+            missing = [flag for flag, value in (("--source", args.source), ("--period", args.period),
+                                                ("--until", args.until), ("--by", args.by),
+                                                ("--reason", args.reason)) if not value]
+            if missing:
+                print(f"error: grant needs {', '.join(missing)}", file=sys.stderr)
+                return 2
+            try:
+                extension_id = grant_extension(conn, args.source, args.period, args.until, args.by, args.reason)
+            except ValueError as err:
+                print(f"error: {err}", file=sys.stderr)
+                return 2
+            print(f"extension {extension_id}: {args.source} {args.period} due {args.until.isoformat()}")
+            return 0
+        for e in extensions(conn, args.period).values():
+            print(f"{e.source:<16}{e.period:<9}{e.due_at.astimezone(SHANGHAI):%Y-%m-%d %H:%M}  "
+                  f"{e.granted_by}：{e.reason}")
+    return 0
+
+
 # ---- bench -----------------------------------------------------------------------------------------------
 
 def cmd_bench(args: argparse.Namespace) -> int:
+    if args.target == "marts":
+        from resettle import bench_marts, warehouse
+
+        print(bench_marts.report(bench_marts.bench_marts(warehouse.url(start=True), args.households, args.months)))
+        return 0
     from resettle import bench
 
     figures = bench.bench_intake(args.rows)
@@ -342,11 +386,26 @@ def build_parser() -> argparse.ArgumentParser:
                                     "expectations/contracts (a test keeps them current).")
     sg.set_defaults(func=cmd_staging)
 
+    ex = sub.add_parser("extensions", help="grant or list due-time extensions per source and month",
+                        description="An extension moves a source's due time for one month; who granted it and why "
+                                    "are recorded, and the latest grant is the one in force.")
+    ex.add_argument("action", choices=["grant", "list"])
+    ex.add_argument("--source", choices=SOURCES, help="the district or department")
+    ex.add_argument("--period", type=_period, help="reporting month, YYYY-MM")
+    ex.add_argument("--until", type=_moment, help="new due time, e.g. '2026-10-28 18:00' (Asia/Shanghai)")
+    ex.add_argument("--by", help="who granted it")
+    ex.add_argument("--reason", help="why")
+    ex.set_defaults(func=cmd_extensions)
+
     b = sub.add_parser("bench", help="benchmarks that print their figures",
                        description="Measure speed and memory. `intake`: a household roster CSV of N rows through "
-                                   "the full intake, against a plain COPY of the same file.")
-    b.add_argument("target", choices=["intake"], help="what to measure")
-    b.add_argument("--rows", type=int, default=1_000_000, help="rows in the generated file (default 1,000,000)")
+                                   "the full intake, against a plain COPY of the same file. `marts`: a full dbt "
+                                   "build against the incremental build of one new month at M months of history "
+                                   "(in a scratch database on the warehouse server).")
+    b.add_argument("target", choices=["intake", "marts"], help="what to measure")
+    b.add_argument("--rows", type=int, default=1_000_000, help="intake: rows in the generated file (default 1,000,000)")
+    b.add_argument("--households", type=int, default=200_000, help="marts: households in the city (default 200,000)")
+    b.add_argument("--months", type=int, default=24, help="marts: months of history (default 24)")
     b.set_defaults(func=cmd_bench)
 
     t = sub.add_parser("dbt", help="run a dbt command against the warehouse (default: build)",

@@ -102,7 +102,9 @@ FRESHNESS = {"warn_after": {"count": 35, "period": "day"}, "error_after": {"coun
 
 
 def render_source_datasets() -> str:
-    lines = ["source,dataset"] + [f"{source},{dataset}" for source in SOURCES for dataset in datasets_for(source)]
+    lines = ["source,dataset,dataset_title_zh"] + [
+        f"{source},{dataset},{contract(dataset).title_zh}" for source in SOURCES for dataset in datasets_for(source)
+    ]
     return "\n".join(lines) + "\n"
 
 

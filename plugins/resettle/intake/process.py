@@ -19,7 +19,7 @@ from resettle.contracts import contract, datasets_for
 from resettle.intake.archive import archive
 from resettle.intake.discover import LandedFile
 from resettle.intake.normalize import Finding, normalize
-from resettle.intake.parse import ParsedFile, ParseError, parse
+from resettle.intake.parse import ParsedFile, ParseError, detect_dataset, parse
 from resettle.intake.register import FINAL_STATUSES, Submission, earlier_copy, register
 from resettle.load.publish import copy_rows
 from resettle.quality.context import DEPENDS_ON_LEDGER, load_context
@@ -151,6 +151,7 @@ def process_file(conn: psycopg.Connection, landed: LandedFile) -> dict:
                 return _done(sub, landed, archived.path, findings, parsed)
     except ParseError as err:
         findings = [Finding(None, None, None, str(err), check="unreadable")]
+        sub.dataset = sub.dataset or detect_dataset(landed.file_name, candidates=datasets_for(landed.source))
     with conn.transaction():
         sub.status, sub.rows_valid = "rejected", 0
         _decide(conn, sub, findings, outcomes)

@@ -8,9 +8,10 @@ import psycopg
 
 from resettle import reference
 from resettle.config import SOURCES, settings
-from resettle.contracts import contract, datasets_for
+from resettle.contracts import contract
 from resettle.intake.register import submissions
-from resettle.periods import SHANGHAI, due_at
+from resettle.periods import SHANGHAI
+from resettle.timeliness import expected_submissions
 
 STATUS_ZH = {
     "received": "处理中", "accepted": "已接收", "accepted_with_warnings": "已接收（有提示）", "rejected": "已退回",
@@ -27,26 +28,25 @@ def _receipt(row: dict) -> str | None:
 
 def period_status(conn: psycopg.Connection, period: str) -> list[dict]:
     """Every file registered for the period, then one `missing` entry per expected dataset never accepted."""
-    due = due_at(period)
+    expected = expected_submissions(conn, period)
+    due = {e.source: e.due_at for e in expected}
     out = []
     for row in submissions(conn, period):
         out.append({
             "source": row["source"], "dataset": row["dataset"], "period": row["period"],
             "file_name": row["file_name"], "sha256": row["sha256"], "status": row["status"],
             "received_at": row["received_at"].astimezone(SHANGHAI).isoformat(), "rows": row["rows_total"],
-            "errors": row["errors"], "warnings": row["warnings"], "on_time": row["received_at"] <= due,
+            "errors": row["errors"], "warnings": row["warnings"], "on_time": row["received_at"] <= due[row["source"]],
             "receipt": _receipt(row),
             "message_zh": row["message_zh"], "submission_id": row["submission_id"],
         })
-    complete = {(r["source"], r["dataset"]) for r in out if r["status"] in ("accepted", "accepted_with_warnings")}
-    for source in SOURCES:
-        for dataset in datasets_for(source):
-            if (source, dataset) not in complete:
-                out.append({
-                    "source": source, "dataset": dataset, "period": period, "file_name": None, "sha256": None,
-                    "status": "missing", "received_at": None, "rows": None, "errors": None, "warnings": None,
-                    "on_time": None, "receipt": None, "message_zh": None, "submission_id": None,
-                })
+    for e in expected:
+        if e.state != "complete":
+            out.append({
+                "source": e.source, "dataset": e.dataset, "period": period, "file_name": None, "sha256": None,
+                "status": "missing", "received_at": None, "rows": None, "errors": None, "warnings": None,
+                "on_time": None, "receipt": None, "message_zh": None, "submission_id": None,
+            })
     order = {s: i for i, s in enumerate(SOURCES)}
     out.sort(key=lambda r: (order[r["source"]], r["dataset"] or "", r["submission_id"] or 1 << 62))
     return out

@@ -16,6 +16,7 @@ renamed as (
         rows_valid,
         errors,
         warnings,
+        message_zh,
         superseded_by,
         status in ('accepted', 'accepted_with_warnings') as is_current
     from source
