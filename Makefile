@@ -27,8 +27,16 @@ venv: $(STAMP) ## create or update .venv from pyproject.toml and constraints.txt
 demo: $(STAMP) ## warehouse up, generate three months, run them, show what was built
 	$(BIN)/resettle demo
 
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: browser
+browser: ## Debian's Chromium and CJK fonts for the dashboard's browser tests (installed once)
+	@command -v chromium >/dev/null && fc-list :lang=zh 2>/dev/null | grep -q . || { \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk; }
+
 .PHONY: test
-test: $(STAMP) ## run the test suite (starts its own PostgreSQL and Airflow)
+test: $(STAMP) browser ## run the test suite (starts its own PostgreSQL, Airflow, dashboard and browser)
 	$(BIN)/pytest
 
 .PHONY: test-fast
@@ -39,6 +47,10 @@ test-fast: $(STAMP) ## unit and DAG tests only (no warehouse, no Airflow service
 lint: $(STAMP) ## ruff and sqlfluff
 	$(BIN)/ruff check .
 	$(BIN)/sqlfluff lint dbt_project/models dbt_project/macros dbt_project/tests
+
+.PHONY: dashboard
+dashboard: $(STAMP) ## the leadership dashboard on the embedded warehouse, with demo users
+	$(BIN)/resettle dashboard --demo-users
 
 .PHONY: manifest
 manifest: $(STAMP) ## pre-build dbt_project/target/manifest.json (what Airflow renders dbt from)

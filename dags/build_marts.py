@@ -6,11 +6,13 @@ failing test fails its task and stops everything downstream, so a mart built on 
 published.
 
 Triage: the failed task's log names the failing model or test; reproduce it with
-`resettle dbt build --select <node>` against the embedded warehouse.
+`resettle dbt build --select <node>` against the embedded warehouse. A failed task, or a run not finished
+two hours after it was queued, alerts the engineers (`resettle.alerts.callbacks`).
 """
 
 from airflow.sdk import dag
 
+from resettle.alerts.callbacks import notify_failure, run_deadline
 from resettle.assets import ANY_RAW
 from resettle.orchestration import DEFAULT_ARGS, dbt_task_group
 
@@ -21,7 +23,8 @@ from resettle.orchestration import DEFAULT_ARGS, dbt_task_group
     max_active_runs=1,
     tags=["transform", "tier:1"],
     doc_md=__doc__,
-    default_args=DEFAULT_ARGS,
+    default_args={**DEFAULT_ARGS, "on_failure_callback": notify_failure},
+    deadline=run_deadline(hours=2),
 )
 def build_marts():
     dbt_task_group()

@@ -11,12 +11,15 @@ so re-running changes nothing.
 Triage: a failed `ingest_file` task is ours (a rejected file is a *successful* task with status
 `rejected` in `ops.submission`); check the warehouse connection `resettle_warehouse` first, then the
 task log. `report` announces, per dataset, the `raw.*` Asset that received new accepted data, which
-is what `build_marts` is scheduled on; a run with nothing new announces nothing.
+is what `build_marts` is scheduled on; a run with nothing new announces nothing. `send_invalid_file_alerts`
+tells each sender of a rejected file right away (see `check_alerts`); a failed task or a run still going an
+hour after it was queued alerts the engineers.
 """
 
 from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, Param, dag, get_current_context, task
 
 from resettle import pipeline
+from resettle.alerts.callbacks import notify_failure, run_deadline
 from resettle.assets import RAW_UPDATES, landing_asset
 from resettle.orchestration import DEFAULT_ARGS, announce_updates, warehouse_url
 
@@ -28,7 +31,8 @@ from resettle.orchestration import DEFAULT_ARGS, announce_updates, warehouse_url
     max_active_runs=1,
     tags=["intake", "tier:1"],
     doc_md=__doc__,
-    default_args=DEFAULT_ARGS,
+    default_args={**DEFAULT_ARGS, "on_failure_callback": notify_failure},
+    deadline=run_deadline(hours=1),
     params={"period": Param(None, type=["null", "string"], description="Reporting month YYYY-MM; empty: all")},
 )
 def ingest_submissions():
@@ -50,13 +54,19 @@ def ingest_submissions():
         updated = announce_updates(get_current_context()["outlet_events"], outcomes)
         return {"files": pipeline.summarize(outcomes), "updated_datasets": updated}
 
+    @task(trigger_rule="all_done")
+    def send_invalid_file_alerts() -> dict:
+        from resettle.alerts.tasks import run_check
+
+        return run_check(warehouse_url(), kinds={"invalid"}, period=get_current_context()["params"].get("period"))
+
     independent = find_files.override(task_id="find_independent_files")("independent")
     prepare_warehouse() >> independent
     first = ingest_file.expand(file=independent)
     after_ledger = find_files.override(task_id="find_files_after_ledger")("after_ledger")
     first >> after_ledger
     second = ingest_file.override(task_id="ingest_file_after_ledger").expand(file=after_ledger)
-    report(first, second)
+    report(first, second) >> send_invalid_file_alerts()
 
 
 ingest_submissions()

@@ -166,6 +166,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print("\nbuilt:")
     for table, n in result["marts"].items():
         print(f"  marts.{table}: {n} rows")
+    from resettle.dashboard.users import ensure_demo_users
+    from resettle.warehouse.access import ensure_roles
+
+    with warehouse.connect() as conn:
+        ensure_roles(conn)
+        accounts = ensure_demo_users(conn)
+    print("\ndashboard (leaders, office, districts):")
+    print("  .venv/bin/resettle dashboard --port 8501   # then open http://127.0.0.1:8501/")
+    for username, role, district, password in accounts:
+        print(f"  demo user {username:<20} {role:<9} {district or '':<10} password {password}")
+    print(f"  .venv/bin/resettle bulletin --period {last}   # the monthly bulletin (xlsx + print-ready HTML)")
     print("\nnext:")
     print("  psql \"$(.venv/bin/resettle warehouse url)\" -c 'select * from marts.district_monthly_progress'")
     print(f"  .venv/bin/resettle status --period {last}   # who sent what, on time or not")
@@ -413,6 +424,12 @@ def build_parser() -> argparse.ArgumentParser:
                                    "`resettle dbt build --select marts`.")
     t.add_argument("dbt_args", nargs=argparse.REMAINDER, help="arguments for dbt")
     t.set_defaults(func=cmd_dbt)
+
+    from resettle.alerts.commands import add_commands as add_alert_commands
+    from resettle.dashboard.commands import add_commands as add_dashboard_commands
+
+    add_alert_commands(sub)
+    add_dashboard_commands(sub)
     return p
 
 

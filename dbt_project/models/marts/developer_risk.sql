@@ -1,10 +1,17 @@
-{{ config(materialized='incremental', unique_key=['period', 'developer_uscc'], incremental_strategy='delete+insert') }}
+{{ config(materialized='incremental', unique_key=['period', 'developer_uscc'], incremental_strategy='delete+insert',
+          on_schema_change='append_new_columns') }}
 
 with
 
-projects as (select * from {{ ref('int_projects_in_force') }}),
+projects as (
+    select * from {{ ref('int_projects_in_force') }}
+    {{ only_periods_to_build() }}
+),
 
-cases as (select * from {{ ref('int_developer_cases') }}),
+cases as (
+    select * from {{ ref('int_developer_cases') }}
+    {{ only_periods_to_build() }}
+),
 
 per_developer as (
     select
@@ -57,7 +64,7 @@ final as (
     left join cases using (period, developer_uscc)
 )
 
-select * from final
-{% if is_incremental() %}
-    where period >= (select coalesce(max(period), '0000-00') from {{ this }})  -- noqa: RF02
-{% endif %}
+select
+    *,
+    now() as built_at
+from final

@@ -1,10 +1,17 @@
-{{ config(materialized='incremental', unique_key=['period', 'district'], incremental_strategy='delete+insert') }}
+{{ config(materialized='incremental', unique_key=['period', 'district'], incremental_strategy='delete+insert',
+          on_schema_change='append_new_columns') }}
 
 with
 
-reviews as (select * from {{ ref('project_joint_review') }}),
+reviews as (
+    select * from {{ ref('project_joint_review') }}
+    {{ only_periods_to_build() }}
+),
 
-progress as (select * from {{ ref('stg_district__monthly_progress') }}),
+progress as (
+    select * from {{ ref('stg_district__monthly_progress') }}
+    {{ only_periods_to_build() }}
+),
 
 districts as (select * from {{ ref('districts') }}),
 
@@ -83,7 +90,7 @@ final as (
         on per_district.district = progress_in_scope.district and per_district.period = progress_in_scope.period
 )
 
-select * from final
-{% if is_incremental() %}
-    where period >= (select coalesce(max(period), '0000-00') from {{ this }})  -- noqa: RF02
-{% endif %}
+select
+    *,
+    now() as built_at
+from final

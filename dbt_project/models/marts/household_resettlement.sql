@@ -3,55 +3,22 @@
         materialized='incremental',
         unique_key='period',
         incremental_strategy='delete+insert',
-        on_schema_change='fail',
+        on_schema_change='append_new_columns',
     )
 }}
 
 with
 
-households as (select * from {{ ref('int_households_joined_to_projects') }}),
-
-{% if is_incremental() %}
-
-    {#- Months to rebuild: the latest month already loaded and any later one, plus any earlier month whose
-        roster or ledger in force has changed since it was loaded (a district's correction). -#}
-    loaded_lineage as (
-        select distinct
-            period,
-            submission_id,
-            ledger_submission_id
-        from {{ this }}
-    ),
-
-    changed_lineage as (
-        select distinct
-            period,
-            submission_id,
-            ledger_submission_id
-        from households
-        except
-        select
-            period,
-            submission_id,
-            ledger_submission_id
-        from loaded_lineage
-    ),
-
-    periods_to_build as (
-        select period from households
-        where period >= (select max(loaded_lineage.period) from loaded_lineage)
-        union
-        select period from changed_lineage
-    ),
-
-{% endif %}
+households as (
+    select * from {{ ref('int_households_joined_to_projects') }}
+    {{ only_periods_to_build() }}
+),
 
 final as (
-    select *
+    select
+        *,
+        now() as built_at
     from households
-    {% if is_incremental() %}
-        where period in (select periods_to_build.period from periods_to_build)
-    {% endif %}
 )
 
 select * from final

@@ -3,11 +3,20 @@
     (housing center file for the unit counts, the district's roster for the household counts) or when a
     needing household's project is missing from the month's ledger (its scope is unknown). -#}
 
+{{ config(materialized='incremental', unique_key=['period', 'district', 'unit_type'],
+          incremental_strategy='delete+insert', on_schema_change='append_new_columns') }}
+
 with
 
-units as (select * from {{ ref('stg_housing_center__housing_units') }}),
+units as (
+    select * from {{ ref('stg_housing_center__housing_units') }}
+    {{ only_periods_to_build() }}
+),
 
-households as (select * from {{ ref('int_households_joined_to_projects') }}),
+households as (
+    select * from {{ ref('int_households_joined_to_projects') }}
+    {{ only_periods_to_build() }}
+),
 
 districts as (select * from {{ ref('districts') }}),
 
@@ -133,7 +142,8 @@ final as (
         case
             when households_needing_without_unit is not null and units_free is not null
                 then greatest(households_needing_without_unit - units_free, 0)
-        end as shortfall
+        end as shortfall,
+        now() as built_at
     from counted
 )
 

@@ -1,16 +1,32 @@
-{{ config(materialized='incremental', unique_key=['period', 'project_code'], incremental_strategy='delete+insert') }}
+{{ config(materialized='incremental', unique_key=['period', 'project_code'], incremental_strategy='delete+insert',
+          on_schema_change='append_new_columns') }}
 
 with
 
-projects as (select * from {{ ref('int_projects_in_force') }}),
+projects as (
+    select * from {{ ref('int_projects_in_force') }}
+    {{ only_periods_to_build() }}
+),
 
-households as (select * from {{ ref('int_project_households') }}),
+households as (
+    select * from {{ ref('int_project_households') }}
+    {{ only_periods_to_build() }}
+),
 
-units as (select * from {{ ref('int_project_units') }}),
+units as (
+    select * from {{ ref('int_project_units') }}
+    {{ only_periods_to_build() }}
+),
 
-construction as (select * from {{ ref('stg_housing_bureau__construction_statuses') }}),
+construction as (
+    select * from {{ ref('stg_housing_bureau__construction_statuses') }}
+    {{ only_periods_to_build() }}
+),
 
-developer_cases as (select * from {{ ref('int_developer_cases') }}),
+developer_cases as (
+    select * from {{ ref('int_developer_cases') }}
+    {{ only_periods_to_build() }}
+),
 
 districts as (select * from {{ ref('districts') }}),
 
@@ -113,7 +129,7 @@ final as (
     from flagged
 )
 
-select * from final
-{% if is_incremental() %}
-    where period >= (select coalesce(max(period), '0000-00') from {{ this }})  -- noqa: RF02
-{% endif %}
+select
+    *,
+    now() as built_at
+from final

@@ -11,6 +11,7 @@ renamed as (
         file_name,
         sha256,
         received_at,
+        processed_at,
         status,
         rows_total,
         rows_valid,

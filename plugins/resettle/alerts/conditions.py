@@ -1,0 +1,181 @@
+"""Which alert conditions hold as of a moment, decided from plain values (no database, no channels).
+
+A *condition* is a fact worth telling someone, with a stable key (`late:taishan:household_roster:2026-10`):
+the key is what the alert log deduplicates and resolves on. A condition *holds* while the problem exists
+and is *sendable* while it is time to say so; the two differ on purpose: a reminder is only sent in the
+days before the due time, but it only clears when the source's datasets are all accepted, and a late
+dataset whose file is being validated right now still holds but is not worth a message this hour.
+
+Rules (see `Policy` for the numbers):
+- reminder: `reminder_days` before a source's due time (with its extension), once per source and month,
+  to the source, listing its datasets not yet accepted.
+- late: after the due time, per missing or rejected dataset, to the source and the leading-group office,
+  repeated every `late_every`.
+- escalation: `escalate_after_days` past the due time, once per source and month, to leadership and the
+  office: one message per source (not per dataset) because leadership acts on who, not on which file.
+- invalid: per rejected file, once, to its sender, with the first problems and the receipt.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from resettle.alerts import messages
+
+KINDS = ("reminder", "late", "escalation", "invalid", "pipeline")
+RECIPIENTS = {
+    "reminder": ("source",),
+    "late": ("source", "office"),
+    "escalation": ("leadership", "office"),
+    "invalid": ("source",),
+    "pipeline": ("engineers",),
+}
+"""Roles per kind; `source` stands for the source the alert is about (see contacts.yml)."""
+
+
+@dataclass(frozen=True)
+class Policy:
+    """When alerts are due. Defaults follow the city's practice; every number can be set per run or by
+    environment (RESETTLE_ALERT_REMINDER_DAYS, _LATE_EVERY_DAYS, _ESCALATE_AFTER_DAYS, _FINDINGS_SHOWN)."""
+
+    reminder_days: float = 3
+    late_every: dt.timedelta = dt.timedelta(days=2)
+    escalate_after_days: float = 5
+    findings_shown: int = 5
+    invalid_lookback: dt.timedelta = dt.timedelta(days=7)
+    """A rejected file of an older month still gets its alert if it was received this recently."""
+
+    @classmethod
+    def from_env(cls) -> Policy:
+        def number(name: str, default: float) -> float:
+            value = os.environ.get(f"RESETTLE_ALERT_{name}")
+            return float(value) if value else default
+
+        base = cls()
+        return cls(
+            reminder_days=number("REMINDER_DAYS", base.reminder_days),
+            late_every=dt.timedelta(days=number("LATE_EVERY_DAYS", base.late_every.days)),
+            escalate_after_days=number("ESCALATE_AFTER_DAYS", base.escalate_after_days),
+            findings_shown=int(number("FINDINGS_SHOWN", base.findings_shown)),
+        )
+
+
+@dataclass(frozen=True)
+class Condition:
+    key: str
+    kind: str
+    title_zh: str
+    message_zh: str
+    source: str | None = None
+    dataset: str | None = None
+    period: str | None = None
+    submission_id: int | None = None
+    sendable: bool = True
+    cadence: dt.timedelta | None = None
+    """None: send once ever; otherwise at most once per cadence while the condition holds."""
+    facts: dict = field(default_factory=dict, compare=False)
+    """Plain fields for the `json` webhook format (and tests)."""
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        return tuple(self.source if r == "source" else r for r in RECIPIENTS[self.kind])
+
+
+@dataclass(frozen=True)
+class RejectedFile:
+    """A rejected submission and its first problems, as read from ops.submission and ops.finding."""
+
+    submission_id: int
+    source: str
+    dataset: str | None
+    period: str
+    file_name: str
+    errors: int
+    findings: Sequence[messages.FindingLine]
+    receipt: str | None
+    sendable: bool = True
+
+
+def key(kind: str, *parts: object) -> str:
+    return ":".join([kind, *(str(p) for p in parts)])
+
+
+def _days(delta: dt.timedelta) -> int:
+    return max(0, math.ceil(delta.total_seconds() / 86400))
+
+
+def period_conditions(items: Iterable, as_of: dt.datetime, policy: Policy, names: dict[str, str],
+                      titles: dict[str, str], sendable: bool = True) -> list[Condition]:
+    """Reminder, late and escalation conditions of one period from its expected submissions
+    (`resettle.timeliness.ExpectedSubmission`); `sendable=False` evaluates a period only to resolve."""
+    by_source: dict[str, list] = {}
+    for item in items:
+        by_source.setdefault(item.source, []).append(item)
+    out = []
+    for source, mine in by_source.items():
+        open_items = [e for e in mine if e.state != "complete"]
+        if not open_items:
+            continue
+        period, due = mine[0].period, mine[0].due_at
+        pending = [(titles[e.dataset], messages.STATE_ZH[e.state]) for e in open_items]
+        base = {"source": source, "source_zh": names[source], "period": period, "due_at": due.isoformat()}
+        title, text = messages.reminder(names[source], period, due, pending)
+        out.append(Condition(
+            key("reminder", source, period), "reminder", title, text, source=source, period=period,
+            sendable=sendable and due - dt.timedelta(days=policy.reminder_days) <= as_of <= due,
+            facts={**base, "datasets": [e.dataset for e in open_items]}))
+        if as_of <= due:
+            continue
+        days_late = _days(as_of - due)
+        for e in open_items:
+            title, text = messages.late(names[source], titles[e.dataset], period, due, days_late, e.state,
+                                        e.latest_file_name, e.latest_errors)
+            out.append(Condition(
+                key("late", source, e.dataset, period), "late", title, text, source=source, dataset=e.dataset,
+                period=period, submission_id=e.latest_submission_id, cadence=policy.late_every,
+                sendable=sendable and e.state in ("missing", "rejected"),
+                facts={**base, "dataset": e.dataset, "dataset_zh": titles[e.dataset], "state": e.state,
+                       "days_late": days_late}))
+        if as_of - due >= dt.timedelta(days=policy.escalate_after_days):
+            title, text = messages.escalation(names[source], period, due, days_late, pending)
+            out.append(Condition(
+                key("escalation", source, period), "escalation", title, text, source=source, period=period,
+                sendable=sendable, facts={**base, "datasets": [e.dataset for e in open_items],
+                                          "days_late": days_late}))
+    return out
+
+
+def invalid_conditions(rejected: Iterable[RejectedFile], complete: set[tuple[str, str | None, str]],
+                       names: dict[str, str], titles: dict[str, str]) -> list[Condition]:
+    """One condition per rejected file whose dataset has no accepted file yet in its month.
+
+    `complete` holds (source, dataset, period) with an accepted file; a file whose dataset could not be
+    recognised is keyed (source, None, period) and clears when all the source's datasets are complete.
+    """
+    out = []
+    for r in rejected:
+        if (r.source, r.dataset, r.period) in complete:
+            continue
+        dataset_zh = titles.get(r.dataset) if r.dataset else None
+        title, text = messages.invalid(names[r.source], dataset_zh, r.period, r.file_name, r.errors, r.findings,
+                                       r.receipt)
+        out.append(Condition(
+            key("invalid", r.source, r.dataset or "unknown", r.period, r.submission_id), "invalid", title, text,
+            source=r.source, dataset=r.dataset, period=r.period, submission_id=r.submission_id,
+            sendable=r.sendable,
+            facts={"source": r.source, "source_zh": names[r.source], "dataset": r.dataset, "dataset_zh": dataset_zh,
+                   "period": r.period, "file_name": r.file_name, "errors": r.errors, "receipt": r.receipt}))
+    return out
+
+
+def due_to_send(condition: Condition, last_sent: dt.datetime | None, as_of: dt.datetime) -> bool:
+    """Never twice within the cadence: once-only conditions never again, repeating ones after `cadence`."""
+    if not condition.sendable:
+        return False
+    if last_sent is None:
+        return True
+    return condition.cadence is not None and as_of - last_sent >= condition.cadence

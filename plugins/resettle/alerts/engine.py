@@ -1,0 +1,176 @@
+"""`check`: evaluate every alert condition as of a moment, send what is due, log it, resolve what cleared.
+
+One check is one transaction under an advisory lock, so the hourly DAG and a manual `resettle alerts check`
+never both send the same alert, and a check that dies half-way leaves the log as it was. Because conditions
+are evaluated as of a moment (files received later do not exist yet) and `sent_at` is that moment, a month
+can be replayed hour by hour and re-running a check at the same moment sends nothing new.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Collection, Sequence
+
+import psycopg
+
+from resettle.alerts import alert_log, channels, conditions
+from resettle.alerts.conditions import Condition, Policy, RejectedFile
+from resettle.alerts.contacts import Contact
+from resettle.alerts.messages import FindingLine
+from resettle.periods import SHANGHAI, last_due_period
+
+log = logging.getLogger("resettle.alerts")
+
+
+def default_periods(as_of: dt.datetime) -> list[str]:
+    """The last month already due and the current month (they differ from the 1st to the 24th)."""
+    today = as_of.astimezone(SHANGHAI).date()
+    current = f"{today.year:04d}-{today.month:02d}"
+    return sorted({last_due_period(today), current})
+
+
+def _names_and_titles() -> tuple[dict[str, str], dict[str, str]]:
+    from resettle import reference
+    from resettle.contracts import DATASETS, contract
+
+    return ({s: src.name_zh for s, src in reference.sources().items()},
+            {d: contract(d).title_zh for d in DATASETS})
+
+
+def _rejected_files(conn: psycopg.Connection, periods: Sequence[str], as_of: dt.datetime, policy: Policy,
+                    ) -> list[RejectedFile]:
+    from resettle.config import settings
+    from resettle.quality.receipt import receipt_path
+
+    subs = conn.execute(
+        """select submission_id, source, dataset, period, file_name, errors from ops.submission
+           where status = 'rejected' and received_at <= %s and (period = any(%s) or received_at > %s)
+           order by received_at, submission_id""",
+        (as_of, list(periods), as_of - policy.invalid_lookback)).fetchall()
+    out = []
+    for submission_id, source, dataset, period, file_name, errors in subs:
+        findings = [FindingLine(*row) for row in conn.execute(
+            """select excel_row, column_header, value, message_zh from ops.finding
+               where submission_id = %s and severity = 'error' order by finding_no limit %s""",
+            (submission_id, policy.findings_shown))]
+        receipt = receipt_path(settings().outbox, source, period, file_name, submission_id)
+        out.append(RejectedFile(submission_id, source, dataset, period, file_name, max(errors, len(findings)),
+                                findings, str(receipt) if receipt.exists() else None))
+    return out
+
+
+def evaluate(conn: psycopg.Connection, as_of: dt.datetime, periods: Sequence[str], policy: Policy,
+             ) -> tuple[list[Condition], list[str]]:
+    """Every condition holding as of the moment, and the months evaluated (sending ones plus months with
+    open alerts or recent rejected files, which are evaluated so their alerts can be resolved)."""
+    from resettle.timeliness import expected_submissions
+
+    names, titles = _names_and_titles()
+    rejected = _rejected_files(conn, periods, as_of, policy)
+    months = sorted({*periods, *alert_log.open_periods(conn), *(r.period for r in rejected)})
+    found: list[Condition] = []
+    complete: set[tuple[str, str | None, str]] = set()
+    for period in months:
+        items = expected_submissions(conn, period, as_of)
+        found += conditions.period_conditions(items, as_of, policy, names, titles, sendable=period in periods)
+        complete |= {(e.source, e.dataset, period) for e in items if e.state == "complete"}
+        for source in {e.source for e in items}:
+            if all(e.state == "complete" for e in items if e.source == source):
+                complete.add((source, None, period))
+    found += conditions.invalid_conditions(rejected, complete, names, titles)
+    return found, months
+
+
+def recipients(condition: Condition, contacts: dict[str, Contact]) -> tuple[list[dict], tuple[str, ...],
+                                                                             tuple[str, ...]]:
+    """The log's recipient list, and the de-duplicated email addresses and mentions to send to."""
+    people = [contacts[role] for role in condition.roles]
+    listed = [{"role": c.role, "name": c.name, "email": list(c.email)} for c in people]
+    emails = tuple(dict.fromkeys(a for c in people for a in c.email))
+    mentions = tuple(dict.fromkeys(m for c in people for m in c.mention))
+    return listed, emails, mentions
+
+
+def _send(conn: psycopg.Connection | None, condition: Condition, as_of: dt.datetime, contacts: dict[str, Contact],
+          delivery: channels.Delivery, dry_run: bool) -> dict:
+    listed, emails, mentions = recipients(condition, contacts)
+    results: dict = {}
+    if not dry_run:
+        fields = {"condition_key": condition.key, "kind": condition.kind, "sent_at": as_of.isoformat(),
+                  **condition.facts}
+        results = channels.deliver(channels.Outgoing(condition.title_zh, condition.message_zh, emails, mentions,
+                                                     fields), delivery)
+    alert_id = alert_log.record(conn, condition, listed, results, as_of) if conn is not None and not dry_run else None
+    return {"alert_id": alert_id, "condition_key": condition.key, "kind": condition.kind, "source": condition.source,
+            "dataset": condition.dataset, "period": condition.period, "submission_id": condition.submission_id,
+            "title_zh": condition.title_zh, "message_zh": condition.message_zh, "recipients": listed,
+            "channel_results": results, "sent_at": as_of}
+
+
+def _moment(as_of: dt.datetime | None) -> dt.datetime:
+    if as_of is None:
+        return dt.datetime.now(dt.UTC)
+    if as_of.tzinfo is None:
+        raise ValueError("as_of needs a time zone (e.g. +08:00)")
+    return as_of
+
+
+def check(conn: psycopg.Connection, as_of: dt.datetime | None = None, *, periods: Sequence[str] | None = None,
+          policy: Policy | None = None, delivery: channels.Delivery | None = None,
+          contacts: dict[str, Contact] | None = None, dry_run: bool = False,
+          kinds: Collection[str] | None = None) -> list[dict]:
+    """Send every alert due as of `as_of` (default now) for `periods` (default: the last month due and the
+    current one), log each sending in ops.alert and resolve the alerts whose condition cleared.
+
+    `kinds` limits what is sent (e.g. only `invalid` right after ingestion); resolution always covers all.
+    Returns the alerts sent (with dry_run: that would be sent; nothing is sent or written). Channel failures
+    are recorded per alert, never raised; an invalid contacts file raises ContactsError before anything runs.
+    Give it an autocommit connection (or one outside a transaction) so the check commits when it returns.
+    """
+    from resettle.alerts.contacts import load
+
+    as_of = _moment(as_of)
+    periods = list(periods or default_periods(as_of))
+    policy = policy or Policy.from_env()
+    delivery = delivery or channels.Delivery.from_env()
+    contacts = contacts or load()
+    sent = []
+    with conn.transaction() as tx:
+        alert_log.lock(conn)
+        found, months = evaluate(conn, as_of, periods, policy)
+        previous = alert_log.last_sent(conn, [c.key for c in found])
+        for condition in found:
+            if kinds is not None and condition.kind not in kinds:
+                continue
+            if conditions.due_to_send(condition, previous.get(condition.key), as_of):
+                sent.append(_send(conn, condition, as_of, contacts, delivery, dry_run))
+        if dry_run:
+            raise psycopg.Rollback(tx)  # nothing written; psycopg leaves the block quietly
+        cleared = alert_log.resolve(conn, months, {c.key for c in found}, as_of)
+        if cleared:
+            log.info("resolved %d alert condition(s): %s", len(cleared), ", ".join(cleared))
+    log.info("alert check as of %s over %s: %d %s", as_of.isoformat(), ", ".join(periods), len(sent),
+             "due (dry run: not sent)" if dry_run else "sent")
+    return sent
+
+
+def notify(conn: psycopg.Connection | None, condition: Condition, as_of: dt.datetime | None = None, *,
+           contacts: dict[str, Contact] | None = None, delivery: channels.Delivery | None = None) -> dict | None:
+    """Send one condition now unless its key was already sent within its cadence (for pipeline alerts).
+
+    Without a connection (the warehouse may be what failed) it is sent without logging or dedup.
+    """
+    from resettle.alerts.contacts import load
+
+    as_of = _moment(as_of)
+    contacts = contacts or load()
+    delivery = delivery or channels.Delivery.from_env()
+    if conn is None:
+        return _send(None, condition, as_of, contacts, delivery, dry_run=False)
+    with conn.transaction():
+        alert_log.lock(conn)
+        if not conditions.due_to_send(condition, alert_log.last_sent(conn, [condition.key]).get(condition.key),
+                                      as_of):
+            return None
+        return _send(conn, condition, as_of, contacts, delivery, dry_run=False)

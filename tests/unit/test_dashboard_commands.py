@@ -1,0 +1,67 @@
+"""The dashboard's CLI subcommands parse as documented, its app never loads at package import, and mart
+column descriptions give short Chinese labels."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+
+import pytest
+
+from resettle.dashboard.commands import STREAMLIT_FLAGS, add_commands, dashboard_env, streamlit_command
+from resettle.dashboard.data import label_of
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="resettle")
+    add_commands(parser.add_subparsers(dest="command", required=True))
+    return parser
+
+
+def test_users_dashboard_and_bulletin_commands_parse():
+    parser = _parser()
+    args = parser.parse_args(["users", "add", "ts_clerk", "--role", "district", "--district", "taishan"])
+    assert (args.action, args.username, args.role, args.district) == ("add", "ts_clerk", "district", "taishan")
+    assert parser.parse_args(["users", "disable", "ts_clerk"]).action == "disable"
+    assert parser.parse_args(["users", "list"]).action == "list"
+    assert parser.parse_args(["dashboard", "--port", "8601"]).port == 8601
+    args = parser.parse_args(["bulletin", "--period", "2026-10", "--out", "x"])
+    assert (args.period, args.out) == ("2026-10", "x")
+    for bad in (["bulletin", "--period", "2026-13"], ["users", "add", "x", "--role", "admin"]):
+        with pytest.raises(SystemExit):
+            parser.parse_args(bad)
+
+
+def test_streamlit_runs_headless_without_telemetry_or_table_downloads():
+    command = streamlit_command(8601)
+    assert command[1:4] == ["-m", "streamlit", "run"] and "8601" in command
+    flags = dict(zip(STREAMLIT_FLAGS[::2], STREAMLIT_FLAGS[1::2], strict=True))
+    assert flags["--server.headless"] == "true" and flags["--browser.gatherUsageStats"] == "false"
+    assert flags["--client.disableDataExport"] == "true"
+
+
+def test_the_app_gets_the_login_role_url_and_not_the_admin_url(monkeypatch):
+    monkeypatch.setenv("RESETTLE_WAREHOUSE_URL", "postgresql://postgres:secret@h/db")
+    env = dashboard_env("postgresql://resettle_dashboard:pw@h/db")
+    assert "RESETTLE_WAREHOUSE_URL" not in env
+    assert env["RESETTLE_DASHBOARD_DB_URL"].startswith("postgresql://resettle_dashboard:")
+
+
+def test_importing_the_package_and_commands_does_not_import_streamlit():
+    code = ("import sys, resettle.dashboard, resettle.dashboard.commands, resettle.dashboard.data, "
+            "resettle.bulletin, resettle.warehouse.access; print('streamlit' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(("column", "description", "label"), [
+    ("households_unresettled", "未安置户数 — households not yet resettled at the end of the month.", "未安置户数"),
+    ("project_name", "项目名称.", "项目名称"),
+    ("households_total", "涉及户数 (ledger).", "涉及户数"),
+    ("period", "Reporting month, `YYYY-MM` (报送期).", "报送期"),
+    ("odd", "Only English here.", "odd"),
+    ("empty", None, "empty"),
+])
+def test_labels_come_from_the_persisted_column_descriptions(column, description, label):
+    assert label_of(column, description) == label
