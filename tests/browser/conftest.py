@@ -48,7 +48,7 @@ def _build_marts(url: str) -> None:
     assert not missing, f"marts not built: {missing}"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def world(pg_server, tmp_path_factory) -> World:
     from resettle.dashboard.users import ensure_demo_users
     from resettle.generate import generate
@@ -81,7 +81,7 @@ def world(pg_server, tmp_path_factory) -> World:
         conn.execute(f'drop database if exists "{name}" with (force)')
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def dashboard(world) -> str:
     """`streamlit run` of the app on a free port, as the dashboard login role; yields its base URL."""
     from resettle.dashboard.commands import streamlit_command
@@ -115,7 +115,7 @@ def dashboard(world) -> str:
     log.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
     """Headless Chromium from the system (`make browser` installs Debian's); never a downloaded one."""
     from playwright.sync_api import sync_playwright
@@ -131,7 +131,7 @@ def browser():
         chromium.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def artifacts() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     print(f"\nscreenshots: {ARTIFACTS}")
