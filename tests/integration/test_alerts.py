@@ -182,6 +182,19 @@ def test_a_month_of_alerts_reaches_the_right_people_once_and_clears(month, recei
     assert len(taishan) == 1 + 3 * 3 + 1 and all(r["resolved_at"] is None for r in taishan)
     assert len({(r["condition_key"], r["sent_at"]) for r in _rows(url)}) == len(_rows(url)), "no duplicates"
 
+    from resettle.transform import run_dbt
+
+    outcome = run_dbt(["build", "--select", "+alert_history", "--indirect-selection", "cautious"], url)
+    assert outcome.success, outcome.failures
+    with psycopg.connect(url) as conn:
+        history = conn.execute(
+            "select kind_zh, source_name_zh, channels_ok, is_open, recipient_count from marts.alert_history").fetchall()
+    assert len(history) == len(_rows(url))
+    assert all(ok for _, _, ok, _, _ in history), "every alert reached both channels"
+    assert sum(is_open for *_, is_open, _ in history) == len(taishan)
+    assert {kind for kind, *_ in history} == {"报送提醒", "数据退回", "逾期未报", "逾期升级"}
+    assert all(n >= 1 for *_, n in history)
+
 
 def test_mail_and_webhook_carry_readable_chinese(month, receivers):
     smtp, hook = receivers

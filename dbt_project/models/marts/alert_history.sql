@@ -1,4 +1,5 @@
-{#- Every alert sent, readable on the dashboard: what, to whom (how many), whether every channel got it. -#}
+{#- Every alert sent, readable on the dashboard: what, to whom (how many), whether every channel that was tried
+    (not skipped for want of a connection or recipients) delivered it. -#}
 with
 
 alerts as (select * from {{ ref('stg_ops__alerts') }}),
@@ -20,7 +21,8 @@ kind_zh as (
 channels as (
     select
         alerts.alert_id,
-        bool_and(coalesce((results.result ->> 'ok')::boolean, false)) as channels_ok
+        bool_and(results.result ->> 'status' = 'sent')
+        filter (where results.result ->> 'status' != 'skipped') as channels_ok
     from alerts
     cross join lateral jsonb_each(alerts.channel_results) as results (channel, result)
     where jsonb_typeof(alerts.channel_results) = 'object'

@@ -1,0 +1,38 @@
+-- noqa: disable=LT02
+{#- Data tests read only the rows a run changed, so a monthly run tests one month, not the whole history.
+
+    Tests whose `where` is `__changed_rows__` (all of this project's, see dbt_project.yml) are applied to:
+    * a relation with `built_at` (the incremental marts): the rows of its latest build, i.e. every month this
+      run rebuilt — the new month and any corrected one;
+    * another relation with `period` (staging and intermediate views over all months): the latest month;
+      earlier months were tested when they were built, and a corrected month is tested in the marts;
+    * anything else (seeds, reference tables, snapshots): every row.
+    A full refresh (`dbt build --full-refresh`) tests every row of everything. This is dbt's documented way
+    to customise `where` (overriding get_where_subquery). -#}
+{% macro get_where_subquery(relation) -%}
+    {%- set where = config.get('where', '') -%}
+    {%- if where == '__changed_rows__' -%}
+        {%- set where = changed_rows_filter(relation) -%}
+    {%- endif -%}
+    {%- if where -%}
+        {%- set filtered -%}
+            (select * from {{ relation }} where {{ where }}) dbt_subquery
+        {%- endset -%}
+        {%- do return(filtered) -%}
+    {%- else -%}
+        {%- do return(relation) -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro changed_rows_filter(relation) -%}
+    {%- if not execute or flags.FULL_REFRESH or relation.schema == 'snapshots' -%}
+        {%- do return('') -%}
+    {%- endif -%}
+    {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | list -%}
+    {%- if 'built_at' in columns -%}
+        {%- do return('built_at = (select max(built_at) from ' ~ relation ~ ')') -%}
+    {%- elif 'period' in columns -%}
+        {%- do return('period = (select max(period) from ' ~ relation ~ ')') -%}
+    {%- endif -%}
+    {%- do return('') -%}
+{%- endmacro %}
