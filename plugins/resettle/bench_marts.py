@@ -1,11 +1,13 @@
 """Benchmark: a full `dbt build` against the incremental build of one new month, at M months of history.
 
-`resettle bench marts --households N --months M` generates one month of every source's files for a city of
-N households, ingests them through the real intake into a scratch database on the warehouse server, and
-copies that month's accepted submissions back in time (SQL, new submission ids and periods) until the
-warehouse holds M months. It then times `dbt build --full-refresh` (seeds, snapshots, every model and test),
-adds one more month the same way and times a plain `dbt build`, which is what a monthly run does. History
-is copied rather than generated so that the figures measure dbt, not the generator or the intake.
+`resettle bench marts --households N --months M` generates one month of every source's files (for a city of
+N households, or of GENERATED_HOUSEHOLDS whose rosters are then copied under new household codes until
+they hold N: the generator is not what is measured), ingests them through the real intake into a scratch
+database on the warehouse server, and copies that month's accepted submissions back in time (SQL, new
+submission ids and periods) until the warehouse holds M months. It then times `dbt build --full-refresh`
+(seeds, snapshots, every model and test), adds one more month the same way and times a plain `dbt build`,
+which is what a monthly run does. History is copied rather than generated so that the figures measure
+dbt, not the generator or the intake.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from resettle.contracts import DATASETS
 from resettle.periods import add_months
 
 BENCH_DB = "resettle_bench_marts"
+GENERATED_HOUSEHOLDS = 20_000
 BASE_PERIOD = "2026-10"
 SLOWEST = 6
 
@@ -57,17 +60,41 @@ def _ingest_month(url: str, households: int, period: str, seed: int) -> None:
     from resettle import pipeline
     from resettle.generate import generate
 
-    work = Path(tempfile.mkdtemp(prefix="resettle-bench-marts-"))
-    for name in ("landing", "outbox", "archive"):
-        (work / name).mkdir()
-        os.environ[f"RESETTLE_{name.upper()}"] = str(work / name)
-    generate(work / "landing", period, months=1, seed=seed, households=households)
-    pipeline.prepare_warehouse(url)
-    for wave in pipeline.WAVES:
-        for file in pipeline.find_files(period, wave):
-            outcome = pipeline.ingest_file(file, url)
-            if outcome["status"] not in ("accepted", "accepted_with_warnings"):
-                raise RuntimeError(f"bench data was not accepted: {file['path']}: {outcome}")
+    with tempfile.TemporaryDirectory(prefix="resettle-bench-marts-") as folder:
+        work = Path(folder)
+        for name in ("landing", "outbox", "archive"):
+            (work / name).mkdir()
+            os.environ[f"RESETTLE_{name.upper()}"] = str(work / name)
+        generate(work / "landing", period, months=1, seed=seed, households=households)
+        pipeline.prepare_warehouse(url)
+        for wave in pipeline.WAVES:
+            for file in pipeline.find_files(period, wave):
+                outcome = pipeline.ingest_file(file, url)
+                if outcome["status"] not in ("accepted", "accepted_with_warnings"):
+                    raise RuntimeError(f"bench data was not accepted: {file['path']}: {outcome}")
+
+
+def grow_rosters(conn: psycopg.Connection, period: str, households: int) -> int:
+    """Copy the month's roster rows under new household codes (and pseudonyms, no flat) until the month
+    holds at least `households` households; returns how many it holds."""
+    have = conn.execute("select count(*) from raw.household_roster where period = %s", (period,)).fetchone()[0]
+    copies = -(-households // have) - 1 if have else 0
+    if copies <= 0:
+        return have
+    columns = [r[0] for r in conn.execute(
+        """select column_name from information_schema.columns
+           where table_schema = 'raw' and table_name = 'household_roster' order by ordinal_position""")]
+    changed = {"household_code": "r.household_code || '-' || copy", "id_pseudonym": "r.id_pseudonym || '-' || copy",
+               "unit_code": "null", "source_row": "r.source_row + copy * 1000000"}
+    with conn.transaction():
+        conn.execute(
+            f"""insert into raw.household_roster ({", ".join(columns)})
+                select {", ".join(changed.get(c, "r." + c) for c in columns)}
+                from raw.household_roster as r cross join generate_series(1, %s) as copy
+                where r.period = %s""",
+            (copies, period),
+        )
+    return have * (copies + 1)
 
 
 def copy_month(conn: psycopg.Connection, from_period: str, to_period: str) -> int:
@@ -118,13 +145,13 @@ def _timed_build(args: list[str], url: str) -> tuple[float, dict, list[tuple[flo
     """Run dbt into its own target folder; return the wall time, result counts and the slowest nodes."""
     from resettle.transform import run_dbt
 
-    target = Path(tempfile.mkdtemp(prefix="resettle-bench-dbt-"))
-    start = time.perf_counter()
-    outcome = run_dbt([*args, "--target-path", str(target)], url)
-    elapsed = time.perf_counter() - start
-    if not outcome.success:
-        raise RuntimeError("dbt failed during the benchmark:\n" + "\n".join(outcome.failures[:20]))
-    results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))["results"]
+    with tempfile.TemporaryDirectory(prefix="resettle-bench-dbt-") as target:
+        start = time.perf_counter()
+        outcome = run_dbt([*args, "--target-path", target], url)
+        elapsed = time.perf_counter() - start
+        if not outcome.success:
+            raise RuntimeError("dbt failed during the benchmark:\n" + "\n".join(outcome.failures[:20]))
+        results = json.loads((Path(target) / "run_results.json").read_text(encoding="utf-8"))["results"]
     slowest = sorted(((r["execution_time"], r["unique_id"]) for r in results), reverse=True)[:SLOWEST]
     return elapsed, outcome.counts, slowest
 
@@ -135,19 +162,20 @@ def bench_marts(server_url: str, households: int = 200_000, months: int = 24, se
         raise ValueError("--months must be at least 2 (history plus the month being added)")
     start = time.perf_counter()
     url = _scratch_url(server_url)
-    _ingest_month(url, households, BASE_PERIOD, seed)
+    _ingest_month(url, min(households, GENERATED_HOUSEHOLDS), BASE_PERIOD, seed)
     rows = 0
-    with psycopg.connect(url) as conn:
+    with psycopg.connect(url, autocommit=True) as conn:
+        households = grow_rosters(conn, BASE_PERIOD, households)
         for back in range(1, months):
             rows += copy_month(conn, BASE_PERIOD, add_months(BASE_PERIOD, -back))
         conn.execute("analyze")
     setup = time.perf_counter() - start
     full_s, full_counts, full_slowest = _timed_build(["build", "--full-refresh"], url)
-    with psycopg.connect(url) as conn:
+    with psycopg.connect(url, autocommit=True) as conn:
         copy_month(conn, BASE_PERIOD, add_months(BASE_PERIOD, 1))
         conn.execute("analyze")
     incremental_s, incremental_counts, incremental_slowest = _timed_build(["build"], url)
-    with psycopg.connect(url) as conn:
+    with psycopg.connect(url, autocommit=True) as conn:
         history_rows = sum(conn.execute(f"select count(*) from raw.{d}").fetchone()[0] for d in DATASETS)
     return MartsFigures(households, months, history_rows, setup, full_s, incremental_s, full_counts,
                         incremental_counts, full_slowest, incremental_slowest)

@@ -1,16 +1,27 @@
 {{ config(schema='intermediate', materialized='view') }}
 
-{#- Each household once, in the latest month it was reported: what the status snapshot records. A district
-    that has not reported the newest month yet keeps its households' previous state rather than losing them. -#}
+{#- The households of each district's latest roster in force: what the status snapshot records. Taking
+    each district's own latest month (rather than the newest month overall) means a district that has not
+    reported the newest month yet keeps its households' previous state. The latest rosters are found in the
+    small submission register, so a run reads one roster per district, not every month's. -#}
 
 with
 
 households as (select * from {{ ref('int_households_joined_to_projects') }}),
 
+submissions as (select * from {{ ref('stg_ops__submissions') }}),
+
+latest_rosters as (
+    select distinct on (source) submission_id
+    from submissions
+    where dataset = 'household_roster' and is_current
+    order by source asc, period desc
+),
+
 latest as (
-    select distinct on (household_code) *
+    select households.*
     from households
-    order by household_code asc, period desc
+    inner join latest_rosters on households.submission_id = latest_rosters.submission_id
 ),
 
 final as (
