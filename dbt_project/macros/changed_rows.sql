@@ -4,8 +4,8 @@
     Tests whose `where` is `__changed_rows__` (all of this project's, see dbt_project.yml) are applied to:
     * a relation with `built_at` (the incremental marts): the rows of its latest build, i.e. every month this
       run rebuilt — the new month and any corrected one;
-    * another relation with `period` (staging and intermediate views over all months): the latest month;
-      earlier months were tested when they were built, and a corrected month is tested in the marts;
+    * another relation with `period` (staging and intermediate views over all months): the latest month with
+      an accepted file; earlier months were tested when they were built, a corrected one in the marts;
     * anything else (seeds, reference tables, snapshots): every row.
     A full refresh (`dbt build --full-refresh`) tests every row of everything. This is dbt's documented way
     to customise `where` (overriding get_where_subquery). -#}
@@ -32,7 +32,10 @@
     {%- if 'built_at' in columns -%}
         {%- do return('built_at = (select max(built_at) from ' ~ relation ~ ')') -%}
     {%- elif 'period' in columns -%}
-        {%- do return('period = (select max(period) from ' ~ relation ~ ')') -%}
+        {#- The latest month is read from the small register, not from the (view over all months) tested. -#}
+        {%- set register = api.Relation.create(database=target.database, schema='staging',
+                                                identifier='stg_ops__submissions') -%}
+        {%- do return('period = (select max(period) from ' ~ register ~ ' where is_current)') -%}
     {%- endif -%}
     {%- do return('') -%}
 {%- endmacro %}

@@ -4,6 +4,7 @@
         unique_key='period',
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
+        indexes=[{'columns': ['period']}, {'columns': ['built_at']}],
     )
 }}
 

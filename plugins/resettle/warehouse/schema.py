@@ -115,7 +115,8 @@ def raw_table(dataset: str) -> str:
 def raw_ddl(dataset: str) -> list[str]:
     """A raw table is append-only: COPY writes each submission's rows together, so a BRIN index on the
     submission finds them at almost no cost to loading; (submission_id, source_row) is unique by
-    construction (one row per line of one file)."""
+    construction (one row per line of one file). The index on the month lets dbt read one month of a table
+    that holds many (incremental marts, tests of the latest month)."""
     c = contract(dataset)
     statements = [
         f"""create table if not exists {raw_table(dataset)} (
@@ -126,6 +127,7 @@ def raw_ddl(dataset: str) -> list[str]:
     extras jsonb
 )""",
         f"create index if not exists {dataset}_submission_brin on {raw_table(dataset)} using brin (submission_id)",
+        f"create index if not exists {dataset}_period_idx on {raw_table(dataset)} (period)",
     ]
     statements += [
         f"alter table {raw_table(dataset)} add column if not exists {col.name} {sql_type(col)}" for col in c.columns
