@@ -32,10 +32,13 @@
     {%- if 'built_at' in columns -%}
         {%- do return('built_at = (select max(built_at) from ' ~ relation ~ ')') -%}
     {%- elif 'period' in columns -%}
-        {#- The latest month is read from the small register, not from the (view over all months) tested. -#}
-        {%- set register = api.Relation.create(database=target.database, schema='staging',
-                                                identifier='stg_ops__submissions') -%}
-        {%- do return('period = (select max(period) from ' ~ register ~ ' where is_current)') -%}
+        {#- The latest month is read from the small register the intake writes (never rebuilt by dbt, so no
+            test races a view being replaced), not from the view over all months being tested. -#}
+        {%- set register = adapter.get_relation(database=target.database, schema='ops', identifier='submission') -%}
+        {%- if register is not none -%}
+            {%- do return('period = (select max(period) from ' ~ register
+                          ~ " where status in ('accepted', 'accepted_with_warnings'))") -%}
+        {%- endif -%}
     {%- endif -%}
     {%- do return('') -%}
 {%- endmacro %}

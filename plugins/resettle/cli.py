@@ -163,8 +163,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
         period = add_months(first, i)
         result = run_period(period)
         print(f"ran {period}: " + ", ".join(f"{k} {v}" for k, v in result["submissions"].items()))
+    from resettle.alerts.tasks import run_check
+    from resettle.pipeline import build_marts, mart_row_counts
+
+    alerts = run_check(warehouse.url())
+    build_marts(warehouse.url(), select=["alert_history"])
+    print(f"alerts as of now: {alerts}")
     print("\nbuilt:")
-    for table, n in result["marts"].items():
+    for table, n in mart_row_counts(warehouse.url()).items():
         print(f"  marts.{table}: {n} rows")
     from resettle.dashboard.users import ensure_demo_users
     from resettle.warehouse.access import ensure_roles
