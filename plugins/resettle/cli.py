@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import importlib.util
 import json
 import os
@@ -12,14 +11,7 @@ import sys
 from pathlib import Path
 
 from resettle.config import SOURCES, settings
-from resettle.periods import PERIOD_RE, SHANGHAI, add_months, last_due_period
-
-
-def _period(text: str) -> str:
-    if not PERIOD_RE.match(text):
-        raise argparse.ArgumentTypeError(f"not a reporting month YYYY-MM: {text!r}")
-    return text
-
+from resettle.periods import SHANGHAI, add_months, last_due_period, moment_arg, period_arg
 
 # ---- warehouse -------------------------------------------------------------------------------------------
 
@@ -261,15 +253,6 @@ def cmd_staging(args: argparse.Namespace) -> int:
 
 # ---- extensions ------------------------------------------------------------------------------------------
 
-def _moment(text: str) -> dt.datetime:
-    """A date-time as people type it; without a zone it is Asia/Shanghai time."""
-    try:
-        moment = dt.datetime.fromisoformat(text.strip().replace(" ", "T", 1))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date-time like 2026-10-28 18:00, got {text!r}") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
-
-
 def cmd_extensions(args: argparse.Namespace) -> int:
     from resettle import warehouse
     from resettle.timeliness import extensions, grant_extension
@@ -345,7 +328,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Generate all datasets for the six districts and five departments, "
                                    "consistent across sources and months. Deterministic for a seed.")
     g.add_argument("--out", help="landing root to write into (default: RESETTLE_LANDING or data/landing)")
-    g.add_argument("--period", type=_period, required=True, help="first reporting month, YYYY-MM")
+    g.add_argument("--period", type=period_arg, required=True, help="first reporting month, YYYY-MM")
     g.add_argument("--months", type=int, default=1, help="number of consecutive months (default 1)")
     g.add_argument("--seed", type=int, default=20191111, help="random seed (default 20191111)")
     g.add_argument("--households", type=int, default=3000, help="households in the simulated city (default 3000)")
@@ -355,14 +338,14 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="run the pipeline DAGs in-process for one reporting month",
                        description="Ingest the landing zone's files for a period and build the marts, by "
                                    "running the Airflow DAGs in this process (dag.test()).")
-    r.add_argument("--period", type=_period, required=True, help="reporting month, YYYY-MM")
+    r.add_argument("--period", type=period_arg, required=True, help="reporting month, YYYY-MM")
     r.add_argument("--no-marts", action="store_true", help="ingest only; do not run dbt")
     r.add_argument("--verbose", action="store_true", help="show Airflow's task logs")
     r.set_defaults(func=cmd_run)
 
     d = sub.add_parser("demo", help="warehouse up, generate months of data, run them in order, show what was built",
                        description="The one-command demo on the embedded setup.")
-    d.add_argument("--period", type=_period, help="last month to generate (default: the latest month due)")
+    d.add_argument("--period", type=period_arg, help="last month to generate (default: the latest month due)")
     d.add_argument("--months", type=int, default=3, help="number of months (default 3)")
     d.add_argument("--seed", type=int, default=20191111, help="random seed")
     d.add_argument("--households", type=int, default=3000, help="households in the simulated city")
@@ -380,7 +363,7 @@ def build_parser() -> argparse.ArgumentParser:
     st = sub.add_parser("status", help="who has sent what for a period: file, status, rows, errors, on time",
                         description="The submission register for a period, per source and dataset, with the "
                                     "expected datasets not yet received.")
-    st.add_argument("--period", type=_period, required=True, help="reporting month, YYYY-MM")
+    st.add_argument("--period", type=period_arg, required=True, help="reporting month, YYYY-MM")
     st.add_argument("--json", action="store_true", help="print a JSON list of objects instead of a table")
     st.set_defaults(func=cmd_status)
 
@@ -389,7 +372,7 @@ def build_parser() -> argparse.ArgumentParser:
                                     "the parser expects, drop-downs for coded columns, text-formatted ID and code "
                                     "columns, and a sheet explaining each column.")
     tp.add_argument("--source", required=True, choices=SOURCES, help="the district or department")
-    tp.add_argument("--period", type=_period, required=True, help="reporting month, YYYY-MM")
+    tp.add_argument("--period", type=period_arg, required=True, help="reporting month, YYYY-MM")
     tp.add_argument("--out", help="folder to write into (default: the current folder)")
     tp.set_defaults(func=cmd_template)
 
@@ -408,8 +391,8 @@ def build_parser() -> argparse.ArgumentParser:
                                     "are recorded, and the latest grant is the one in force.")
     ex.add_argument("action", choices=["grant", "list"])
     ex.add_argument("--source", choices=SOURCES, help="the district or department")
-    ex.add_argument("--period", type=_period, help="reporting month, YYYY-MM")
-    ex.add_argument("--until", type=_moment, help="new due time, e.g. '2026-10-28 18:00' (Asia/Shanghai)")
+    ex.add_argument("--period", type=period_arg, help="reporting month, YYYY-MM")
+    ex.add_argument("--until", type=moment_arg, help="new due time, e.g. '2026-10-28 18:00' (Asia/Shanghai)")
     ex.add_argument("--by", help="who granted it")
     ex.add_argument("--reason", help="why")
     ex.set_defaults(func=cmd_extensions)

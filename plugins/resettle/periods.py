@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import re
 
@@ -33,3 +34,20 @@ def due_at(period: str, day: int = DUE_DAY) -> dt.datetime:
 
 def zh_month(period: str) -> str:
     return f"{period[:4]}年{int(period[5:])}月"
+
+
+def period_arg(text: str) -> str:
+    """A reporting month as typed on the command line (argparse type)."""
+    if not PERIOD_RE.match(text):
+        raise argparse.ArgumentTypeError(f"not a reporting month YYYY-MM: {text!r}")
+    return text
+
+
+def moment_arg(text: str) -> dt.datetime:
+    """A date-time as typed on the command line (argparse type); without an offset it is Beijing time."""
+    try:
+        moment = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date-time (e.g. 2026-10-26 09:00 or 2026-10-26T09:00+08:00): "
+                                         f"{text!r}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)

@@ -11,26 +11,11 @@ import datetime as dt
 import sys
 import unicodedata
 
-from resettle.periods import PERIOD_RE, SHANGHAI
+from resettle.periods import SHANGHAI, moment_arg, period_arg
 
 KIND_ZH = {"reminder": "报送提醒", "late": "逾期未报", "escalation": "逾期督办", "invalid": "文件退回",
            "pipeline": "流程故障"}
 CHANNEL_ZH = {"sent": "已发送", "failed": "失败", "skipped": "未配置"}
-
-
-def _period(text: str) -> str:
-    if not PERIOD_RE.match(text):
-        raise argparse.ArgumentTypeError(f"not a reporting month YYYY-MM: {text!r}")
-    return text
-
-
-def parse_moment(text: str) -> dt.datetime:
-    """ISO date-time; without an offset it is Beijing time (`2026-10-26 09:00`)."""
-    try:
-        moment = dt.datetime.fromisoformat(text.strip())
-    except ValueError as err:
-        raise argparse.ArgumentTypeError(f"not a date-time (e.g. 2026-10-26T09:00+08:00): {text!r}") from err
-    return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
 
 
 def _width(text: str) -> int:
@@ -146,9 +131,9 @@ def add_commands(subparsers) -> argparse.ArgumentParser:
     sub = a.add_subparsers(dest="alerts_action", required=True, metavar="ACTION")
     c = sub.add_parser("check", help="send the alerts due now (or as of --as-of)",
                        description="Send every alert due, at most once per cadence; resolve cleared ones.")
-    c.add_argument("--as-of", type=parse_moment, help="evaluate as of this moment (ISO; default now; "
+    c.add_argument("--as-of", type=moment_arg, help="evaluate as of this moment (ISO; default now; "
                                                       "without an offset: Beijing time)")
-    c.add_argument("--period", type=_period, action="append",
+    c.add_argument("--period", type=period_arg, action="append",
                    help="reporting month YYYY-MM (repeatable; default: the last month due and the current one)")
     c.add_argument("--dry-run", action="store_true", help="show what would be sent; send and record nothing")
     c.set_defaults(func=cmd_check)

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from resettle.config import DISTRICTS
-from resettle.periods import PERIOD_RE
+from resettle.periods import period_arg
 
 APP = Path(__file__).with_name("app.py")
 STREAMLIT_FLAGS = ("--server.headless", "true", "--browser.gatherUsageStats", "false",
@@ -21,12 +21,6 @@ STREAMLIT_FLAGS = ("--server.headless", "true", "--browser.gatherUsageStats", "f
                    "--client.toolbarMode", "viewer", "--client.disableDataExport", "true")
 """Headless, no telemetry, no deploy menu, and no built-in CSV download of tables: every export goes through
 the formula-safe xlsx writer (and the access log, for households)."""
-
-
-def _period(text: str) -> str:
-    if not PERIOD_RE.match(text):
-        raise argparse.ArgumentTypeError(f"not a reporting month YYYY-MM: {text!r}")
-    return text
 
 
 def _admin_connection():
@@ -145,7 +139,7 @@ def add_commands(subparsers) -> None:
     d.set_defaults(func=cmd_dashboard)
 
     b = subparsers.add_parser("bulletin", help="write the monthly bulletin (xlsx + print-ready HTML)")
-    b.add_argument("--period", required=True, type=_period)
+    b.add_argument("--period", required=True, type=period_arg)
     b.add_argument("--out", help="folder (default: <outbox>/bulletin)")
     b.add_argument("--pdf", action="store_true", help="also print the HTML to PDF with a local headless Chromium")
     b.set_defaults(func=cmd_bulletin)
