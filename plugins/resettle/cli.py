@@ -87,25 +87,35 @@ def load_dag(dag_id: str):
     return dags[0]
 
 
-def run_period(period: str | None, build: bool = True, verbose: bool = False) -> dict:
-    """Run the pipeline DAGs in-process for a period: ingest, then build the marts."""
+def run_period(period: str | None, build: bool = True, verbose: bool = False, progress: bool = False) -> dict:
+    """Run the pipeline DAGs in-process for a period: ingest, then build the marts; with `progress`, one
+    line per step as it starts and ends."""
+    from contextlib import nullcontext
+
     from resettle import embedded_airflow, pipeline, warehouse
+    from resettle.terminal import step as _step
     from resettle.transform import ensure_manifest
 
-    url = warehouse.url(start=True)
-    embedded_airflow.apply(url)
-    ensure_manifest()
+    def step(label: str):
+        return _step(label) if progress else nullcontext()
+
+    with step("warehouse and dbt manifest"):
+        url = warehouse.url(start=True)
+        embedded_airflow.apply(url)
+        ensure_manifest()
     os.environ["AIRFLOW__LOGGING__LOGGING_LEVEL"] = "INFO" if verbose else "WARNING"
     os.environ["RESETTLE_DBT_QUIET"] = "0" if verbose else "1"
     _quiet_logs()
     from airflow.sdk import DagRunState
 
-    ingest = load_dag("ingest_submissions").test(run_conf={"period": period})
+    with step(f"{period}: ingest the landing zone (ingest_submissions)"):
+        ingest = load_dag("ingest_submissions").test(run_conf={"period": period})
     result = {"ingest_submissions": str(ingest.state)}
     if ingest.state != DagRunState.SUCCESS:
         raise SystemExit(f"ingest_submissions did not succeed for {period}: {ingest.state}")
     if build:
-        marts = load_dag("build_marts").test()
+        with step(f"{period}: build and test the marts (build_marts)"):
+            marts = load_dag("build_marts").test()
         result["build_marts"] = str(marts.state)
         if marts.state != DagRunState.SUCCESS:
             raise SystemExit(f"build_marts did not succeed for {period}: {marts.state}")
@@ -127,7 +137,7 @@ def _quiet_logs() -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    result = run_period(args.period, build=not args.no_marts, verbose=args.verbose)
+    result = run_period(args.period, build=not args.no_marts, verbose=args.verbose, progress=True)
     print(f"period {args.period}: " + ", ".join(f"{k} {v}" for k, v in result["submissions"].items()))
     for table, n in result["marts"].items():
         print(f"  marts.{table}: {n} rows")
@@ -141,26 +151,31 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from resettle.generate import generate
     from resettle.warehouse.schema import bootstrap
 
+    from resettle.terminal import step
+
     last = args.period or last_due_period()
     first = add_months(last, -(args.months - 1))
-    warehouse.url(start=True)
-    with warehouse.connect() as conn:
-        bootstrap(conn)
+    with step("warehouse up"):
+        warehouse.url(start=True)
+        with warehouse.connect() as conn:
+            bootstrap(conn)
     landing = settings().landing
-    report = generate(landing, first, months=args.months, seed=args.seed, households=args.households,
-                      inject_errors=args.inject_errors)
+    with step(f"generate {args.months} month(s) of submissions"):
+        report = generate(landing, first, months=args.months, seed=args.seed, households=args.households,
+                          inject_errors=args.inject_errors)
     print(f"generated {len(report.files)} files for {first} .. {last} into {landing}")
     result = {}
     for i in range(args.months):
         period = add_months(first, i)
-        result = run_period(period)
+        result = run_period(period, progress=True)
         print(f"ran {period}: " + ", ".join(f"{k} {v}" for k, v in result["submissions"].items()))
-    from resettle.alerts.tasks import run_check
+    from resettle.alerts.tasks import describe, run_check
     from resettle.pipeline import build_marts, mart_row_counts
 
-    alerts = run_check(warehouse.url())
-    build_marts(warehouse.url(), select=["alert_history"])
-    print(f"alerts as of now: {alerts}")
+    with step("alert check"):
+        alerts = run_check(warehouse.url())
+        build_marts(warehouse.url(), select=["alert_history"])
+    print(f"alerts as of now: {describe(alerts)}")
     print("\nbuilt:")
     for table, n in mart_row_counts(warehouse.url()).items():
         print(f"  marts.{table}: {n} rows")
@@ -274,9 +289,21 @@ def cmd_extensions(args: argparse.Namespace) -> int:
                 return 2
             print(f"extension {extension_id}: {args.source} {args.period} due {args.until.isoformat()}")
             return 0
-        for e in extensions(conn, args.period).values():
-            print(f"{e.source:<16}{e.period:<9}{e.due_at.astimezone(SHANGHAI):%Y-%m-%d %H:%M}  "
-                  f"{e.granted_by}：{e.reason}")
+        granted = list(extensions(conn, args.period).values())
+    if args.json:
+        from dataclasses import asdict
+
+        from resettle.terminal import to_json
+
+        print(to_json([{**asdict(e), "due_at": e.due_at.astimezone(SHANGHAI)} for e in granted]))
+        return 0
+    from resettle import reference
+    from resettle.terminal import EMPTY, text_table
+
+    names = {code: s.name_zh for code, s in reference.sources().items()}
+    rows = [(names.get(e.source, e.source), e.period, f"{e.due_at.astimezone(SHANGHAI):%Y-%m-%d %H:%M}",
+             e.granted_by, e.reason) for e in granted]
+    print(text_table(("报送单位", "月份", "延至", "批准人", "原因"), rows) if rows else EMPTY)
     return 0
 
 
@@ -308,6 +335,17 @@ def cmd_dbt(args: argparse.Namespace) -> int:
     return 0 if outcome.success else 1
 
 
+def version() -> str:
+    """The installed distribution's version (pyproject.toml), or `unknown` when run from a bare checkout."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as dist_version
+
+    try:
+        return dist_version("resettle")
+    except PackageNotFoundError:
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="resettle",
@@ -315,6 +353,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Paths: RESETTLE_LANDING (data/landing), RESETTLE_OUTBOX (data/outbox), RESETTLE_HOME (.resettle); "
                "RESETTLE_WAREHOUSE_URL selects an external PostgreSQL instead of the embedded one.",
     )
+    p.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     w = sub.add_parser("warehouse", help="start, stop or locate the warehouse (embedded PostgreSQL by default)",
@@ -395,6 +434,7 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--until", type=moment_arg, help="new due time, e.g. '2026-10-28 18:00' (Asia/Shanghai)")
     ex.add_argument("--by", help="who granted it")
     ex.add_argument("--reason", help="why")
+    ex.add_argument("--json", action="store_true", help="list: print a JSON list of objects instead of a table")
     ex.set_defaults(func=cmd_extensions)
 
     b = sub.add_parser("bench", help="benchmarks that print their figures",

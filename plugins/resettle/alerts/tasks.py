@@ -9,6 +9,16 @@ from __future__ import annotations
 from collections.abc import Collection
 
 
+def channel_tally(alerts: list[dict]) -> dict[str, dict[str, int]]:
+    """Per channel, how many alerts it sent, failed or skipped: `{"email": {"sent": 3, "failed": 1}, ...}`."""
+    tally: dict[str, dict[str, int]] = {}
+    for alert in alerts:
+        for name, result in (alert.get("channel_results") or {}).items():
+            status = (result or {}).get("status", "unknown")
+            tally.setdefault(name, {})[status] = tally.setdefault(name, {}).get(status, 0) + 1
+    return tally
+
+
 def run_check(url: str, kinds: Collection[str] | None = None, period: str | None = None) -> dict:
     """Bootstrap the ops tables if needed, run one check as of now (for `period`, else the default months),
     and summarise what was sent."""
@@ -26,4 +36,19 @@ def run_check(url: str, kinds: Collection[str] | None = None, period: str | None
         by_kind[alert["kind"]] = by_kind.get(alert["kind"], 0) + 1
         failed += [f"{alert['condition_key']} ({name})" for name, result in alert["channel_results"].items()
                    if result.get("status") == "failed"]
-    return {"sent": by_kind, "keys": [a["condition_key"] for a in sent], "failed_channels": failed}
+    return {"sent": by_kind, "keys": [a["condition_key"] for a in sent], "failed_channels": failed,
+            "channels": channel_tally(sent)}
+
+
+def describe(summary: dict) -> str:
+    """A check's summary in one readable line, e.g. `12 alerts (late 6, reminder 6); email: sent 12;
+    webhook: skipped 12 (not configured)`."""
+    total = sum(summary["sent"].values())
+    kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(summary["sent"].items()))
+    text = f"{total} alert{'s' if total != 1 else ''}" + (f" ({kinds})" if kinds else "")
+    for name, counts in summary.get("channels", {}).items():
+        shown = ", ".join(f"{status} {n}" for status, n in sorted(counts.items()))
+        text += f"; {name}: {shown}" + (" (not configured)" if set(counts) == {"skipped"} else "")
+    if summary["failed_channels"]:
+        text += f"; FAILED: {', '.join(summary['failed_channels'][:5])}"
+    return text
