@@ -149,9 +149,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from resettle import warehouse
     from resettle.generate import generate
-    from resettle.warehouse.schema import bootstrap
-
     from resettle.terminal import step
+    from resettle.warehouse.schema import bootstrap
 
     last = args.period or last_due_period()
     first = add_months(last, -(args.months - 1))
