@@ -50,3 +50,21 @@ def sources() -> dict[str, Source]:
 
 def district_by_name_zh(name_zh: str) -> District | None:
     return next((d for d in districts().values() if d.name_zh == name_zh.strip()), None)
+
+
+@dataclass(frozen=True)
+class CodePattern:
+    """The form the office expects one source's codes in one column to take (a warning, never a rejection)."""
+
+    source: str
+    dataset: str
+    column: str
+    pattern: str
+    example: str
+
+
+@cache
+def code_patterns() -> tuple[CodePattern, ...]:
+    """The `code_patterns` seed (may be empty)."""
+    return tuple(CodePattern(r["source"], r["dataset"], r["column_name"], r["pattern"], r.get("example") or "")
+                 for r in _rows("code_patterns") if r.get("pattern"))

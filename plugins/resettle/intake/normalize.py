@@ -107,7 +107,28 @@ def parse_disposal_category(text: str) -> int:
     raise CellError("处置类别应为 1-5 或 自愿放弃/继续建设/主体灭失/不配合/正常在建")
 
 
+def normalize_code(text: str | None) -> str | None:
+    """A code as the warehouse keys it: full-width forms folded, trimmed, upper case; empty is None.
+
+    Codes are the sender's own (`XY2019-001`, `XY-2014-001`, `XY2014001` are all fine); only their spelling
+    is normalised, so ` xy-２０１４-001` and `XY-2014-001` are one project. Applied to every `code` column
+    here, and nowhere else.
+    """
+    if text is None:
+        return None
+    folded = str(text).translate(FULLWIDTH).strip().upper()
+    return folded or None
+
+
+def normalize_codes(values: pd.Series) -> pd.Series:
+    """`normalize_code` for a column (vectorised)."""
+    folded = fold_series(values.astype("string")).str.strip().str.upper()
+    return folded.astype(object).where(folded.notna() & (folded != ""), None)
+
+
 def _convert(col: Column, text: str):
+    if col.type == "code":
+        return normalize_code(text)
     if col.type in ("text", "enum"):
         return fold(text) if col.pattern else text.strip()
     if col.type == "integer":
@@ -149,7 +170,7 @@ def _convert(col: Column, text: str):
 FULLWIDTH = {**{code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}, 0x3000: 0x20}
 """Full-width ASCII forms (Ａ１２，) to their half-width letters, digits and punctuation."""
 
-_VECTOR_TYPES = ("text", "enum", "id_number", "uscc", "phone")
+_VECTOR_TYPES = ("text", "code", "enum", "id_number", "uscc", "phone")
 
 
 def fold_series(values: pd.Series) -> pd.Series:
@@ -165,6 +186,8 @@ def fold_series(values: pd.Series) -> pd.Series:
 def _vector_convert(col: Column, values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Columns whose values are mostly distinct (names, codes, IDs, phones), converted column-wise."""
     errors = pd.Series(None, index=values.index, dtype=object)
+    if col.type == "code":
+        return normalize_codes(values), errors
     if col.type in ("text", "enum"):
         return (fold_series(values) if col.pattern else values), errors
     folded = fold_series(values).str.replace(" ", "", regex=False)
