@@ -21,7 +21,8 @@ from resettle.contracts import Column, Contract, contract
 from resettle.identifiers import id_problems, phone_problems, uscc_problem
 from resettle.intake.parse import ParsedFile
 
-DISPOSAL_CATEGORIES = {"自愿放弃": 1, "继续建设": 2, "主体灭失": 3, "不配合": 4, "正常在建": 5}
+DISPOSAL_CATEGORIES = {name: number for number, name in reference.disposal_categories().items()}
+"""Disposal category names to numbers, from the `disposal_categories` seed."""
 YES = {"是", "y", "yes", "true", "1", "有"}
 NO = {"否", "n", "no", "false", "0", "无"}
 _DATE_FORMS = (
@@ -104,7 +105,7 @@ def parse_disposal_category(text: str) -> int:
         number, rest = int(m[1]), t[1:].strip("-.、:：()（） ")
         if not rest or DISPOSAL_CATEGORIES.get(rest) == number:
             return number
-    raise CellError("处置类别应为 1-5 或 自愿放弃/继续建设/主体灭失/不配合/正常在建")
+    raise CellError(f"处置类别应为 1-{len(DISPOSAL_CATEGORIES)} 或 {'/'.join(DISPOSAL_CATEGORIES)}")
 
 
 def normalize_code(text: str | None) -> str | None:
