@@ -26,7 +26,6 @@ def render() -> None:
         return
     st.caption(f"{month_label(month)} · 纳入攻坚范围的逾期项目 · 箭头为与上月相比的变化")
     figures = {f.key: f for f in headline(progress, month)}
-    months = trend(progress[progress.period <= month])
     cols = st.columns(len(SHOWN))
     for col, key in zip(cols, SHOWN, strict=True):
         figure = figures[key]
@@ -34,7 +33,6 @@ def render() -> None:
         col.metric(figure.label_zh, figure.shown(), delta=UNCHANGED if steady else figure.change_text(),
                    delta_color="off" if steady else DELTA_COLOURS[figure.better],
                    delta_arrow="off" if steady else "auto",
-                   chart_data=months[key].tolist() if len(months) > 1 else None,
                    help=None if figure.previous is None else f"上月：{figure.shown(figure.previous)}")
 
     month_rows = progress[progress.period == month]
