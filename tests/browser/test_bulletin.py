@@ -8,7 +8,7 @@ import openpyxl
 import psycopg
 import pytest
 
-from resettle.bulletin import TOP_PROJECTS, write_bulletin
+from resettle.reporting.bulletin import TOP_PROJECTS, write_bulletin
 
 pytestmark = pytest.mark.integration
 
@@ -72,7 +72,7 @@ def test_bulletin_figures_match_the_marts(world, tmp_path, artifacts):
 
 
 def test_bulletin_prints_to_pdf_when_a_chromium_is_installed(world, tmp_path):
-    from resettle.bulletin import find_chromium, html_to_pdf
+    from resettle.reporting.bulletin import find_chromium, html_to_pdf
 
     if not find_chromium():
         pytest.skip("no Chromium on this machine")
@@ -82,7 +82,7 @@ def test_bulletin_prints_to_pdf_when_a_chromium_is_installed(world, tmp_path):
 
 
 def test_bulletin_first_page_shows_the_change_and_the_charts(world, browser, artifacts, tmp_path):
-    from resettle.dashboard.figures import headline
+    from resettle.reporting.dashboard.figures import headline
 
     with psycopg.connect(world.admin_url) as conn:
         _, page_path = write_bulletin(conn, world.latest, tmp_path)

@@ -7,8 +7,8 @@ import datetime as dt
 
 import pytest
 
-from resettle.alerts import commands
-from resettle.periods import SHANGHAI
+from resettle.cli import alerts as commands
+from resettle.domain.periods import SHANGHAI
 
 
 @pytest.fixture
@@ -72,7 +72,7 @@ def test_tally_counts_each_channel_outcome():
 
 
 def test_the_demo_summary_reads_as_a_sentence():
-    from resettle.alerts.tasks import describe
+    from resettle.airflow.alert_tasks import describe
 
     text = describe({"sent": {"late": 2, "invalid": 1}, "keys": [], "failed_channels": [],
                      "channels": {"email": {"skipped": 3}, "webhook": {"sent": 3}}})

@@ -7,9 +7,9 @@ import xml.etree.ElementTree as ET
 import pandas as pd
 import pytest
 
-from resettle import reference
-from resettle.dashboard import charts
-from resettle.dashboard.figures import headline, trend
+from resettle.domain import reference
+from resettle.reporting.dashboard import charts
+from resettle.reporting.dashboard.figures import headline, trend
 
 PROGRESS = pd.DataFrame([
     # district, period, projects, total, unresettled, resettled, priority, flagged

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from resettle.cli import build_parser
-from resettle.periods import add_months, last_due_period
+from resettle.domain.periods import add_months, last_due_period
 
 SUBCOMMANDS = ["warehouse", "generate", "run", "demo", "airflow", "status", "template", "suites", "staging", "bench",
                "dbt"]
@@ -69,7 +69,7 @@ def test_every_listing_command_takes_json(argv):
 def test_tables_line_up_chinese_and_latin_text():
     from rich.cells import cell_len
 
-    from resettle.intake.status import format_table
+    from resettle.cli.status import format_table
 
     rows = [{"source": source, "dataset": "project_ledger", "status": "accepted", "on_time": True, "rows": n,
              "errors": 0, "warnings": 0, "received_at": "2026-10-20T14:31:00+08:00", "file_name": name}
@@ -84,7 +84,7 @@ def test_tables_line_up_chinese_and_latin_text():
 
 
 def test_long_steps_say_when_they_start_and_end(capsys):
-    from resettle.terminal import step
+    from resettle.cli.terminal import step
 
     with step("build the marts"):
         pass

@@ -7,12 +7,12 @@ import csv
 
 import pytest
 
-from resettle import reference
-from resettle.contracts import DATASETS, contract
+from resettle.domain import reference
+from resettle.domain.contracts import DATASETS, contract
+from resettle.intake.context import PackageContext
 from resettle.intake.normalize import normalize, normalize_code
 from resettle.intake.parse import parse
-from resettle.quality.context import PackageContext
-from resettle.quality.validate import validate
+from resettle.intake.validate import validate
 
 
 @pytest.mark.parametrize(("written", "key"), [
@@ -35,7 +35,7 @@ def test_the_committed_code_patterns_seed_reads_and_sets_no_form():
 
 
 def _ledger(tmp_path, codes: list[str]):
-    from resettle.identifiers import uscc_check_char
+    from resettle.domain.identifiers import uscc_check_char
 
     c = contract("project_ledger")
     row = {"project_name": "红旗小区", "district": "南山区", "developer_name": "鹤岗市某房地产开发有限公司",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from resettle.dashboard import auth
+from resettle.reporting.dashboard import auth
 from resettle.warehouse import access
 
 README = Path(auth.__file__).with_name("README.md")

@@ -249,3 +249,13 @@ def delivered(results: dict[str, dict]) -> bool:
     """True when a channel sent it, or none was configured; a failed-only alert is tried again next check."""
     statuses = {r.get("status") for r in results.values()}
     return "sent" in statuses or "failed" not in statuses
+
+
+def channel_tally(alerts: list[dict]) -> dict[str, dict[str, int]]:
+    """Per channel, how many alerts it sent, failed or skipped: `{"email": {"sent": 3, "failed": 1}, ...}`."""
+    tally: dict[str, dict[str, int]] = {}
+    for alert in alerts:
+        for name, result in (alert.get("channel_results") or {}).items():
+            status = (result or {}).get("status", "unknown")
+            tally.setdefault(name, {})[status] = tally.setdefault(name, {}).get(status, 0) + 1
+    return tally

@@ -16,9 +16,9 @@ from decimal import Decimal, InvalidOperation
 import numpy as np
 import pandas as pd
 
-from resettle import reference
-from resettle.contracts import Column, Contract, contract
-from resettle.identifiers import id_problems, phone_problems, uscc_problem
+from resettle.domain import reference
+from resettle.domain.contracts import Column, Contract, contract
+from resettle.domain.identifiers import id_problems, phone_problems, uscc_problem
 from resettle.intake.parse import ParsedFile
 
 DISPOSAL_CATEGORIES = {name: number for number, name in reference.disposal_categories().items()}

@@ -6,12 +6,10 @@ from pathlib import Path
 
 import psycopg
 
-from resettle import reference
-from resettle.config import SOURCES, settings
-from resettle.contracts import contract
+from resettle.domain.config import SOURCES, settings
+from resettle.domain.periods import SHANGHAI
 from resettle.intake.register import submissions
-from resettle.periods import SHANGHAI
-from resettle.timeliness import expected_submissions
+from resettle.timeliness.expected import expected_submissions
 
 STATUS_ZH = {
     "received": "处理中", "accepted": "已接收", "accepted_with_warnings": "已接收（有提示）", "rejected": "已退回",
@@ -20,7 +18,7 @@ STATUS_ZH = {
 
 
 def _receipt(row: dict) -> str | None:
-    from resettle.quality.receipt import receipt_path
+    from resettle.intake.receipt import receipt_path
 
     path = receipt_path(settings().outbox, row["source"], row["period"], row["file_name"], row["submission_id"])
     return str(path) if Path(path).exists() else None
@@ -50,18 +48,3 @@ def period_status(conn: psycopg.Connection, period: str) -> list[dict]:
     order = {s: i for i, s in enumerate(SOURCES)}
     out.sort(key=lambda r: (order[r["source"]], r["dataset"] or "", r["submission_id"] or 1 << 62))
     return out
-
-
-def format_table(rows: list[dict]) -> str:
-    """The status as a table an office clerk can read at a glance (columns aligned for Chinese)."""
-    from resettle.terminal import text_table
-
-    head = ("报送单位", "数据", "状态", "接收时间", "按时", "行数", "错误", "提示", "文件")
-    lines = []
-    for r in rows:
-        when = r["received_at"][:16].replace("T", " ") if r["received_at"] else None
-        on_time = None if r["on_time"] is None else ("是" if r["on_time"] else "否")
-        title = contract(r["dataset"]).title_zh.replace("逾期未回迁安置", "") if r["dataset"] else "未识别"
-        lines.append((reference.sources()[r["source"]].name_zh, title, STATUS_ZH[r["status"]], when, on_time,
-                      r["rows"], r["errors"], r["warnings"], r["file_name"]))
-    return text_table(head, lines, right=(5, 6, 7))
