@@ -81,7 +81,7 @@ def _key_expectation(c: Contract):
 
 
 def _context_expectations(c: Contract, ctx: PackageContext) -> list:
-    out = []
+    out: list = []
     if ctx.own_district and "district" in c.column_names:
         name = reference.districts()[ctx.own_district].name_zh
         out.append(gxe.ExpectColumnValuesToBeInSet(
