@@ -51,12 +51,13 @@ def trend_chart(trend: pd.DataFrame, value: str = "percent_resettled", title: st
 
 def ranked_bars(frame: pd.DataFrame, value: str, title: str, label: str = "district_name_zh",
                 percent: bool = False) -> alt.LayerChart:
-    """Horizontal bars, largest first, each with its figure written at its end."""
+    """Horizontal bars, largest first, each with its figure written at its end; rates on their 0–100 scale."""
     data = frame[[label, value]].copy()
     data[value] = pd.to_numeric(data[value])
     data["text"] = [number(v, percent) for v in data[value]]
     base = alt.Chart(data).encode(y=alt.Y(f"{label}:N", sort="-x", title=None),
-                                  x=alt.X(f"{value}:Q", title=title),
+                                  x=alt.X(f"{value}:Q", title=title,
+                                          scale=alt.Scale(domain=[0, 100]) if percent else alt.Undefined),
                                   tooltip=[alt.Tooltip(label, title="区"), alt.Tooltip("text", title=title)])
     return base.mark_bar(color=BAR) + base.mark_text(align="left", dx=3).encode(text="text:N")
 
