@@ -6,6 +6,14 @@ import datetime as dt
 import io
 import zipfile
 
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+"""What makes Excel or LibreOffice read a text cell as a formula once a user edits it (or on CSV export)."""
+
+
+def is_formula_like(text: str) -> bool:
+    """Text that must be written as text with Excel's quote prefix (the apostrophe a user would type)."""
+    return isinstance(text, str) and text.startswith(FORMULA_PREFIXES)
+
 
 def stable_zip(data: bytes, stamp: dt.datetime) -> bytes:
     """An xlsx (zip) re-packed with one timestamp on every member, so equal content gives equal bytes."""
