@@ -131,6 +131,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"period {args.period}: " + ", ".join(f"{k} {v}" for k, v in result["submissions"].items()))
     for table, n in result["marts"].items():
         print(f"  marts.{table}: {n} rows")
+    failed = result["submissions"].get("failed", 0)
+    if failed:
+        print(f"{failed} file(s) failed on our side (status failed; the engineers were alerted): see "
+              f"`resettle status --period {args.period}` and the task logs", file=sys.stderr)
+        return 1
     return 0
 
 

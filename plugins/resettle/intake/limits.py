@@ -75,6 +75,9 @@ def check_file(path: Path, kind: str, lim: Limits | None = None) -> None:
     if size > lim.file_mb * _MB:
         raise LimitExceeded(f"文件大小为{size / _MB:.0f}MB，超过系统上限{lim.file_mb:.0f}MB，请删除无关的工作表或"
                             "拆分后重新报送")
+    if kind == "csv":
+        _check_text(path)
+        return
     if kind != "xlsx":
         return
     try:
@@ -95,6 +98,16 @@ def check_file(path: Path, kind: str, lim: Limits | None = None) -> None:
                     _check_dimension(head, lim)
     except zipfile.BadZipFile:
         return  # not a zip: the parser gives the clerk its own sentence (encrypted, .xls, damaged)
+
+
+def _check_text(path: Path) -> None:
+    """A CSV is text: a NUL byte means a binary file, a UTF-16 export or a damaged copy (and PostgreSQL
+    refuses NUL in text), so it is rejected here with a sentence, not failed later."""
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            if b"\x00" in chunk:
+                raise LimitExceeded("CSV文件中含有空字符（NUL），不是普通文本文件，可能已损坏或以“Unicode文本”格式保存。"
+                                    "请在Excel中另存为“CSV（逗号分隔）”后重新报送")
 
 
 def _check_dimension(head: bytes, lim: Limits) -> None:
