@@ -106,8 +106,8 @@ def _check_text(path: Path) -> None:
     with path.open("rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             if b"\x00" in chunk:
-                raise LimitExceeded("CSV文件中含有空字符（NUL），不是普通文本文件，可能已损坏或以“Unicode文本”格式保存。"
-                                    "请在Excel中另存为“CSV（逗号分隔）”后重新报送")
+                raise LimitExceeded("CSV文件中含有空字符（NUL），不是普通文本文件，"
+                                    "可能已损坏或以“Unicode文本”格式保存。请在Excel中另存为“CSV（逗号分隔）”后重新报送")
 
 
 def _check_dimension(head: bytes, lim: Limits) -> None:
