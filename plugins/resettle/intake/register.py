@@ -72,7 +72,7 @@ def register(conn: psycopg.Connection, landed: LandedFile, archived: Archived | 
             """select submission_id, source, period, file_name, sha256, status, dataset, rows_total, rows_valid,
                       errors, warnings, message_zh
                from ops.submission where source = %s and period = %s and file_name = %s and sha256 = %s""",
-            (landed.source, landed.period, landed.file_name, archived.sha256),
+            (landed.source, landed.period, landed.file_name, sha),
         )
         return Submission(**cur.fetchone())
 
