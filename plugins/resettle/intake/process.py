@@ -26,7 +26,7 @@ from resettle import reference
 from resettle.config import settings
 from resettle.contracts import contract, datasets_for
 from resettle.intake.archive import NotRegular, Unsettled, archive
-from resettle.intake.discover import REFUSED_ZH, LandedFile
+from resettle.intake.discover import REFUSED_ZH, LandedFile, refusal
 from resettle.intake.limits import time_limit
 from resettle.intake.locks import intake_lock
 from resettle.intake.normalize import Finding, normalize
@@ -184,8 +184,9 @@ def process_file(conn: psycopg.Connection, landed: LandedFile) -> dict:
             log.info("waiting for %s: %s", landed.path, err)
             return {"source": landed.source, "period": landed.period, "file_name": landed.file_name,
                     "status": "waiting", "dataset": None, "new": False}
-        except NotRegular:
-            return _refuse(conn, LandedFile(landed.source, landed.period, landed.path, "special"))
+        except NotRegular:  # replaced (by a link, a FIFO...) after discovery
+            reason = refusal(landed.path, landed.path.parent.resolve()) or "special"
+            return _refuse(conn, LandedFile(landed.source, landed.period, landed.path, reason))
         sub = register(conn, landed, archived)
         if sub.status in FINAL_STATUSES:
             return {**asdict(sub), "new": False}
