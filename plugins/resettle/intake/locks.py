@@ -78,10 +78,11 @@ def clean_leftovers(conn: psycopg.Connection, archive_root) -> dict[str, int]:
     """
     from resettle.contracts import DATASETS
     from resettle.intake.archive import clean_partial_copies
-    from resettle.warehouse.schema import raw_table
+    from resettle.warehouse.schema import BOOTSTRAP_LOCK, raw_table
 
     removed = {"partial_copies": clean_partial_copies(archive_root)}
     with conn.transaction():
+        conn.execute("select pg_advisory_xact_lock(%s)", (BOOTSTRAP_LOCK,))
         for dataset in DATASETS:
             cur = conn.execute(
                 f"""delete from {raw_table(dataset)} r using ops.submission s

@@ -163,10 +163,30 @@ def raw_unique_ddl(dataset: str) -> list[str]:
     ]
 
 
+BOOTSTRAP_LOCK = 20191111
+"""The advisory lock taken by everything that changes the platform's own tables' shape."""
+
+
+def _ddl_digest() -> str:
+    import hashlib
+
+    text = "\n".join([OPS_DDL, *(s for d in DATASETS for s in (*raw_ddl(d), *raw_unique_ddl(d)))])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def bootstrap(conn: psycopg.Connection) -> None:
-    """Create schemas and tables if missing; safe to call on every start."""
+    """Create schemas and tables if missing; safe to call on every start.
+
+    The DDL's digest is recorded in `ops.schema_version`; when it matches, nothing is executed, so a run
+    starting beside another run's ingestion takes no table lock (ALTER TABLE locks a table even when it
+    changes nothing, and two runs would then deadlock on the register and a raw table).
+    """
+    digest = _ddl_digest()
     with conn.transaction():
-        conn.execute("select pg_advisory_xact_lock(20191111)")
+        conn.execute("select pg_advisory_xact_lock(%s)", (BOOTSTRAP_LOCK,))
+        if conn.execute("select to_regclass('ops.schema_version')").fetchone()[0] and conn.execute(
+                "select 1 from ops.schema_version where digest = %s", (digest,)).fetchone():
+            return
         conn.execute(OPS_DDL)
         for dataset in DATASETS:
             for statement in raw_ddl(dataset):
@@ -174,3 +194,6 @@ def bootstrap(conn: psycopg.Connection) -> None:
             if conn.execute("select to_regclass(%s)", (f"raw.{dataset}_row_key",)).fetchone()[0] is None:
                 for statement in raw_unique_ddl(dataset):
                     conn.execute(statement)
+        conn.execute("create table if not exists ops.schema_version (digest text primary key, "
+                     "applied_at timestamptz not null default now())")
+        conn.execute("insert into ops.schema_version (digest) values (%s) on conflict do nothing", (digest,))
