@@ -82,8 +82,15 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
 
     with _admin_connection() as conn:
         if args.demo_users:
-            for username, role, district, password in users.ensure_demo_users(conn):
+            try:
+                created = users.ensure_demo_users(conn)
+            except users.RealUsersPresent as err:
+                print(f"error: {err}", file=sys.stderr)
+                return 2
+            for username, role, district, password in created:
                 print(f"  demo user {username:<22} {role:<9} {district or '':<10} password {password}")
+            if not created:
+                print("  demo users exist already (unchanged)")
         elif not users.list_users(conn):
             print("no dashboard users yet: `resettle users add NAME --role leader` (or --demo-users)")
     port = args.port or free_port()
