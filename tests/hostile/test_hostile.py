@@ -160,8 +160,9 @@ def test_second_run_changes_nothing(hostile: HostileRun):
     assert not [o for o in hostile.second if o.get("new")]
 
 
-def test_archive_outbox_and_receipts_are_private(hostile: HostileRun):
-    for top in ("archive", "outbox"):
+def test_archive_outbox_receipts_and_data_docs_are_private(hostile: HostileRun):
+    assert (hostile.root / "home" / "gx").is_dir(), "accepted files were recorded in Data Docs"
+    for top in ("archive", "outbox", "home/gx"):
         for path in [hostile.root / top, *(hostile.root / top).rglob("*")]:
             mode = stat.S_IMODE(path.stat().st_mode)
             assert mode == (0o700 if path.is_dir() else 0o600), f"{path}: {oct(mode)}"

@@ -96,10 +96,34 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     port = args.port or free_port()
     print(f"dashboard: http://127.0.0.1:{port}/  (Ctrl-C to stop)", flush=True)
     env = dashboard_env(login_url(warehouse.url()))
+    return run_child(streamlit_command(port), env)
+
+
+def run_child(command: list[str], env: dict[str, str]) -> int:
+    """Run the Streamlit server as a child that never outlives this command: SIGTERM, SIGHUP or Ctrl-C here
+    stop it (terminate, then kill after 10 s) before this process exits."""
+    import signal
+
+    child = subprocess.Popen(command, env=env)
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
     try:
-        return subprocess.call(streamlit_command(port), env=env)
+        return child.wait()
     except KeyboardInterrupt:
         return 0
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if child.poll() is None:
+            child.terminate()
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
 
 
 def cmd_bulletin(args: argparse.Namespace) -> int:

@@ -55,6 +55,20 @@ def private_dir(path: Path) -> Path:
     return path
 
 
+def private_tree(root: Path) -> Path:
+    """Make a folder tree readable by the service user only: folders 0700, files 0600 (links untouched).
+    For state written by libraries that follow the umask (Great Expectations, Airflow, SQLite)."""
+    if not root.exists():
+        return root
+    for folder, _dirs, files in os.walk(root):
+        os.chmod(folder, DIR_MODE)
+        for name in files:
+            path = os.path.join(folder, name)
+            if not os.path.islink(path):
+                os.chmod(path, FILE_MODE)
+    return root
+
+
 def _signature(st: os.stat_result) -> tuple[int, int, int, int]:
     return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
 

@@ -62,6 +62,9 @@ def record(result, *, submission_id: int, source: str, dataset: str, period: str
         )
         context.validation_results_store.set(key, _trimmed(result))
         context.build_data_docs()
+        from resettle.intake.archive import private_tree
+
+        private_tree(root / "gx")  # validation results quote rows of the files: the service user's only
         return site_index()
     except Exception:
         log.exception("Data Docs for submission %s were not updated", submission_id)
