@@ -242,8 +242,9 @@ def _process(conn: psycopg.Connection, landed: LandedFile, archived, sub: Submis
     findings: list[Finding] = []
     outcomes: list[ExpectationOutcome] = []
     parsed = None
+    published = False
     try:
-        with time_limit():
+        with time_limit():  # parsing and validating; the receipt is written after, outside the limit
             parsed = parse(archived.path, file_name=landed.file_name, candidates=datasets_for(landed.source))
             sub.dataset = parsed.dataset
             sub.rows_total = len(parsed.frame)
@@ -259,14 +260,20 @@ def _process(conn: psycopg.Connection, landed: LandedFile, archived, sub: Submis
                         "项目台账通过后请重新报送本表", "warning", "ledger_available"))
                 published, validation = _write_audit_publish(conn, sub, frame, parsed, findings, package)
                 findings, outcomes = validation.findings, validation.outcomes
-                if published:
-                    return _done(conn, sub, archived.path, findings, parsed)
     except ParseError as err:
         if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
             conn.rollback()
+        decided = conn.execute("select status from ops.submission where submission_id = %s",
+                               (sub.submission_id,)).fetchone()[0]
+        conn.commit()
+        if decided != "received":  # the time limit struck after the file was published: it stays published
+            sub.status = decided
+            return {**asdict(sub), "new": True}
         findings = [Finding(None, None, None, str(err), check="unreadable")]
         sub.dataset = sub.dataset or detect_dataset(landed.file_name, candidates=datasets_for(landed.source))
         parsed = None
+    if published:
+        return _done(conn, sub, archived.path, findings, parsed)
     with conn.transaction():
         sub.status, sub.rows_valid = "rejected", 0
         _decide(conn, sub, findings, outcomes)
