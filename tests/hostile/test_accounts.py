@@ -9,8 +9,14 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from resettle.dashboard.auth import LOCKOUT_FAILURES, LOCKOUT_MINUTES, authenticate, log_event
-from resettle.dashboard.users import RealUsersPresent, add_user, demo_password, disable_user, ensure_demo_users
+from resettle.reporting.dashboard.auth import LOCKOUT_FAILURES, LOCKOUT_MINUTES, authenticate, log_event
+from resettle.reporting.dashboard.users import (
+    RealUsersPresent,
+    add_user,
+    demo_password,
+    disable_user,
+    ensure_demo_users,
+)
 from resettle.warehouse.access import ensure_roles, login_url, scope_url
 
 pytestmark = pytest.mark.integration

@@ -18,8 +18,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from resettle.contracts import DATASETS
-from resettle.generate import generate
+from resettle.devtools.generator import generate
+from resettle.domain.contracts import DATASETS
 
 pytestmark = pytest.mark.integration
 PERIOD = "2026-10"
@@ -28,7 +28,7 @@ KEPT = ("xingan", "tax", "police")
 
 RUN = """
 import sys
-from resettle import pipeline
+from resettle.airflow import pipeline
 url, period = sys.argv[1], sys.argv[2]
 pipeline.prepare_warehouse(url)
 for wave in pipeline.WAVES:

@@ -14,7 +14,7 @@ import pytest
 from openpyxl import load_workbook
 from psycopg.rows import dict_row
 
-from resettle import pipeline
+from resettle.airflow import pipeline
 from resettle.intake.discover import discover
 from resettle.warehouse.schema import bootstrap
 from tests.hostile.build import CASES, FORMULA, PERIOD, SECRET, Case, build

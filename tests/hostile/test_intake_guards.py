@@ -13,7 +13,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from resettle import pipeline
+from resettle.airflow import pipeline
 from resettle.intake import limits
 from resettle.intake.discover import LandedFile
 from resettle.intake.parse import ParseError

@@ -16,9 +16,9 @@ import pytest
 
 from resettle.alerts import channels, messages
 from resettle.alerts.channels import Delivery, Outgoing
-from resettle.identifiers import mask_personal
+from resettle.domain.identifiers import mask_personal
 from resettle.intake.archive import private_tree
-from resettle.quality.docs import _short
+from resettle.intake.docs import _short
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -91,7 +91,7 @@ def _children(pid: int) -> list[int]:
 
 
 def test_sigterm_to_the_dashboard_command_stops_its_server_child():
-    code = ("import os, sys; from resettle.dashboard.commands import run_child; "
+    code = ("import os, sys; from resettle.cli.dashboard import run_child; "
             "sys.exit(run_child([sys.executable, '-c', 'import time; time.sleep(120)'], dict(os.environ)))")
     parent = subprocess.Popen([sys.executable, "-c", code], cwd=REPO,
                               env={**os.environ, "PYTHONPATH": str(REPO / "plugins")})

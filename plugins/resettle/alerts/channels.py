@@ -33,7 +33,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from resettle.identifiers import mask_personal, single_line
+from resettle.domain.identifiers import mask_personal, single_line
 
 log = logging.getLogger("resettle.alerts")
 

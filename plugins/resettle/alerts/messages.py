@@ -12,8 +12,8 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from resettle.identifiers import mask_personal
-from resettle.periods import SHANGHAI, zh_month
+from resettle.domain.identifiers import mask_personal
+from resettle.domain.periods import SHANGHAI, zh_month
 
 STATE_ZH = {
     "missing": "未报送",

@@ -13,8 +13,8 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from resettle.config import SOURCES
-from resettle.periods import PERIOD_RE
+from resettle.domain.config import SOURCES
+from resettle.domain.periods import PERIOD_RE
 
 _IGNORED_PREFIXES = ("~$",)
 """Excel's lock files (`~$name.xlsx`): Excel's bookkeeping while a clerk has the file open, never data."""

@@ -76,7 +76,7 @@ def clean_leftovers(conn: psycopg.Connection, archive_root) -> dict[str, int]:
       transactions, but cheap to guarantee.
     A file a crashed run left `received` is simply processed again (it is not final).
     """
-    from resettle.contracts import DATASETS
+    from resettle.domain.contracts import DATASETS
     from resettle.intake.archive import clean_partial_copies
     from resettle.warehouse.schema import BOOTSTRAP_LOCK, raw_table
 

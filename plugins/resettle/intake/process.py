@@ -22,19 +22,19 @@ from dataclasses import asdict
 
 import psycopg
 
-from resettle import reference
-from resettle.config import settings
-from resettle.contracts import contract, datasets_for
+from resettle.domain import reference
+from resettle.domain.config import settings
+from resettle.domain.contracts import contract, datasets_for
 from resettle.intake.archive import NotRegular, Unsettled, archive
+from resettle.intake.context import DEPENDS_ON_LEDGER, load_context
 from resettle.intake.discover import REFUSED_ZH, LandedFile, refusal
 from resettle.intake.limits import time_limit
 from resettle.intake.locks import intake_lock
 from resettle.intake.normalize import Finding, normalize
 from resettle.intake.parse import ParsedFile, ParseError, detect_dataset, parse
+from resettle.intake.publish import copy_rows
 from resettle.intake.register import FINAL_STATUSES, Submission, earlier_copy, register
-from resettle.load.publish import copy_rows
-from resettle.quality.context import DEPENDS_ON_LEDGER, load_context
-from resettle.quality.validate import ExpectationOutcome, Validation, validate
+from resettle.intake.validate import ExpectationOutcome, Validation, validate
 
 log = logging.getLogger(__name__)
 _TITLE_PERIOD = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月")
@@ -300,7 +300,7 @@ def _write_audit_publish(conn: psycopg.Connection, sub: Submission, frame, parse
         _decide(conn, sub, validation.findings, validation.outcomes)
         _supersede(conn, sub)
     if validation.gx_result is not None:
-        from resettle.quality import docs
+        from resettle.intake import docs
 
         docs.record(validation.gx_result, submission_id=sub.submission_id, source=sub.source,
                     dataset=sub.dataset, period=sub.period, file_name=sub.file_name)
@@ -332,8 +332,8 @@ def _receipt(conn: psycopg.Connection, sub: Submission, original, findings: list
     The annotated copy of the original is made only from a file parsed as the sender's own dataset
     (`original` is None otherwise), so a receipt never carries content the sender did not send as theirs.
     """
+    from resettle.intake.receipt import write_receipt
     from resettle.intake.register import received_at
-    from resettle.quality.receipt import write_receipt
 
     try:
         write_receipt(

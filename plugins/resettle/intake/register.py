@@ -50,7 +50,7 @@ def register(conn: psycopg.Connection, landed: LandedFile, archived: Archived | 
     `received_clock` setting says to replay the files' modification times; the modification time is kept
     beside it as `file_mtime`. A refused entry (`archived` None) is registered without content.
     """
-    from resettle.config import settings
+    from resettle.domain.config import settings
 
     sha = archived.sha256 if archived else refused_key(landed)
     mtime = archived.mtime if archived else None

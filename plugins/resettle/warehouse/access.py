@@ -48,7 +48,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import psycopg
 from psycopg import sql
 
-from resettle.config import DISTRICTS, settings
+from resettle.domain.config import DISTRICTS, settings
 
 LOGIN_ROLE = "resettle_dashboard"
 READER = "resettle_reader"
