@@ -52,12 +52,13 @@ class Limits:
 
 
 def limits() -> Limits:
-    values = {}
+    values: dict[str, float] = {}
+    defaults = Limits()
     for f in fields(Limits):
         raw = os.environ.get(f"RESETTLE_LIMIT_{f.name.upper()}")
         if raw:
-            values[f.name] = type(f.default)(float(raw))
-    return Limits(**values)
+            values[f.name] = type(getattr(defaults, f.name))(float(raw))
+    return Limits(**values)  # type: ignore[arg-type]
 
 
 def _column_number(letters: str) -> int:

@@ -148,13 +148,14 @@ def _supersede(conn: psycopg.Connection, sub: Submission) -> None:
     """Settle which accepted file is in force for the source, dataset and month: the latest received, ties
     broken by register order, whatever order the files were processed in (a file retried after a failure
     does not displace a newer one). Every other accepted file is superseded by it."""
-    in_force = conn.execute(
+    found = conn.execute(
         """select submission_id from ops.submission
            where source = %s and dataset = %s and period = %s
              and (status in ('accepted', 'accepted_with_warnings') or submission_id = %s)
            order by received_at desc, submission_id desc limit 1""",
         (sub.source, sub.dataset, sub.period, sub.submission_id),
-    ).fetchone()[0]
+    ).fetchone()
+    in_force = found[0] if found else sub.submission_id
     conn.execute(
         """update ops.submission set status = 'superseded', superseded_by = %s
            where source = %s and dataset = %s and period = %s and submission_id <> %s
@@ -203,7 +204,8 @@ def _refuse(conn: psycopg.Connection, landed: LandedFile) -> dict:
     sub = register(conn, landed, None)
     if sub.status == "refused":
         return {**asdict(sub), "new": False}
-    finding = Finding(None, None, None, REFUSED_ZH[landed.refused], check=f"refused_{landed.refused}")
+    reason = landed.refused or "special"
+    finding = Finding(None, None, None, REFUSED_ZH[reason], check=f"refused_{reason}")
     with conn.transaction():
         sub.status, sub.rows_total, sub.rows_valid = "refused", None, 0
         sub.errors, sub.warnings, sub.message_zh = 1, 0, f"“{landed.file_name}”未读取：{finding.message_zh}。"
@@ -263,8 +265,9 @@ def _process(conn: psycopg.Connection, landed: LandedFile, archived, sub: Submis
     except ParseError as err:
         if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
             conn.rollback()
-        decided = conn.execute("select status from ops.submission where submission_id = %s",
-                               (sub.submission_id,)).fetchone()[0]
+        row = conn.execute("select status from ops.submission where submission_id = %s",
+                           (sub.submission_id,)).fetchone()
+        decided = row[0] if row else "received"
         conn.commit()
         if decided != "received":  # the time limit struck after the file was published: it stays published
             sub.status = decided

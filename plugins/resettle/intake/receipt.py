@@ -213,7 +213,7 @@ def _cell(ws, value: object, *, font: Font | None = None, fill: PatternFill | No
     cell = WriteOnlyCell(ws, value=value)
     if is_text and cell.data_type != "s":
         cell.data_type = "s"
-    if is_text and is_formula_like(value):
+    if isinstance(value, str) and is_formula_like(value):
         cell.quotePrefix = True
     if font:
         cell.font = font

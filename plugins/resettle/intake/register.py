@@ -33,8 +33,11 @@ class Submission:
 
 def received_at(conn: psycopg.Connection, submission_id: int) -> dt.datetime:
     """When the platform received a registered file (see `register`)."""
-    return conn.execute("select received_at from ops.submission where submission_id = %s",
-                        (submission_id,)).fetchone()[0]
+    row = conn.execute("select received_at from ops.submission where submission_id = %s",
+                       (submission_id,)).fetchone()
+    if row is None:
+        raise LookupError(f"no submission {submission_id}")
+    return row[0]
 
 
 def refused_key(landed: LandedFile) -> str:
