@@ -55,6 +55,14 @@ def ingest_file(file: dict, url: str) -> dict:
         return process_file(conn, landed)
 
 
+def publish_data_docs() -> str | None:
+    """Render the Data Docs index over every validation result stored so far (once per ingestion run)."""
+    from resettle.quality import docs
+
+    index = docs.build_index()
+    return str(index) if index else None
+
+
 def summarize(outcomes: list[dict]) -> dict[str, int]:
     """Count files by status, for the task log and the CLI."""
     counts: dict[str, int] = {}

@@ -114,7 +114,22 @@ def process_file(conn: psycopg.Connection, landed: LandedFile) -> dict:
     """Process one landed file and return its register row as a dict (what the DAG task reports).
 
     `new` is False when the file had already been decided by an earlier run, which then changes nothing.
+    The decision is committed before the validation result goes to Data Docs, which never hold the
+    warehouse transaction open.
     """
+    documented: list = []
+    outcome = _process(conn, landed, documented)
+    conn.commit()
+    if documented:
+        from resettle.quality import docs
+
+        sub, gx_result = documented[0]
+        docs.record(gx_result, submission_id=sub.submission_id, source=sub.source, dataset=sub.dataset,
+                    period=sub.period, file_name=sub.file_name)
+    return outcome
+
+
+def _process(conn: psycopg.Connection, landed: LandedFile, documented: list) -> dict:
     archived = archive(landed.path, settings().archive)
     sub = register(conn, landed, archived)
     if sub.status in FINAL_STATUSES:
@@ -146,6 +161,8 @@ def process_file(conn: psycopg.Connection, landed: LandedFile) -> dict:
                     None, None, None, "本区本月的项目台账尚未报送或未通过校验，暂无法核对本表的项目编号和户数；"
                     "项目台账通过后请重新报送本表", "warning", "ledger_available"))
             published, validation = _write_audit_publish(conn, sub, frame, parsed, findings, package)
+            if validation.gx_result is not None:
+                documented.append((sub, validation.gx_result))
             findings, outcomes = validation.findings, validation.outcomes
             if published:
                 return _done(sub, landed, archived.path, findings, parsed)
@@ -177,11 +194,6 @@ def _write_audit_publish(conn: psycopg.Connection, sub: Submission, frame, parse
         sub.status = "accepted_with_warnings" if validation.warnings else "accepted"
         _supersede(conn, sub)
         _decide(conn, sub, validation.findings, validation.outcomes)
-    if validation.gx_result is not None:
-        from resettle.quality import docs
-
-        docs.record(validation.gx_result, submission_id=sub.submission_id, source=sub.source,
-                    dataset=sub.dataset, period=sub.period, file_name=sub.file_name)
     return sub.status != "received", validation
 
 
