@@ -77,6 +77,17 @@ def updated_datasets(outcomes: list[dict]) -> list[str]:
                    if o.get("new") and o["status"] in ("accepted", "accepted_with_warnings")})
 
 
+def accepted_since(url: str, moment) -> list[str]:
+    """Datasets with a file accepted since a moment: what an ingestion run announced as updated."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        return [r[0] for r in conn.execute(
+            """select distinct dataset from ops.submission
+               where processed_at >= %s and status in ('accepted', 'accepted_with_warnings') order by 1""",
+            (moment,))]
+
+
 def build_marts(url: str, select: list[str] | None = None) -> dict:
     """Seed, build and test the dbt project; a failing model or test fails the step and is named."""
     from resettle.transform import run_dbt

@@ -101,6 +101,14 @@ create table if not exists ops.alert (
     resolved_at timestamptz
 );
 create index if not exists alert_condition_idx on ops.alert (condition_key, sent_at);
+
+create table if not exists ops.dbt_invocation (
+    invocation_id text primary key,
+    command text not null,
+    selected text,
+    full_refresh boolean not null,
+    started_at timestamptz not null default now()
+);
 """
 
 
