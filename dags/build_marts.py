@@ -10,14 +10,14 @@ is never published.
 
 Triage: the failed task's log names the failing model or test (the producer's log has dbt's whole
 output); reproduce it with `resettle dbt build --select <node>` against the embedded warehouse. A failed
-task, or a run not finished two hours after it was queued, alerts the engineers (`resettle.alerts.callbacks`).
+task, or a run not finished two hours after it was queued, alerts the engineers (`resettle.airflow.callbacks`).
 """
 
 from airflow.sdk import dag, get_current_context, task
 
-from resettle.alerts.callbacks import notify_failure, run_deadline
-from resettle.assets import ANY_RAW
-from resettle.orchestration import DEFAULT_ARGS, PLAN_TASK_ID, dbt_task_group, plan_dbt_build, warehouse_url
+from resettle.airflow.assets import ANY_RAW
+from resettle.airflow.callbacks import notify_failure, run_deadline
+from resettle.airflow.runtime import DEFAULT_ARGS, PLAN_TASK_ID, dbt_task_group, plan_dbt_build, warehouse_url
 
 
 @dag(

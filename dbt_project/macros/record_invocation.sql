@@ -14,3 +14,16 @@
         select 1
     {%- endif -%}
 {%- endmacro %}
+
+{#- The invocation's outcome (`on-run-end`): nodes run, how many failed or errored, when it ended. -#}
+{% macro record_invocation_end(results) -%}
+    {%- set log_table = adapter.get_relation(database=target.database, schema='ops', identifier='dbt_invocation') -%}
+    {%- if execute and log_table is not none -%}
+        {%- set failed = results | selectattr('status', 'in', ['error', 'fail']) | list | length -%}
+        update {{ log_table }}
+        set nodes = {{ results | length }}, failed = {{ failed }}, finished_at = now()
+        where invocation_id = '{{ invocation_id }}'
+    {%- else -%}
+        select 1
+    {%- endif -%}
+{%- endmacro %}

@@ -9,10 +9,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from resettle.airflow.pipeline import publish_data_docs
+from resettle.intake import docs
 from resettle.intake.discover import LandedFile
 from resettle.intake.process import process_file
-from resettle.pipeline import publish_data_docs
-from resettle.quality import docs
 from resettle.warehouse.schema import bootstrap
 
 pytestmark = pytest.mark.integration

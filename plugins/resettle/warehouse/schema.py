@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import psycopg
 
-from resettle.contracts import DATASETS, Column, contract
+from resettle.domain.contracts import DATASETS, Column, contract
 
 SQL_TYPES = {
     "integer": "integer",
@@ -19,7 +19,7 @@ SQL_TYPES = {
 }
 LINEAGE_COLUMNS = ("submission_id", "source", "period", "source_row")
 DERIVED_COLUMNS = {"household_roster": ("id_pseudonym",)}
-"""Columns the loader adds: the keyed pseudonym of the household head's ID number (see resettle.pseudonym)."""
+"""Columns the loader adds: the keyed pseudonym of the household head's ID number (see resettle.domain.pseudonym)."""
 
 OPS_DDL = """
 create schema if not exists ops;
@@ -107,8 +107,14 @@ create table if not exists ops.dbt_invocation (
     command text not null,
     selected text,
     full_refresh boolean not null,
-    started_at timestamptz not null default now()
+    started_at timestamptz not null default now(),
+    nodes integer,
+    failed integer,
+    finished_at timestamptz
 );
+alter table ops.dbt_invocation add column if not exists nodes integer;
+alter table ops.dbt_invocation add column if not exists failed integer;
+alter table ops.dbt_invocation add column if not exists finished_at timestamptz;
 """
 
 
