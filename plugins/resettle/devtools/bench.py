@@ -429,7 +429,8 @@ def bench_all(quick: bool = False, marts: tuple[int, int] | None = None, out: Pa
         rows.append((f"month latency, {households:,} households (drop → build_marts done, dag.test())",
                      f"{month['month_s']:.1f} s (ingest {month['ingest_s']:.1f} s, marts {month['build_s']:.1f} s; "
                      f"{month['wall_s']:.1f} s with interpreter start)", target,
-                     f"first month {month['first_month_s']:.1f} s", f"{month['month_s'] / month['first_month_s']:.2f}×"))
+                     f"first month {month['first_month_s']:.1f} s",
+                     f"{month['month_s'] / month['first_month_s']:.2f}×"))
         if "build_local_s" in month:
             rows.append((f"build_marts alone, {households:,} households, watcher (one dbt build)",
                          f"{month['build_watcher_s']:.1f} s", "faster than one dbt call per node",
