@@ -158,10 +158,10 @@ def _quiet_logs() -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     result = run_period(args.period, build=not args.no_marts, verbose=args.verbose, ingest=not args.marts_only,
                         echo=lambda line: print(line, flush=True))
-    print(json.dumps({k: round(v, 2) for k, v in result.items() if k.endswith("_seconds")}))
     print(f"period {args.period}: " + ", ".join(f"{k} {v}" for k, v in result["submissions"].items()))
     for table, n in result["marts"].items():
         print(f"  marts.{table}: {n} rows")
+    print("seconds: " + json.dumps({k: round(v, 2) for k, v in result.items() if k.endswith("_seconds")}))
     return 0
 
 

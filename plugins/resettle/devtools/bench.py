@@ -107,7 +107,8 @@ def _child(mode: str, url: str, path: Path, env_home: Path) -> dict:
                          capture_output=True, text=True, check=False)
     if out.returncode != 0:
         raise RuntimeError(f"bench step {mode} failed:\n{out.stderr[-3000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return json.loads(next(line for line in reversed(out.stdout.splitlines())
+                           if line.startswith("seconds: "))[len("seconds: "):])
 
 
 def _plain_copy(path: Path) -> dict:
@@ -280,7 +281,8 @@ def _cli_json(args: list[str], env: dict, timeout: int = 3600) -> dict:
                          capture_output=True, text=True, timeout=timeout, check=False)
     if out.returncode != 0:
         raise RuntimeError(f"resettle {' '.join(args)} failed:\n{out.stdout[-2000:]}\n{out.stderr[-3000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return json.loads(next(line for line in reversed(out.stdout.splitlines())
+                           if line.startswith("seconds: "))[len("seconds: "):])
 
 
 def bench_month(households: int, compare_local: bool = True, seed: int = 20191111) -> dict:
