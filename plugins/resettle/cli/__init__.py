@@ -202,13 +202,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
         period = add_months(first, i)
         result = run_period(period, echo=step)
         step(f"ran {period}: " + ", ".join(f"{k} {v}" for k, v in result["submissions"].items()))
-    step("checking alerts ...")
-    from resettle.airflow.alert_tasks import run_check
+    from resettle.airflow.alert_tasks import describe, run_check
     from resettle.airflow.pipeline import build_marts, mart_row_counts
 
+    step("checking alerts ...")
     alerts = run_check(warehouse.url())
     build_marts(warehouse.url(), select=["alert_history"])
-    print(f"alerts as of now: {alerts}")
+    print(f"alerts as of now: {describe(alerts)}")
     print("\nbuilt:")
     for table, n in mart_row_counts(warehouse.url()).items():
         print(f"  marts.{table}: {n} rows")
@@ -262,7 +262,8 @@ def cmd_airflow(args: argparse.Namespace) -> int:
 
 def cmd_status(args: argparse.Namespace) -> int:
     from resettle import warehouse
-    from resettle.intake.status import format_table, period_status
+    from resettle.cli.status import format_table
+    from resettle.intake.status import period_status
     from resettle.warehouse.schema import bootstrap
 
     with warehouse.connect() as conn:
@@ -327,9 +328,21 @@ def cmd_extensions(args: argparse.Namespace) -> int:
                 return 2
             print(f"extension {extension_id}: {args.source} {args.period} due {args.until.isoformat()}")
             return 0
-        for e in extensions(conn, args.period).values():
-            print(f"{e.source:<16}{e.period:<9}{e.due_at.astimezone(SHANGHAI):%Y-%m-%d %H:%M}  "
-                  f"{e.granted_by}：{e.reason}")
+        granted = list(extensions(conn, args.period).values())
+    if args.json:
+        from dataclasses import asdict
+
+        from resettle.cli.terminal import to_json
+
+        print(to_json([{**asdict(e), "due_at": e.due_at.astimezone(SHANGHAI)} for e in granted]))
+        return 0
+    from resettle.cli.terminal import EMPTY, text_table
+    from resettle.domain import reference
+
+    names = {code: s.name_zh for code, s in reference.sources().items()}
+    rows = [(names.get(e.source, e.source), e.period, f"{e.due_at.astimezone(SHANGHAI):%Y-%m-%d %H:%M}",
+             e.granted_by, e.reason) for e in granted]
+    print(text_table(("报送单位", "月份", "延至", "批准人", "原因"), rows) if rows else EMPTY)
     return 0
 
 
@@ -376,6 +389,17 @@ def cmd_dbt(args: argparse.Namespace) -> int:
     return 0 if outcome.success else 1
 
 
+def version() -> str:
+    """The installed distribution's version (pyproject.toml), or `unknown` when run from a bare checkout."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as dist_version
+
+    try:
+        return dist_version("resettle")
+    except PackageNotFoundError:
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="resettle",
@@ -383,6 +407,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Paths: RESETTLE_LANDING (data/landing), RESETTLE_OUTBOX (data/outbox), RESETTLE_HOME (.resettle); "
                "RESETTLE_WAREHOUSE_URL selects an external PostgreSQL instead of the embedded one.",
     )
+    p.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     w = sub.add_parser("warehouse", help="start, stop or locate the warehouse (embedded PostgreSQL by default)",
@@ -464,6 +489,7 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--until", type=moment_arg, help="new due time, e.g. '2026-10-28 18:00' (Asia/Shanghai)")
     ex.add_argument("--by", help="who granted it")
     ex.add_argument("--reason", help="why")
+    ex.add_argument("--json", action="store_true", help="list: print a JSON list of objects instead of a table")
     ex.set_defaults(func=cmd_extensions)
 
     b = sub.add_parser("bench", help="benchmarks that print their figures",
