@@ -109,6 +109,7 @@ def corpus_run(pg_server, tmp_path_factory) -> CorpusRun:
         with pytest.MonkeyPatch.context() as mp:
             for part, path in paths.items():
                 mp.setenv(f"RESETTLE_{part.upper()}", str(path))
+            mp.setenv("RESETTLE_RECEIVED_CLOCK", "first_seen")  # received in the listed order, as processed
             with psycopg.connect(url) as conn:
                 bootstrap(conn)
             started = time.perf_counter()

@@ -81,15 +81,3 @@ def test_tables_line_up_chinese_and_latin_text():
     for marker in ("2026-10-20", "是"):
         assert len({cell_len(line[:line.index(marker)]) for line in data}) == 1, marker
     assert len({cell_len(line.rstrip()[:line.rindex(" ")]) for line in data}) == 1, "counts are right-aligned"
-
-
-def test_long_steps_say_when_they_start_and_end(capsys):
-    from resettle.cli.terminal import step
-
-    with step("build the marts"):
-        pass
-    with pytest.raises(RuntimeError), step("ingest"):
-        raise RuntimeError("boom")
-    out = capsys.readouterr().out.splitlines()
-    assert out[0] == "… build the marts" and out[1].startswith("✓ build the marts (")
-    assert out[3].startswith("✗ ingest failed after")

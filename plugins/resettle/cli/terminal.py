@@ -9,10 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
-import time
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
 EMPTY = "（无）"
@@ -63,17 +60,3 @@ def _default(value):
 def to_json(value) -> str:
     """JSON for scripts: Chinese as is, datetimes as ISO 8601, decimals as numbers."""
     return json.dumps(value, ensure_ascii=False, indent=2, default=_default)
-
-
-@contextmanager
-def step(label: str, stream=None) -> Iterator[None]:
-    """One line when a long step starts and one when it ends, with the time it took (or that it failed)."""
-    stream = stream or sys.stdout
-    print(f"… {label}", file=stream, flush=True)
-    started = time.monotonic()
-    try:
-        yield
-    except BaseException:
-        print(f"✗ {label} failed after {time.monotonic() - started:.1f}s", file=stream, flush=True)
-        raise
-    print(f"✓ {label} ({time.monotonic() - started:.1f}s)", file=stream, flush=True)
