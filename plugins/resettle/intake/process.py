@@ -22,7 +22,7 @@ from resettle.intake.normalize import Finding, normalize
 from resettle.intake.parse import ParsedFile, ParseError, detect_dataset, parse
 from resettle.intake.register import FINAL_STATUSES, Submission, earlier_copy, register
 from resettle.load.publish import copy_rows
-from resettle.quality.context import DEPENDS_ON_LEDGER, load_context
+from resettle.quality.context import DEPENDS_ON_LEDGER, load_context, unavailable_references
 from resettle.quality.validate import ExpectationOutcome, Validation, validate
 
 log = logging.getLogger(__name__)
@@ -145,6 +145,9 @@ def process_file(conn: psycopg.Connection, landed: LandedFile) -> dict:
                 findings.append(Finding(
                     None, None, None, "本区本月的项目台账尚未报送或未通过校验，暂无法核对本表的项目编号和户数；"
                     "项目台账通过后请重新报送本表", "warning", "ledger_available"))
+            findings += [Finding(None, None, None, f"尚无已通过校验的{label}，暂无法核对本表的相关编号",
+                                 "warning", "reference_available")
+                         for label in unavailable_references(parsed.dataset, package)]
             published, validation = _write_audit_publish(conn, sub, frame, parsed, findings, package)
             findings, outcomes = validation.findings, validation.outcomes
             if published:
