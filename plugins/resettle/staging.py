@@ -31,7 +31,8 @@ ENTITY = {
     "petition_cases": "petition_cases",
     "repayment_agreements": "repayment_agreements",
 }
-DERIVED_DOCS = {"id_pseudonym": "身份证号的加密假名（HMAC-SHA256，密钥不入库）：跨月、跨数据关联同一户，无法还原身份证号。"}
+DERIVED_DOCS = {"id_pseudonym": "身份证号的加密假名（HMAC-SHA256，密钥不入库）：跨月、跨数据关联同一户，"
+                                "无法还原身份证号。"}
 GROUPS = {"district": DISTRICT_DATASETS, **DEPARTMENT_DATASETS}
 HEADER = "# Rendered from expectations/contracts by `resettle staging`; edit the contract, not this file.\n"
 SQL_HEADER = "-- Rendered from expectations/contracts by `resettle staging`; edit the contract, not this file.\n"
@@ -55,7 +56,6 @@ def _description(c: Contract, name: str) -> str:
 
 
 def render_sql(source: str, dataset: str) -> str:
-    c = contract(dataset)
     names = [*stored_columns(dataset), *DERIVED_COLUMNS.get(dataset, ())]
     columns = "\n".join(f"        source.{name}," for name in names).rstrip(",")
     return f"""{SQL_HEADER}with

@@ -36,7 +36,8 @@ OPEN, CLOSED, SETTLED = "办理中", "已办结", "已化解"
 _LEVELS = ("区", "市", "省", "进京")
 _DEMANDS = ("要求尽快回迁安置", "要求退还购房款", "反映开发企业拒不履行回迁承诺", "要求明确异地安置房源",
             "反映过渡费未按时发放", "要求办理安置房产权证")
-_UNITS = {"区": "{district}人民政府", "市": "市住房和城乡建设局", "省": "{district}人民政府", "进京": "{district}人民政府"}
+_UNITS = {"区": "{district}人民政府", "市": "市住房和城乡建设局", "省": "{district}人民政府",
+          "进京": "{district}人民政府"}
 _WEIGHT = {"无": 1, "区": 4, "市": 6, "省": 12, "进京": 20}
 """Households that have petitioned before, the higher the more, are those who petition again."""
 _LEADERS = ("副区长", "区住建局局长", "区信访局局长", "市住建局副局长", "街道党工委书记")
