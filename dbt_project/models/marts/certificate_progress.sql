@@ -50,8 +50,11 @@ per_district as (
         count(*) filter (where certificate_status = '暂缓办理' and certificate_blocker = '资料不全')
             as blocked_incomplete_documents,
         count(*) filter (where certificate_status = '暂缓办理' and certificate_blocker = '其他') as blocked_other,
-        percentile_cont(0.5) within group (order by days_to_certificate)
-            filter (where certificate_status = '已发证' and days_to_certificate >= 0) as median_days_to_certificate
+        percentile_cont(0.5) within group (
+            order by days_to_certificate
+        ) filter (
+            where certificate_status = '已发证' and days_to_certificate >= 0
+        ) as median_days_to_certificate
     from eligible
     group by period, district
 ),

@@ -51,7 +51,7 @@ final as (
         feeds.refund_paid,
         feeds.refund_date,
         feeds.refund_status,
-        coalesce(feeds.flag_codes, '{}'::text []) as flag_codes,
+        coalesce(feeds.flag_codes, '{}'::text[]) as flag_codes,
         now() as built_at
     from households
     left join feeds using (period, household_code)

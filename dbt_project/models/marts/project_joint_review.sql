@@ -104,7 +104,7 @@ joined as (
         coalesce(feeds.repayment_overdue_amount, 0) as repayment_overdue_amount,
         coalesce(feeds.households_offsite, 0) as households_offsite,
         coalesce(feeds.refunds_overdue, 0) as refunds_overdue,
-        coalesce(string_to_array(feeds.feed_flags, ','), '{}'::text []) as feed_flag_codes,
+        coalesce(string_to_array(feeds.feed_flags, ','), '{}'::text[]) as feed_flag_codes,
         {{ id_list_to_array([
             'projects.ledger_submission_id::text', 'construction.submission_id::text',
             'households.roster_submission_ids', 'units.units_submission_ids',
