@@ -127,11 +127,12 @@ class Feeds:
         self._advance_repayments(month_start, cutoff)
 
     def _advance(self, month_start: dt.date, cutoff: dt.date, history: bool) -> None:
-        self._advance_certificates(month_start, cutoff, history)
+        self._advance_certificates(month_start, cutoff)
         self._advance_refunds(month_start, cutoff)
         self._advance_petitions(month_start, cutoff, history)
 
-    def _occupied_exchange_units(self, before: dt.date, history: bool):
+    def _occupied_exchange_units(self, before: dt.date):
+        """Exchange flats households moved into before `before` (and the center marks occupied)."""
         for project in self.world.projects:
             for household in project.households:
                 unit = household.unit
@@ -139,12 +140,12 @@ class Feeds:
                     continue
                 if household.resettled_date >= before:
                     continue
-                if history or unit.status == UNIT_OCCUPIED:
+                if unit.status == UNIT_OCCUPIED:
                     yield project, household, unit
 
-    def _advance_certificates(self, month_start: dt.date, cutoff: dt.date, history: bool) -> None:
+    def _advance_certificates(self, month_start: dt.date, cutoff: dt.date) -> None:
         rng = self.rng
-        for project, household, unit in self._occupied_exchange_units(month_start, history):
+        for project, household, unit in self._occupied_exchange_units(month_start):
             cert = self.certificates.get(unit.unit_code)
             if cert is None:
                 cert = self.certificates[unit.unit_code] = Certificate(
