@@ -17,9 +17,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from resettle.contracts import contract
-from resettle.identifiers import id_check_char, uscc_check_char
-from resettle.pipeline import WAVES, build_marts, find_files, ingest_file, prepare_warehouse
+from resettle.airflow.pipeline import WAVES, build_marts, find_files, ingest_file, prepare_warehouse
+from resettle.domain.contracts import contract
+from resettle.domain.identifiers import id_check_char, uscc_check_char
 
 pytestmark = pytest.mark.integration
 M1, M2, M3 = "2026-10", "2026-11", "2026-12"

@@ -14,9 +14,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from resettle.config import SOURCES
-from resettle.contracts import datasets_for
-from resettle.generate import generate
+from resettle.devtools.generator import generate
+from resettle.domain.config import SOURCES
+from resettle.domain.contracts import datasets_for
 
 pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
