@@ -45,7 +45,7 @@ def test_bulletin_figures_match_the_marts(world, tmp_path, artifacts):
     (artifacts / page.name).write_text(page.read_text(encoding="utf-8"), encoding="utf-8")
 
     book = openpyxl.load_workbook(xlsx)
-    assert book.sheetnames == ["环比变化", "区排名", "迟报缺报", "重点项目", "一致性问题"]
+    assert book.sheetnames == ["环比变化", "区排名", "迟报缺报", "重点项目", "一致性问题", "产权办理", "信访"]
     ranking = _rows(book["区排名"])
     assert {r["区"] for r in ranking} == set(progress)
     for row in ranking:
@@ -60,6 +60,14 @@ def test_bulletin_figures_match_the_marts(world, tmp_path, artifacts):
     assert {r["项目编号"] for r in _rows(book["一致性问题"])} == flagged
     if has_timeliness:
         assert {r["报送单位"] for r in _rows(book["迟报缺报"])} == late
+
+    with psycopg.connect(world.admin_url) as conn:
+        issued = dict(conn.execute("select district_name_zh, issued from marts.certificate_progress"
+                                   " where period = %s", (world.latest,)).fetchall())
+        open_cases = conn.execute("select count(*) filter (where is_open) from marts.petition_cases"
+                                  " where period = %s", (world.latest,)).fetchone()[0]
+    assert {r["区"]: r["已发证"] for r in _rows(book["产权办理"])} == issued
+    assert sum(r["在办"] for r in _rows(book["信访"])) == open_cases
 
     summary = {r["指标"]: r for r in _rows(book["环比变化"])}
     assert summary["未安置户数"]["本月"] == sum(v[1] for v in progress.values())

@@ -217,3 +217,37 @@ def test_the_overview_shows_the_change_from_last_month_and_the_district_map(worl
         page.screenshot(path=str(artifacts / "overview_deltas_and_district_map.png"), full_page=True)
     finally:
         page.close()
+
+
+@pytest.mark.parametrize("username", ["leader", "office", "district_taishan"])
+def test_certificate_and_petition_pages_show_what_the_role_may_see(world, dashboard, browser, artifacts, username):
+    _role, district, password = world.users[username]
+    with psycopg.connect(world.admin_url) as conn:
+        scope = "(%s::text is null or district = %s)"
+        ranked = conn.execute(f"select count(*) from marts.certificate_progress where period = %s and {scope}",
+                              (world.latest, district, district)).fetchone()[0]
+        escalated, lacking = conn.execute(
+            "select count(*), count(*) filter (where lacks_handler) from marts.petition_cases where period = %s"
+            f" and is_open and level in ('省', '进京') and {scope}", (world.latest, district, district)).fetchone()
+    assert ranked > 0
+    page = log_in(browser, dashboard, username, password)
+    try:
+        page.get_by_role("heading", name="总览", exact=True).wait_for()
+        settle(page)
+        for title in ("产权办理", "信访"):
+            open_page(page, title)
+            assert page.locator('[data-testid="stException"]').count() == 0
+            page.screenshot(path=str(artifacts / f"{username}_{title}.png"), full_page=True)
+            body = page.locator('[data-testid="stMain"]').inner_text()
+            cells = grid_cells(page) if page.locator('[data-testid="stDataFrame"]').count() else []
+            shown = {name for name in DISTRICT_NAMES if name in " ".join(cells)}
+            if district:
+                assert shown <= {"泰山区"} and (title != "产权办理" or shown), shown
+                assert not [name for name in DISTRICT_NAMES if name != "泰山区" and name in body]
+            if title == "产权办理":
+                assert f"共 {ranked} 行" in body
+            else:
+                assert f"共 {escalated} 行" in body or (escalated == 0 and "暂无数据" in body)
+                assert ("未落实专人" in " ".join(grid_cells(page, 1))) == bool(lacking) or not escalated
+    finally:
+        page.close()

@@ -13,6 +13,8 @@ import psycopg
 import pytest
 
 from resettle.devtools.generator import generate
+from resettle.domain.config import SOURCES
+from resettle.domain.contracts import datasets_for
 from resettle.intake.discover import discover
 from resettle.intake.normalize import normalize
 from resettle.intake.parse import parse
@@ -20,6 +22,7 @@ from resettle.intake.parse import parse
 pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
 PERIODS = ("2026-09", "2026-10")
+FILES_PER_MONTH = sum(len(datasets_for(source)) for source in SOURCES)
 
 
 def _run(period: str, env: dict) -> subprocess.CompletedProcess:
@@ -84,7 +87,7 @@ def test_generated_months_flow_into_the_district_progress_mart(env, resettle_env
     expected = _expected_progress(landing)
     assert len(expected) >= len(PERIODS) * 4
     pd.testing.assert_frame_equal(mart, expected)
-    assert statuses == {"accepted": 23 * len(PERIODS)}
+    assert statuses == {"accepted": FILES_PER_MONTH * len(PERIODS)}
     ledger_rows_in_files = sum(len(parse(f.path).rows) for f in discover(landing) if "项目台账" in f.file_name)
     assert raw_ledger_rows == ledger_rows_in_files
 
@@ -92,7 +95,7 @@ def test_generated_months_flow_into_the_district_progress_mart(env, resettle_env
     assert again.returncode == 0, again.stderr[-3000:]
     with psycopg.connect(warehouse_url) as conn:
         assert conn.execute("select count(*) from ops.dbt_invocation").fetchone()[0] == len(PERIODS) + 1
-        assert conn.execute("select count(*) from ops.submission").fetchone()[0] == 23 * len(PERIODS)
+        assert conn.execute("select count(*) from ops.submission").fetchone()[0] == FILES_PER_MONTH * len(PERIODS)
         assert conn.execute("select count(*) from raw.project_ledger").fetchone()[0] == raw_ledger_rows
 
 

@@ -28,6 +28,11 @@ developer_cases as (
     {{ only_periods_to_build() }}
 ),
 
+feeds as (
+    select * from {{ ref('int_project_feeds') }}
+    {{ only_periods_to_build() }}
+),
+
 districts as (select * from {{ ref('districts') }}),
 
 joined as (
@@ -72,10 +77,39 @@ joined as (
         coalesce(developer_cases.frozen_funds, 0) as frozen_funds,
         coalesce(developer_cases.tax_arrears, 0) as tax_arrears,
         coalesce(developer_cases.is_abnormal_taxpayer, false) as is_abnormal_taxpayer,
+        {#- certificates, petitions, repayments and refunds (int_project_feeds) -#}
+        coalesce(feeds.certificates_needed, 0) as certificates_needed,
+        coalesce(feeds.certificates_issued, 0) as certificates_issued,
+        coalesce(feeds.certificates_pending, 0) as certificates_pending,
+        coalesce(feeds.certificates_not_applied, 0) as certificates_not_applied,
+        coalesce(feeds.certificates_blocked, 0) as certificates_blocked,
+        coalesce(feeds.certificates_blocked_by_tax, 0) as certificates_blocked_by_tax,
+        feeds.certificate_blockers,
+        coalesce(feeds.households_lacking_certificate_application, 0) as households_lacking_certificate_application,
+        feeds.tax_bureau_task_zh,
+        coalesce(feeds.petitions_open, 0) as petitions_open,
+        coalesce(feeds.petitions_new, 0) as petitions_new,
+        coalesce(feeds.petitions_closed, 0) as petitions_closed,
+        coalesce(feeds.petitions_open_district, 0) as petitions_open_district,
+        coalesce(feeds.petitions_open_city, 0) as petitions_open_city,
+        coalesce(feeds.petitions_open_province, 0) as petitions_open_province,
+        coalesce(feeds.petitions_open_beijing, 0) as petitions_open_beijing,
+        coalesce(feeds.petition_persons, 0) as petition_persons,
+        coalesce(feeds.mass_petitions_open, 0) as mass_petitions_open,
+        coalesce(feeds.petitions_without_handler, 0) as petitions_without_handler,
+        coalesce(feeds.repayment_agreements, 0) as repayment_agreements,
+        coalesce(feeds.repayment_agreed, 0) as repayment_agreed,
+        coalesce(feeds.repayment_repaid, 0) as repayment_repaid,
+        coalesce(feeds.repayments_overdue, 0) as repayments_overdue,
+        coalesce(feeds.repayment_overdue_amount, 0) as repayment_overdue_amount,
+        coalesce(feeds.households_offsite, 0) as households_offsite,
+        coalesce(feeds.refunds_overdue, 0) as refunds_overdue,
+        coalesce(string_to_array(feeds.feed_flags, ','), '{}'::text[]) as feed_flag_codes,
         {{ id_list_to_array([
             'projects.ledger_submission_id::text', 'construction.submission_id::text',
             'households.roster_submission_ids', 'units.units_submission_ids',
             'developer_cases.department_submission_ids',
+            'feeds.feed_submission_ids',
         ]) }} as submission_ids
     from projects
     inner join districts on projects.district = districts.district
@@ -84,6 +118,7 @@ joined as (
     left join construction using (period, project_code)
     left join developer_cases
         on projects.period = developer_cases.period and projects.developer_uscc = developer_cases.developer_uscc
+    left join feeds on projects.period = feeds.period and projects.project_code = feeds.project_code
 ),
 
 flagged as (
@@ -111,6 +146,12 @@ flagged as (
                     or joined.households_unresettled <> joined.roster_households_unresettled then 'F06'
             end,
             case when joined.rental_for_displaced > 0 then 'F07' end
+        ], null) || joined.feed_flag_codes || array_remove(array[
+            case
+                when joined.mass_petitions_open > 0 and {{ priority_score(
+                    'joined.households_unresettled', 'joined.months_overdue', 'joined.highest_petition_rank',
+                    'joined.petitioning_households') }} < {{ var('priority_threshold', 70) }} then 'F24'
+            end
         ], null) as flag_codes
     from joined
 ),

@@ -19,10 +19,11 @@ def find_files(period: str | None = None, wave: str | None = None) -> list[dict]
 
     Rosters and monthly progress are checked against the district's project ledger of the month, so
     they form a second wave (`after_ledger`), ingested once every ledger has been decided; so do files
-    whose name does not settle their dataset. Ledgers and department feeds are the first (`independent`).
+    whose name does not settle their dataset, and the department feeds checked against units and ledgers
+    (certificates, petitions, repayments). Ledgers and the other department feeds are the first (`independent`).
     """
     from resettle.domain.contracts import datasets_for
-    from resettle.intake.context import DEPENDS_ON_LEDGER
+    from resettle.intake.context import DEPENDS_ON_LEDGER, DEPENDS_ON_OTHERS
     from resettle.intake.parse import detect_dataset
 
     files = []
@@ -32,7 +33,8 @@ def find_files(period: str | None = None, wave: str | None = None) -> list[dict]
                 files.append({"source": f.source, "period": f.period, "path": str(f.path), "refused": f.refused})
             continue
         dataset = detect_dataset(f.file_name, candidates=datasets_for(f.source))
-        file_wave = WAVES[1] if dataset in DEPENDS_ON_LEDGER or dataset is None else WAVES[0]
+        second = dataset in DEPENDS_ON_LEDGER or dataset in DEPENDS_ON_OTHERS or dataset is None
+        file_wave = WAVES[1] if second else WAVES[0]
         if wave in (None, file_wave):
             files.append({"source": f.source, "period": f.period, "path": str(f.path)})
     return files

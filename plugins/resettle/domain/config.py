@@ -13,7 +13,7 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 
 DISTRICTS = ("taishan", "xingan", "xiangyang", "gongnong", "nanshan", "xingshan")
-DEPARTMENTS = ("housing_bureau", "housing_center", "court", "police", "tax")
+DEPARTMENTS = ("housing_bureau", "housing_center", "court", "police", "tax", "registration", "petition")
 SOURCES = DISTRICTS + DEPARTMENTS
 
 WAREHOUSE_CONN_ID = "resettle_warehouse"

@@ -24,13 +24,15 @@ may set an expected form per source in the `code_patterns` seed (a warning)."""
 
 DISTRICT_DATASETS = ("project_ledger", "household_roster", "monthly_progress")
 DEPARTMENT_DATASETS = {
-    "housing_bureau": "construction_status",
-    "housing_center": "housing_units",
-    "court": "court_cases",
-    "police": "police_cases",
-    "tax": "tax_status",
+    "housing_bureau": ("construction_status",),
+    "housing_center": ("housing_units", "repayment_agreements"),
+    "court": ("court_cases",),
+    "police": ("police_cases",),
+    "tax": ("tax_status",),
+    "registration": ("property_certificates",),
+    "petition": ("petition_cases",),
 }
-DATASETS = DISTRICT_DATASETS + tuple(DEPARTMENT_DATASETS.values())
+DATASETS = DISTRICT_DATASETS + tuple(d for datasets in DEPARTMENT_DATASETS.values() for d in datasets)
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,18 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class Reference:
+    """A column whose values must be among what the warehouse already knows (`known` names the set, see
+    resettle.intake.context.KNOWN_SETS): a unit the service center allocated, a project in a ledger."""
+
+    name: str
+    column: str
+    known: str
+    message_zh: str
+    severity: str = "error"
+
+
+@dataclass(frozen=True)
 class Contract:
     dataset: str
     title_zh: str
@@ -74,6 +88,7 @@ class Contract:
     key: tuple[str, ...]
     columns: tuple[Column, ...]
     rules: tuple[Rule, ...] = field(default_factory=tuple)
+    references: tuple[Reference, ...] = field(default_factory=tuple)
 
     def column(self, name: str) -> Column:
         for col in self.columns:
@@ -106,8 +121,9 @@ def _load(path: Path) -> Contract:
         key=tuple(raw["key"]),
         columns=tuple(_column(c) for c in raw["columns"]),
         rules=tuple(Rule(**r) for r in raw.get("rules") or ()),
+        references=tuple(Reference(**r) for r in raw.get("references") or ()),
     )
-    for rule in c.rules:
+    for rule in (*c.rules, *c.references):
         c.column(rule.column)
     return c
 
@@ -125,5 +141,5 @@ def datasets_for(source: str) -> tuple[str, ...]:
     if source in DISTRICTS:
         return DISTRICT_DATASETS
     if source in DEPARTMENTS:
-        return (DEPARTMENT_DATASETS[source],)
+        return DEPARTMENT_DATASETS[source]
     raise KeyError(f"unknown source {source!r}")

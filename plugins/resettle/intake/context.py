@@ -20,11 +20,36 @@ import psycopg
 
 from resettle.domain import reference
 from resettle.domain.config import DISTRICTS
+from resettle.domain.contracts import contract
 from resettle.domain.periods import add_months
 
 VOLUME_SWING = 0.3
 VOLUME_MIN_ROWS = 20
 DEPENDS_ON_LEDGER = ("household_roster", "monthly_progress")
+DEPENDS_ON_OTHERS = ("property_certificates", "petition_cases", "repayment_agreements")
+"""Department feeds checked against what other sources sent (units allocated, projects in ledgers): they are
+ingested in the second wave, with the rosters."""
+
+KNOWN_SETS = {
+    "allocated_units": """
+        select unit_code from raw.housing_units
+        where submission_id = (
+            select submission_id from ops.submission
+            where source = 'housing_center' and dataset = 'housing_units' and period <= %(period)s
+              and status in ('accepted', 'accepted_with_warnings')
+            order by period desc, submission_id desc limit 1)
+          and status in ('已分配', '已入住')""",
+    "ledger_projects": """
+        select project_code from raw.project_ledger
+        where submission_id in (
+            select distinct on (source) submission_id from ops.submission
+            where dataset = 'project_ledger' and period <= %(period)s
+              and status in ('accepted', 'accepted_with_warnings')
+            order by source, period desc, submission_id desc)""",
+}
+"""What a contract's `references` may name: the values the warehouse holds, as of the file's month (each
+source's latest accepted file up to that month)."""
+KNOWN_SET_LABELS = {"allocated_units": "市保障性住房服务中心的房源分配情况", "ledger_projects": "各区的项目台账"}
 
 
 @dataclass(frozen=True)
@@ -53,6 +78,7 @@ class PackageContext:
     reported on their new row instead), code → project name."""
     missing_codes: dict[str, str] | None = None
     """Set by `add_context_columns`: the carried codes this ledger lacks, code → project name."""
+    known: dict[str, set[str] | None] | None = None
 
 
 def _current_submission(conn: psycopg.Connection, source: str, dataset: str, period: str) -> tuple[int, int] | None:
@@ -85,6 +111,12 @@ def load_context(conn: psycopg.Connection, source: str, dataset: str, period: st
                     """select project_code, households_total, households_unresettled from raw.project_ledger
                        where submission_id = %s""", (ledger[0],))
             }
+    references = contract(dataset).references
+    if references:
+        ctx.known = {}
+        for ref in references:
+            values = {r[0] for r in conn.execute(KNOWN_SETS[ref.known], {"period": period}) if r[0]}
+            ctx.known[ref.known] = values or None
     if dataset == "monthly_progress" and previous:
         ctx.previous_cumulative = dict(conn.execute(
             "select project_code, resettled_cumulative from raw.monthly_progress where submission_id = %s",
@@ -92,9 +124,23 @@ def load_context(conn: psycopg.Connection, source: str, dataset: str, period: st
     return ctx
 
 
+def unavailable_references(dataset: str, ctx: PackageContext) -> list[str]:
+    """The labels of the reference data a file could not be checked against (none accepted yet)."""
+    return [KNOWN_SET_LABELS[ref.known] for ref in contract(dataset).references
+            if ctx.known is not None and ctx.known.get(ref.known) is None]
+
+
 def add_context_columns(frame: pd.DataFrame, dataset: str, ctx: PackageContext) -> list[ProblemColumn]:
     """Add the context checks to the frame as problem columns; returns their descriptions."""
     problems: list[ProblemColumn] = []
+    for ref in contract(dataset).references:
+        known = (ctx.known or {}).get(ref.known)
+        if known is None:
+            continue
+        values = frame[ref.column]
+        unknown = values.notna() & ~values.isin(known)
+        frame[f"_problem__ref_{ref.name}"] = [ref.message_zh if bad else None for bad in unknown]
+        problems.append(ProblemColumn(f"ref_{ref.name}", ref.column, ref.severity, ref.name))
     if dataset == "project_ledger" and ctx.previous_projects is not None:
         problems.append(_renumbered(frame, ctx))
     if dataset == "household_roster" and ctx.ledger is not None:

@@ -26,7 +26,7 @@ from resettle.domain import reference
 from resettle.domain.config import settings
 from resettle.domain.contracts import contract, datasets_for
 from resettle.intake.archive import NotRegular, Unsettled, archive
-from resettle.intake.context import DEPENDS_ON_LEDGER, load_context
+from resettle.intake.context import DEPENDS_ON_LEDGER, load_context, unavailable_references
 from resettle.intake.discover import REFUSED_ZH, LandedFile, refusal
 from resettle.intake.limits import time_limit
 from resettle.intake.locks import intake_lock
@@ -270,6 +270,9 @@ def _process(conn: psycopg.Connection, landed: LandedFile, archived, sub: Submis
                     findings.append(Finding(
                         None, None, None, "本区本月的项目台账尚未报送或未通过校验，暂无法核对本表的项目编号和户数；"
                         "项目台账通过后请重新报送本表", "warning", "ledger_available"))
+                findings += [Finding(None, None, None, f"尚无已通过校验的{label}，暂无法核对本表的相关编号",
+                                     "warning", "reference_available")
+                             for label in unavailable_references(parsed.dataset, package)]
                 published, validation = _write_audit_publish(conn, sub, frame, parsed, findings, package)
                 if validation.gx_result is not None:
                     documented.append((sub, validation.gx_result))

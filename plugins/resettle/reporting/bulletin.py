@@ -47,6 +47,17 @@ FLAG_LABELS = {
     "flag_codes": "问题代码", "flags_zh": "一致性问题",
 }
 SUMMARY_LABELS = {"figure": "指标", "previous": "上月", "current": "本月", "change": "环比变化"}
+CERTIFICATE_LABELS = {
+    "rank": "名次", "district_name_zh": "区", "households_resettled": "应办证户数", "applied": "已申请",
+    "issued": "已发证", "issued_this_month": "本月发证", "issued_percent": "发证率(%)", "blocked": "暂缓办理",
+    "blocked_tax_arrears": "其中开发企业欠税", "not_applied_6_months": "安置满6个月未申请",
+    "median_days_to_certificate": "安置至发证天数(中位)",
+}
+PETITION_LABELS = {
+    "district_name_zh": "区", "new_cases": "本月新增", "resolved_cases": "本月办结", "open_cases": "在办",
+    "open_province": "在办到省", "open_beijing": "在办进京", "open_mass": "在办集体访",
+    "without_handler": "到省进京未落实专人", "open_persons": "在办人数",
+}
 
 
 @dataclass
@@ -60,6 +71,8 @@ class Bulletin:
     notes: list[str] = field(default_factory=list)
     charts: list[str] = field(default_factory=list)
     """Inline SVG charts (trend, ranking, district map), printed after the overall figures."""
+    certificates: pd.DataFrame | None = None
+    petitions: pd.DataFrame | None = None
 
     @property
     def sections(self) -> list[tuple[str, str, pd.DataFrame | None, dict[str, str]]]:
@@ -70,6 +83,8 @@ class Bulletin:
             ("迟报缺报", "三、迟报、缺报情况", self.late_missing, LATE_LABELS),
             ("重点项目", f"四、优先级最高的{TOP_PROJECTS}个项目", self.priority, PROJECT_LABELS),
             ("一致性问题", "五、存在一致性问题的项目", self.flags, FLAG_LABELS),
+            ("产权办理", "六、各区产权证办理情况", self.certificates, CERTIFICATE_LABELS),
+            ("信访", "七、各区信访件办理情况", self.petitions, PETITION_LABELS),
         ]
 
 
@@ -142,7 +157,40 @@ def build_bulletin(conn: psycopg.Connection, period: str) -> Bulletin:
 
     summary = _summary(history, period, timeliness)
     charts = _charts(history, period, current.reset_index()) if not current.empty else []
-    return Bulletin(period, summary, ranking, late_missing, priority, flags, notes, charts)
+    bulletin = Bulletin(period, summary, ranking, late_missing, priority, flags, notes, charts)
+    bulletin.certificates, bulletin.petitions = _certificates(conn, period), _petitions(conn, period)
+    return bulletin
+
+
+def _certificates(conn: psycopg.Connection, period: str) -> pd.DataFrame | None:
+    """Districts ranked by the share of exchange-flat households holding their certificate."""
+    if not _exists(conn, "certificate_progress"):
+        return None
+    frame = _frame(conn, "select * from marts.certificate_progress where period = %s", (period,))
+    if frame.empty:
+        return frame
+    frame["issued_percent"] = (100 * _num(frame.issued_rate)).round(1)
+    frame = frame.sort_values(["issued_percent", "district"], ascending=[False, True]).reset_index(drop=True)
+    frame.insert(0, "rank", range(1, len(frame) + 1))
+    return frame[list(CERTIFICATE_LABELS)]
+
+
+def _petitions(conn: psycopg.Connection, period: str) -> pd.DataFrame | None:
+    """Petition cases per district: new, resolved, open by level, and escalated cases lacking a handler."""
+    if not _exists(conn, "petition_cases"):
+        return None
+    return _frame(
+        conn, "select coalesce(d.district_name_zh, '未定区') as district_name_zh,"
+        " count(*) filter (where p.is_new_this_month) as new_cases,"
+        " count(*) filter (where p.is_closed_this_month) as resolved_cases,"
+        " count(*) filter (where p.is_open) as open_cases,"
+        " count(*) filter (where p.is_open and p.level = '省') as open_province,"
+        " count(*) filter (where p.is_open and p.level = '进京') as open_beijing,"
+        " count(*) filter (where p.is_open and p.is_mass) as open_mass,"
+        " count(*) filter (where p.lacks_handler) as without_handler,"
+        " coalesce(sum(p.persons) filter (where p.is_open), 0) as open_persons"
+        " from marts.petition_cases as p left join reference.districts as d on p.district = d.district"
+        " where p.period = %s group by 1 order by open_cases desc, 1", (period,))
 
 
 def _charts(history: pd.DataFrame, period: str, current: pd.DataFrame) -> list[str]:

@@ -41,6 +41,9 @@ SHORT_NAMES = {
     "court_cases": "涉案信息",
     "police_cases": "涉案企业",
     "tax_status": "涉税状态",
+    "property_certificates": "产权办理",
+    "petition_cases": "信访件",
+    "repayment_agreements": "偿还协议",
 }
 
 TITLE_ROW = 1

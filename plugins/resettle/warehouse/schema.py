@@ -18,8 +18,17 @@ SQL_TYPES = {
     "yes_no": "boolean",
 }
 LINEAGE_COLUMNS = ("submission_id", "source", "period", "source_row")
-DERIVED_COLUMNS = {"household_roster": ("id_pseudonym",)}
-"""Columns the loader adds: the keyed pseudonym of the household head's ID number (see resettle.domain.pseudonym)."""
+DERIVED_COLUMNS = {"household_roster": ("id_pseudonym",), "petition_cases": ("id_pseudonym",)}
+"""Columns the loader adds: the keyed pseudonym of the ID number of the household head or the petitioner
+(see resettle.domain.pseudonym)."""
+NOT_STORED = {"petition_cases": ("id_number",)}
+"""Contract columns validated on intake but never written to the warehouse: only their pseudonym is kept
+(a petition needs the petitioner's ID only to find the household, which the pseudonym does)."""
+
+
+def stored_columns(dataset: str) -> tuple[str, ...]:
+    """The contract columns that reach `raw.<dataset>` and staging."""
+    return tuple(n for n in contract(dataset).column_names if n not in NOT_STORED.get(dataset, ()))
 
 OPS_DDL = """
 create schema if not exists ops;
@@ -164,6 +173,7 @@ def raw_ddl(dataset: str) -> list[str]:
     ]
     statements += [
         f"alter table {raw_table(dataset)} add column if not exists {col.name} {sql_type(col)}" for col in c.columns
+        if col.name in stored_columns(dataset)
     ]
     statements += [f"alter table {raw_table(dataset)} add column if not exists {name} text"
                    for name in DERIVED_COLUMNS.get(dataset, ())]

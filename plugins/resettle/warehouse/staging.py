@@ -16,7 +16,7 @@ import yaml
 
 from resettle.domain.config import SOURCES, settings
 from resettle.domain.contracts import DEPARTMENT_DATASETS, DISTRICT_DATASETS, Contract, contract, datasets_for
-from resettle.warehouse.schema import DERIVED_COLUMNS
+from resettle.warehouse.schema import DERIVED_COLUMNS, stored_columns
 
 ENTITY = {
     "project_ledger": "project_ledgers",
@@ -27,9 +27,13 @@ ENTITY = {
     "court_cases": "court_cases",
     "police_cases": "police_cases",
     "tax_status": "tax_statuses",
+    "property_certificates": "property_certificates",
+    "petition_cases": "petition_cases",
+    "repayment_agreements": "repayment_agreements",
 }
-DERIVED_DOCS = {"id_pseudonym": "户主身份证号的加密假名（HMAC-SHA256，密钥不入库）：跨月关联同一户，无法还原身份证号。"}
-GROUPS = {"district": DISTRICT_DATASETS, **{source: (dataset,) for source, dataset in DEPARTMENT_DATASETS.items()}}
+DERIVED_DOCS = {"id_pseudonym": "身份证号的加密假名（HMAC-SHA256，密钥不入库）：跨月、跨数据关联同一户，"
+                                "无法还原身份证号。"}
+GROUPS = {"district": DISTRICT_DATASETS, **DEPARTMENT_DATASETS}
 HEADER = "# Rendered from expectations/contracts by `resettle staging`; edit the contract, not this file.\n"
 SQL_HEADER = "-- Rendered from expectations/contracts by `resettle staging`; edit the contract, not this file.\n"
 LINEAGE = [
@@ -52,8 +56,7 @@ def _description(c: Contract, name: str) -> str:
 
 
 def render_sql(source: str, dataset: str) -> str:
-    c = contract(dataset)
-    names = [*c.column_names, *DERIVED_COLUMNS.get(dataset, ())]
+    names = [*stored_columns(dataset), *DERIVED_COLUMNS.get(dataset, ())]
     columns = "\n".join(f"        source.{name}," for name in names).rstrip(",")
     return f"""{SQL_HEADER}with
 
@@ -83,7 +86,7 @@ def render_sources(source: str) -> dict:
             "description": f"{c.title_zh} — every accepted submission's rows, loaded by the intake with lineage.",
             "columns": [
                 {"name": "submission_id", "description": "{{ doc('submission_id') }}", "data_tests": ["not_null"]},
-                *({"name": name, "description": _description(c, name)} for name in c.column_names),
+                *({"name": name, "description": _description(c, name)} for name in stored_columns(dataset)),
             ],
         })
     return {"version": 2, "sources": [{
@@ -129,7 +132,7 @@ def render_models(source: str) -> dict:
         columns = [{"name": name, "description": text} for name, text in LINEAGE]
         columns[0]["data_tests"] = ["not_null", {"relationships": {
             "arguments": {"to": "ref('stg_ops__submissions')", "field": "submission_id"}}}]
-        for name in c.column_names:
+        for name in stored_columns(dataset):
             entry: dict = {"name": name, "description": _description(c, name)}
             tests = _column_tests(c, name)
             if tests:

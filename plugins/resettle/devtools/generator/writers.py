@@ -37,6 +37,9 @@ LABELS = {
     "court_cases": "涉案信息",
     "police_cases": "涉案企业信息",
     "tax_status": "企业涉税状态",
+    "repayment_agreements": "偿还协议履行情况",
+    "property_certificates": "回迁安置房产权办理情况",
+    "petition_cases": "回迁安置信访件",
 }
 
 _INSTRUCTIONS = {
@@ -48,6 +51,9 @@ _INSTRUCTIONS = {
     "court_cases": "仅统计涉房地产开发企业案件，金额单位为元",
     "police_cases": "冻结资金单位为元",
     "tax_status": "欠税金额含滞纳金，单位为元",
+    "repayment_agreements": "金额单位为元；已偿还金额为截至本月的累计数",
+    "property_certificates": "暂缓办理的须填写暂缓原因；已发证的须填写发证日期和证号",
+    "petition_cases": "报送办理中的信访件和本月办结的信访件；到省、进京信访件须填写包案领导",
 }
 
 
@@ -100,6 +106,9 @@ HABITS = {
     "police": Habit("{office}{label}_{y}{mm}.csv", fmt="csv", encoding="utf-8-sig", date_style="slash"),
     "tax": Habit("{office}{label}{y}{mm}.csv", fmt="csv", encoding="utf-8", date_style="iso",
                  english_headers=True, line_terminator="\n"),
+    "registration": Habit("{office}{label}{y}年{m}月.xlsx", date_format="yyyy/m/d", title=True, signature=True,
+                          author="登记中心"),
+    "petition": Habit("{office}{label}_{y}{mm}.csv", fmt="csv", encoding="gbk", date_style="zh", signature=True),
 }
 
 TEMPLATE_CREATED = dt.datetime(2019, 12, 2, 9, 0, 0)

@@ -22,7 +22,16 @@ import streamlit as st  # noqa: E402
 from resettle.domain.periods import zh_month  # noqa: E402
 from resettle.reporting.dashboard.auth import ROLES, authenticate  # noqa: E402
 from resettle.reporting.dashboard.data import Warehouse  # noqa: E402
-from resettle.reporting.dashboard.views import alerts, districts, households, overview, projects, quality  # noqa: E402
+from resettle.reporting.dashboard.views import (  # noqa: E402
+    alerts,
+    certificates,
+    districts,
+    households,
+    overview,
+    petitions,
+    projects,
+    quality,
+)
 
 MAX_FAILED_LOGINS = 5
 
@@ -107,6 +116,8 @@ def main() -> None:
         st.Page(households.render, title="住户", url_path="households"),
         st.Page(quality.render, title="数据质量", url_path="quality"),
         st.Page(alerts.render, title="预警", url_path="alerts"),
+        st.Page(certificates.render, title="产权办理", url_path="certificates"),
+        st.Page(petitions.render, title="信访", url_path="petitions"),
     ]
     st.navigation(pages).run()
 

@@ -217,3 +217,50 @@ class Warehouse:
             "select developer_name, developer_uscc, projects, households_unresettled, court_cases_open,"
             " police_cases, tax_arrears, risk_status from marts.developer_risk where period = %s"
             " order by households_unresettled desc", (period,))
+
+    # ---- certificates and petitions ------------------------------------------------------------------
+
+    def certificate_progress(self, period: str) -> pd.DataFrame | None:
+        if not self.has_table("certificate_progress"):
+            return None
+        return self.frame("select * from marts.certificate_progress where period = %s order by district", (period,))
+
+    def certificate_blockers(self, period: str) -> pd.DataFrame:
+        """Projects whose certificates are deferred or overdue for application, with what blocks them."""
+        return self.frame(
+            "select project_code, project_name, district_name_zh, certificates_needed, certificates_issued,"
+            " certificates_blocked, certificate_blockers, households_lacking_certificate_application,"
+            " tax_bureau_task_zh from marts.project_joint_review"
+            " where period = %s and (certificates_blocked > 0 or households_lacking_certificate_application > 0)"
+            " order by certificates_blocked desc, project_code", (period,))
+
+    def petition_summary(self, period: str) -> pd.DataFrame | None:
+        """Per district: cases new and resolved this month, open, open by level and persons (open columns
+        only: no pseudonym, so a leader's scope can run it)."""
+        if not self.has_table("petition_cases"):
+            return None
+        return self.frame(
+            "select district, count(*) filter (where is_new_this_month) as new_cases,"
+            " count(*) filter (where is_closed_this_month) as resolved_cases,"
+            " count(*) filter (where is_open) as open_cases,"
+            " count(*) filter (where is_open and level = '省') as open_province,"
+            " count(*) filter (where is_open and level = '进京') as open_beijing,"
+            " count(*) filter (where is_open and is_mass) as open_mass,"
+            " count(*) filter (where lacks_handler) as without_handler,"
+            " coalesce(sum(persons) filter (where is_open), 0) as open_persons"
+            " from marts.petition_cases where period = %s group by district order by district", (period,))
+
+    def escalated_petitions(self, period: str) -> pd.DataFrame:
+        """Open province and Beijing cases with their handler (or none named)."""
+        return self.frame(
+            "select case_no, district, project_code, level, received_date, form, persons, responsible_unit,"
+            " handler, lacks_handler, status from marts.petition_cases"
+            " where period = %s and is_open and level in ('省', '进京')"
+            " order by lacks_handler desc, level_rank desc, received_date", (period,))
+
+    def unmatched_petitions(self, period: str) -> pd.DataFrame | None:
+        if not self.has_table("unmatched_petition_cases"):
+            return None
+        return self.frame(
+            "select unmatched_reason, count(*) as cases from marts.unmatched_petition_cases where period = %s"
+            " group by unmatched_reason order by cases desc", (period,))

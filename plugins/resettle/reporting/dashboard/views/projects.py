@@ -23,7 +23,16 @@ SECTIONS = {
     "公安": ["police_cases", "police_charges", "frozen_funds"],
     "税务": ["tax_arrears", "is_abnormal_taxpayer"],
     "信访": ["petitioning_households", "highest_petition_level"],
-    "评分与一致性问题": ["priority_score", "flag_count", "flag_codes", "flags_zh"],
+    "信访件（信访局）": ["petitions_open", "petitions_new", "petitions_closed", "petitions_open_district",
+                  "petitions_open_city", "petitions_open_province", "petitions_open_beijing", "petition_persons",
+                  "mass_petitions_open", "petitions_without_handler"],
+    "产权办理（不动产登记中心）": ["certificates_needed", "certificates_issued", "certificates_pending",
+                      "certificates_not_applied", "certificates_blocked", "certificate_blockers",
+                      "households_lacking_certificate_application", "certificates_blocked_by_tax",
+                      "tax_bureau_task_zh"],
+    "偿还协议与退款（保障中心）": ["households_offsite", "repayment_agreements", "repayment_agreed", "repayment_repaid",
+                      "repayments_overdue", "repayment_overdue_amount", "refunds_overdue"],
+    "评分与一致性问题": ["priority_score", "flag_count", "flag_codes", "flags_zh", "feed_flag_codes"],
 }
 
 
