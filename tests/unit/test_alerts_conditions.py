@@ -16,6 +16,7 @@ from resettle.alerts.conditions import (
     invalid_conditions,
     period_conditions,
 )
+from resettle.domain.findings import Finding
 from resettle.domain.periods import SHANGHAI, due_at
 from resettle.timeliness.expected import ExpectedSubmission
 
@@ -112,7 +113,7 @@ def test_once_only_and_repeating_cadences():
 
 
 def test_a_rejected_file_alerts_its_sender_until_its_dataset_is_accepted():
-    finding = messages.FindingLine(12, "身份证号", "230403194403220562", "身份证号校验位错误")
+    finding = Finding(12, "身份证号", "230403194403220562", "身份证号校验位错误")
     rejected = RejectedFile(41, "taishan", "household_roster", PERIOD, "居民台账.xlsx", 9, [finding],
                             "/outbox/taishan/2026-10/居民台账_回执_41.xlsx")
     [found] = invalid_conditions([rejected], set(), NAMES, TITLES)

@@ -9,9 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from resettle.domain.config import settings
+from resettle.domain.contracts import datasets_for, ingest_wave
 from resettle.intake.discover import LandedFile, discover
-
-WAVES = ("independent", "after_ledger")
 
 
 def find_files(period: str | None = None, wave: str | None = None) -> list[dict]:
@@ -21,14 +20,11 @@ def find_files(period: str | None = None, wave: str | None = None) -> list[dict]
     they form a second wave (`after_ledger`), ingested once every ledger has been decided; so do files
     whose name does not settle their dataset. Ledgers and department feeds are the first (`independent`).
     """
-    from resettle.domain.contracts import datasets_for
-    from resettle.intake.context import DEPENDS_ON_LEDGER
-    from resettle.intake.parse import detect_dataset
+    from resettle.intake.parse import detect_dataset  # pandas: not at DAG parse time
 
     files = []
     for f in discover(settings().landing, period=period):
-        dataset = detect_dataset(f.file_name, candidates=datasets_for(f.source))
-        file_wave = WAVES[1] if dataset in DEPENDS_ON_LEDGER or dataset is None else WAVES[0]
+        file_wave = ingest_wave(detect_dataset(f.file_name, candidates=datasets_for(f.source)))
         if wave in (None, file_wave):
             files.append({"source": f.source, "period": f.period, "path": str(f.path)})
     return files

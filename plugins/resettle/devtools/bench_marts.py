@@ -21,7 +21,7 @@ from pathlib import Path
 
 import psycopg
 
-from resettle.domain.contracts import DATASETS
+from resettle.domain.contracts import DATASETS, WAVES
 from resettle.domain.periods import add_months
 
 BENCH_DB = "resettle_bench_marts"
@@ -67,7 +67,7 @@ def _ingest_month(url: str, households: int, period: str, seed: int) -> None:
             os.environ[f"RESETTLE_{name.upper()}"] = str(work / name)
         generate(work / "landing", period, months=1, seed=seed, households=households)
         pipeline.prepare_warehouse(url)
-        for wave in pipeline.WAVES:
+        for wave in WAVES:
             for file in pipeline.find_files(period, wave):
                 outcome = pipeline.ingest_file(file, url)
                 if outcome["status"] not in ("accepted", "accepted_with_warnings"):

@@ -29,6 +29,11 @@ DEPARTMENT_DATASETS = {
 }
 DATASETS = DISTRICT_DATASETS + tuple(DEPARTMENT_DATASETS.values())
 
+DEPENDS_ON_LEDGER = ("household_roster", "monthly_progress")
+"""Datasets checked against the same district's project ledger of the month."""
+WAVES = ("independent", "after_ledger")
+"""Ingestion order: ledgers and department feeds first, then what is checked against a ledger."""
+
 
 @dataclass(frozen=True)
 class Column:
@@ -124,3 +129,9 @@ def datasets_for(source: str) -> tuple[str, ...]:
     if source in DEPARTMENTS:
         return (DEPARTMENT_DATASETS[source],)
     raise KeyError(f"unknown source {source!r}")
+
+
+def ingest_wave(dataset: str | None) -> str:
+    """The wave a file is ingested in: datasets checked against the ledger, and files whose name does not
+    settle their dataset, wait until every ledger of the month has been decided."""
+    return WAVES[1] if dataset is None or dataset in DEPENDS_ON_LEDGER else WAVES[0]

@@ -15,11 +15,11 @@ import pandas as pd
 import psycopg
 
 from resettle.domain.config import DISTRICTS
+from resettle.domain.contracts import DEPENDS_ON_LEDGER
 from resettle.domain.periods import add_months
 
 VOLUME_SWING = 0.3
 VOLUME_MIN_ROWS = 20
-DEPENDS_ON_LEDGER = ("household_roster", "monthly_progress")
 
 
 @dataclass(frozen=True)

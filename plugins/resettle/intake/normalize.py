@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 import numpy as np
@@ -18,6 +17,7 @@ import pandas as pd
 
 from resettle.domain import reference
 from resettle.domain.contracts import Column, Contract, contract
+from resettle.domain.findings import Finding
 from resettle.domain.identifiers import id_problems, phone_problems, uscc_problem
 from resettle.intake.parse import ParsedFile
 
@@ -34,18 +34,6 @@ _DATE_FORMS = (
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 EXCEL_FLOAT_ID = "身份证号被Excel当成了数字，后几位已经丢失。请把该列设置为“文本”格式后重新录入"
 _FLOAT_ID = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$|^\d+\.\d+$")
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One problem in one cell (or row, or file), in the words a clerk reads."""
-
-    row: int | None
-    column: str | None
-    value: str | None
-    message_zh: str
-    severity: str = "error"
-    check: str = "type"
 
 
 class CellError(ValueError):

@@ -15,11 +15,12 @@ import psycopg
 
 from resettle.domain import reference
 from resettle.domain.config import settings
-from resettle.domain.contracts import contract, datasets_for
+from resettle.domain.contracts import DEPENDS_ON_LEDGER, contract, datasets_for
+from resettle.domain.findings import Finding
 from resettle.intake.archive import archive
-from resettle.intake.context import DEPENDS_ON_LEDGER, load_context
+from resettle.intake.context import load_context
 from resettle.intake.discover import LandedFile
-from resettle.intake.normalize import Finding, normalize
+from resettle.intake.normalize import normalize
 from resettle.intake.parse import ParsedFile, ParseError, detect_dataset, parse
 from resettle.intake.publish import copy_rows
 from resettle.intake.register import FINAL_STATUSES, Submission, earlier_copy, register

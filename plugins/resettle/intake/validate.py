@@ -9,8 +9,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from resettle.domain.contracts import contract
+from resettle.domain.findings import Finding
 from resettle.intake.context import PackageContext, add_context_columns
-from resettle.intake.normalize import Finding
 from resettle.intake.parse import ParsedFile
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")

@@ -22,6 +22,7 @@ import pandas as pd
 import psycopg
 
 from resettle.domain.periods import PERIOD_RE, SHANGHAI, add_months, zh_month
+from resettle.reporting.export import SafeWorkbook
 
 TOP_PROJECTS = 10
 
@@ -176,8 +177,6 @@ def _summary(current: pd.DataFrame, before: pd.DataFrame, timeliness: pd.DataFra
 
 def write_bulletin(conn: psycopg.Connection, period: str, out_dir: Path | str) -> tuple[Path, Path]:
     """Write `bulletin_<period>.xlsx` and `bulletin_<period>.html` into out_dir; returns both paths."""
-    from resettle.reporting.export import SafeWorkbook
-
     bulletin = build_bulletin(conn, period)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
