@@ -15,6 +15,10 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("DO_NOT_TRACK", "1")
+# Tests write files and process them at once, and replay generated landing folders whose modification times
+# are the history; tests of the settle period and of the received clock set these themselves.
+os.environ.setdefault("RESETTLE_SETTLE_SECONDS", "0")
+os.environ.setdefault("RESETTLE_RECEIVED_CLOCK", "mtime")
 
 
 @pytest.fixture(scope="session")

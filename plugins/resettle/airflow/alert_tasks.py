@@ -27,3 +27,29 @@ def run_check(url: str, kinds: Collection[str] | None = None, period: str | None
         failed += [f"{alert['condition_key']} ({name})" for name, result in alert["channel_results"].items()
                    if result.get("status") == "failed"]
     return {"sent": by_kind, "keys": [a["condition_key"] for a in sent], "failed_channels": failed}
+
+
+def file_failed(url: str, outcome: dict) -> dict | None:
+    """Tell the engineers that processing a file failed on our side (once per submission)."""
+    import psycopg
+
+    from resettle.alerts import messages
+    from resettle.alerts.conditions import Condition, key
+    from resettle.alerts.engine import notify
+    from resettle.domain import reference
+
+    title, text = messages.file_failed(reference.sources()[outcome["source"]].name_zh, outcome["period"],
+                                       outcome["file_name"], outcome["submission_id"], outcome.get("error"))
+    condition = Condition(key("pipeline", "file_failed", outcome["submission_id"]), "pipeline", title, text,
+                          source=outcome["source"], dataset=outcome.get("dataset"), period=outcome["period"],
+                          submission_id=outcome["submission_id"], facts={"error": outcome.get("error")})
+    try:
+        conn = psycopg.connect(url, autocommit=True, connect_timeout=5)
+    except Exception:
+        conn = None
+    try:
+        sent = notify(conn, condition)
+    finally:
+        if conn is not None:
+            conn.close()
+    return {"condition_key": sent["condition_key"]} if sent else None

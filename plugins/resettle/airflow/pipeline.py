@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from resettle.domain.config import settings
-from resettle.domain.contracts import datasets_for, ingest_wave
+from resettle.domain.contracts import WAVES, datasets_for, ingest_wave
 from resettle.intake.discover import LandedFile, discover
 
 
@@ -24,31 +24,56 @@ def find_files(period: str | None = None, wave: str | None = None) -> list[dict]
 
     files = []
     for f in discover(settings().landing, period=period):
+        if f.refused:  # answered in the first wave; nothing of it is read
+            if wave in (None, WAVES[0]):
+                files.append({"source": f.source, "period": f.period, "path": str(f.path), "refused": f.refused})
+            continue
         file_wave = ingest_wave(detect_dataset(f.file_name, candidates=datasets_for(f.source)))
         if wave in (None, file_wave):
             files.append({"source": f.source, "period": f.period, "path": str(f.path)})
     return files
 
 
-def prepare_warehouse(url: str) -> None:
-    """Create the platform's schemas and tables if missing."""
+def prepare_warehouse(url: str) -> dict[str, int]:
+    """Create the platform's schemas and tables if missing, and clean what a crashed run left behind."""
     import psycopg
 
+    from resettle.intake.locks import clean_leftovers
     from resettle.warehouse.schema import bootstrap
 
     with psycopg.connect(url) as conn:
         bootstrap(conn)
+        return clean_leftovers(conn, settings().archive)
 
 
 def ingest_file(file: dict, url: str) -> dict:
-    """Archive, register, validate and publish (or reject) one landed file."""
+    """Archive, register, validate and publish (or reject) one landed file.
+
+    A file that failed on our side (status `failed`) is reported to the engineers here; the task itself
+    succeeds, so one file never fails the wave of the others.
+    """
     import psycopg
 
     from resettle.intake.process import process_file
 
-    landed = LandedFile(file["source"], file["period"], Path(file["path"]))
+    landed = LandedFile(file["source"], file["period"], Path(file["path"]), file.get("refused"))
     with psycopg.connect(url) as conn:
-        return process_file(conn, landed)
+        outcome = process_file(conn, landed)
+    if outcome["status"] == "failed":
+        from resettle.airflow.alert_tasks import file_failed
+
+        try:
+            file_failed(url, outcome)
+        except Exception:
+            import logging
+
+            logging.getLogger(__name__).exception("could not send the file-failed alert")
+    return outcome
+
+
+def failed_files(outcomes: list[dict]) -> list[str]:
+    """Files that failed on our side in this run (`resettle run` then exits non-zero)."""
+    return [f"{o['source']}/{o['period']}/{o['file_name']}" for o in outcomes if o.get("status") == "failed"]
 
 
 def summarize(outcomes: list[dict]) -> dict[str, int]:
@@ -67,9 +92,13 @@ def updated_datasets(outcomes: list[dict]) -> list[str]:
 
 def build_marts(url: str, select: list[str] | None = None) -> dict:
     """Seed, build and test the dbt project; a failing model or test fails the step and is named."""
+    import psycopg
+
+    from resettle.intake.locks import publish_lock
     from resettle.warehouse.dbt_runner import run_dbt
 
-    outcome = run_dbt(["build", *(["--select", *select] if select else [])], url)
+    with psycopg.connect(url) as conn, publish_lock(conn):
+        outcome = run_dbt(["build", *(["--select", *select] if select else [])], url)
     if not outcome.success:
         raise RuntimeError("dbt build failed:\n" + "\n".join(outcome.failures))
     return outcome.counts

@@ -33,6 +33,8 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
+from resettle.domain.identifiers import mask_personal, single_line
+
 log = logging.getLogger("resettle.alerts")
 
 SMTP_CONN_ID = "smtp_default"
@@ -92,7 +94,7 @@ def send_email(conn, message: Outgoing, timeout: float) -> dict:
     extra = conn.extra_dejson
     sender = extra.get("from_email") or (conn.login if conn.login and "@" in conn.login else DEFAULT_FROM)
     mail = EmailMessage()
-    mail["Subject"] = message.title
+    mail["Subject"] = single_line(message.title)
     user, _, domain = sender.partition("@")
     mail["From"] = Address(SENDER_NAME, user, domain)
     mail["To"] = ", ".join(message.emails)
@@ -185,9 +187,28 @@ def _lookup(conn_id: str):
         return None, f"{type(err).__name__}: {err}"[:500]
 
 
+def safe(message: Outgoing) -> Outgoing:
+    """The message as every channel sends it: ID- and phone-length digit runs masked in the title, the text
+    and the facts (whatever separates their digits), and the title on one line (no control characters), so
+    neither a value nor a file name puts personal data or a header of its own into a mail or a group chat.
+    The mentions (the group chat's @ of duty officers' phones) are addresses, not content."""
+    def clean(value):
+        if isinstance(value, str):
+            return mask_personal(value)
+        if isinstance(value, dict):
+            return {k: clean(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [clean(v) for v in value]
+        return value
+
+    return Outgoing(single_line(mask_personal(message.title)), mask_personal(message.text), message.emails,
+                    message.mentions, clean(dict(message.fields)))
+
+
 def deliver(message: Outgoing, delivery: Delivery | None = None) -> dict[str, dict]:
-    """Send on every channel; per channel `{"status": "sent"|"failed"|"skipped", ...}`."""
+    """Send on every channel (the `safe` form of the message); per channel `{"status": "sent"|"failed"|...}`."""
     delivery = delivery or Delivery()
+    message = safe(message)
     results = {}
     for name, conn_id, send in (("email", SMTP_CONN_ID, send_email), ("webhook", WEBHOOK_CONN_ID, post_webhook)):
         conn, error = _lookup(conn_id)

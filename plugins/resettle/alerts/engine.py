@@ -8,6 +8,7 @@ can be replayed hour by hour and re-running a check at the same moment sends not
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Collection, Sequence
@@ -18,6 +19,7 @@ from resettle.alerts import alert_log, channels, conditions
 from resettle.alerts.conditions import Condition, Policy, RejectedFile
 from resettle.alerts.contacts import Contact
 from resettle.domain.findings import Finding
+from resettle.domain.identifiers import mask_personal, single_line
 from resettle.domain.periods import SHANGHAI, last_due_period
 
 log = logging.getLogger("resettle.alerts")
@@ -45,7 +47,7 @@ def _rejected_files(conn: psycopg.Connection, periods: Sequence[str], as_of: dt.
 
     subs = conn.execute(
         """select submission_id, source, dataset, period, file_name, errors from ops.submission
-           where status = 'rejected' and received_at <= %s and (period = any(%s) or received_at > %s)
+           where status in ('rejected', 'refused') and received_at <= %s and (period = any(%s) or received_at > %s)
            order by received_at, submission_id""",
         (as_of, list(periods), as_of - policy.invalid_lookback)).fetchall()
     out = []
@@ -95,6 +97,8 @@ def recipients(condition: Condition, contacts: dict[str, Contact]) -> tuple[list
 def _send(conn: psycopg.Connection | None, condition: Condition, as_of: dt.datetime, contacts: dict[str, Contact],
           delivery: channels.Delivery, dry_run: bool) -> dict:
     listed, emails, mentions = recipients(condition, contacts)
+    condition = dataclasses.replace(condition, title_zh=single_line(mask_personal(condition.title_zh)),
+                                    message_zh=mask_personal(condition.message_zh))
     results: dict = {}
     if not dry_run:
         fields = {"condition_key": condition.key, "kind": condition.kind, "sent_at": as_of.isoformat(),

@@ -82,17 +82,48 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
 
     with _admin_connection() as conn:
         if args.demo_users:
-            for username, role, district, password in users.ensure_demo_users(conn):
+            try:
+                created = users.ensure_demo_users(conn)
+            except users.RealUsersPresent as err:
+                print(f"error: {err}", file=sys.stderr)
+                return 2
+            for username, role, district, password in created:
                 print(f"  demo user {username:<22} {role:<9} {district or '':<10} password {password}")
+            if not created:
+                print("  demo users exist already (unchanged)")
         elif not users.list_users(conn):
             print("no dashboard users yet: `resettle users add NAME --role leader` (or --demo-users)")
     port = args.port or free_port()
     print(f"dashboard: http://127.0.0.1:{port}/  (Ctrl-C to stop)", flush=True)
     env = dashboard_env(login_url(warehouse.url()))
+    return run_child(streamlit_command(port), env)
+
+
+def run_child(command: list[str], env: dict[str, str]) -> int:
+    """Run the Streamlit server as a child that never outlives this command: SIGTERM, SIGHUP or Ctrl-C here
+    stop it (terminate, then kill after 10 s) before this process exits."""
+    import signal
+
+    child = subprocess.Popen(command, env=env)
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
     try:
-        return subprocess.call(streamlit_command(port), env=env)
+        return child.wait()
     except KeyboardInterrupt:
         return 0
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if child.poll() is None:
+            child.terminate()
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
 
 
 def cmd_bulletin(args: argparse.Namespace) -> int:

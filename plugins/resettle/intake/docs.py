@@ -31,6 +31,17 @@ def _trimmed(result):
     return result
 
 
+def _short(file_name: str, max_bytes: int = 80) -> str:
+    """The file name as part of a Data Docs path: one line, at most `max_bytes` of UTF-8 (a file system takes
+    255 bytes per name, and a clerk's name can be longer), without characters a path cannot hold."""
+    from resettle.domain.identifiers import single_line
+
+    name = single_line(file_name).replace("/", "_").replace("\\", "_")
+    while len(name.encode()) > max_bytes:
+        name = name[:-1]
+    return name
+
+
 def record(result, *, submission_id: int, source: str, dataset: str, period: str, file_name: str) -> Path | None:
     """Store one submission's result and rebuild the site; a failure is logged, never fatal."""
     try:
@@ -46,11 +57,14 @@ def record(result, *, submission_id: int, source: str, dataset: str, period: str
         context = gx.get_context(mode="file", project_root_dir=str(root))
         key = ValidationResultIdentifier(
             expectation_suite_identifier=ExpectationSuiteIdentifier(name=dataset),
-            run_id=RunIdentifier(run_name=f"{period} {source} #{submission_id} {file_name}"),
+            run_id=RunIdentifier(run_name=f"{period} {source} #{submission_id} {_short(file_name)}"),
             batch_identifier=f"{source}-{period}-{submission_id}",
         )
         context.validation_results_store.set(key, _trimmed(result))
         context.build_data_docs()
+        from resettle.intake.archive import private_tree
+
+        private_tree(root / "gx")  # validation results quote rows of the files: the service user's only
         return site_index()
     except Exception:
         log.exception("Data Docs for submission %s were not updated", submission_id)

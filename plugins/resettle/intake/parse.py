@@ -50,6 +50,8 @@ class ParsedFile:
     extra_headers: list[str] = field(default_factory=list)
     missing_columns: list[str] = field(default_factory=list)
     rows_after_notes: list[int] = field(default_factory=list)
+    malformed_rows: list[int] = field(default_factory=list)
+    """CSV lines (not notes) with another number of fields than the header: never silently dropped."""
 
 
     def release_data(self) -> None:
@@ -286,8 +288,8 @@ def _csv_sheets(path: Path) -> list[_Sheet]:
     return [_Sheet(None, head[:MAX_TITLE_ROWS], body)]
 
 
-def _sheets(path: Path) -> list[_Sheet]:
-    return _xlsx_sheets(path) if file_kind(path) == "xlsx" else _csv_sheets(path)
+def _sheets(path: Path, kind: str | None = None) -> list[_Sheet]:
+    return _xlsx_sheets(path) if (kind or file_kind(path)) == "xlsx" else _csv_sheets(path)
 
 
 def _is_note(row: list[str | None]) -> bool:
@@ -314,9 +316,16 @@ def _clean(grid: pd.DataFrame) -> pd.DataFrame:
 
 def parse(path: Path, dataset: str | None = None, file_name: str | None = None,
           candidates: tuple[str, ...] = DATASETS) -> ParsedFile:
-    """Parse a file into text columns of the dataset, keeping extra columns by their header."""
+    """Parse a file into text columns of the dataset, keeping extra columns by their header.
+
+    The file's kind comes from `file_name` (the clerk's name), so an archived copy can be parsed.
+    """
+    from resettle.intake import limits
+
     file_name = file_name or path.name
-    sheets = _sheets(path)
+    kind = file_kind(Path(file_name))
+    limits.check_file(path, kind)
+    sheets = _sheets(path, kind)
     if dataset is None:
         heads = [row for sheet in sheets for row in sheet.head]
         dataset = detect_dataset(file_name, [[c or "" for c in r] for r in heads], candidates)
@@ -346,6 +355,7 @@ def parse(path: Path, dataset: str | None = None, file_name: str | None = None,
             extras.append(extra)
             positions.append((j, f"extra:{extra}"))
     grid, lines, skipped = sheet.body(h, len(header_cells))
+    limits.check_grid(len(grid), len(header_cells))
     grid = _clean(grid)
     filled = grid.notna().sum(axis=1).to_numpy()
     first_cell = grid[0].copy()
@@ -353,6 +363,7 @@ def parse(path: Path, dataset: str | None = None, file_name: str | None = None,
         first_cell = grid.bfill(axis=1)[0]
     note_rows = first_cell.fillna("").str.startswith(NOTE_PREFIXES).to_numpy()
     note_lines = [n for n, text in skipped if text.strip().strip('"').startswith(NOTE_PREFIXES)]
+    malformed = [n for n, text in skipped if n not in note_lines and text.strip(" ,\t\r\n")]
     notes_from = min([*lines[note_rows].tolist(), *note_lines], default=None)
     keep = filled > 0
     after_notes: list[int] = []
@@ -369,4 +380,5 @@ def parse(path: Path, dataset: str | None = None, file_name: str | None = None,
         dataset=dataset, headers=[name for _, name in positions], columns=columns, frame=frame,
         row_numbers=lines[keep].tolist(), header_row=h + 1, title=title, title_row=title_row, sheet=sheet.name,
         extra_headers=extras, missing_columns=missing, rows_after_notes=after_notes,
+        malformed_rows=[n for n in malformed if notes_from is None or n < notes_from],
     )

@@ -15,7 +15,8 @@ from resettle.timeliness.expected import expected_submissions
 
 STATUS_ZH = {
     "received": "处理中", "accepted": "已接收", "accepted_with_warnings": "已接收（有提示）", "rejected": "已退回",
-    "superseded": "已被替换", "duplicate": "重复报送", "missing": "未报送",
+    "superseded": "已被替换", "duplicate": "重复报送", "refused": "未读取", "failed": "系统处理出错",
+    "missing": "未报送",
 }
 
 

@@ -37,7 +37,8 @@ create table if not exists ops.submission (
     received_at timestamptz not null,
     archive_path text not null,
     status text not null default 'received'
-        check (status in ('received', 'accepted', 'accepted_with_warnings', 'rejected', 'superseded', 'duplicate')),
+        check (status in ('received', 'accepted', 'accepted_with_warnings', 'rejected', 'superseded', 'duplicate',
+                          'refused', 'failed')),
     rows_total integer,
     rows_valid integer,
     errors integer not null default 0,
@@ -50,6 +51,19 @@ create table if not exists ops.submission (
     unique (source, period, file_name, sha256)
 );
 create index if not exists submission_current_idx on ops.submission (source, dataset, period, status);
+alter table ops.submission add column if not exists file_mtime timestamptz;
+comment on column ops.submission.received_at is
+    'When the platform first saw the file (or its modification time when replaying a generated landing folder)';
+comment on column ops.submission.file_mtime is 'The file''s modification time in the landing folder, as sent';
+do $$ begin
+    if not exists (select 1 from pg_constraint where conname = 'submission_status_check'
+                   and pg_get_constraintdef(oid) like '%failed%') then
+        alter table ops.submission drop constraint if exists submission_status_check;
+        alter table ops.submission add constraint submission_status_check check (status in (
+            'received', 'accepted', 'accepted_with_warnings', 'rejected', 'superseded', 'duplicate', 'refused',
+            'failed'));
+    end if;
+end $$;
 
 create table if not exists ops.validation_result (
     submission_id bigint not null references ops.submission (submission_id),
@@ -137,11 +151,49 @@ def raw_ddl(dataset: str) -> list[str]:
     return statements
 
 
+def raw_unique_ddl(dataset: str) -> list[str]:
+    """The unique (submission_id, source_row) index that makes writing a file's rows twice impossible, even
+    by two runs that bypass the intake lock. A warehouse written before it existed may hold such doubles:
+    they are removed first (keeping one copy of each row)."""
+    table = raw_table(dataset)
+    return [
+        f"""delete from {table} a using {table} b
+            where a.submission_id = b.submission_id and a.source_row = b.source_row and a.ctid > b.ctid""",
+        f"create unique index if not exists {dataset}_row_key on {table} (submission_id, source_row)",
+    ]
+
+
+BOOTSTRAP_LOCK = 20191111
+"""The advisory lock taken by everything that changes the platform's own tables' shape."""
+
+
+def _ddl_digest() -> str:
+    import hashlib
+
+    text = "\n".join([OPS_DDL, *(s for d in DATASETS for s in (*raw_ddl(d), *raw_unique_ddl(d)))])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def bootstrap(conn: psycopg.Connection) -> None:
-    """Create schemas and tables if missing; safe to call on every start."""
+    """Create schemas and tables if missing; safe to call on every start.
+
+    The DDL's digest is recorded in `ops.schema_version`; when it matches, nothing is executed, so a run
+    starting beside another run's ingestion takes no table lock (ALTER TABLE locks a table even when it
+    changes nothing, and two runs would then deadlock on the register and a raw table).
+    """
+    digest = _ddl_digest()
     with conn.transaction():
-        conn.execute("select pg_advisory_xact_lock(20191111)")
+        conn.execute("select pg_advisory_xact_lock(%s)", (BOOTSTRAP_LOCK,))
+        if conn.execute("select to_regclass('ops.schema_version')").fetchone()[0] and conn.execute(
+                "select 1 from ops.schema_version where digest = %s", (digest,)).fetchone():
+            return
         conn.execute(OPS_DDL)
         for dataset in DATASETS:
             for statement in raw_ddl(dataset):
                 conn.execute(statement)
+            if conn.execute("select to_regclass(%s)", (f"raw.{dataset}_row_key",)).fetchone()[0] is None:
+                for statement in raw_unique_ddl(dataset):
+                    conn.execute(statement)
+        conn.execute("create table if not exists ops.schema_version (digest text primary key, "
+                     "applied_at timestamptz not null default now())")
+        conn.execute("insert into ops.schema_version (digest) values (%s) on conflict do nothing", (digest,))

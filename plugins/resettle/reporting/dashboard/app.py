@@ -37,6 +37,14 @@ def database_url() -> str:
     return login_url(warehouse.url())
 
 
+def _client_address() -> str | None:
+    """The browser's address as Streamlit saw it (the lock-out counts failures per name and address)."""
+    try:
+        return st.context.ip_address
+    except Exception:
+        return None
+
+
 def login_page() -> None:
     st.title("回迁安置攻坚 · 数据看板")
     st.caption("请使用领导小组办公室分配的账号登录。")
@@ -50,7 +58,7 @@ def login_page() -> None:
         return
     if submitted:
         with psycopg.connect(database_url(), connect_timeout=10) as conn:
-            user = authenticate(conn, username, password)
+            user = authenticate(conn, username, password, _client_address())
         if user is None:
             st.session_state["failed_logins"] = failed + 1
             st.error("用户名或密码错误，或账号已停用。")

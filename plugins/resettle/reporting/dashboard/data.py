@@ -19,7 +19,6 @@ from decimal import Decimal
 
 import pandas as pd
 import psycopg
-from psycopg import sql
 
 from resettle.reporting.dashboard.auth import User, log_event
 
@@ -70,10 +69,13 @@ class Warehouse:
 
     @contextmanager
     def scoped(self, log: tuple[str, dict] | None = None) -> Iterator[psycopg.Connection]:
-        with psycopg.connect(self.url, connect_timeout=10) as conn, conn.transaction():
+        """A connection as the user's scope login role (a member of that scope alone)."""
+        from resettle.warehouse.access import scope_url
+
+        with psycopg.connect(scope_url(self.url, self.user.scope_role), connect_timeout=10) as conn, \
+                conn.transaction():
             if log:
-                log_event(conn, self.user.username, self.user.role, *log)
-            conn.execute(sql.SQL("set local role {}").format(sql.Identifier(self.user.scope_role)))
+                log_event(conn, self.user, *log)
             yield conn
 
     def frame(self, query: str, params: tuple | dict = (), log: tuple[str, dict] | None = None) -> pd.DataFrame:
