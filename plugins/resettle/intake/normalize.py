@@ -166,7 +166,8 @@ def _vector_convert(col: Column, values: pd.Series) -> tuple[pd.Series, pd.Serie
 def _mapped_convert(col: Column, values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Columns with few distinct values (dates, numbers, codes): each distinct value is read once."""
     codes, uniques = pd.factorize(values)
-    converted, failed = [], []
+    converted: list = []
+    failed: list[str | None] = []
     for value in uniques:
         try:
             converted.append(_convert(col, str(value)))

@@ -146,7 +146,7 @@ def _open_workbook(path: Path):
         raise ParseError("文件已损坏，无法打开。请在Excel中打开确认后另存为 .xlsx 重新报送") from err
 
 
-def _read_xlsx(path: Path) -> list[tuple[str, list[list[str | None]]]]:
+def _read_xlsx(path: Path) -> list[tuple[str | None, list[list[str | None]]]]:
     wb = _open_workbook(path)
     try:
         return [
@@ -294,7 +294,7 @@ def _sheets(path: Path, kind: str | None = None) -> list[_Sheet]:
 
 def _is_note(row: list[str | None]) -> bool:
     first = next((c for c in row if c), None)
-    return bool(first) and first.startswith(NOTE_PREFIXES)
+    return first is not None and first.startswith(NOTE_PREFIXES)
 
 
 def _locate_header(rows: list[list[str | None]], table: dict[str, str]) -> tuple[int, int] | None:

@@ -292,9 +292,12 @@ def _write_audit_publish(conn: psycopg.Connection, sub: Submission, frame, parse
     Python validates). If the audit finds an error the transaction is rolled back, so not one row of the
     file reaches `raw`; otherwise the rows, the register status and the superseding land together.
     """
+    dataset = sub.dataset
+    if dataset is None:
+        raise ValueError("a file is published only once its dataset is known")
     with conn.transaction():
         with ThreadPoolExecutor(max_workers=1) as pool:
-            copying = pool.submit(copy_rows, conn, sub.submission_id, sub.source, sub.period, frame, sub.dataset)
+            copying = pool.submit(copy_rows, conn, sub.submission_id, sub.source, sub.period, frame, dataset)
             validation = validate(frame, parsed, findings, package)
             rows_written = copying.result()
         if validation.errors:
@@ -307,7 +310,7 @@ def _write_audit_publish(conn: psycopg.Connection, sub: Submission, frame, parse
         from resettle.intake import docs
 
         docs.record(validation.gx_result, submission_id=sub.submission_id, source=sub.source,
-                    dataset=sub.dataset, period=sub.period, file_name=sub.file_name)
+                    dataset=dataset, period=sub.period, file_name=sub.file_name)
     return sub.status != "received", validation
 
 
@@ -345,7 +348,7 @@ def _receipt(conn: psycopg.Connection, sub: Submission, original, findings: list
             status=sub.status, submission_id=sub.submission_id,
             received_at=received_at(conn, sub.submission_id), findings=findings,
             original=original if parsed is not None else None, sheet=parsed.sheet if parsed else None,
-            header_row=parsed.header_row if parsed else None, message_zh=sub.message_zh,
+            header_row=parsed.header_row if parsed else None, message_zh=sub.message_zh or "",
         )
     except Exception:
         log.exception("receipt for submission %s could not be written", sub.submission_id)

@@ -77,7 +77,10 @@ def register(conn: psycopg.Connection, landed: LandedFile, archived: Archived | 
                from ops.submission where source = %s and period = %s and file_name = %s and sha256 = %s""",
             (landed.source, landed.period, landed.file_name, sha),
         )
-        return Submission(**cur.fetchone())
+        row = cur.fetchone()
+    if row is None:
+        raise LookupError(f"no register row for {landed.file_name} ({sha})")
+    return Submission(**row)
 
 
 def earlier_copy(conn: psycopg.Connection, sub: Submission) -> int | None:

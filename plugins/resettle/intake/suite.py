@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Sequence
+from typing import Any
 
 import great_expectations as gx
 import great_expectations.expectations as gxe
@@ -36,7 +38,7 @@ def identifier_problems(c: Contract) -> list[ProblemColumn]:
 
 
 def _column_expectations(c: Contract) -> list:
-    out = []
+    out: list = []
     for col in c.columns:
         label = col.header_zh
         if col.not_null:
@@ -60,7 +62,8 @@ def _column_expectations(c: Contract) -> list:
         if col.min is not None or col.max is not None:
             noun = _TYPE_NOUN.get(col.type, "值")
             bounds = f"{'' if col.min is None else col.min} 至 {'' if col.max is None else col.max}".strip()
-            low, high = col.min, col.max
+            low: Any = col.min
+            high: Any = col.max
             if col.type == "date":
                 low, high = _days(low), _days(high)
             out.append(gxe.ExpectColumnValuesToBeBetween(
@@ -80,7 +83,7 @@ def _key_expectation(c: Contract):
 
 
 def _context_expectations(c: Contract, ctx: PackageContext) -> list:
-    out = []
+    out: list = []
     if ctx.own_district and "district" in c.column_names:
         name = reference.districts()[ctx.own_district].name_zh
         out.append(gxe.ExpectColumnValuesToBeInSet(
@@ -102,7 +105,7 @@ def _context_expectations(c: Contract, ctx: PackageContext) -> list:
     return out
 
 
-def build_suite(c: Contract, problems: list[ProblemColumn] = (), ctx: PackageContext | None = None
+def build_suite(c: Contract, problems: Sequence[ProblemColumn] = (), ctx: PackageContext | None = None
                 ) -> gx.ExpectationSuite:
     suite = gx.ExpectationSuite(name=c.dataset)
     expectations = _column_expectations(c)
@@ -132,7 +135,7 @@ def suite_document(dataset: str) -> dict:
     from resettle.domain.contracts import contract
 
     gx.get_context(mode="ephemeral")
-    document = build_suite(contract(dataset)).to_json_dict()
+    document: dict[str, Any] = build_suite(contract(dataset)).to_json_dict()
     document.pop("id", None)
     for expectation in document["expectations"]:
         expectation.pop("id", None)
