@@ -16,12 +16,13 @@ from resettle.alerts.conditions import (
     invalid_conditions,
     period_conditions,
 )
+from resettle.domain import reference
 from resettle.domain.findings import Finding
 from resettle.domain.periods import SHANGHAI, due_at
 from resettle.timeliness.expected import ExpectedSubmission
 
 PERIOD = "2026-10"
-DUE = due_at(PERIOD)
+DUE = due_at(PERIOD, reference.sources()["taishan"].due_day)
 NAMES = {"taishan": "泰山区", "court": "市中级人民法院"}
 TITLES = {"project_ledger": "逾期未回迁安置项目台账", "household_roster": "逾期未回迁安置居民台账",
           "court_cases": "涉房地产开发企业案件信息"}

@@ -48,5 +48,10 @@ def sources() -> dict[str, Source]:
             for r in _rows("sources")}
 
 
+def first_due_day() -> int:
+    """The earliest due day of any source: from that day on, a month counts as due."""
+    return min(s.due_day for s in sources().values())
+
+
 def district_by_name_zh(name_zh: str) -> District | None:
     return next((d for d in districts().values() if d.name_zh == name_zh.strip()), None)
