@@ -10,6 +10,7 @@ from pathlib import Path
 
 from resettle.domain.config import settings
 from resettle.domain.contracts import WAVES, datasets_for, ingest_wave
+from resettle.domain.vocabulary import accepted_statuses
 from resettle.intake.discover import LandedFile, discover
 
 
@@ -87,7 +88,7 @@ def summarize(outcomes: list[dict]) -> dict[str, int]:
 def updated_datasets(outcomes: list[dict]) -> list[str]:
     """Datasets with newly accepted data in this run: the Assets to announce."""
     return sorted({o["dataset"] for o in outcomes
-                   if o.get("new") and o["status"] in ("accepted", "accepted_with_warnings")})
+                   if o.get("new") and o["status"] in accepted_statuses()})
 
 
 def build_marts(url: str, select: list[str] | None = None) -> dict:

@@ -28,7 +28,8 @@ class Source:
     due_day: int
 
 
-def _rows(seed: str) -> list[dict[str, str]]:
+def seed_rows(seed: str) -> list[dict[str, str]]:
+    """The rows of a dbt seed (`dbt_project/seeds/<seed>.csv`) as text."""
     path = settings().dbt_project_dir / "seeds" / f"{seed}.csv"
     with path.open(encoding="utf-8", newline="") as fh:
         return list(csv.DictReader(fh))
@@ -38,14 +39,14 @@ def _rows(seed: str) -> list[dict[str, str]]:
 def districts() -> dict[str, District]:
     return {
         r["district"]: District(r["district"], r["district_name_zh"], r["project_code_prefix"], r["region_code"])
-        for r in _rows("districts")
+        for r in seed_rows("districts")
     }
 
 
 @cache
 def sources() -> dict[str, Source]:
     return {r["source"]: Source(r["source"], r["source_name_zh"], r["source_kind"], int(r["due_day"]))
-            for r in _rows("sources")}
+            for r in seed_rows("sources")}
 
 
 def first_due_day() -> int:

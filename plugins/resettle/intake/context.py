@@ -44,8 +44,8 @@ class PackageContext:
 
 def _current_submission(conn: psycopg.Connection, source: str, dataset: str, period: str) -> tuple[int, int] | None:
     row = conn.execute(
-        """select submission_id, rows_total from ops.submission
-           where source = %s and dataset = %s and period = %s and status in ('accepted', 'accepted_with_warnings')
+        """select submission_id, rows_total from ops.submission_in_force
+           where source = %s and dataset = %s and period = %s
            order by submission_id desc limit 1""",
         (source, dataset, period),
     ).fetchone()

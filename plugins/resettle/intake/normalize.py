@@ -19,9 +19,9 @@ from resettle.domain import reference
 from resettle.domain.contracts import Column, Contract, contract
 from resettle.domain.findings import Finding
 from resettle.domain.identifiers import id_problems, phone_problems, uscc_problem
+from resettle.domain.vocabulary import disposal_categories
 from resettle.intake.parse import ParsedFile
 
-DISPOSAL_CATEGORIES = {"自愿放弃": 1, "继续建设": 2, "主体灭失": 3, "不配合": 4, "正常在建": 5}
 YES = {"是", "y", "yes", "true", "1", "有"}
 NO = {"否", "n", "no", "false", "0", "无"}
 _DATE_FORMS = (
@@ -78,21 +78,24 @@ def parse_period(text: str) -> str:
     return f"{m[1]}-{int(m[2]):02d}"
 
 
-_CATEGORY_RE = re.compile(r"^([1-5])(?:\D.*)?$")
+_CATEGORY_RE = re.compile(r"^(\d)(?:\D.*)?$")
 
 
 def parse_disposal_category(text: str) -> int:
-    """1-5, a label (自愿放弃 …), or both (`2-继续建设`); a label must agree with its number."""
+    """A number, a name (自愿放弃 …), or both (`2-继续建设`) of the `disposal_categories` seed; a name must
+    agree with its number."""
+    categories = disposal_categories()
+    by_name = {name: number for number, name in categories.items()}
     t = fold(text).replace(" ", "")
-    label = DISPOSAL_CATEGORIES.get(t.strip("()（）"))
-    if label:
-        return label
+    named = by_name.get(t.strip("()（）"))
+    if named:
+        return named
     m = _CATEGORY_RE.match(t)
-    if m:
+    if m and int(m[1]) in categories:
         number, rest = int(m[1]), t[1:].strip("-.、:：()（） ")
-        if not rest or DISPOSAL_CATEGORIES.get(rest) == number:
+        if not rest or by_name.get(rest) == number:
             return number
-    raise CellError("处置类别应为 1-5 或 自愿放弃/继续建设/主体灭失/不配合/正常在建")
+    raise CellError(f"处置类别应为 {min(categories)}-{max(categories)} 或 {'/'.join(categories.values())}")
 
 
 def _convert(col: Column, text: str):

@@ -26,6 +26,7 @@ from resettle.domain import reference
 from resettle.domain.config import settings
 from resettle.domain.contracts import DEPENDS_ON_LEDGER, contract, datasets_for
 from resettle.domain.findings import Finding
+from resettle.domain.vocabulary import final_statuses
 from resettle.intake.archive import NotRegular, Unsettled, archive
 from resettle.intake.context import load_context
 from resettle.intake.discover import REFUSED_ZH, LandedFile, refusal
@@ -34,7 +35,7 @@ from resettle.intake.locks import intake_lock
 from resettle.intake.normalize import normalize
 from resettle.intake.parse import ParsedFile, ParseError, detect_dataset, parse
 from resettle.intake.publish import copy_rows
-from resettle.intake.register import FINAL_STATUSES, Submission, earlier_copy, register
+from resettle.intake.register import Submission, earlier_copy, register
 from resettle.intake.validate import ExpectationOutcome, Validation, validate
 
 log = logging.getLogger(__name__)
@@ -150,18 +151,20 @@ def _supersede(conn: psycopg.Connection, sub: Submission) -> None:
     broken by register order, whatever order the files were processed in (a file retried after a failure
     does not displace a newer one). Every other accepted file is superseded by it."""
     found = conn.execute(
-        """select submission_id from ops.submission
+        """select submission_id, received_at from ops.submission_in_force
            where source = %s and dataset = %s and period = %s
-             and (status in ('accepted', 'accepted_with_warnings') or submission_id = %s)
+           union
+           select submission_id, received_at from ops.submission where submission_id = %s
            order by received_at desc, submission_id desc limit 1""",
         (sub.source, sub.dataset, sub.period, sub.submission_id),
     ).fetchone()
     in_force = found[0] if found else sub.submission_id
     conn.execute(
         """update ops.submission set status = 'superseded', superseded_by = %s
-           where source = %s and dataset = %s and period = %s and submission_id <> %s
-             and status in ('accepted', 'accepted_with_warnings')""",
-        (in_force, sub.source, sub.dataset, sub.period, in_force),
+           where submission_id <> %s and submission_id in (
+               select submission_id from ops.submission_in_force
+               where source = %s and dataset = %s and period = %s)""",
+        (in_force, in_force, sub.source, sub.dataset, sub.period),
     )
     if in_force != sub.submission_id:
         sub.status = "superseded"
@@ -190,7 +193,7 @@ def process_file(conn: psycopg.Connection, landed: LandedFile) -> dict:
             reason = refusal(landed.path, landed.path.parent.resolve()) or "special"
             return _refuse(conn, LandedFile(landed.source, landed.period, landed.path, reason))
         sub = register(conn, landed, archived)
-        if sub.status in FINAL_STATUSES:
+        if sub.status in final_statuses():
             return {**asdict(sub), "new": False}
         try:
             return _process(conn, landed, archived, sub)

@@ -11,9 +11,6 @@ from psycopg.rows import dict_row
 from resettle.intake.archive import Archived
 from resettle.intake.discover import LandedFile
 
-FINAL_STATUSES = ("accepted", "accepted_with_warnings", "rejected", "superseded", "duplicate", "refused")
-"""Decided: processing the same file again changes nothing. `failed` (our fault) is retried by the next run."""
-
 
 @dataclass
 class Submission:

@@ -10,14 +10,12 @@ from resettle.domain import reference
 from resettle.domain.config import SOURCES, settings
 from resettle.domain.contracts import contract
 from resettle.domain.periods import SHANGHAI
+from resettle.domain.vocabulary import status_zh
 from resettle.intake.register import submissions
 from resettle.timeliness.expected import expected_submissions
 
-STATUS_ZH = {
-    "received": "处理中", "accepted": "已接收", "accepted_with_warnings": "已接收（有提示）", "rejected": "已退回",
-    "superseded": "已被替换", "duplicate": "重复报送", "refused": "未读取", "failed": "系统处理出错",
-    "missing": "未报送",
-}
+MISSING_ZH = "未报送"
+"""An expected dataset with no file yet (not a status of any file; the statuses are in the seed)."""
 
 
 def _receipt(row: dict) -> str | None:
@@ -64,8 +62,9 @@ def format_table(rows: list[dict]) -> str:
         when = r["received_at"][:16].replace("T", " ") if r["received_at"] else "-"
         on_time = "-" if r["on_time"] is None else ("是" if r["on_time"] else "否")
         title = contract(r["dataset"]).title_zh.replace("逾期未回迁安置", "") if r["dataset"] else "未识别"
+        state = MISSING_ZH if r["status"] == "missing" else status_zh(r["status"])
         lines.append(
-            f"{reference.sources()[r['source']].name_zh:<12}{title:<16}{STATUS_ZH[r['status']]:<12}{when:<18}"
+            f"{reference.sources()[r['source']].name_zh:<12}{title:<16}{state:<12}{when:<18}"
             f"{on_time:<5}{shown(r['rows']):>7}{shown(r['errors']):>6}{shown(r['warnings']):>6}  {r['file_name'] or ''}"
         )
     return "\n".join(lines)

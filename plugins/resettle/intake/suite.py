@@ -18,6 +18,7 @@ import great_expectations.expectations as gxe
 
 from resettle.domain import reference
 from resettle.domain.contracts import Contract
+from resettle.domain.vocabulary import disposal_categories
 from resettle.intake.context import VOLUME_MIN_ROWS, VOLUME_SWING, PackageContext, ProblemColumn
 
 _TYPE_NOUN = {"date": "日期", "integer": "数值", "decimal": "数值"}
@@ -53,8 +54,10 @@ def _column_expectations(c: Contract) -> list:
                 column=col.name, value_set=list(reference.districts()),
                 meta=_meta("allowed", col.name, f"“{label}”不是本市的区")))
         if col.type == "disposal_category":
+            categories = disposal_categories()
             out.append(gxe.ExpectColumnValuesToBeInSet(
-                column=col.name, value_set=[1, 2, 3, 4, 5], meta=_meta("allowed", col.name, f"“{label}”应为 1-5")))
+                column=col.name, value_set=list(categories),
+                meta=_meta("allowed", col.name, f"“{label}”应为 {min(categories)}-{max(categories)}")))
         if col.pattern:
             out.append(gxe.ExpectColumnValuesToMatchRegex(
                 column=col.name, regex=col.pattern,

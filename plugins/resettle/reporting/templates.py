@@ -28,6 +28,7 @@ from openpyxl.writer.excel import ExcelWriter
 from resettle.domain import reference
 from resettle.domain.contracts import Column, Contract, contract, datasets_for
 from resettle.domain.periods import PERIOD_RE
+from resettle.domain.vocabulary import disposal_categories
 from resettle.reporting.workbooks import stable_zip
 
 # The short name in file and sheet names; each contains one of the contract's `file_keywords`, which is how
@@ -124,10 +125,7 @@ def choices(column: Column) -> tuple[str, ...]:
     if column.type == "district":
         return tuple(d.name_zh for d in reference.districts().values())
     if column.type == "disposal_category":
-        # Imported here: the normalizer pulls in pandas, which a CLI writing templates does not need up front.
-        from resettle.intake.normalize import DISPOSAL_CATEGORIES
-
-        return tuple(sorted(DISPOSAL_CATEGORIES, key=DISPOSAL_CATEGORIES.__getitem__))
+        return tuple(disposal_categories().values())
     return ()
 
 

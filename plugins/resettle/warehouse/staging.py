@@ -17,6 +17,7 @@ import yaml
 from resettle.domain import reference
 from resettle.domain.config import DISTRICTS, SOURCES, settings
 from resettle.domain.contracts import DEPARTMENT_DATASETS, DISTRICT_DATASETS, Contract, contract, datasets_for
+from resettle.domain.vocabulary import disposal_categories
 from resettle.warehouse.schema import DERIVED_COLUMNS
 
 ENTITY = {
@@ -126,7 +127,7 @@ def _column_tests(c: Contract, name: str) -> list:
     if col.type == "enum" and col.allowed:
         tests.append({"accepted_values": {"arguments": {"values": list(col.allowed)}}})
     if col.type == "disposal_category":
-        tests.append({"accepted_values": {"arguments": {"values": [1, 2, 3, 4, 5], "quote": False}}})
+        tests.append({"accepted_values": {"arguments": {"values": list(disposal_categories()), "quote": False}}})
     if col.type == "district":
         tests.append({"relationships": {"arguments": {"to": "ref('districts')", "field": "district"}}})
     return tests
