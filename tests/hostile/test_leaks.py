@@ -114,8 +114,8 @@ def test_resettle_run_exits_non_zero_while_a_file_failed_on_our_side(monkeypatch
     from resettle import cli
     from resettle.cli import pipeline
 
-    monkeypatch.setattr(pipeline, "run_period", lambda period, build, verbose: {"submissions": submissions,
-                                                                                "marts": {}})
+    monkeypatch.setattr(pipeline, "run_period", lambda period, build, verbose, **_: {"submissions": submissions,
+                                                                                     "marts": {}})
     args = cli.build_parser().parse_args(["run", "--period", "2026-10"])
     assert pipeline.cmd_run(args) == code
     assert ("failed on our side" in capsys.readouterr().err) == bool(code)

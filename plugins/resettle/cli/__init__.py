@@ -15,6 +15,17 @@ from resettle.cli import alerts, dashboard, devtools, pipeline, submissions, war
 GROUPS = (warehouse, devtools, pipeline, submissions, alerts, dashboard)
 
 
+def version() -> str:
+    """The installed distribution's version (pyproject.toml), or `unknown` when run from a bare checkout."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as dist_version
+
+    try:
+        return dist_version("resettle")
+    except PackageNotFoundError:
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="resettle",
@@ -22,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Paths: RESETTLE_LANDING (data/landing), RESETTLE_OUTBOX (data/outbox), RESETTLE_HOME (.resettle); "
                "RESETTLE_WAREHOUSE_URL selects an external PostgreSQL instead of the embedded one.",
     )
+    p.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for group in GROUPS:
         group.add_commands(sub)

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from resettle.domain.config import settings
@@ -25,6 +26,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
+    argv = sys.argv[1:]
+    args.rows_given = "--rows" in argv
+    args.households_given = "--households" in argv or "--months" in argv
     if args.target == "marts":
         from resettle import warehouse
         from resettle.devtools import bench_marts
@@ -33,6 +37,17 @@ def cmd_bench(args: argparse.Namespace) -> int:
         return 0
     from resettle.devtools import bench
 
+    if args.target == "all":
+        marts = (args.households, args.months) if args.households_given else None
+        print(bench.bench_all(quick=args.quick, marts=marts, out=Path(args.out) if args.out else None))
+        return 0
+    if args.target == "xlsx":
+        f = bench.bench_xlsx(args.rows if args.rows_given else 100_000)
+        print(f"xlsx roster: {f['rows']:,} rows, {f['file_mb']:.1f} MB\n"
+              f"python-calamine (the intake's reader): {f['calamine_s']:7.2f} s\n"
+              f"openpyxl                            : {f['openpyxl_s']:7.2f} s\n"
+              f"ratio: {f['ratio']:.2f}x")
+        return 0
     figures = bench.bench_intake(args.rows)
     print(bench.report(figures))
     return 0
@@ -54,9 +69,14 @@ def add_commands(sub) -> None:
                        description="Measure speed and memory. `intake`: a household roster CSV of N rows through "
                                    "the full intake, against a plain COPY of the same file. `marts`: a full dbt "
                                    "build against the incremental build of one new month at M months of history "
-                                   "(in a scratch database on the warehouse server).")
-    b.add_argument("target", choices=["intake", "marts"], help="what to measure")
-    b.add_argument("--rows", type=int, default=1_000_000, help="intake: rows in the generated file (default 1,000,000)")
+                                   "(in a scratch database on the warehouse server). `xlsx`: the intake's "
+                                   "workbook reader against openpyxl. `all`: every benchmark, written to "
+                                   "docs/benchmarks.md.")
+    b.add_argument("target", choices=["intake", "xlsx", "marts", "all"], help="what to measure")
+    b.add_argument("--rows", type=int, default=1_000_000,
+                   help="intake: rows in the generated file (default 1,000,000); xlsx: rows (default 100,000)")
     b.add_argument("--households", type=int, default=200_000, help="marts: households in the city (default 200,000)")
     b.add_argument("--months", type=int, default=24, help="marts: months of history (default 24)")
+    b.add_argument("--quick", action="store_true", help="all: small sizes, a smoke test of every benchmark")
+    b.add_argument("--out", help="all: where to write the report (default docs/benchmarks.md)")
     b.set_defaults(func=cmd_bench)

@@ -7,7 +7,9 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import importlib.util
+import json
 import os
 import sys
 
@@ -32,29 +34,56 @@ def load_dag(dag_id: str):
     return dags[0]
 
 
-def run_period(period: str | None, build: bool = True, verbose: bool = False) -> dict:
-    """Run the pipeline DAGs in-process for a period: ingest, then build the marts."""
+def run_period(period: str | None, build: bool = True, verbose: bool = False, ingest: bool = True,
+               echo=None) -> dict:
+    """Run the pipeline DAGs in-process for a period: ingest, then build the marts.
+
+    `echo`, when given, receives a progress line per step (files found, ingested, dbt nodes built), each
+    with its time. Without `ingest`, build_marts runs alone on every dataset (what the bench compares).
+    """
+    import time
+
     from resettle import warehouse
-    from resettle.airflow import embedded, pipeline
+    from resettle.airflow import embedded, pipeline, runtime
     from resettle.warehouse.dbt_runner import ensure_manifest
 
+    say = echo or (lambda line: None)
+    runtime.quiet_lineage_notice()
     url = warehouse.url(start=True)
     embedded.apply(url)
     ensure_manifest()
     os.environ["AIRFLOW__LOGGING__LOGGING_LEVEL"] = "INFO" if verbose else "WARNING"
     os.environ["RESETTLE_DBT_QUIET"] = "0" if verbose else "1"
+    os.environ["RESETTLE_IN_PROCESS"] = "1"
     _quiet_logs()
     from airflow.sdk import DagRunState
 
-    ingest = load_dag("ingest_submissions").test(run_conf={"period": period})
-    result = {"ingest_submissions": str(ingest.state)}
-    if ingest.state != DagRunState.SUCCESS:
-        raise SystemExit(f"ingest_submissions did not succeed for {period}: {ingest.state}")
+    result: dict = {}
+    started = dt.datetime.now(dt.UTC)
+    clock = time.perf_counter()
+    if ingest:
+        say(f"{period}: ingesting {len(pipeline.find_files(period))} files ...")
+        run = load_dag("ingest_submissions").test(run_conf={"period": period})
+        result["ingest_submissions"] = str(run.state)
+        result["ingest_seconds"] = time.perf_counter() - clock
+        if run.state != DagRunState.SUCCESS:
+            raise SystemExit(f"ingest_submissions did not succeed for {period}: {run.state}")
+        # What the Asset events would name under the scheduler: the datasets this ingestion accepted.
+        datasets = pipeline.accepted_since(url, started)
+        say(f"{period}: ingested in {result['ingest_seconds']:.1f} s; new data in {len(datasets)} datasets")
+    else:
+        from resettle.domain.contracts import DATASETS
+
+        datasets = list(DATASETS)
     if build:
-        marts = load_dag("build_marts").test()
+        clock = time.perf_counter()
+        say(f"{period}: building the marts (one dbt build) ...")
+        marts = load_dag("build_marts").test(run_conf={"datasets": datasets})
         result["build_marts"] = str(marts.state)
+        result["build_seconds"] = time.perf_counter() - clock
         if marts.state != DagRunState.SUCCESS:
             raise SystemExit(f"build_marts did not succeed for {period}: {marts.state}")
+        say(f"{period}: marts built in {result['build_seconds']:.1f} s ({pipeline.last_build_nodes(url)})")
     from resettle.intake.register import submissions
 
     with warehouse.connect() as conn:
@@ -73,10 +102,12 @@ def _quiet_logs() -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    result = run_period(args.period, build=not args.no_marts, verbose=args.verbose)
+    result = run_period(args.period, build=not args.no_marts, verbose=args.verbose, ingest=not args.marts_only,
+                        echo=lambda line: print(line, flush=True))
     print(f"period {args.period}: " + ", ".join(f"{k} {v}" for k, v in result["submissions"].items()))
     for table, n in result["marts"].items():
         print(f"  marts.{table}: {n} rows")
+    print("seconds: " + json.dumps({k: round(v, 2) for k, v in result.items() if k.endswith("_seconds")}))
     failed = result["submissions"].get("failed", 0)
     if failed:
         print(f"{failed} file(s) failed on our side (status failed; the engineers were alerted): see "
@@ -94,24 +125,34 @@ def cmd_demo(args: argparse.Namespace) -> int:
     first = add_months(last, -(args.months - 1))
     # the demo replays generated months: their files' modification times are the history being replayed
     os.environ.setdefault("RESETTLE_RECEIVED_CLOCK", "mtime")
+    import time
+
+    began = time.perf_counter()
+
+    def step(line: str) -> None:
+        print(f"[{time.perf_counter() - began:6.1f} s] {line}", flush=True)
+
+    step("starting the warehouse ...")
     warehouse.url(start=True)
     with warehouse.connect() as conn:
         bootstrap(conn)
     landing = settings().landing
+    step(f"generating {args.months} months for {args.households:,} households ...")
     report = generate(landing, first, months=args.months, seed=args.seed, households=args.households,
                       inject_errors=args.inject_errors)
-    print(f"generated {len(report.files)} files for {first} .. {last} into {landing}")
+    step(f"generated {len(report.files)} files for {first} .. {last} into {landing}")
     result = {}
     for i in range(args.months):
         period = add_months(first, i)
-        result = run_period(period)
-        print(f"ran {period}: " + ", ".join(f"{k} {v}" for k, v in result["submissions"].items()))
-    from resettle.airflow.alert_tasks import run_check
+        result = run_period(period, echo=step)
+        step(f"ran {period}: " + ", ".join(f"{k} {v}" for k, v in result["submissions"].items()))
+    from resettle.airflow.alert_tasks import describe, run_check
     from resettle.airflow.pipeline import build_marts, mart_row_counts
 
+    step("checking alerts ...")
     alerts = run_check(warehouse.url())
     build_marts(warehouse.url(), select=["alert_history"])
-    print(f"alerts as of now: {alerts}")
+    print(f"alerts as of now: {describe(alerts)}")
     print("\nbuilt:")
     for table, n in mart_row_counts(warehouse.url()).items():
         print(f"  marts.{table}: {n} rows")
@@ -165,6 +206,7 @@ def add_commands(sub) -> None:
                                    "running the Airflow DAGs in this process (dag.test()).")
     r.add_argument("--period", type=period_arg, required=True, help="reporting month, YYYY-MM")
     r.add_argument("--no-marts", action="store_true", help="ingest only; do not run dbt")
+    r.add_argument("--marts-only", action="store_true", help="build the marts on every dataset; ingest nothing")
     r.add_argument("--verbose", action="store_true", help="show Airflow's task logs")
     r.set_defaults(func=cmd_run)
 

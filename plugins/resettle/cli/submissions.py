@@ -17,7 +17,8 @@ from resettle.domain.periods import SHANGHAI, moment_arg, period_arg
 
 def cmd_status(args: argparse.Namespace) -> int:
     from resettle import warehouse
-    from resettle.intake.status import format_table, period_status
+    from resettle.cli.status import format_table
+    from resettle.intake.status import period_status
     from resettle.warehouse.schema import bootstrap
 
     with warehouse.connect() as conn:
@@ -68,9 +69,21 @@ def cmd_extensions(args: argparse.Namespace) -> int:
                 return 2
             print(f"extension {extension_id}: {args.source} {args.period} due {args.until.isoformat()}")
             return 0
-        for e in extensions(conn, args.period).values():
-            print(f"{e.source:<16}{e.period:<9}{e.due_at.astimezone(SHANGHAI):%Y-%m-%d %H:%M}  "
-                  f"{e.granted_by}：{e.reason}")
+        granted = list(extensions(conn, args.period).values())
+    if args.json:
+        from dataclasses import asdict
+
+        from resettle.cli.terminal import to_json
+
+        print(to_json([{**asdict(e), "due_at": e.due_at.astimezone(SHANGHAI)} for e in granted]))
+        return 0
+    from resettle.cli.terminal import EMPTY, text_table
+    from resettle.domain import reference
+
+    names = {code: s.name_zh for code, s in reference.sources().items()}
+    rows = [(names.get(e.source, e.source), e.period, f"{e.due_at.astimezone(SHANGHAI):%Y-%m-%d %H:%M}",
+             e.granted_by, e.reason) for e in granted]
+    print(text_table(("报送单位", "月份", "延至", "批准人", "原因"), rows) if rows else EMPTY)
     return 0
 
 
@@ -105,4 +118,5 @@ def add_commands(sub) -> None:
     ex.add_argument("--until", type=moment_arg, help="new due time, e.g. '2026-10-28 18:00' (Asia/Shanghai)")
     ex.add_argument("--by", help="who granted it")
     ex.add_argument("--reason", help="why")
+    ex.add_argument("--json", action="store_true", help="list: print a JSON list of objects instead of a table")
     ex.set_defaults(func=cmd_extensions)

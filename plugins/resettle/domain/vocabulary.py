@@ -2,7 +2,8 @@
 
 `dbt_project/seeds/submission_statuses.csv` holds every status of a submitted file with its Chinese label and
 whether it counts as accepted (may be the submission in force), complete (the dataset counts as received) and
-final (processing the file again changes nothing); `disposal_categories.csv` the five disposal categories.
+final (processing the file again changes nothing). (The districts, sources and disposal categories
+are read by `resettle.domain.reference`.)
 """
 
 from __future__ import annotations
@@ -54,9 +55,3 @@ def final_statuses() -> tuple[str, ...]:
 def status_zh(status: str) -> str:
     return statuses()[status].status_zh if status in statuses() else status
 
-
-@cache
-def disposal_categories() -> dict[int, str]:
-    """The disposal categories (`disposal_categories` seed): number → name, in order (1 自愿放弃 … 5 正常在建)."""
-    rows = seed_rows("disposal_categories")
-    return {int(r["disposal_category"]): r["disposal_category_zh"] for r in rows}

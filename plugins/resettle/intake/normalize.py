@@ -19,7 +19,6 @@ from resettle.domain import reference
 from resettle.domain.contracts import Column, Contract, contract
 from resettle.domain.findings import Finding
 from resettle.domain.identifiers import id_problems, phone_problems, uscc_problem
-from resettle.domain.vocabulary import disposal_categories
 from resettle.intake.parse import ParsedFile
 
 YES = {"是", "y", "yes", "true", "1", "有"}
@@ -84,7 +83,7 @@ _CATEGORY_RE = re.compile(r"^(\d)(?:\D.*)?$")
 def parse_disposal_category(text: str) -> int:
     """A number, a name (自愿放弃 …), or both (`2-继续建设`) of the `disposal_categories` seed; a name must
     agree with its number."""
-    categories = disposal_categories()
+    categories = reference.disposal_categories()
     by_name = {name: number for number, name in categories.items()}
     t = fold(text).replace(" ", "")
     named = by_name.get(t.strip("()（）"))
@@ -98,7 +97,28 @@ def parse_disposal_category(text: str) -> int:
     raise CellError(f"处置类别应为 {min(categories)}-{max(categories)} 或 {'/'.join(categories.values())}")
 
 
+def normalize_code(text: str | None) -> str | None:
+    """A code as the warehouse keys it: full-width forms folded, trimmed, upper case; empty is None.
+
+    Codes are the sender's own (`XY2019-001`, `XY-2014-001`, `XY2014001` are all fine); only their spelling
+    is normalised, so ` xy-２０１４-001` and `XY-2014-001` are one project. Applied to every `code` column
+    here, and nowhere else.
+    """
+    if text is None:
+        return None
+    folded = str(text).translate(FULLWIDTH).strip().upper()
+    return folded or None
+
+
+def normalize_codes(values: pd.Series) -> pd.Series:
+    """`normalize_code` for a column (vectorised)."""
+    folded = fold_series(values.astype("string")).str.strip().str.upper()
+    return folded.astype(object).where(folded.notna() & (folded != ""), None)
+
+
 def _convert(col: Column, text: str):
+    if col.type == "code":
+        return normalize_code(text)
     if col.type in ("text", "enum"):
         return fold(text) if col.pattern else text.strip()
     if col.type == "integer":
@@ -140,7 +160,7 @@ def _convert(col: Column, text: str):
 FULLWIDTH = {**{code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}, 0x3000: 0x20}
 """Full-width ASCII forms (Ａ１２，) to their half-width letters, digits and punctuation."""
 
-_VECTOR_TYPES = ("text", "enum", "id_number", "uscc", "phone")
+_VECTOR_TYPES = ("text", "code", "enum", "id_number", "uscc", "phone")
 
 
 def fold_series(values: pd.Series) -> pd.Series:
@@ -156,6 +176,8 @@ def fold_series(values: pd.Series) -> pd.Series:
 def _vector_convert(col: Column, values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Columns whose values are mostly distinct (names, codes, IDs, phones), converted column-wise."""
     errors = pd.Series(None, index=values.index, dtype=object)
+    if col.type == "code":
+        return normalize_codes(values), errors
     if col.type in ("text", "enum"):
         return (fold_series(values) if col.pattern else values), errors
     folded = fold_series(values).str.replace(" ", "", regex=False)

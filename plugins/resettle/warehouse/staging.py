@@ -17,7 +17,7 @@ import yaml
 from resettle.domain import reference
 from resettle.domain.config import DISTRICTS, SOURCES, settings
 from resettle.domain.contracts import DEPARTMENT_DATASETS, DISTRICT_DATASETS, Contract, contract, datasets_for
-from resettle.domain.vocabulary import disposal_categories
+from resettle.domain.reference import disposal_categories
 from resettle.warehouse.schema import DERIVED_COLUMNS
 
 ENTITY = {

@@ -16,8 +16,7 @@ from dataclasses import dataclass, field
 
 from resettle.devtools.generator import people
 from resettle.domain.config import DISTRICTS
-from resettle.domain.reference import District, districts
-from resettle.domain.vocabulary import disposal_categories
+from resettle.domain.reference import District, disposal_categories, districts
 
 PROGRAM_START = dt.date(2019, 12, 1)
 

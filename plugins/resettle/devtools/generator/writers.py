@@ -24,8 +24,7 @@ from openpyxl.writer.excel import ExcelWriter
 from resettle.devtools.generator import people
 from resettle.devtools.generator.reports import Table
 from resettle.domain.contracts import Column, contract
-from resettle.domain.reference import sources
-from resettle.domain.vocabulary import disposal_categories
+from resettle.domain.reference import disposal_categories, sources
 from resettle.reporting.workbooks import stable_zip
 
 LABELS = {
@@ -103,7 +102,7 @@ HABITS = {
 }
 
 TEMPLATE_CREATED = dt.datetime(2019, 12, 2, 9, 0, 0)
-_CODE_TYPES = ("id_number", "uscc", "phone")
+_CODE_TYPES = ("code", "id_number", "uscc", "phone")
 
 
 @dataclass(frozen=True)
