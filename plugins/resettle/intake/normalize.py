@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from resettle.domain import reference
+from resettle.domain.column_types import column_type
 from resettle.domain.contracts import Column, Contract, contract
 from resettle.domain.findings import Finding
 from resettle.domain.identifiers import id_problems, phone_problems, uscc_problem
@@ -160,7 +161,6 @@ def _convert(col: Column, text: str):
 FULLWIDTH = {**{code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}, 0x3000: 0x20}
 """Full-width ASCII forms (Ａ１２，) to their half-width letters, digits and punctuation."""
 
-_VECTOR_TYPES = ("text", "code", "enum", "id_number", "uscc", "phone")
 
 
 def fold_series(values: pd.Series) -> pd.Series:
@@ -243,13 +243,14 @@ def normalize(parsed: ParsedFile) -> tuple[pd.DataFrame, list[Finding]]:
     for col in c.columns:
         header = parsed.columns.get(col.name, col.header_zh)
         values = source[col.name] if col.name in source else pd.Series(None, index=source.index, dtype="str")
-        convert = _vector_convert if col.type in _VECTOR_TYPES else _mapped_convert
+        vectorized = column_type(col.type).vectorized
+        convert = _vector_convert if vectorized else _mapped_convert
         typed, errors = convert(col, values)
         bad = errors.notna().to_numpy()
         if bad.any():
             findings += [Finding(int(row), header, str(value), message) for row, value, message
                          in zip(rows[bad], values[bad], errors[bad], strict=True)]
-        data[col.name] = typed.mask(errors.notna()) if bad.any() and col.type in _VECTOR_TYPES else typed
+        data[col.name] = typed.mask(errors.notna()) if bad.any() and vectorized else typed
         if col.type == "id_number":
             data[f"_problem__{col.name}"] = id_problems(data[col.name])
         elif col.type == "uscc":

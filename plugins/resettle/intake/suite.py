@@ -17,11 +17,11 @@ import great_expectations as gx
 import great_expectations.expectations as gxe
 
 from resettle.domain import reference
+from resettle.domain.column_types import column_type
 from resettle.domain.contracts import Contract
 from resettle.domain.reference import disposal_categories
 from resettle.intake.context import VOLUME_MIN_ROWS, VOLUME_SWING, PackageContext, ProblemColumn
 
-_TYPE_NOUN = {"date": "日期", "integer": "数值", "decimal": "数值"}
 IDENTIFIER_TYPES = ("id_number", "uscc", "phone")
 MAX_CODES_NAMED = 10
 
@@ -64,7 +64,7 @@ def _column_expectations(c: Contract) -> list:
                 column=col.name, regex=col.pattern,
                 meta=_meta("pattern", col.name, f"“{label}”格式不正确（{col.description_zh}）")))
         if col.min is not None or col.max is not None:
-            noun = _TYPE_NOUN.get(col.type, "值")
+            noun = column_type(col.type).noun_zh
             bounds = f"{'' if col.min is None else col.min} 至 {'' if col.max is None else col.max}".strip()
             low: Any = col.min
             high: Any = col.max

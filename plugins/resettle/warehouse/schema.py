@@ -8,16 +8,10 @@ from __future__ import annotations
 
 import psycopg
 
+from resettle.domain.column_types import column_type
 from resettle.domain.contracts import DATASETS, Column, contract
 from resettle.domain.vocabulary import accepted_statuses
 
-SQL_TYPES = {
-    "integer": "integer",
-    "disposal_category": "smallint",
-    "decimal": "numeric",
-    "date": "date",
-    "yes_no": "boolean",
-}
 LINEAGE_COLUMNS = ("submission_id", "source", "period", "source_row")
 DERIVED_COLUMNS = {"household_roster": ("id_pseudonym",)}
 """Columns the loader adds: the keyed pseudonym of the household head's ID number (see resettle.domain.pseudonym)."""
@@ -134,7 +128,7 @@ alter table ops.dbt_invocation add column if not exists finished_at timestamptz;
 
 
 def sql_type(col: Column) -> str:
-    return SQL_TYPES.get(col.type, "text")
+    return column_type(col.type).sql_type
 
 
 def raw_table(dataset: str) -> str:
