@@ -112,9 +112,10 @@ def test_sigterm_to_the_dashboard_command_stops_its_server_child():
 def test_resettle_run_exits_non_zero_while_a_file_failed_on_our_side(monkeypatch, capsys, submissions, code):
     """A rejected file is the sender's business (exit 0); a failed one is ours (exit 1)."""
     from resettle import cli
+    from resettle.cli import pipeline
 
-    monkeypatch.setattr(cli, "run_period", lambda period, build, verbose, **_: {"submissions": submissions,
-                                                                           "marts": {}})
+    monkeypatch.setattr(pipeline, "run_period", lambda period, build, verbose, **_: {"submissions": submissions,
+                                                                                     "marts": {}})
     args = cli.build_parser().parse_args(["run", "--period", "2026-10"])
-    assert cli.cmd_run(args) == code
+    assert pipeline.cmd_run(args) == code
     assert ("failed on our side" in capsys.readouterr().err) == bool(code)

@@ -26,8 +26,7 @@ import yaml
 from psycopg import sql
 from psycopg.rows import dict_row
 
-from resettle.domain.contracts import DATASETS
-from resettle.intake.context import DEPENDS_ON_LEDGER
+from resettle.domain.contracts import DATASETS, DEPENDS_ON_LEDGER
 from resettle.intake.discover import LandedFile
 from resettle.intake.process import process_file
 from resettle.warehouse.schema import bootstrap

@@ -9,9 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from resettle.domain.config import settings
+from resettle.domain.contracts import WAVES, datasets_for, ingest_wave
+from resettle.domain.vocabulary import accepted_statuses
 from resettle.intake.discover import LandedFile, discover
-
-WAVES = ("independent", "after_ledger")
 
 
 def find_files(period: str | None = None, wave: str | None = None) -> list[dict]:
@@ -22,9 +22,7 @@ def find_files(period: str | None = None, wave: str | None = None) -> list[dict]
     whose name does not settle their dataset, and the department feeds checked against units and ledgers
     (certificates, petitions, repayments). Ledgers and the other department feeds are the first (`independent`).
     """
-    from resettle.domain.contracts import datasets_for
-    from resettle.intake.context import DEPENDS_ON_LEDGER, DEPENDS_ON_OTHERS
-    from resettle.intake.parse import detect_dataset
+    from resettle.intake.parse import detect_dataset  # pandas: not at DAG parse time
 
     files = []
     for f in discover(settings().landing, period=period):
@@ -32,9 +30,7 @@ def find_files(period: str | None = None, wave: str | None = None) -> list[dict]
             if wave in (None, WAVES[0]):
                 files.append({"source": f.source, "period": f.period, "path": str(f.path), "refused": f.refused})
             continue
-        dataset = detect_dataset(f.file_name, candidates=datasets_for(f.source))
-        second = dataset in DEPENDS_ON_LEDGER or dataset in DEPENDS_ON_OTHERS or dataset is None
-        file_wave = WAVES[1] if second else WAVES[0]
+        file_wave = ingest_wave(detect_dataset(f.file_name, candidates=datasets_for(f.source)))
         if wave in (None, file_wave):
             files.append({"source": f.source, "period": f.period, "path": str(f.path)})
     return files
@@ -101,7 +97,7 @@ def summarize(outcomes: list[dict]) -> dict[str, int]:
 def updated_datasets(outcomes: list[dict]) -> list[str]:
     """Datasets with newly accepted data in this run: the Assets to announce."""
     return sorted({o["dataset"] for o in outcomes
-                   if o.get("new") and o["status"] in ("accepted", "accepted_with_warnings")})
+                   if o.get("new") and o["status"] in accepted_statuses()})
 
 
 def accepted_since(url: str, moment) -> list[str]:
@@ -111,8 +107,8 @@ def accepted_since(url: str, moment) -> list[str]:
     with psycopg.connect(url) as conn:
         return [r[0] for r in conn.execute(
             """select distinct dataset from ops.submission
-               where processed_at >= %s and status in ('accepted', 'accepted_with_warnings') order by 1""",
-            (moment,))]
+               where processed_at >= %s and status = any(%s) order by 1""",
+            (moment, list(accepted_statuses())))]
 
 
 def last_build_nodes(url: str) -> str:

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from resettle.alerts import messages
+from resettle.domain.findings import Finding
 
 KINDS = ("reminder", "late", "escalation", "invalid", "pipeline")
 RECIPIENTS = {
@@ -95,7 +96,7 @@ class RejectedFile:
     period: str
     file_name: str
     errors: int
-    findings: Sequence[messages.FindingLine]
+    findings: Sequence[Finding]
     receipt: str | None
     sendable: bool = True
 

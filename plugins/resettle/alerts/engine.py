@@ -18,7 +18,7 @@ import psycopg
 from resettle.alerts import alert_log, channels, conditions
 from resettle.alerts.conditions import Condition, Policy, RejectedFile
 from resettle.alerts.contacts import Contact
-from resettle.alerts.messages import FindingLine
+from resettle.domain.findings import Finding
 from resettle.domain.identifiers import mask_personal, single_line
 from resettle.domain.periods import SHANGHAI, last_due_period
 
@@ -52,8 +52,8 @@ def _rejected_files(conn: psycopg.Connection, periods: Sequence[str], as_of: dt.
         (as_of, list(periods), as_of - policy.invalid_lookback)).fetchall()
     out = []
     for submission_id, source, dataset, period, file_name, errors in subs:
-        findings = [FindingLine(*row) for row in conn.execute(
-            """select excel_row, column_header, value, message_zh from ops.finding
+        findings = [Finding(*row) for row in conn.execute(
+            """select excel_row, column_header, value, message_zh, severity, check_name from ops.finding
                where submission_id = %s and severity = 'error' order by finding_no limit %s""",
             (submission_id, policy.findings_shown))]
         receipt = receipt_path(settings().outbox, source, period, file_name, submission_id)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 
+from resettle.domain.findings import Finding
 from resettle.domain.identifiers import mask_personal
 from resettle.domain.periods import SHANGHAI, zh_month
 
@@ -21,16 +21,6 @@ STATE_ZH = {
     "processing": "文件正在校验中",
     "complete": "已通过",
 }
-
-
-@dataclass(frozen=True)
-class FindingLine:
-    """One problem of a rejected file, located as the clerk sees it in Excel."""
-
-    excel_row: int | None
-    column_header: str | None
-    value: str | None
-    message_zh: str
 
 
 def when(moment: dt.datetime) -> str:
@@ -93,15 +83,15 @@ def escalation(source_zh: str, period: str, due: dt.datetime, days_late: int,
 
 
 def invalid(source_zh: str, dataset_zh: str | None, period: str, file_name: str, errors: int,
-            findings: Sequence[FindingLine], receipt: str | None) -> tuple[str, str]:
+            findings: Sequence[Finding], receipt: str | None) -> tuple[str, str]:
     """A file was rejected: the count, the first problems with their Excel cell, and where the receipt is."""
     what = f"「{dataset_zh}」" if dataset_zh else "（未能识别数据类型）"
     title = f"【文件退回】{source_zh}{zh_month(period)}{what}文件《{file_name}》未通过校验"
     lines = []
     for i, f in enumerate(findings, 1):
-        where = "、".join(p for p in (f"第{f.excel_row}行" if f.excel_row else "",
-                                       f"“{f.column_header}”列" if f.column_header else "") if p) or "整个文件"
-        value = f"，填写的值：{mask(f.value)}" if f.excel_row else ""
+        where = "、".join(p for p in (f"第{f.row}行" if f.row else "",
+                                       f"“{f.column}”列" if f.column else "") if p) or "整个文件"
+        value = f"，填写的值：{mask(f.value)}" if f.row else ""
         lines.append(f"{i}. {where}{value}：{f.message_zh}")
     more = f"\n（以上为前{len(findings)}处，全部问题见回执）" if errors > len(findings) else ""
     receipt_line = f"回执文件：{receipt}" if receipt else "回执文件正在生成，请稍后在回执文件夹查看。"

@@ -12,15 +12,8 @@ from pathlib import Path
 
 import yaml
 
+from resettle.domain.column_types import COLUMN_TYPES
 from resettle.domain.config import DEPARTMENTS, DISTRICTS, settings
-
-COLUMN_TYPES = (
-    "text", "code", "integer", "decimal", "date", "enum", "yes_no", "id_number", "uscc", "phone", "period",
-    "district", "disposal_category",
-)
-"""`code`: a key the sender assigns (project, household, unit codes). Opaque: compared after trimming and
-folding full-width forms and case (`intake.normalize.normalize_codes`), never held to a fixed form; an office
-may set an expected form per source in the `code_patterns` seed (a warning)."""
 
 DISTRICT_DATASETS = ("project_ledger", "household_roster", "monthly_progress")
 DEPARTMENT_DATASETS = {
@@ -33,6 +26,14 @@ DEPARTMENT_DATASETS = {
     "petition": ("petition_cases",),
 }
 DATASETS = DISTRICT_DATASETS + tuple(d for datasets in DEPARTMENT_DATASETS.values() for d in datasets)
+
+DEPENDS_ON_LEDGER = ("household_roster", "monthly_progress")
+"""Datasets checked against the same district's project ledger of the month."""
+DEPENDS_ON_OTHERS = ("property_certificates", "petition_cases", "repayment_agreements")
+"""Department feeds checked against what other sources sent (units allocated, projects in ledgers): they are
+ingested in the second wave, with the rosters."""
+WAVES = ("independent", "after_ledger")
+"""Ingestion order: ledgers and department feeds first, then what is checked against a ledger."""
 
 
 @dataclass(frozen=True)
@@ -143,3 +144,10 @@ def datasets_for(source: str) -> tuple[str, ...]:
     if source in DEPARTMENTS:
         return DEPARTMENT_DATASETS[source]
     raise KeyError(f"unknown source {source!r}")
+
+
+def ingest_wave(dataset: str | None) -> str:
+    """The wave a file is ingested in: datasets checked against the ledger or other sources' files, and files
+    whose name does not settle their dataset, wait until every ledger of the month has been decided."""
+    second = dataset is None or dataset in DEPENDS_ON_LEDGER or dataset in DEPENDS_ON_OTHERS
+    return WAVES[1] if second else WAVES[0]

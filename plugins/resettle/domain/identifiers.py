@@ -95,7 +95,7 @@ _PHONE_PATTERN = f"{MOBILE_RE.pattern[1:-1]}|{LANDLINE_RE.pattern[1:-1]}"
 def phone_problems(values: pd.Series) -> pd.Series:
     """PHONE_PROBLEM where a number is neither an 11-digit mobile nor a landline with area code."""
     valid = (values.isna() | values.str.fullmatch(_PHONE_PATTERN)).fillna(True).astype(bool)
-    return pd.Series(np.where(valid, None, PHONE_PROBLEM), index=values.index)
+    return pd.Series(np.where(valid, None, PHONE_PROBLEM), index=values.index)  # type: ignore[call-overload]
 
 
 def phone_problem(value: str) -> str | None:

@@ -20,16 +20,11 @@ import psycopg
 
 from resettle.domain import reference
 from resettle.domain.config import DISTRICTS
-from resettle.domain.contracts import contract
+from resettle.domain.contracts import DEPENDS_ON_LEDGER, contract
 from resettle.domain.periods import add_months
 
 VOLUME_SWING = 0.3
 VOLUME_MIN_ROWS = 20
-DEPENDS_ON_LEDGER = ("household_roster", "monthly_progress")
-DEPENDS_ON_OTHERS = ("property_certificates", "petition_cases", "repayment_agreements")
-"""Department feeds checked against what other sources sent (units allocated, projects in ledgers): they are
-ingested in the second wave, with the rosters."""
-
 KNOWN_SETS = {
     "allocated_units": """
         select unit_code from raw.housing_units
@@ -83,8 +78,8 @@ class PackageContext:
 
 def _current_submission(conn: psycopg.Connection, source: str, dataset: str, period: str) -> tuple[int, int] | None:
     row = conn.execute(
-        """select submission_id, rows_total from ops.submission
-           where source = %s and dataset = %s and period = %s and status in ('accepted', 'accepted_with_warnings')
+        """select submission_id, rows_total from ops.submission_in_force
+           where source = %s and dataset = %s and period = %s
            order by submission_id desc limit 1""",
         (source, dataset, period),
     ).fetchone()

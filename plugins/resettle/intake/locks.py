@@ -77,6 +77,7 @@ def clean_leftovers(conn: psycopg.Connection, archive_root) -> dict[str, int]:
     A file a crashed run left `received` is simply processed again (it is not final).
     """
     from resettle.domain.contracts import DATASETS
+    from resettle.domain.vocabulary import complete_statuses
     from resettle.intake.archive import clean_partial_copies
     from resettle.warehouse.schema import BOOTSTRAP_LOCK, raw_table
 
@@ -87,7 +88,7 @@ def clean_leftovers(conn: psycopg.Connection, archive_root) -> dict[str, int]:
             cur = conn.execute(
                 f"""delete from {raw_table(dataset)} r using ops.submission s
                     where s.submission_id = r.submission_id
-                      and s.status not in ('accepted', 'accepted_with_warnings', 'superseded')""")
+                      and s.status <> all(%s)""", (list(complete_statuses()),))
             if cur.rowcount:
                 removed[dataset] = cur.rowcount
     return removed

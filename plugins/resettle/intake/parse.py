@@ -146,7 +146,7 @@ def _open_workbook(path: Path):
         raise ParseError("文件已损坏，无法打开。请在Excel中打开确认后另存为 .xlsx 重新报送") from err
 
 
-def _read_xlsx(path: Path) -> list[tuple[str, list[list[str | None]]]]:
+def _read_xlsx(path: Path) -> list[tuple[str | None, list[list[str | None]]]]:
     from resettle.intake.xlsx_reader import read_xlsx
 
     _open_workbook(path).close()  # the clerk's sentence for an encrypted or damaged workbook
@@ -156,7 +156,7 @@ def _read_xlsx(path: Path) -> list[tuple[str, list[list[str | None]]]]:
         raise ParseError("文件已损坏，无法打开。请在Excel中打开确认后另存为 .xlsx 重新报送") from err
 
 
-def read_xlsx_openpyxl(path: Path) -> list[tuple[str, list[list[str | None]]]]:
+def read_xlsx_openpyxl(path: Path) -> list[tuple[str | None, list[list[str | None]]]]:
     """The reference reader (openpyxl), kept for the xlsx bench."""
     wb = _open_workbook(path)
     try:
@@ -305,7 +305,7 @@ def _sheets(path: Path, kind: str | None = None) -> list[_Sheet]:
 
 def _is_note(row: list[str | None]) -> bool:
     first = next((c for c in row if c), None)
-    return bool(first) and first.startswith(NOTE_PREFIXES)
+    return first is not None and first.startswith(NOTE_PREFIXES)
 
 
 def _locate_header(rows: list[list[str | None]], table: dict[str, str]) -> tuple[int, int] | None:

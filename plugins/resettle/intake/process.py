@@ -24,16 +24,18 @@ import psycopg
 
 from resettle.domain import reference
 from resettle.domain.config import settings
-from resettle.domain.contracts import contract, datasets_for
+from resettle.domain.contracts import DEPENDS_ON_LEDGER, contract, datasets_for
+from resettle.domain.findings import Finding
+from resettle.domain.vocabulary import final_statuses
 from resettle.intake.archive import NotRegular, Unsettled, archive
-from resettle.intake.context import DEPENDS_ON_LEDGER, load_context, unavailable_references
+from resettle.intake.context import load_context, unavailable_references
 from resettle.intake.discover import REFUSED_ZH, LandedFile, refusal
 from resettle.intake.limits import time_limit
 from resettle.intake.locks import intake_lock
-from resettle.intake.normalize import Finding, normalize
+from resettle.intake.normalize import normalize
 from resettle.intake.parse import ParsedFile, ParseError, detect_dataset, parse
 from resettle.intake.publish import copy_rows
-from resettle.intake.register import FINAL_STATUSES, Submission, earlier_copy, register
+from resettle.intake.register import Submission, earlier_copy, register
 from resettle.intake.validate import ExpectationOutcome, Validation, validate
 
 log = logging.getLogger(__name__)
@@ -149,18 +151,20 @@ def _supersede(conn: psycopg.Connection, sub: Submission) -> None:
     broken by register order, whatever order the files were processed in (a file retried after a failure
     does not displace a newer one). Every other accepted file is superseded by it."""
     found = conn.execute(
-        """select submission_id from ops.submission
+        """select submission_id, received_at from ops.submission_in_force
            where source = %s and dataset = %s and period = %s
-             and (status in ('accepted', 'accepted_with_warnings') or submission_id = %s)
+           union
+           select submission_id, received_at from ops.submission where submission_id = %s
            order by received_at desc, submission_id desc limit 1""",
         (sub.source, sub.dataset, sub.period, sub.submission_id),
     ).fetchone()
     in_force = found[0] if found else sub.submission_id
     conn.execute(
         """update ops.submission set status = 'superseded', superseded_by = %s
-           where source = %s and dataset = %s and period = %s and submission_id <> %s
-             and status in ('accepted', 'accepted_with_warnings')""",
-        (in_force, sub.source, sub.dataset, sub.period, in_force),
+           where submission_id <> %s and submission_id in (
+               select submission_id from ops.submission_in_force
+               where source = %s and dataset = %s and period = %s)""",
+        (in_force, in_force, sub.source, sub.dataset, sub.period),
     )
     if in_force != sub.submission_id:
         sub.status = "superseded"
@@ -191,7 +195,7 @@ def process_file(conn: psycopg.Connection, landed: LandedFile) -> dict:
             reason = refusal(landed.path, landed.path.parent.resolve()) or "special"
             return _refuse(conn, LandedFile(landed.source, landed.period, landed.path, reason))
         sub = register(conn, landed, archived)
-        if sub.status in FINAL_STATUSES:
+        if sub.status in final_statuses():
             return {**asdict(sub), "new": False}
         try:
             outcome = _process(conn, landed, archived, sub, documented)
@@ -306,9 +310,12 @@ def _write_audit_publish(conn: psycopg.Connection, sub: Submission, frame, parse
     Python validates). If the audit finds an error the transaction is rolled back, so not one row of the
     file reaches `raw`; otherwise the rows, the register status and the superseding land together.
     """
+    dataset = sub.dataset
+    if dataset is None:
+        raise ValueError("a file is published only once its dataset is known")
     with conn.transaction():
         with ThreadPoolExecutor(max_workers=1) as pool:
-            copying = pool.submit(copy_rows, conn, sub.submission_id, sub.source, sub.period, frame, sub.dataset)
+            copying = pool.submit(copy_rows, conn, sub.submission_id, sub.source, sub.period, frame, dataset)
             validation = validate(frame, parsed, findings, package)
             rows_written = copying.result()
         if validation.errors:
@@ -354,7 +361,7 @@ def _receipt(conn: psycopg.Connection, sub: Submission, original, findings: list
             status=sub.status, submission_id=sub.submission_id,
             received_at=received_at(conn, sub.submission_id), findings=findings,
             original=original if parsed is not None else None, sheet=parsed.sheet if parsed else None,
-            header_row=parsed.header_row if parsed else None, message_zh=sub.message_zh,
+            header_row=parsed.header_row if parsed else None, message_zh=sub.message_zh or "",
         )
     except Exception:
         log.exception("receipt for submission %s could not be written", sub.submission_id)

@@ -33,9 +33,9 @@ from openpyxl.utils import get_column_letter
 
 from resettle.domain import reference
 from resettle.domain.contracts import contract
+from resettle.domain.findings import Finding
 from resettle.domain.text import is_formula_like
 from resettle.intake.archive import FILE_MODE, private_dir
-from resettle.intake.normalize import Finding
 from resettle.intake.parse import MAX_TITLE_ROWS, cell_text, read_sheets
 
 RECEIPT_SHEET = "回执"

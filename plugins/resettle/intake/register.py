@@ -11,9 +11,6 @@ from psycopg.rows import dict_row
 from resettle.intake.archive import Archived
 from resettle.intake.discover import LandedFile
 
-FINAL_STATUSES = ("accepted", "accepted_with_warnings", "rejected", "superseded", "duplicate", "refused")
-"""Decided: processing the same file again changes nothing. `failed` (our fault) is retried by the next run."""
-
 
 @dataclass
 class Submission:
@@ -77,7 +74,10 @@ def register(conn: psycopg.Connection, landed: LandedFile, archived: Archived | 
                from ops.submission where source = %s and period = %s and file_name = %s and sha256 = %s""",
             (landed.source, landed.period, landed.file_name, sha),
         )
-        return Submission(**cur.fetchone())
+        row = cur.fetchone()
+    if row is None:
+        raise LookupError(f"no register row for {landed.file_name} ({sha})")
+    return Submission(**row)
 
 
 def earlier_copy(conn: psycopg.Connection, sub: Submission) -> int | None:

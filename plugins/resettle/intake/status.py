@@ -11,11 +11,8 @@ from resettle.domain.periods import SHANGHAI
 from resettle.intake.register import submissions
 from resettle.timeliness.expected import expected_submissions
 
-STATUS_ZH = {
-    "received": "处理中", "accepted": "已接收", "accepted_with_warnings": "已接收（有提示）", "rejected": "已退回",
-    "superseded": "已被替换", "duplicate": "重复报送", "refused": "未读取", "failed": "系统处理出错",
-    "missing": "未报送",
-}
+MISSING_ZH = "未报送"
+"""An expected dataset with no file yet (not a status of any file; the statuses are in the seed)."""
 
 
 def _receipt(row: dict) -> str | None:

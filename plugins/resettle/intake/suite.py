@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Sequence
+from typing import Any
 
 import great_expectations as gx
 import great_expectations.expectations as gxe
 
 from resettle.domain import reference
+from resettle.domain.column_types import column_type
 from resettle.domain.contracts import Contract
+from resettle.domain.reference import disposal_categories
 from resettle.intake.context import VOLUME_MIN_ROWS, VOLUME_SWING, PackageContext, ProblemColumn
 
-_TYPE_NOUN = {"date": "日期", "integer": "数值", "decimal": "数值"}
 IDENTIFIER_TYPES = ("id_number", "uscc", "phone")
 MAX_CODES_NAMED = 10
 
@@ -37,7 +40,7 @@ def identifier_problems(c: Contract) -> list[ProblemColumn]:
 
 
 def _column_expectations(c: Contract) -> list:
-    out = []
+    out: list = []
     for col in c.columns:
         label = col.header_zh
         if col.not_null:
@@ -52,16 +55,19 @@ def _column_expectations(c: Contract) -> list:
                 column=col.name, value_set=list(reference.districts()),
                 meta=_meta("allowed", col.name, f"“{label}”不是本市的区")))
         if col.type == "disposal_category":
+            categories = disposal_categories()
             out.append(gxe.ExpectColumnValuesToBeInSet(
-                column=col.name, value_set=[1, 2, 3, 4, 5], meta=_meta("allowed", col.name, f"“{label}”应为 1-5")))
+                column=col.name, value_set=list(categories),
+                meta=_meta("allowed", col.name, f"“{label}”应为 {min(categories)}-{max(categories)}")))
         if col.pattern:
             out.append(gxe.ExpectColumnValuesToMatchRegex(
                 column=col.name, regex=col.pattern,
                 meta=_meta("pattern", col.name, f"“{label}”格式不正确（{col.description_zh}）")))
         if col.min is not None or col.max is not None:
-            noun = _TYPE_NOUN.get(col.type, "值")
+            noun = column_type(col.type).noun_zh
             bounds = f"{'' if col.min is None else col.min} 至 {'' if col.max is None else col.max}".strip()
-            low, high = col.min, col.max
+            low: Any = col.min
+            high: Any = col.max
             if col.type == "date":
                 low, high = _days(low), _days(high)
             out.append(gxe.ExpectColumnValuesToBeBetween(
@@ -120,7 +126,7 @@ def _context_expectations(c: Contract, ctx: PackageContext) -> list:
     return out
 
 
-def build_suite(c: Contract, problems: list[ProblemColumn] = (), ctx: PackageContext | None = None
+def build_suite(c: Contract, problems: Sequence[ProblemColumn] = (), ctx: PackageContext | None = None
                 ) -> gx.ExpectationSuite:
     suite = gx.ExpectationSuite(name=c.dataset)
     expectations = _column_expectations(c)
@@ -150,7 +156,7 @@ def suite_document(dataset: str) -> dict:
     from resettle.domain.contracts import contract
 
     gx.get_context(mode="ephemeral")
-    document = build_suite(contract(dataset)).to_json_dict()
+    document: dict[str, Any] = build_suite(contract(dataset)).to_json_dict()
     document.pop("id", None)
     for expectation in document["expectations"]:
         expectation.pop("id", None)

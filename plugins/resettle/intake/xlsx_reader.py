@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def read_xlsx(path: Path) -> list[tuple[str, list[list[str | None]]]]:
+def read_xlsx(path: Path) -> list[tuple[str | None, list[list[str | None]]]]:
     """Every worksheet as (name, rows); row i is Excel row i + 1, column j is column j + 1 (from A1)."""
     from python_calamine import CalamineWorkbook
 
@@ -19,7 +19,7 @@ def read_xlsx(path: Path) -> list[tuple[str, list[list[str | None]]]]:
 
     workbook = CalamineWorkbook.from_path(str(path))
     try:
-        sheets = []
+        sheets: list[tuple[str | None, list[list[str | None]]]] = []
         for name in workbook.sheet_names:
             rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
             sheets.append((name, [[cell_text(v) for v in row] for row in rows]))

@@ -22,6 +22,7 @@ import pandas as pd
 import psycopg
 
 from resettle.domain.periods import PERIOD_RE, SHANGHAI, add_months, zh_month
+from resettle.reporting.export import SafeWorkbook
 
 TOP_PROJECTS = 10
 TREND_MONTHS = 12
@@ -230,8 +231,6 @@ def _summary(history: pd.DataFrame, period: str, timeliness: pd.DataFrame | None
 
 def write_bulletin(conn: psycopg.Connection, period: str, out_dir: Path | str) -> tuple[Path, Path]:
     """Write `bulletin_<period>.xlsx` and `bulletin_<period>.html` into out_dir; returns both paths."""
-    from resettle.reporting.export import SafeWorkbook
-
     bulletin = build_bulletin(conn, period)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -8,15 +8,10 @@ from __future__ import annotations
 
 import psycopg
 
+from resettle.domain.column_types import column_type
 from resettle.domain.contracts import DATASETS, Column, contract
+from resettle.domain.vocabulary import accepted_statuses
 
-SQL_TYPES = {
-    "integer": "integer",
-    "disposal_category": "smallint",
-    "decimal": "numeric",
-    "date": "date",
-    "yes_no": "boolean",
-}
 LINEAGE_COLUMNS = ("submission_id", "source", "period", "source_row")
 DERIVED_COLUMNS = {"household_roster": ("id_pseudonym",), "petition_cases": ("id_pseudonym",)}
 """Columns the loader adds: the keyed pseudonym of the ID number of the household head or the petitioner
@@ -142,7 +137,7 @@ alter table ops.dbt_invocation add column if not exists finished_at timestamptz;
 
 
 def sql_type(col: Column) -> str:
-    return SQL_TYPES.get(col.type, "text")
+    return column_type(col.type).sql_type
 
 
 def raw_table(dataset: str) -> str:
@@ -192,6 +187,21 @@ def raw_unique_ddl(dataset: str) -> list[str]:
     ]
 
 
+def in_force_ddl() -> str:
+    """`ops.submission_in_force`: the submission in force per source, dataset and month (its latest accepted
+    file; publishing supersedes the others). The one definition the intake and dbt (`in_force`) both read;
+    the accepted statuses come from the `submission_statuses` seed."""
+    accepted = ", ".join(f"'{status}'" for status in accepted_statuses())
+    return f"""
+create or replace view ops.submission_in_force as
+select submission_id, source, dataset, period, received_at, rows_total, status
+from ops.submission
+where status in ({accepted});
+comment on view ops.submission_in_force is
+    'The submission in force per source, dataset and month: its accepted file (the others are superseded)';
+"""
+
+
 BOOTSTRAP_LOCK = 20191111
 """The advisory lock taken by everything that changes the platform's own tables' shape."""
 
@@ -200,7 +210,8 @@ def _ddl_digest() -> str:
     import hashlib
 
     text = "\n".join([
-        OPS_DDL, *(s for d in DATASETS for s in (*raw_ddl(d), *raw_unique_ddl(d))), _keeps_its_rows_ddl()])
+        OPS_DDL, in_force_ddl(), *(s for d in DATASETS for s in (*raw_ddl(d), *raw_unique_ddl(d))),
+        _keeps_its_rows_ddl()])
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -218,6 +229,7 @@ def bootstrap(conn: psycopg.Connection) -> None:
                 "select 1 from ops.schema_version where digest = %s", (digest,)).fetchone():
             return
         conn.execute(OPS_DDL)
+        conn.execute(in_force_ddl())
         for dataset in DATASETS:
             for statement in raw_ddl(dataset):
                 conn.execute(statement)

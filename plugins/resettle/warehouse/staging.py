@@ -14,8 +14,10 @@ from pathlib import Path
 
 import yaml
 
-from resettle.domain.config import SOURCES, settings
+from resettle.domain import reference
+from resettle.domain.config import DISTRICTS, SOURCES, settings
 from resettle.domain.contracts import DEPARTMENT_DATASETS, DISTRICT_DATASETS, Contract, contract, datasets_for
+from resettle.domain.reference import disposal_categories
 from resettle.warehouse.schema import DERIVED_COLUMNS, stored_columns
 
 ENTITY = {
@@ -92,14 +94,23 @@ def render_sources(source: str) -> dict:
     return {"version": 2, "sources": [{
         "name": source, "schema": "raw", "tables": tables,
         "description": "Rows the intake published to `raw` after validation.",
-        "loaded_at_field": PERIOD_DUE_AT,
+        "loaded_at_field": period_due_at(_due_day(source)),
         "config": {"freshness": FRESHNESS},
     }]}
 
 
-PERIOD_DUE_AT = "(period || '-25 23:59:59+08')::timestamptz"
-"""A row's freshness is its reporting month's default due time, so `dbt source freshness` asks "is the latest
-month in", not "was anything loaded lately" (a resubmission of an old month does not make a table fresh)."""
+def _due_day(source: str) -> int:
+    """The due day of a dbt source: its sender's, or the earliest of the districts' for `district`."""
+    senders = DISTRICTS if source == "district" else (source,)
+    return min(reference.sources()[s].due_day for s in senders)
+
+
+def period_due_at(due_day: int) -> str:
+    """A row's freshness is its reporting month's due time (the source's due day in the `sources` seed), so
+    `dbt source freshness` asks "is the latest month in", not "was anything loaded lately" (a resubmission of
+    an old month does not make a table fresh)."""
+    return f"(period || '-{due_day:02d} 23:59:59+08')::timestamptz"
+
 FRESHNESS = {"warn_after": {"count": 35, "period": "day"}, "error_after": {"count": 65, "period": "day"}}
 """Warn once the month after the latest one held is due (and a few days pass); error a month later."""
 
@@ -119,7 +130,7 @@ def _column_tests(c: Contract, name: str) -> list:
     if col.type == "enum" and col.allowed:
         tests.append({"accepted_values": {"arguments": {"values": list(col.allowed)}}})
     if col.type == "disposal_category":
-        tests.append({"accepted_values": {"arguments": {"values": [1, 2, 3, 4, 5], "quote": False}}})
+        tests.append({"accepted_values": {"arguments": {"values": list(disposal_categories()), "quote": False}}})
     if col.type == "district":
         tests.append({"relationships": {"arguments": {"to": "ref('districts')", "field": "district"}}})
     return tests

@@ -23,9 +23,8 @@ from openpyxl.writer.excel import ExcelWriter
 
 from resettle.devtools.generator import people
 from resettle.devtools.generator.reports import Table
-from resettle.devtools.generator.world import CATEGORY_LABELS
 from resettle.domain.contracts import Column, contract
-from resettle.domain.reference import sources
+from resettle.domain.reference import disposal_categories, sources
 from resettle.reporting.workbooks import stable_zip
 
 LABELS = {
@@ -154,7 +153,7 @@ def _text(habit: Habit, column: Column, value: object) -> str:
     if isinstance(value, bool):
         return "是" if value else "否"
     if column.type == "disposal_category":
-        return CATEGORY_LABELS[value] if habit.category_as_label else str(value)
+        return disposal_categories()[value] if habit.category_as_label else str(value)
     if isinstance(value, dt.date):
         return text_date(value, "iso" if habit.date_style == "cell" else habit.date_style)
     if isinstance(value, int):

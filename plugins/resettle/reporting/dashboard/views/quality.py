@@ -6,6 +6,7 @@ from __future__ import annotations
 import altair as alt
 import streamlit as st
 
+from resettle.domain.vocabulary import complete_statuses
 from resettle.reporting.dashboard.auth import QUALITY_DETAIL_ROLES, roles_zh
 from resettle.reporting.dashboard.views.common import month_label, no_data, period, table, warehouse
 
@@ -27,7 +28,7 @@ def render() -> None:
     open_rejections = files[files.is_open_rejection.fillna(False).astype(bool)]
     cols = st.columns(4)
     cols[0].metric("收到文件", f"{len(files):,}")
-    cols[1].metric("接收", f"{files.status.isin(['accepted', 'accepted_with_warnings', 'superseded']).sum():,}")
+    cols[1].metric("接收", f"{files.status.isin(complete_statuses()).sum():,}")
     cols[2].metric("退回", f"{len(rejected):,}")
     cols[3].metric("待重报", f"{len(open_rejections):,}")
 
