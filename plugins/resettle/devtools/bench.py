@@ -403,7 +403,8 @@ SIZES = {
 }
 
 
-def bench_all(quick: bool = False, marts: tuple[int, int] | None = None, out: Path | None = None) -> str:
+def bench_all(quick: bool = False, marts: tuple[int, int] | None = None, out: Path | None = None,
+              month_households: tuple[int, ...] | None = None) -> str:
     """Every benchmark, then `docs/benchmarks.md` (or `out`) with each figure, its target and its ratio."""
     from resettle import warehouse
     from resettle.devtools import bench_marts
@@ -425,7 +426,7 @@ def bench_all(quick: bool = False, marts: tuple[int, int] | None = None, out: Pa
                  f"{xlsx['calamine_s']:.2f} s", "faster than openpyxl", f"openpyxl {xlsx['openpyxl_s']:.2f} s",
                  f"{xlsx['ratio']:.2f}×"))
     dashboard: dict = {}
-    for households in size["month_households"]:
+    for households in month_households or size["month_households"]:
         target = "< 60 s" if households >= 20_000 else "< 20 s" if households >= 3_000 else "smoke"
         month = bench_month(households, compare_local=not quick)
         rows.append((f"month latency, {households:,} households (drop → build_marts done, dag.test())",
