@@ -107,8 +107,7 @@ def _child(mode: str, url: str, path: Path, env_home: Path) -> dict:
                          capture_output=True, text=True, check=False)
     if out.returncode != 0:
         raise RuntimeError(f"bench step {mode} failed:\n{out.stderr[-3000:]}")
-    return json.loads(next(line for line in reversed(out.stdout.splitlines())
-                           if line.startswith("seconds: "))[len("seconds: "):])
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def _plain_copy(path: Path) -> dict:
