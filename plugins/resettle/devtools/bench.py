@@ -368,8 +368,8 @@ _PARSE_PROBE = """
 import json, sys, time
 from airflow.dag_processing.dagbag import DagBag
 path = sys.argv[1]
-start = time.perf_counter(); DagBag(dag_folder=path, include_examples=False); cold = time.perf_counter() - start
-start = time.perf_counter(); bag = DagBag(dag_folder=path, include_examples=False); warm = time.perf_counter() - start
+start = time.perf_counter(); DagBag(dag_folder=path); cold = time.perf_counter() - start
+start = time.perf_counter(); bag = DagBag(dag_folder=path); warm = time.perf_counter() - start
 print(json.dumps({"cold": cold, "warm": warm, "errors": len(bag.import_errors)}))
 """
 
