@@ -84,3 +84,21 @@ def test_bootstrap_is_idempotent(warehouse_url):
     roster = contract("household_roster")
     expected = len(LINEAGE_COLUMNS) + 1 + len(roster.columns) + len(DERIVED_COLUMNS["household_roster"])
     assert columns == expected
+
+
+def test_a_submission_with_raw_rows_cannot_be_deleted(warehouse_url):
+    from resettle.warehouse.schema import bootstrap
+
+    with psycopg.connect(warehouse_url, autocommit=True) as conn:
+        bootstrap(conn)
+        insert = """insert into ops.submission (source, period, file_name, landing_path, sha256, size_bytes,
+                                                received_at, archive_path, status)
+                    values ('tax', '2026-10', %s, %s, %s, 1, now(), 'x', 'accepted') returning submission_id"""
+        kept = conn.execute(insert, ("a.csv", "/a.csv", "a" * 64)).fetchone()[0]
+        empty = conn.execute(insert, ("b.csv", "/b.csv", "b" * 64)).fetchone()[0]
+        conn.execute("insert into raw.tax_status (submission_id, source, period, source_row) "
+                     "values (%s, 'tax', '2026-10', 2)", (kept,))
+        with pytest.raises(psycopg.errors.RaiseException, match="has rows in raw"):
+            conn.execute("delete from ops.submission where submission_id = %s", (kept,))
+        conn.execute("delete from ops.submission where submission_id = %s", (empty,))
+        assert conn.execute("select count(*) from ops.submission").fetchone()[0] == 1

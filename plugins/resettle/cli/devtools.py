@@ -39,7 +39,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     if args.target == "all":
         marts = (args.households, args.months) if args.households_given else None
-        print(bench.bench_all(quick=args.quick, marts=marts, out=Path(args.out) if args.out else None))
+        print(bench.bench_all(quick=args.quick, marts=marts, out=Path(args.out) if args.out else None,
+                              month_households=tuple(args.month_households or ()) or None))
         return 0
     if args.target == "xlsx":
         f = bench.bench_xlsx(args.rows if args.rows_given else 100_000)
@@ -78,5 +79,7 @@ def add_commands(sub) -> None:
     b.add_argument("--households", type=int, default=200_000, help="marts: households in the city (default 200,000)")
     b.add_argument("--months", type=int, default=24, help="marts: months of history (default 24)")
     b.add_argument("--quick", action="store_true", help="all: small sizes, a smoke test of every benchmark")
+    b.add_argument("--month-households", type=int, action="append",
+                   help="all: city size for the month latency (repeatable; default 3,000 and 20,000)")
     b.add_argument("--out", help="all: where to write the report (default docs/benchmarks.md)")
     b.set_defaults(func=cmd_bench)

@@ -89,11 +89,15 @@ MAX_FINDINGS_PER_CHECK = 500
 
 
 def as_days(frame: pd.DataFrame, c) -> pd.DataFrame:
-    """The frame GX sees: dates as days since 1970, which GX compares in bulk instead of one by one."""
+    """The frame GX sees: dates as days since 1970 and numbers as plain floats (missing = NaN), which GX
+    compares in bulk; on pandas' nullable Int64/Float64 it calls Python once per row. Findings take their
+    values from the frame itself, so what a clerk reads does not change."""
     view = frame.copy(deep=False)
     for col in c.columns:
         if col.type == "date":
             view[col.name] = (frame[col.name] - EPOCH).dt.days
+        elif col.type in ("integer", "decimal") and col.name in frame:
+            view[col.name] = frame[col.name].astype("float64")
     return view
 
 
