@@ -37,7 +37,7 @@ browser: ## Debian's Chromium and CJK fonts for the dashboard's browser tests (i
 
 .PHONY: test
 test: $(STAMP) browser ## run the test suite (starts its own PostgreSQL, Airflow, dashboard and browser)
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadgroup
 
 .PHONY: test-fast
 test-fast: $(STAMP) ## unit and DAG tests only (no warehouse, no Airflow services)

@@ -17,8 +17,9 @@ connection `resettle_warehouse` first, then the task log) or the task ran past i
 Concurrent runs take turns per source and month (advisory locks), so a manual run beside the scheduled
 one is safe. `report` announces, per dataset, the `raw.*` Asset that received new accepted data, which
 is what `build_marts` is scheduled on; a run with nothing new announces nothing. `send_invalid_file_alerts`
-tells each sender of a rejected file right away (see `check_alerts`); a failed task or a run still going an
-hour after it was queued alerts the engineers.
+tells each sender of a rejected file right away (see `check_alerts`); `publish_data_docs` renders the
+index of the validation Data Docs once per run (each file's own page is rendered as it is decided); a
+failed task or a run still going an hour after it was queued alerts the engineers.
 """
 
 import datetime as dt
@@ -67,13 +68,17 @@ def ingest_submissions():
 
         return run_check(warehouse_url(), kinds={"invalid"}, period=get_current_context()["params"].get("period"))
 
+    @task(trigger_rule="all_done")
+    def publish_data_docs() -> str | None:
+        return pipeline.publish_data_docs()
+
     independent = find_files.override(task_id="find_independent_files")("independent")
     prepare_warehouse() >> independent
     first = ingest_file.expand(file=independent)
     after_ledger = find_files.override(task_id="find_files_after_ledger")("after_ledger")
     first >> after_ledger
     second = ingest_file.override(task_id="ingest_file_after_ledger").expand(file=after_ledger)
-    report(first, second) >> send_invalid_file_alerts()
+    report(first, second) >> [send_invalid_file_alerts(), publish_data_docs()]
 
 
 ingest_submissions()

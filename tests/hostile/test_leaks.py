@@ -113,7 +113,7 @@ def test_resettle_run_exits_non_zero_while_a_file_failed_on_our_side(monkeypatch
     """A rejected file is the sender's business (exit 0); a failed one is ours (exit 1)."""
     from resettle import cli
 
-    monkeypatch.setattr(cli, "run_period", lambda period, build, verbose: {"submissions": submissions,
+    monkeypatch.setattr(cli, "run_period", lambda period, build, verbose, **_: {"submissions": submissions,
                                                                            "marts": {}})
     args = cli.build_parser().parse_args(["run", "--period", "2026-10"])
     assert cli.cmd_run(args) == code

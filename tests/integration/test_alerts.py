@@ -6,6 +6,7 @@ stops the other nor the check."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 from pathlib import Path
@@ -285,6 +286,16 @@ def test_cli_replays_a_moment_and_lists_the_log(warehouse_url, resettle_env, rec
     code, out = run("list", "--open")
     assert code == 0 and out.count("【逾期未报】") == 23 and out.count("未解除") == 23
     assert "泰山区" in out and "逾期未回迁安置居民台账" in out and "已发送" in out
+    code, out = run("list", "--open", "--json")
+    assert code == 0 and len(json.loads(out)) == 23
+
+    from resettle.domain.net import free_port
+
+    monkeypatch.setenv("AIRFLOW_CONN_RESETTLE_WEBHOOK", webhook_conn_json(free_port(), "wecom"))
+    monkeypatch.setenv("RESETTLE_ALERT_RETRIES", "0")
+    code, out = run("check", "--as-of", "2026-10-28 01:30", "--period", PERIOD)
+    assert code == 1, "a channel that failed makes the check fail"
+    assert "群消息：失败 23" in out and "邮件：已发送 23" in out and "发送失败" in out
 
     broken = tmp_path / "contacts.yml"
     broken.write_text("taishan: {email: [nobody]}\n", encoding="utf-8")

@@ -77,6 +77,10 @@ def environment(warehouse_url: str, port: int = DEFAULT_PORT) -> dict[str, str]:
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
         "AIRFLOW__COSMOS__CACHE_DIR": str(home / "cosmos"),
         "AIRFLOW__OPENLINEAGE__NAMESPACE": "resettle",
+        "AIRFLOW__OPENLINEAGE__DISABLED": "True",
+        # The watcher's build is one task: its per-node states go to XCom once, not also to a Variable
+        # rewritten on every event (Cosmos flushes that copy on failure, for the retry).
+        "AIRFLOW__COSMOS__ENABLE_WATCHER_RELIABLE_RETRY": "False",
         f"AIRFLOW_CONN_{WAREHOUSE_CONN_ID.upper()}": warehouse_url,
         "RESETTLE_HOME": str(s.home),
         "RESETTLE_LANDING": str(s.landing),

@@ -80,6 +80,14 @@ def failed_files(outcomes: list[dict]) -> list[str]:
     return [f"{o['source']}/{o['period']}/{o['file_name']}" for o in outcomes if o.get("status") == "failed"]
 
 
+def publish_data_docs() -> str | None:
+    """Render the Data Docs index over every validation result stored so far (once per ingestion run)."""
+    from resettle.intake import docs
+
+    index = docs.build_index()
+    return str(index) if index else None
+
+
 def summarize(outcomes: list[dict]) -> dict[str, int]:
     """Count files by status, for the task log and the CLI."""
     counts: dict[str, int] = {}
@@ -92,6 +100,26 @@ def updated_datasets(outcomes: list[dict]) -> list[str]:
     """Datasets with newly accepted data in this run: the Assets to announce."""
     return sorted({o["dataset"] for o in outcomes
                    if o.get("new") and o["status"] in ("accepted", "accepted_with_warnings")})
+
+
+def accepted_since(url: str, moment) -> list[str]:
+    """Datasets with a file accepted since a moment: what an ingestion run announced as updated."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        return [r[0] for r in conn.execute(
+            """select distinct dataset from ops.submission
+               where processed_at >= %s and status in ('accepted', 'accepted_with_warnings') order by 1""",
+            (moment,))]
+
+
+def last_build_nodes(url: str) -> str:
+    """What the latest dbt build did, from dbt's own record of it: nodes built and tests run."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        row = conn.execute("select nodes, failed from ops.dbt_invocation order by started_at desc limit 1").fetchone()
+    return f"{row[0]} dbt nodes, {row[1]} failed" if row and row[0] is not None else "no dbt build recorded"
 
 
 def build_marts(url: str, select: list[str] | None = None) -> dict:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import importlib.util
 import json
 import os
@@ -87,29 +88,56 @@ def load_dag(dag_id: str):
     return dags[0]
 
 
-def run_period(period: str | None, build: bool = True, verbose: bool = False) -> dict:
-    """Run the pipeline DAGs in-process for a period: ingest, then build the marts."""
+def run_period(period: str | None, build: bool = True, verbose: bool = False, ingest: bool = True,
+               echo=None) -> dict:
+    """Run the pipeline DAGs in-process for a period: ingest, then build the marts.
+
+    `echo`, when given, receives a progress line per step (files found, ingested, dbt nodes built), each
+    with its time. Without `ingest`, build_marts runs alone on every dataset (what the bench compares).
+    """
+    import time
+
     from resettle import warehouse
-    from resettle.airflow import embedded, pipeline
+    from resettle.airflow import embedded, pipeline, runtime
     from resettle.warehouse.dbt_runner import ensure_manifest
 
+    say = echo or (lambda line: None)
+    runtime.quiet_lineage_notice()
     url = warehouse.url(start=True)
     embedded.apply(url)
     ensure_manifest()
     os.environ["AIRFLOW__LOGGING__LOGGING_LEVEL"] = "INFO" if verbose else "WARNING"
     os.environ["RESETTLE_DBT_QUIET"] = "0" if verbose else "1"
+    os.environ["RESETTLE_IN_PROCESS"] = "1"
     _quiet_logs()
     from airflow.sdk import DagRunState
 
-    ingest = load_dag("ingest_submissions").test(run_conf={"period": period})
-    result = {"ingest_submissions": str(ingest.state)}
-    if ingest.state != DagRunState.SUCCESS:
-        raise SystemExit(f"ingest_submissions did not succeed for {period}: {ingest.state}")
+    result: dict = {}
+    started = dt.datetime.now(dt.UTC)
+    clock = time.perf_counter()
+    if ingest:
+        say(f"{period}: ingesting {len(pipeline.find_files(period))} files ...")
+        run = load_dag("ingest_submissions").test(run_conf={"period": period})
+        result["ingest_submissions"] = str(run.state)
+        result["ingest_seconds"] = time.perf_counter() - clock
+        if run.state != DagRunState.SUCCESS:
+            raise SystemExit(f"ingest_submissions did not succeed for {period}: {run.state}")
+        # What the Asset events would name under the scheduler: the datasets this ingestion accepted.
+        datasets = pipeline.accepted_since(url, started)
+        say(f"{period}: ingested in {result['ingest_seconds']:.1f} s; new data in {len(datasets)} datasets")
+    else:
+        from resettle.domain.contracts import DATASETS
+
+        datasets = list(DATASETS)
     if build:
-        marts = load_dag("build_marts").test()
+        clock = time.perf_counter()
+        say(f"{period}: building the marts (one dbt build) ...")
+        marts = load_dag("build_marts").test(run_conf={"datasets": datasets})
         result["build_marts"] = str(marts.state)
+        result["build_seconds"] = time.perf_counter() - clock
         if marts.state != DagRunState.SUCCESS:
             raise SystemExit(f"build_marts did not succeed for {period}: {marts.state}")
+        say(f"{period}: marts built in {result['build_seconds']:.1f} s ({pipeline.last_build_nodes(url)})")
     from resettle.intake.register import submissions
 
     with warehouse.connect() as conn:
@@ -128,10 +156,12 @@ def _quiet_logs() -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    result = run_period(args.period, build=not args.no_marts, verbose=args.verbose)
+    result = run_period(args.period, build=not args.no_marts, verbose=args.verbose, ingest=not args.marts_only,
+                        echo=lambda line: print(line, flush=True))
     print(f"period {args.period}: " + ", ".join(f"{k} {v}" for k, v in result["submissions"].items()))
     for table, n in result["marts"].items():
         print(f"  marts.{table}: {n} rows")
+    print("seconds: " + json.dumps({k: round(v, 2) for k, v in result.items() if k.endswith("_seconds")}))
     failed = result["submissions"].get("failed", 0)
     if failed:
         print(f"{failed} file(s) failed on our side (status failed; the engineers were alerted): see "
@@ -151,24 +181,34 @@ def cmd_demo(args: argparse.Namespace) -> int:
     first = add_months(last, -(args.months - 1))
     # the demo replays generated months: their files' modification times are the history being replayed
     os.environ.setdefault("RESETTLE_RECEIVED_CLOCK", "mtime")
+    import time
+
+    began = time.perf_counter()
+
+    def step(line: str) -> None:
+        print(f"[{time.perf_counter() - began:6.1f} s] {line}", flush=True)
+
+    step("starting the warehouse ...")
     warehouse.url(start=True)
     with warehouse.connect() as conn:
         bootstrap(conn)
     landing = settings().landing
+    step(f"generating {args.months} months for {args.households:,} households ...")
     report = generate(landing, first, months=args.months, seed=args.seed, households=args.households,
                       inject_errors=args.inject_errors)
-    print(f"generated {len(report.files)} files for {first} .. {last} into {landing}")
+    step(f"generated {len(report.files)} files for {first} .. {last} into {landing}")
     result = {}
     for i in range(args.months):
         period = add_months(first, i)
-        result = run_period(period)
-        print(f"ran {period}: " + ", ".join(f"{k} {v}" for k, v in result["submissions"].items()))
-    from resettle.airflow.alert_tasks import run_check
+        result = run_period(period, echo=step)
+        step(f"ran {period}: " + ", ".join(f"{k} {v}" for k, v in result["submissions"].items()))
+    from resettle.airflow.alert_tasks import describe, run_check
     from resettle.airflow.pipeline import build_marts, mart_row_counts
 
+    step("checking alerts ...")
     alerts = run_check(warehouse.url())
     build_marts(warehouse.url(), select=["alert_history"])
-    print(f"alerts as of now: {alerts}")
+    print(f"alerts as of now: {describe(alerts)}")
     print("\nbuilt:")
     for table, n in mart_row_counts(warehouse.url()).items():
         print(f"  marts.{table}: {n} rows")
@@ -222,7 +262,8 @@ def cmd_airflow(args: argparse.Namespace) -> int:
 
 def cmd_status(args: argparse.Namespace) -> int:
     from resettle import warehouse
-    from resettle.intake.status import format_table, period_status
+    from resettle.cli.status import format_table
+    from resettle.intake.status import period_status
     from resettle.warehouse.schema import bootstrap
 
     with warehouse.connect() as conn:
@@ -287,15 +328,30 @@ def cmd_extensions(args: argparse.Namespace) -> int:
                 return 2
             print(f"extension {extension_id}: {args.source} {args.period} due {args.until.isoformat()}")
             return 0
-        for e in extensions(conn, args.period).values():
-            print(f"{e.source:<16}{e.period:<9}{e.due_at.astimezone(SHANGHAI):%Y-%m-%d %H:%M}  "
-                  f"{e.granted_by}：{e.reason}")
+        granted = list(extensions(conn, args.period).values())
+    if args.json:
+        from dataclasses import asdict
+
+        from resettle.cli.terminal import to_json
+
+        print(to_json([{**asdict(e), "due_at": e.due_at.astimezone(SHANGHAI)} for e in granted]))
+        return 0
+    from resettle.cli.terminal import EMPTY, text_table
+    from resettle.domain import reference
+
+    names = {code: s.name_zh for code, s in reference.sources().items()}
+    rows = [(names.get(e.source, e.source), e.period, f"{e.due_at.astimezone(SHANGHAI):%Y-%m-%d %H:%M}",
+             e.granted_by, e.reason) for e in granted]
+    print(text_table(("报送单位", "月份", "延至", "批准人", "原因"), rows) if rows else EMPTY)
     return 0
 
 
 # ---- bench -----------------------------------------------------------------------------------------------
 
 def cmd_bench(args: argparse.Namespace) -> int:
+    argv = sys.argv[1:]
+    args.rows_given = "--rows" in argv
+    args.households_given = "--households" in argv or "--months" in argv
     if args.target == "marts":
         from resettle import warehouse
         from resettle.devtools import bench_marts
@@ -304,6 +360,17 @@ def cmd_bench(args: argparse.Namespace) -> int:
         return 0
     from resettle.devtools import bench
 
+    if args.target == "all":
+        marts = (args.households, args.months) if args.households_given else None
+        print(bench.bench_all(quick=args.quick, marts=marts, out=Path(args.out) if args.out else None))
+        return 0
+    if args.target == "xlsx":
+        f = bench.bench_xlsx(args.rows if args.rows_given else 100_000)
+        print(f"xlsx roster: {f['rows']:,} rows, {f['file_mb']:.1f} MB\n"
+              f"python-calamine (the intake's reader): {f['calamine_s']:7.2f} s\n"
+              f"openpyxl                            : {f['openpyxl_s']:7.2f} s\n"
+              f"ratio: {f['ratio']:.2f}x")
+        return 0
     figures = bench.bench_intake(args.rows)
     print(bench.report(figures))
     return 0
@@ -322,6 +389,17 @@ def cmd_dbt(args: argparse.Namespace) -> int:
     return 0 if outcome.success else 1
 
 
+def version() -> str:
+    """The installed distribution's version (pyproject.toml), or `unknown` when run from a bare checkout."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as dist_version
+
+    try:
+        return dist_version("resettle")
+    except PackageNotFoundError:
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="resettle",
@@ -329,6 +407,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Paths: RESETTLE_LANDING (data/landing), RESETTLE_OUTBOX (data/outbox), RESETTLE_HOME (.resettle); "
                "RESETTLE_WAREHOUSE_URL selects an external PostgreSQL instead of the embedded one.",
     )
+    p.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     w = sub.add_parser("warehouse", help="start, stop or locate the warehouse (embedded PostgreSQL by default)",
@@ -354,6 +433,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "running the Airflow DAGs in this process (dag.test()).")
     r.add_argument("--period", type=period_arg, required=True, help="reporting month, YYYY-MM")
     r.add_argument("--no-marts", action="store_true", help="ingest only; do not run dbt")
+    r.add_argument("--marts-only", action="store_true", help="build the marts on every dataset; ingest nothing")
     r.add_argument("--verbose", action="store_true", help="show Airflow's task logs")
     r.set_defaults(func=cmd_run)
 
@@ -409,17 +489,23 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--until", type=moment_arg, help="new due time, e.g. '2026-10-28 18:00' (Asia/Shanghai)")
     ex.add_argument("--by", help="who granted it")
     ex.add_argument("--reason", help="why")
+    ex.add_argument("--json", action="store_true", help="list: print a JSON list of objects instead of a table")
     ex.set_defaults(func=cmd_extensions)
 
     b = sub.add_parser("bench", help="benchmarks that print their figures",
                        description="Measure speed and memory. `intake`: a household roster CSV of N rows through "
                                    "the full intake, against a plain COPY of the same file. `marts`: a full dbt "
                                    "build against the incremental build of one new month at M months of history "
-                                   "(in a scratch database on the warehouse server).")
-    b.add_argument("target", choices=["intake", "marts"], help="what to measure")
-    b.add_argument("--rows", type=int, default=1_000_000, help="intake: rows in the generated file (default 1,000,000)")
+                                   "(in a scratch database on the warehouse server). `xlsx`: the intake's "
+                                   "workbook reader against openpyxl. `all`: every benchmark, written to "
+                                   "docs/benchmarks.md.")
+    b.add_argument("target", choices=["intake", "xlsx", "marts", "all"], help="what to measure")
+    b.add_argument("--rows", type=int, default=1_000_000,
+                   help="intake: rows in the generated file (default 1,000,000); xlsx: rows (default 100,000)")
     b.add_argument("--households", type=int, default=200_000, help="marts: households in the city (default 200,000)")
     b.add_argument("--months", type=int, default=24, help="marts: months of history (default 24)")
+    b.add_argument("--quick", action="store_true", help="all: small sizes, a smoke test of every benchmark")
+    b.add_argument("--out", help="all: where to write the report (default docs/benchmarks.md)")
     b.set_defaults(func=cmd_bench)
 
     t = sub.add_parser("dbt", help="run a dbt command against the warehouse (default: build)",

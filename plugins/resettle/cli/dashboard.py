@@ -48,9 +48,15 @@ def cmd_users(args: argparse.Namespace) -> int:
                 print(f"password (shown once): {password}")
             return 0
         if args.action == "list":
-            for u in users.list_users(conn):
-                state = "disabled" if u["disabled"] else "active"
-                print(f"{u['username']:<24} {u['role']:<9} {u['district'] or '-':<10} {state}")
+            from resettle.cli.terminal import EMPTY, text_table, to_json
+
+            listed = users.list_users(conn)
+            if args.json:
+                print(to_json(listed))
+                return 0
+            rows = [(u["username"], u["role"], u["district"], "disabled" if u["disabled"] else "active")
+                    for u in listed]
+            print(text_table(("username", "role", "district", "state"), rows) if rows else EMPTY)
             return 0
         if args.action == "disable":
             if users.disable_user(conn, args.username):
@@ -157,7 +163,8 @@ def add_commands(subparsers) -> None:
     add.add_argument("--role", required=True, choices=["leader", "office", "district", "engineer"])
     add.add_argument("--district", choices=DISTRICTS, help="required for --role district")
     add.add_argument("--password", help="default: generate one and print it once")
-    actions.add_parser("list", help="list users")
+    lst = actions.add_parser("list", help="list users")
+    lst.add_argument("--json", action="store_true", help="print a JSON list of objects instead of a table")
     disable = actions.add_parser("disable", help="disable a user (it can no longer log in)")
     disable.add_argument("username")
     u.set_defaults(func=cmd_users)

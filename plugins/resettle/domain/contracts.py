@@ -15,9 +15,12 @@ import yaml
 from resettle.domain.config import DEPARTMENTS, DISTRICTS, settings
 
 COLUMN_TYPES = (
-    "text", "integer", "decimal", "date", "enum", "yes_no", "id_number", "uscc", "phone", "period",
+    "text", "code", "integer", "decimal", "date", "enum", "yes_no", "id_number", "uscc", "phone", "period",
     "district", "disposal_category",
 )
+"""`code`: a key the sender assigns (project, household, unit codes). Opaque: compared after trimming and
+folding full-width forms and case (`intake.normalize.normalize_codes`), never held to a fixed form; an office
+may set an expected form per source in the `code_patterns` seed (a warning)."""
 
 DISTRICT_DATASETS = ("project_ledger", "household_roster", "monthly_progress")
 DEPARTMENT_DATASETS = {

@@ -18,6 +18,9 @@ class District:
     name_zh: str
     project_code_prefix: str
     region_code: str
+    tile_row: int = 0
+    tile_col: int = 0
+    """Where the district's tile sits in the district map (a grid in the districts' geographic arrangement)."""
 
 
 @dataclass(frozen=True)
@@ -37,7 +40,8 @@ def _rows(seed: str) -> list[dict[str, str]]:
 @cache
 def districts() -> dict[str, District]:
     return {
-        r["district"]: District(r["district"], r["district_name_zh"], r["project_code_prefix"], r["region_code"])
+        r["district"]: District(r["district"], r["district_name_zh"], r["project_code_prefix"], r["region_code"],
+                                int(r.get("tile_row") or 0), int(r.get("tile_col") or 0))
         for r in _rows("districts")
     }
 
@@ -50,3 +54,27 @@ def sources() -> dict[str, Source]:
 
 def district_by_name_zh(name_zh: str) -> District | None:
     return next((d for d in districts().values() if d.name_zh == name_zh.strip()), None)
+
+
+@dataclass(frozen=True)
+class CodePattern:
+    """The form the office expects one source's codes in one column to take (a warning, never a rejection)."""
+
+    source: str
+    dataset: str
+    column: str
+    pattern: str
+    example: str
+
+
+@cache
+def code_patterns() -> tuple[CodePattern, ...]:
+    """The `code_patterns` seed (may be empty)."""
+    return tuple(CodePattern(r["source"], r["dataset"], r["column_name"], r["pattern"], r.get("example") or "")
+                 for r in _rows("code_patterns") if r.get("pattern"))
+
+
+@cache
+def disposal_categories() -> dict[int, str]:
+    """The disposal categories by number: {1: "自愿放弃", ...} (the `disposal_categories` seed)."""
+    return {int(r["disposal_category"]): r["disposal_category_zh"] for r in _rows("disposal_categories")}

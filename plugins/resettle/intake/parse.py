@@ -147,6 +147,17 @@ def _open_workbook(path: Path):
 
 
 def _read_xlsx(path: Path) -> list[tuple[str, list[list[str | None]]]]:
+    from resettle.intake.xlsx_reader import read_xlsx
+
+    _open_workbook(path).close()  # the clerk's sentence for an encrypted or damaged workbook
+    try:
+        return read_xlsx(path)
+    except Exception as err:
+        raise ParseError("文件已损坏，无法打开。请在Excel中打开确认后另存为 .xlsx 重新报送") from err
+
+
+def read_xlsx_openpyxl(path: Path) -> list[tuple[str, list[list[str | None]]]]:
+    """The reference reader (openpyxl), kept for the xlsx bench."""
     wb = _open_workbook(path)
     try:
         return [

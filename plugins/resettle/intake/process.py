@@ -174,8 +174,10 @@ def process_file(conn: psycopg.Connection, landed: LandedFile) -> dict:
     `new` is False when the file had already been decided by an earlier run, which then changes nothing.
     `status` is `waiting` (nothing registered) when the file may still be uploading. Never raises for a
     problem with the file; an error of ours marks the file `failed` (see `_fail`) and is reported in the
-    outcome (`error`), unless the warehouse itself is unreachable.
+    outcome (`error`), unless the warehouse itself is unreachable. The decision is committed before the
+    validation result goes to Data Docs, which never hold the warehouse transaction open.
     """
+    documented: list = []
     with intake_lock(conn, landed.source, landed.period):
         if landed.refused:
             return _refuse(conn, landed)
@@ -192,11 +194,19 @@ def process_file(conn: psycopg.Connection, landed: LandedFile) -> dict:
         if sub.status in FINAL_STATUSES:
             return {**asdict(sub), "new": False}
         try:
-            return _process(conn, landed, archived, sub)
+            outcome = _process(conn, landed, archived, sub, documented)
         except psycopg.OperationalError:
             raise
         except Exception as err:
             return _fail(conn, landed, sub, err)
+        conn.commit()
+    if documented:
+        from resettle.intake import docs
+
+        decided, gx_result = documented[0]
+        docs.record(gx_result, submission_id=decided.submission_id, source=decided.source,
+                    dataset=decided.dataset, period=decided.period, file_name=decided.file_name)
+    return outcome
 
 
 def _refuse(conn: psycopg.Connection, landed: LandedFile) -> dict:
@@ -230,7 +240,7 @@ def _fail(conn: psycopg.Connection, landed: LandedFile, sub: Submission, err: Ba
     return {**asdict(sub), "new": True, "error": error}
 
 
-def _process(conn: psycopg.Connection, landed: LandedFile, archived, sub: Submission) -> dict:
+def _process(conn: psycopg.Connection, landed: LandedFile, archived, sub: Submission, documented: list) -> dict:
     original = earlier_copy(conn, sub)
     if original is not None:
         with conn.transaction():
@@ -261,6 +271,8 @@ def _process(conn: psycopg.Connection, landed: LandedFile, archived, sub: Submis
                         None, None, None, "本区本月的项目台账尚未报送或未通过校验，暂无法核对本表的项目编号和户数；"
                         "项目台账通过后请重新报送本表", "warning", "ledger_available"))
                 published, validation = _write_audit_publish(conn, sub, frame, parsed, findings, package)
+                if validation.gx_result is not None:
+                    documented.append((sub, validation.gx_result))
                 findings, outcomes = validation.findings, validation.outcomes
     except ParseError as err:
         if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
@@ -302,11 +314,6 @@ def _write_audit_publish(conn: psycopg.Connection, sub: Submission, frame, parse
         sub.status = "accepted_with_warnings" if validation.warnings else "accepted"
         _decide(conn, sub, validation.findings, validation.outcomes)
         _supersede(conn, sub)
-    if validation.gx_result is not None:
-        from resettle.intake import docs
-
-        docs.record(validation.gx_result, submission_id=sub.submission_id, source=sub.source,
-                    dataset=sub.dataset, period=sub.period, file_name=sub.file_name)
     return sub.status != "received", validation
 
 

@@ -20,6 +20,7 @@ from resettle.intake.context import VOLUME_MIN_ROWS, VOLUME_SWING, PackageContex
 
 _TYPE_NOUN = {"date": "日期", "integer": "数值", "decimal": "数值"}
 IDENTIFIER_TYPES = ("id_number", "uscc", "phone")
+MAX_CODES_NAMED = 10
 
 
 def _days(iso: object) -> int | None:
@@ -80,7 +81,7 @@ def _key_expectation(c: Contract):
 
 
 def _context_expectations(c: Contract, ctx: PackageContext) -> list:
-    out = []
+    out: list = []
     if ctx.own_district and "district" in c.column_names:
         name = reference.districts()[ctx.own_district].name_zh
         out.append(gxe.ExpectColumnValuesToBeInSet(
@@ -92,6 +93,23 @@ def _context_expectations(c: Contract, ctx: PackageContext) -> list:
             column="project_code", value_set=sorted(ctx.ledger),
             meta=_meta("project_in_ledger", "project_code",
                        "项目编号在本区本月的项目台账中不存在，请核对编号或补报项目台账")))
+    if ctx.carried_codes:
+        missing = ctx.missing_codes or {}
+        named = "、".join(f"{code}（{name}）" for code, name in sorted(missing.items())[:MAX_CODES_NAMED])
+        more = f"等{len(missing)}个" if len(missing) > MAX_CODES_NAMED else ""
+        out.append(gxe.ExpectColumnDistinctValuesToContainSet(
+            column="project_code", value_set=sorted(ctx.carried_codes),
+            meta=_meta("codes_carried_over", None,
+                       f"上月项目台账中的项目本月未出现：{named}{more}。如项目已撤销或合并，请在备注中说明；"
+                       "如编号写法有变，请沿用上月的编号", "warning")))
+    for pattern in ctx.code_patterns:
+        if pattern.column in c.column_names:
+            col = c.column(pattern.column)
+            example = f"，如 {pattern.example}" if pattern.example else ""
+            out.append(gxe.ExpectColumnValuesToMatchRegex(
+                column=col.name, regex=f"^(?:{pattern.pattern})$",
+                meta=_meta("code_pattern", col.name,
+                           f"“{col.header_zh}”与领导小组办公室为本单位约定的编号格式不一致{example}", "warning")))
     if ctx.previous_rows is not None and ctx.previous_rows >= VOLUME_MIN_ROWS:
         low = math.floor(ctx.previous_rows * (1 - VOLUME_SWING))
         high = math.ceil(ctx.previous_rows * (1 + VOLUME_SWING))

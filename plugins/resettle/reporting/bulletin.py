@@ -24,6 +24,8 @@ import psycopg
 from resettle.domain.periods import PERIOD_RE, SHANGHAI, add_months, zh_month
 
 TOP_PROJECTS = 10
+TREND_MONTHS = 12
+"""Months the bulletin's trend chart covers, ending with the bulletin's month."""
 
 RANKING_LABELS = {
     "rank": "名次", "district_name_zh": "区", "projects": "项目数", "households_total": "涉及户数",
@@ -56,6 +58,8 @@ class Bulletin:
     priority: pd.DataFrame
     flags: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    charts: list[str] = field(default_factory=list)
+    """Inline SVG charts (trend, ranking, district map), printed after the overall figures."""
 
     @property
     def sections(self) -> list[tuple[str, str, pd.DataFrame | None, dict[str, str]]]:
@@ -89,12 +93,13 @@ def build_bulletin(conn: psycopg.Connection, period: str) -> Bulletin:
         raise ValueError(f"not a reporting month YYYY-MM: {period!r}")
     previous = add_months(period, -1)
     notes: list[str] = []
-    progress = _frame(conn, "select district, district_name_zh, period, projects, households_total,"
-                            " households_unresettled, households_resettled, percent_resettled, resettled_this_month,"
-                            " priority_projects, flagged_projects from marts.district_monthly_progress"
-                            " where period in (%s, %s)", (period, previous))
-    for column in progress.columns[3:]:
-        progress[column] = _num(progress[column])
+    history = _frame(conn, "select district, district_name_zh, period, projects, households_total,"
+                           " households_unresettled, households_resettled, percent_resettled, resettled_this_month,"
+                           " priority_projects, flagged_projects from marts.district_monthly_progress"
+                           " where period between %s and %s", (add_months(period, -(TREND_MONTHS - 1)), period))
+    for column in history.columns[3:]:
+        history[column] = _num(history[column])
+    progress = history[history.period.isin([period, previous])]
     current = progress[progress.period == period].set_index("district")
     before = progress[progress.period == previous].set_index("district")
     if current.empty:
@@ -135,33 +140,34 @@ def build_bulletin(conn: psycopg.Connection, period: str) -> Bulletin:
     flags = _frame(conn, "select " + ", ".join(FLAG_LABELS) + " from marts.project_joint_review"
                    " where period = %s and flag_count > 0 order by flag_count desc, project_code", (period,))
 
-    summary = _summary(current, before, timeliness)
-    return Bulletin(period, summary, ranking, late_missing, priority, flags, notes)
+    summary = _summary(history, period, timeliness)
+    charts = _charts(history, period, current.reset_index()) if not current.empty else []
+    return Bulletin(period, summary, ranking, late_missing, priority, flags, notes, charts)
 
 
-def _summary(current: pd.DataFrame, before: pd.DataFrame, timeliness: pd.DataFrame | None) -> pd.DataFrame:
-    def totals(frame: pd.DataFrame) -> dict[str, float | None]:
-        if frame.empty:
-            return dict.fromkeys(("projects", "households_total", "households_unresettled", "households_resettled",
-                                  "percent_resettled", "priority_projects", "flagged_projects"))
-        total = frame.households_total.sum()
-        return {
-            "projects": frame.projects.sum(), "households_total": total,
-            "households_unresettled": frame.households_unresettled.sum(),
-            "households_resettled": frame.households_resettled.sum(),
-            "percent_resettled": round(100 * frame.households_resettled.sum() / total, 1) if total else 0.0,
-            "priority_projects": frame.priority_projects.sum(), "flagged_projects": frame.flagged_projects.sum(),
-        }
+def _charts(history: pd.DataFrame, period: str, current: pd.DataFrame) -> list[str]:
+    """The completion rate by month, the districts ranked by it, and the district map of unresettled households."""
+    from resettle.reporting.dashboard.charts import svg_bars, svg_tiles, svg_trend
+    from resettle.reporting.dashboard.figures import trend
 
-    now, then = totals(current), totals(before)
-    names = {"projects": "项目数", "households_total": "涉及户数", "households_unresettled": "未安置户数",
-             "households_resettled": "已安置户数", "percent_resettled": "安置完成率(%)",
-             "priority_projects": "重点项目数", "flagged_projects": "存在一致性问题的项目数"}
+    months = trend(history)
+    return [
+        svg_trend(list(zip(months.month_zh, months.percent_resettled, strict=True)), "全市安置完成率（逐月）"),
+        svg_bars(list(zip(current.district_name_zh, current.percent_resettled, strict=True)),
+                 f"{zh_month(period)}各区安置完成率", percent=True),
+        svg_tiles(current, "households_unresettled", f"{zh_month(period)}各区未安置户数"),
+    ]
+
+
+def _summary(history: pd.DataFrame, period: str, timeliness: pd.DataFrame | None) -> pd.DataFrame:
+    """The headline figures (`dashboard.figures.headline`, the same as the dashboard's 总览) with last month's."""
+    from resettle.reporting.dashboard.figures import headline
+
     rows = []
-    for key, name in names.items():
-        a, b = then[key], now[key]
-        change = None if a is None or b is None else round(float(b) - float(a), 1)
-        rows.append({"figure": name, "previous": a, "current": b, "change": change})
+    for figure in headline(history, period):
+        name = f"{figure.label_zh}(%)" if figure.percent else figure.label_zh
+        rows.append({"figure": name, "previous": figure.previous, "current": figure.current,
+                     "change": figure.change})
     if timeliness is not None and not timeliness.empty:
         expected = timeliness.expected.sum()
         rate = round(100 * timeliness.accepted.sum() / expected, 1) if expected else None
@@ -207,6 +213,9 @@ th { background: #eee; }
 td.num { text-align: right; white-space: nowrap; }
 td.short { white-space: nowrap; }
 .note { font-size: 9pt; color: #444; }
+.charts { display: flex; flex-wrap: wrap; gap: 4mm; margin-top: 4mm; }
+figure.chart { margin: 0; break-inside: avoid; page-break-inside: avoid; }
+figure.chart svg { max-width: 100%; height: auto; }
 @media screen { body { margin: 2em auto; } }
 """
 
@@ -252,9 +261,12 @@ def render_html(bulletin: Bulletin) -> str:
     ]
     for note in bulletin.notes:
         parts.append(f'<p class="note">注：{html.escape(note)}</p>')
-    for _sheet, heading, frame, labels in bulletin.sections:
+    for i, (_sheet, heading, frame, labels) in enumerate(bulletin.sections):
         parts.append(f"<h2>{html.escape(heading)}</h2>")
         parts.append(_html_table(frame, labels))
+        if i == 0 and bulletin.charts:
+            parts.append('<div class="charts">' + "".join(f'<figure class="chart">{svg}</figure>'
+                                                          for svg in bulletin.charts) + "</div>")
     parts.append("</body></html>")
     return "\n".join(parts)
 

@@ -54,6 +54,7 @@ INLINE_LIST_LIMIT = 255  # Excel refuses an inline list formula longer than this
 
 TYPE_WORDS = {
     "text": "文本",
+    "code": "编号",
     "integer": "整数",
     "decimal": "数值",
     "date": "日期",
@@ -76,7 +77,7 @@ _FORMATS = {
     "decimal": "数字，可带小数",
 }
 _NUMBER_FORMATS = {"date": "yyyy-mm-dd", "integer": "0", "decimal": "#,##0.00"}
-_CODE_TYPES = ("id_number", "uscc", "phone", "period")
+_CODE_TYPES = ("code", "id_number", "uscc", "phone", "period")
 _MIN_WIDTHS = {"id_number": 22, "uscc": 24, "phone": 16, "date": 13, "period": 10, "text": 20}
 
 _AUTHOR = "鹤岗市逾期未回迁安置工作领导小组办公室"
@@ -148,12 +149,10 @@ def _format_hint(source: str, column: Column) -> str:
     values = choices(column)
     if values:
         return "、".join(values)
+    if column.type == "code":
+        return "编号，按本单位台账填写，按文本录入；每月保持不变"
     if is_code(column) and column.type == "text":
-        hint = "编码，按文本录入"
-        prefix = _district_prefix(source)
-        if prefix and column.name in ("project_code", "household_code"):
-            hint += f"，本区编号以“{prefix}”开头"
-        return hint
+        return "编码，按文本录入"
     hint = _FORMATS.get(column.type, "")
     if column.type in ("integer", "decimal") and "%" in column.header_zh:
         hint = "填写数字，不带%号（如 50 表示50%）"
@@ -179,11 +178,6 @@ def _number(value: float | str) -> str:
     return str(int(number)) if number.is_integer() else str(number)
 
 
-def _district_prefix(source: str) -> str | None:
-    district = reference.districts().get(source)
-    return district.project_code_prefix if district else None
-
-
 def _comment(source: str, column: Column) -> Comment:
     lines = [column.description_zh or column.header_zh, "必填" if _filled(column) else "选填（无则留空）"]
     values = choices(column)
@@ -203,7 +197,7 @@ def _display_width(text: str) -> int:
 
 def _width(column: Column) -> float:
     widest_choice = max((_display_width(v) for v in choices(column)), default=0)
-    least = 16 if is_code(column) and column.type == "text" else _MIN_WIDTHS.get(column.type, 0)
+    least = 16 if is_code(column) and column.type in ("text", "code") else _MIN_WIDTHS.get(column.type, 0)
     return max(10, _display_width(column.header_zh) + 4, widest_choice + 4, least)
 
 

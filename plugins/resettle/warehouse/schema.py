@@ -115,6 +115,20 @@ create table if not exists ops.alert (
     resolved_at timestamptz
 );
 create index if not exists alert_condition_idx on ops.alert (condition_key, sent_at);
+
+create table if not exists ops.dbt_invocation (
+    invocation_id text primary key,
+    command text not null,
+    selected text,
+    full_refresh boolean not null,
+    started_at timestamptz not null default now(),
+    nodes integer,
+    failed integer,
+    finished_at timestamptz
+);
+alter table ops.dbt_invocation add column if not exists nodes integer;
+alter table ops.dbt_invocation add column if not exists failed integer;
+alter table ops.dbt_invocation add column if not exists finished_at timestamptz;
 """
 
 
@@ -130,16 +144,21 @@ def raw_ddl(dataset: str) -> list[str]:
     """A raw table is append-only: COPY writes each submission's rows together, so a BRIN index on the
     submission finds them at almost no cost to loading; (submission_id, source_row) is unique by
     construction (one row per line of one file). The index on the month lets dbt read one month of a table
-    that holds many (incremental marts, tests of the latest month)."""
+    that holds many (incremental marts, tests of the latest month).
+
+    `submission_id` has no foreign key: a per-row check doubled the cost of loading a big file. Rows are
+    written only by the loader, in the transaction that decides their registered submission, and dbt's
+    `relationships` test of every staging view holds each row to the register."""
     c = contract(dataset)
     statements = [
         f"""create table if not exists {raw_table(dataset)} (
-    submission_id bigint not null references ops.submission (submission_id),
+    submission_id bigint not null,
     source text not null,
     period text not null,
     source_row integer not null,
     extras jsonb
 )""",
+        f"alter table {raw_table(dataset)} drop constraint if exists {dataset}_submission_id_fkey",
         f"create index if not exists {dataset}_submission_brin on {raw_table(dataset)} using brin (submission_id)",
         f"create index if not exists {dataset}_period_idx on {raw_table(dataset)} (period)",
     ]
@@ -170,7 +189,8 @@ BOOTSTRAP_LOCK = 20191111
 def _ddl_digest() -> str:
     import hashlib
 
-    text = "\n".join([OPS_DDL, *(s for d in DATASETS for s in (*raw_ddl(d), *raw_unique_ddl(d)))])
+    text = "\n".join([
+        OPS_DDL, *(s for d in DATASETS for s in (*raw_ddl(d), *raw_unique_ddl(d))), _keeps_its_rows_ddl()])
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -194,6 +214,26 @@ def bootstrap(conn: psycopg.Connection) -> None:
             if conn.execute("select to_regclass(%s)", (f"raw.{dataset}_row_key",)).fetchone()[0] is None:
                 for statement in raw_unique_ddl(dataset):
                     conn.execute(statement)
+        conn.execute(_keeps_its_rows_ddl())
         conn.execute("create table if not exists ops.schema_version (digest text primary key, "
                      "applied_at timestamptz not null default now())")
         conn.execute("insert into ops.schema_version (digest) values (%s) on conflict do nothing", (digest,))
+
+
+def _keeps_its_rows_ddl() -> str:
+    """What the raw tables' foreign keys also guarded: a submission with rows in `raw` cannot be deleted
+    (checked per deleted register row, which is rare, instead of per loaded raw row, which is not)."""
+    checks = " or ".join(f"exists (select from {raw_table(d)} where submission_id = old.submission_id)"
+                         for d in DATASETS)
+    return f"""
+create or replace function ops.submission_keeps_its_rows() returns trigger language plpgsql as $$
+begin
+    if {checks} then
+        raise exception 'submission % has rows in raw and cannot be deleted', old.submission_id;
+    end if;
+    return old;
+end $$;
+drop trigger if exists submission_keeps_its_rows on ops.submission;
+create trigger submission_keeps_its_rows before delete on ops.submission
+    for each row execute function ops.submission_keeps_its_rows();
+"""

@@ -103,7 +103,7 @@ HABITS = {
 }
 
 TEMPLATE_CREATED = dt.datetime(2019, 12, 2, 9, 0, 0)
-_CODE_TYPES = ("id_number", "uscc", "phone")
+_CODE_TYPES = ("code", "id_number", "uscc", "phone")
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,13 @@ debug from file findings and counts. The database agrees: their scope role canno
 QUALITY_DETAIL_ROLES = frozenset({"engineer", "office"})
 """Who sees file-level data-quality detail (file names, the message a sender got)."""
 
+
+
+def roles_zh(roles: frozenset[str]) -> str:
+    """The Chinese names of some roles, in the order of ROLES: `领导小组办公室、数据工程师`."""
+    return "、".join(name for role, name in ROLES.items() if role in roles)
+
+
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 LOCKOUT_FAILURES = 5
 LOCKOUT_MINUTES = 15

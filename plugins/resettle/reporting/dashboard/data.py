@@ -48,6 +48,17 @@ def label_of(column: str, description: str | None) -> str:
     return text if _CJK.search(text) and len(text) <= 24 else column
 
 
+def named_categories(frame: pd.DataFrame) -> pd.DataFrame:
+    """Disposal categories by their names (`继续建设`, from the `disposal_categories` seed), not their numbers."""
+    from resettle.domain import reference
+
+    if "disposal_category" in frame.columns:
+        names = reference.disposal_categories()
+        frame["disposal_category"] = [names.get(int(v), str(v)) if pd.notna(v) else None
+                                      for v in frame["disposal_category"]]
+    return frame
+
+
 def tidy(frame: pd.DataFrame) -> pd.DataFrame:
     """numeric columns arrive as Decimal objects (charts and sorting want numbers); times are shown in
     Beijing time, as the districts read them, without an offset."""
@@ -135,16 +146,16 @@ class Warehouse:
             (period,) if period else ())
 
     def projects(self, period: str) -> pd.DataFrame:
-        return self.frame(
+        return named_categories(self.frame(
             "select project_code, project_name, district_name_zh, developer_name, disposal_category,"
             " is_in_scope, months_overdue, households_total, households_unresettled, petitioning_households,"
             " highest_petition_level, priority_score, flag_count, flags_zh"
             " from marts.project_joint_review where period = %s"
-            " order by priority_score desc, project_code", (period,))
+            " order by priority_score desc, project_code", (period,)))
 
     def project_sheet(self, period: str, project_code: str) -> pd.Series | None:
-        frame = self.frame("select * from marts.project_joint_review where period = %s and project_code = %s",
-                           (period, project_code))
+        frame = named_categories(self.frame(
+            "select * from marts.project_joint_review where period = %s and project_code = %s", (period, project_code)))
         return None if frame.empty else frame.iloc[0]
 
     def household_counts(self, period: str) -> pd.DataFrame:

@@ -1,10 +1,12 @@
-"""数据质量: files received and rejected per source, open rejections; file-level detail for engineers."""
+"""数据质量: files received and rejected per source, open rejections; file-level detail for the roles in
+`auth.QUALITY_DETAIL_ROLES` (the office and engineers)."""
 
 from __future__ import annotations
 
 import altair as alt
 import streamlit as st
 
+from resettle.reporting.dashboard.auth import QUALITY_DETAIL_ROLES, roles_zh
 from resettle.reporting.dashboard.views.common import month_label, no_data, period, table, warehouse
 
 
@@ -50,4 +52,4 @@ def render() -> None:
         st.subheader("全部文件明细")
         table(files[["submission_id", *labels]], "files", f"报送文件_{month}", {**labels, "submission_id": "报送编号"})
     else:
-        st.caption("文件明细（文件名、逐条处理说明）仅数据工程师可见。")
+        st.caption(f"文件明细（文件名、逐条处理说明）仅{roles_zh(QUALITY_DETAIL_ROLES)}可见。")
