@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -67,6 +68,10 @@ def test_scheduler_runs_ingestion_triggered_through_the_api(resettle_env, wareho
     try:
         assert up.returncode == 0, up.stdout + up.stderr[-3000:]
         assert f"http://127.0.0.1:{port}" in up.stdout
+        airflow_home = Path(resettle_env["home"]) / "airflow"
+        private = {p: stat.S_IMODE(p.stat().st_mode) for p in (airflow_home, *airflow_home.glob("*.db"),
+                                                                airflow_home / ".fernet_key")}
+        assert all(mode == (0o700 if p.is_dir() else 0o600) for p, mode in private.items()), private
         password = up.stdout.split("log in as admin / ")[1].split()[0]
         base = f"http://127.0.0.1:{port}"
         token = _request(f"{base}/auth/token", "POST", {"username": "admin", "password": password})["access_token"]
