@@ -124,8 +124,8 @@ def _load(path: Path) -> Contract:
         rules=tuple(Rule(**r) for r in raw.get("rules") or ()),
         references=tuple(Reference(**r) for r in raw.get("references") or ()),
     )
-    for rule in (*c.rules, *c.references):
-        c.column(rule.column)
+    for blamed in (*(r.column for r in c.rules), *(r.column for r in c.references)):
+        c.column(blamed)  # every rule blames a column the contract declares
     return c
 
 
