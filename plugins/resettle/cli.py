@@ -21,6 +21,8 @@ def cmd_warehouse(args: argparse.Namespace) -> int:
     from resettle.warehouse.schema import bootstrap
 
     external = settings().warehouse_url
+    if args.action == "init":
+        return _warehouse_init()
     if args.action == "url":
         print(warehouse.url(start=False))
         return 0
@@ -48,6 +50,26 @@ def cmd_warehouse(args: argparse.Namespace) -> int:
         print("warehouse stopped" if server.stop() else "warehouse was not running")
         return 0
     raise AssertionError(args.action)
+
+
+DEPLOYMENT_SECRETS = ("RESETTLE_WAREHOUSE_URL", "RESETTLE_PSEUDONYM_KEY", "RESETTLE_DASHBOARD_PASSWORD")
+"""What every container of a deployment needs; `warehouse init` checks them all before it touches anything."""
+
+
+def _warehouse_init() -> int:
+    from resettle import warehouse
+    from resettle.config import secret
+    from resettle.warehouse.access import login_password
+
+    for name in DEPLOYMENT_SECRETS:
+        secret(name, required=True)
+    login_password()
+    url = settings().warehouse_url
+    result = warehouse.initialize(url)
+    ran = ", ".join(result["migrations"]) or "none pending"
+    print(f"warehouse {warehouse.describe(url)}: schema version {result['from_version']} -> {result['version']} "
+          f"(migrations: {ran}); {len(result['roles'])} access roles")
+    return 0
 
 
 def _redact(url: str | None) -> str:
@@ -320,8 +342,10 @@ def build_parser() -> argparse.ArgumentParser:
     w = sub.add_parser("warehouse", help="start, stop or locate the warehouse (embedded PostgreSQL by default)",
                        description="Manage the warehouse. Without RESETTLE_WAREHOUSE_URL a local PostgreSQL is "
                                    "kept under .resettle/ and stays up between commands until `down`.")
-    w.add_argument("action", choices=["up", "down", "status", "url"],
-                   help="up: start and create schemas; down: stop; status: report; url: print a libpq URL")
+    w.add_argument("action", choices=["up", "down", "status", "url", "init"],
+                   help="up: start and create schemas; down: stop; status: report; url: print a libpq URL; "
+                        "init: set up or upgrade an external warehouse (RESETTLE_WAREHOUSE_URL): migrations, "
+                        "raw tables, roles and grants, in one transaction")
     w.set_defaults(func=cmd_warehouse)
 
     g = sub.add_parser("generate", help="write realistic synthetic submissions into a landing folder",
@@ -425,11 +449,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     args = build_parser().parse_args(argv)
+    from resettle.config import ConfigError
     from resettle.warehouse import WarehouseError
+    from resettle.warehouse.migrations import MigrationError
 
     try:
         return args.func(args)
-    except WarehouseError as err:
+    except (ConfigError, WarehouseError, MigrationError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
 

@@ -39,7 +39,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import psycopg
 from psycopg import sql
 
-from resettle.config import DISTRICTS, settings
+from resettle.config import DISTRICTS, ConfigError, secret, settings
 
 LOGIN_ROLE = "resettle_dashboard"
 READER = "resettle_reader"
@@ -50,36 +50,6 @@ DISTRICT_GROUP = "resettle_district"
 DISTRICT_PREFIX = "resettle_district_"
 MARTS_SCHEMA = "marts"
 _CODE = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
-
-ACCESS_DDL = """
-create schema if not exists access;
-revoke all on schema access from public;
-
-create table if not exists access.dashboard_user (
-    username text primary key check (username ~ '^[a-z0-9][a-z0-9_.-]{1,39}$'),
-    role text not null check (role in ('leader', 'office', 'district', 'engineer')),
-    district text check (district ~ '^[a-z][a-z0-9_]*$'),
-    password_hash text not null,
-    disabled boolean not null default false,
-    created_at timestamptz not null default now(),
-    disabled_at timestamptz,
-    check ((role = 'district') = (district is not null))
-);
-comment on table access.dashboard_user is
-    '看板用户 — dashboard users: role, district, scrypt password hash; disabled users cannot log in.';
-
-create table if not exists access.access_log (
-    log_id bigserial primary key,
-    logged_at timestamptz not null default now(),
-    username text not null,
-    role text,
-    event text not null,
-    detail jsonb not null default '{}'
-);
-create index if not exists access_log_user_idx on access.access_log (username, logged_at);
-comment on table access.access_log is
-    '访问日志 — log-ins, failed log-ins, household-list views (with their filter) and exports.';
-"""
 
 FUNCTIONS_SQL = r"""
 create or replace function access.current_district() returns text
@@ -182,8 +152,17 @@ def _password_file() -> Path:
     return settings().home / "dashboard.json"
 
 
+PASSWORD_ENV = "RESETTLE_DASHBOARD_PASSWORD"
+
+
 def login_password() -> str:
-    """The dashboard login role's password, generated once and kept (0600) under RESETTLE_HOME."""
+    """The dashboard login role's password: RESETTLE_DASHBOARD_PASSWORD (or _FILE) in a deployment, else
+    generated once and kept (0600) under RESETTLE_HOME."""
+    configured = secret(PASSWORD_ENV)
+    if configured:
+        if not configured.isascii() or len(configured) < 12:
+            raise ConfigError(f"{PASSWORD_ENV}: use at least 12 ASCII characters (e.g. `openssl rand -hex 24`)")
+        return configured
     path = _password_file()
     if path.exists():
         return json.loads(path.read_text())["password"]
@@ -226,12 +205,9 @@ def _grant_role(conn: psycopg.Connection, role: str, member: str, inherit: bool 
         sql.SQL("true")))
 
 
-def ensure_roles(admin_conn: psycopg.Connection) -> list[str]:
-    """Create the roles, grants, `access` schema and policy function; secure the marts already built.
-
-    Idempotent: run on every deployment and after restoring a warehouse. Commits. Returns the scope roles.
-    """
-    conn = admin_conn
+def create_roles(conn: psycopg.Connection) -> list[str]:
+    """The roles and their memberships, and the login role's password; no schema objects (so a restore can
+    create the roles its grants and policies name before it loads them). Returns the scope roles."""
     for name in (READER, HOUSEHOLD_READER, CITY, OFFICE, DISTRICT_GROUP):
         _create_role(conn, name)
     _grant_role(conn, READER, CITY)
@@ -251,8 +227,21 @@ def ensure_roles(admin_conn: psycopg.Connection) -> list[str]:
         sql.Identifier(LOGIN_ROLE), sql.Literal(scram_verifier(login_password()))))
     for scope in scopes:
         _grant_role(conn, scope, LOGIN_ROLE, inherit=False)
+    return scopes
 
-    conn.execute(ACCESS_DDL)
+
+def ensure_roles(admin_conn: psycopg.Connection, commit: bool = True) -> list[str]:
+    """Create the roles, grants, `access` schema and policy function; secure the marts already built.
+
+    Idempotent: run on every deployment and after restoring a warehouse. The `access` tables come from the
+    versioned migrations (resettle.warehouse.migrations). Commits unless `commit` is false (then the caller's
+    transaction holds everything, roles included). Returns the scope roles.
+    """
+    from resettle.warehouse.migrations import migrate
+
+    conn = admin_conn
+    scopes = create_roles(conn)
+    migrate(conn)
     conn.execute(FUNCTIONS_SQL)
     conn.execute(f"create schema if not exists {MARTS_SCHEMA}")
     conn.execute(f"grant usage on schema {MARTS_SCHEMA}, access to {READER}")
@@ -262,7 +251,8 @@ def ensure_roles(admin_conn: psycopg.Connection) -> list[str]:
     conn.execute(f"grant select (username, event, logged_at) on access.access_log to {LOGIN_ROLE}")
     conn.execute(f"grant usage on sequence access.access_log_log_id_seq to {LOGIN_ROLE}")
     secure_marts(conn)
-    conn.commit()
+    if commit:
+        conn.commit()
     return scopes
 
 
