@@ -146,9 +146,11 @@ def test_init_refuses_a_warehouse_of_a_newer_release_and_an_edited_migration(dep
 
 
 @pytest.mark.parametrize("broken, expected", [
-    ({"RESETTLE_PSEUDONYM_KEY_FILE": None}, "error: RESETTLE_PSEUDONYM_KEY (or RESETTLE_PSEUDONYM_KEY_FILE) is not set"),
+    ({"RESETTLE_PSEUDONYM_KEY_FILE": None},
+     "error: RESETTLE_PSEUDONYM_KEY (or RESETTLE_PSEUDONYM_KEY_FILE) is not set"),
     ({"RESETTLE_DASHBOARD_PASSWORD_FILE": "/nonexistent/dashboard_password"},
-     "error: RESETTLE_DASHBOARD_PASSWORD_FILE: cannot read /nonexistent/dashboard_password (No such file or directory)"),
+     "error: RESETTLE_DASHBOARD_PASSWORD_FILE: cannot read /nonexistent/dashboard_password "
+     "(No such file or directory)"),
     ({"RESETTLE_WAREHOUSE_URL": None}, "error: RESETTLE_WAREHOUSE_URL (or RESETTLE_WAREHOUSE_URL_FILE) is not set"),
 ])
 def test_init_with_a_missing_secret_says_which_and_touches_nothing(deploy_env, warehouse_url, broken, expected):
