@@ -302,6 +302,35 @@ def cmd_extensions(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---- backup and restore ----------------------------------------------------------------------------------
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from resettle import warehouse
+    from resettle.warehouse.backup import backup
+
+    out = Path(args.out) if args.out else settings().home / "backups"
+    folder = backup(warehouse.url(start=True), settings().archive, out)
+    print(f"backup of {warehouse.describe(warehouse.url())} and {settings().archive}: {folder}")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from resettle import warehouse
+    from resettle.warehouse.backup import restore, verify
+
+    folder = Path(args.folder)
+    if args.verify_only:
+        manifest = verify(folder)
+        print(f"{folder}: {len(manifest['files'])} files match the manifest "
+              f"(schema version {manifest['schema_version']}, {manifest['submissions']} submissions)")
+        return 0
+    result = restore(folder, warehouse.url(start=True), settings().archive)
+    print(f"restored {result['submissions']} submissions and {result['archive_files']} archived files into "
+          f"{warehouse.describe(warehouse.url())} (schema version {result['backup_schema_version']} -> "
+          f"{result['schema_version']}); rebuild the marts: resettle dbt build --full-refresh")
+    return 0
+
+
 # ---- bench -----------------------------------------------------------------------------------------------
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -432,6 +461,21 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--months", type=int, default=24, help="marts: months of history (default 24)")
     b.set_defaults(func=cmd_bench)
 
+    bk = sub.add_parser("backup", help="back up the warehouse (pg_dump) and the archive, with a sha256 manifest",
+                        description="Write a folder resettle-backup-<UTC time> holding warehouse.dump (pg_dump, "
+                                    "custom format), a copy of the archive and manifest.json with every file's "
+                                    "sha256.")
+    bk.add_argument("--out", help="folder to write the backup into (default: RESETTLE_HOME/backups)")
+    bk.set_defaults(func=cmd_backup)
+
+    rs = sub.add_parser("restore", help="restore a backup into an empty warehouse and archive",
+                        description="Check every file against the manifest, then restore the warehouse (roles, "
+                                    "pg_restore in one transaction) and the archive, and run the warehouse set-up. "
+                                    "The warehouse must be empty. Rebuild the marts afterwards.")
+    rs.add_argument("folder", help="a resettle-backup-* folder")
+    rs.add_argument("--verify-only", action="store_true", help="only check the files against the manifest")
+    rs.set_defaults(func=cmd_restore)
+
     t = sub.add_parser("dbt", help="run a dbt command against the warehouse (default: build)",
                        description="Pass arguments to dbt with the warehouse profile set, e.g. "
                                    "`resettle dbt build --select marts`.")
@@ -451,11 +495,12 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from resettle.config import ConfigError
     from resettle.warehouse import WarehouseError
+    from resettle.warehouse.backup import BackupError
     from resettle.warehouse.migrations import MigrationError
 
     try:
         return args.func(args)
-    except (ConfigError, WarehouseError, MigrationError) as err:
+    except (ConfigError, WarehouseError, MigrationError, BackupError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
 
