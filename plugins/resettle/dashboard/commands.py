@@ -99,6 +99,10 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     from resettle.warehouse.access import login_url
 
     if args.no_setup:
+        from resettle.config import secret
+        from resettle.warehouse.access import PASSWORD_ENV
+
+        secret(PASSWORD_ENV, required=True)
         url = login_url(warehouse.url())
         _check_login(url)
     else:
