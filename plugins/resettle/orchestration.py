@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from airflow.secrets import BaseSecretsBackend
+
 from resettle.config import WAREHOUSE_CONN_ID
 
 DEFAULT_ARGS = {"owner": "data-eng", "retries": 1, "retry_delay": dt.timedelta(seconds=30)}
@@ -77,13 +79,7 @@ def dbt_task_group(group_id: str = "dbt"):
     )
 
 
-def _secrets_backend_base():
-    from airflow.secrets import BaseSecretsBackend
-
-    return BaseSecretsBackend
-
-
-class FileSecretsBackend(_secrets_backend_base()):
+class FileSecretsBackend(BaseSecretsBackend):
     """Airflow connections of a deployment, read from the secrets it was handed, never from the image.
 
     Set as `AIRFLOW__SECRETS__BACKEND=resettle.orchestration.FileSecretsBackend`. `resettle_warehouse` is the
