@@ -84,7 +84,8 @@ def applied(conn: psycopg.Connection) -> dict[int, tuple[str, str]]:
 def migrate(conn: psycopg.Connection) -> list[str]:
     """Apply the migrations not yet applied, in the caller's transaction; return their file names."""
     conn.execute("select pg_advisory_xact_lock(%s)", (LOCK,))
-    conn.execute(VERSION_DDL)
+    if conn.execute("select to_regclass('ops.schema_version')").fetchone()[0] is None:
+        conn.execute(VERSION_DDL)
     done = applied(conn)
     known = available()
     if done and max(done) > len(known):
