@@ -13,7 +13,7 @@ WORKDIR /opt/resettle
 COPY --chown=airflow:0 constraints.txt pyproject.toml README.md ./
 COPY --chown=airflow:0 plugins ./plugins
 RUN pip install --no-cache-dir --constraint constraints.txt "apache-airflow==3.3.2" . \
-    && python -c "import resettle.cli, resettle.orchestration"
+    && python -c "import resettle.cli, resettle.airflow.runtime"
 
 COPY --chown=airflow:0 dags ./dags
 COPY --chown=airflow:0 dbt_project ./dbt_project
@@ -25,7 +25,7 @@ ENV RESETTLE_DBT_PROJECT_DIR=/opt/resettle/dbt_project \
     DO_NOT_TRACK=1 \
     DBT_SEND_ANONYMOUS_USAGE_STATS=False
 # The manifest Cosmos renders the dbt tasks from (dbt parse needs no database).
-RUN python -c "from resettle.transform import ensure_manifest; ensure_manifest()" \
+RUN python -c "from resettle.warehouse.dbt_runner import ensure_manifest; ensure_manifest()" \
     && test -s dbt_project/target/manifest.json
 
 WORKDIR /opt/airflow

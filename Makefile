@@ -38,16 +38,19 @@ browser: ## Debian's Chromium and CJK fonts for the browser tests, Redis for the
 
 .PHONY: test
 test: $(STAMP) browser ## run the test suite (starts its own PostgreSQL, Airflow, dashboard and browser)
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadgroup
 
 .PHONY: test-fast
 test-fast: $(STAMP) ## unit and DAG tests only (no warehouse, no Airflow services)
 	$(BIN)/pytest -m "not integration"
 
 .PHONY: lint
-lint: $(STAMP) ## ruff and sqlfluff
+lint: $(STAMP) ## ruff (lint and format), sqlfluff, mypy and the import layers
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/sqlfluff lint dbt_project/models dbt_project/macros dbt_project/tests
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 .PHONY: dashboard
 dashboard: $(STAMP) ## the leadership dashboard on the embedded warehouse, with demo users

@@ -8,7 +8,7 @@ import openpyxl
 import psycopg
 import pytest
 
-from resettle.bulletin import TOP_PROJECTS, write_bulletin
+from resettle.reporting.bulletin import TOP_PROJECTS, write_bulletin
 
 pytestmark = pytest.mark.integration
 
@@ -72,10 +72,40 @@ def test_bulletin_figures_match_the_marts(world, tmp_path, artifacts):
 
 
 def test_bulletin_prints_to_pdf_when_a_chromium_is_installed(world, tmp_path):
-    from resettle.bulletin import find_chromium, html_to_pdf
+    from resettle.reporting.bulletin import find_chromium, html_to_pdf
 
     if not find_chromium():
         pytest.skip("no Chromium on this machine")
     with psycopg.connect(world.admin_url) as conn:
         _, page = write_bulletin(conn, world.latest, tmp_path)
     assert html_to_pdf(page).read_bytes().startswith(b"%PDF")
+
+
+def test_bulletin_first_page_shows_the_change_and_the_charts(world, browser, artifacts, tmp_path):
+    from resettle.reporting.dashboard.figures import headline
+
+    with psycopg.connect(world.admin_url) as conn:
+        _, page_path = write_bulletin(conn, world.latest, tmp_path)
+        rows = conn.execute("select district, period, projects, households_total, households_unresettled,"
+                            " households_resettled, priority_projects, flagged_projects"
+                            " from marts.district_monthly_progress").fetchall()
+    import pandas as pd
+
+    progress = pd.DataFrame(rows, columns=["district", "period", "projects", "households_total",
+                                           "households_unresettled", "households_resettled", "priority_projects",
+                                           "flagged_projects"])
+    unresettled = next(f for f in headline(progress, world.latest) if f.key == "households_unresettled")
+    page = browser.new_page(viewport={"width": 794, "height": 1123}, locale="zh-CN")  # A4 at 96 dpi
+    try:
+        page.goto(page_path.resolve().as_uri())
+        charts = page.locator("figure.chart svg")
+        assert charts.count() == 3
+        tiles = charts.nth(2).inner_html()
+        assert all(name in tiles for name in ("泰山区", "兴安区", "向阳区", "工农区", "南山区", "兴山区"))
+        assert "2026年9月" in charts.nth(0).inner_html() and "2026-09" not in charts.nth(0).inner_html()
+        first_table = page.locator("table").first.inner_text()
+        assert f"{int(unresettled.change):,}" in first_table, "the change is the dashboard's figure"
+        assert charts.nth(0).bounding_box()["y"] < 1123, "the charts are on the first page"
+        page.screenshot(path=str(artifacts / "bulletin_first_page.png"))
+    finally:
+        page.close()

@@ -176,7 +176,7 @@ def test_an_export_opens_in_openpyxl_and_holds_no_live_formula(world, dashboard,
 
 
 def test_a_disabled_user_cannot_log_in(world, dashboard, browser):
-    from resettle.dashboard.users import add_user, disable_user
+    from resettle.reporting.dashboard.users import add_user, disable_user
 
     with psycopg.connect(world.admin_url) as conn:
         add_user(conn, "temp_leader", "leader", password="temporary-pass-1")
@@ -191,3 +191,29 @@ def test_a_disabled_user_cannot_log_in(world, dashboard, browser):
         event = conn.execute("select event from access.access_log where username = 'temp_leader'"
                              " order by log_id desc limit 1").fetchone()[0]
     assert event == "login_failed"
+
+
+def test_the_overview_shows_the_change_from_last_month_and_the_district_map(world, dashboard, browser, artifacts):
+    page = log_in(browser, dashboard, "leader", world.users["leader"][2])
+    try:
+        page.get_by_role("heading", name="总览", exact=True).wait_for()
+        settle(page)
+        with psycopg.connect(world.admin_url) as conn:
+            now, then = (conn.execute(
+                "select sum(households_unresettled) from marts.district_monthly_progress where period = %s",
+                (period,)).fetchone()[0] for period in (world.latest, "2026-09"))
+        deltas = {}
+        for metric in page.locator('[data-testid="stMetric"]').all():
+            label = metric.locator('[data-testid="stMetricLabel"]').inner_text().strip()
+            deltas[label] = metric.locator('[data-testid="stMetricDelta"]').inner_text().strip()
+        assert len(deltas) == 5 and all(deltas.values()), deltas
+        expected = "与上月持平" if now == then else str(int(now - then))
+        assert deltas["未安置户数"].replace(",", "").lstrip("+") == expected, deltas
+        assert deltas["安置完成率"].endswith(("个百分点", "持平"))
+        main = page.locator('[data-testid="stMain"]')
+        assert main.get_by_text("各区分布图").is_visible() and main.get_by_text("着色指标").is_visible()
+        assert page.locator('[data-testid="stVegaLiteChart"]').count() >= 3
+        page.wait_for_timeout(500)
+        page.screenshot(path=str(artifacts / "overview_deltas_and_district_map.png"), full_page=True)
+    finally:
+        page.close()

@@ -6,6 +6,7 @@ stops the other nor the check."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 from pathlib import Path
@@ -13,14 +14,14 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from resettle.airflow.pipeline import WAVES, find_files, ingest_file, prepare_warehouse
 from resettle.alerts.channels import Delivery
 from resettle.alerts.conditions import Policy
 from resettle.alerts.engine import check
-from resettle.generate import generate
-from resettle.net import free_port
-from resettle.periods import SHANGHAI
-from resettle.pipeline import WAVES, find_files, ingest_file, prepare_warehouse
-from resettle.quality.receipt import receipt_path
+from resettle.devtools.generator import generate
+from resettle.domain.net import free_port
+from resettle.domain.periods import SHANGHAI
+from resettle.intake.receipt import receipt_path
 from tests.alert_receivers import SmtpReceiver, WebhookReceiver, webhook_conn_json
 
 pytestmark = pytest.mark.integration
@@ -182,7 +183,7 @@ def test_a_month_of_alerts_reaches_the_right_people_once_and_clears(month, recei
     assert len(taishan) == 1 + 3 * 3 + 1 and all(r["resolved_at"] is None for r in taishan)
     assert len({(r["condition_key"], r["sent_at"]) for r in _rows(url)}) == len(_rows(url)), "no duplicates"
 
-    from resettle.transform import run_dbt
+    from resettle.warehouse.dbt_runner import run_dbt
 
     outcome = run_dbt(["build", "--select", "+alert_history", "--indirect-selection", "cautious"], url)
     assert outcome.success, outcome.failures
@@ -265,7 +266,7 @@ def test_dry_run_sends_and_records_nothing(warehouse_url, resettle_env, receiver
 def test_cli_replays_a_moment_and_lists_the_log(warehouse_url, resettle_env, receivers, monkeypatch, capsys, tmp_path):
     import argparse
 
-    from resettle.alerts.commands import add_commands
+    from resettle.cli.alerts import add_commands
 
     monkeypatch.setenv("RESETTLE_WAREHOUSE_URL", warehouse_url)
     monkeypatch.setenv("RESETTLE_ALERT_BACKOFF_SECONDS", "0")
@@ -285,6 +286,16 @@ def test_cli_replays_a_moment_and_lists_the_log(warehouse_url, resettle_env, rec
     code, out = run("list", "--open")
     assert code == 0 and out.count("【逾期未报】") == 23 and out.count("未解除") == 23
     assert "泰山区" in out and "逾期未回迁安置居民台账" in out and "已发送" in out
+    code, out = run("list", "--open", "--json")
+    assert code == 0 and len(json.loads(out)) == 23
+
+    from resettle.domain.net import free_port
+
+    monkeypatch.setenv("AIRFLOW_CONN_RESETTLE_WEBHOOK", webhook_conn_json(free_port(), "wecom"))
+    monkeypatch.setenv("RESETTLE_ALERT_RETRIES", "0")
+    code, out = run("check", "--as-of", "2026-10-28 01:30", "--period", PERIOD)
+    assert code == 1, "a channel that failed makes the check fail"
+    assert "群消息：失败 23" in out and "邮件：已发送 23" in out and "发送失败" in out
 
     broken = tmp_path / "contacts.yml"
     broken.write_text("taishan: {email: [nobody]}\n", encoding="utf-8")
@@ -297,7 +308,7 @@ def test_a_failed_task_alerts_the_engineers_once_even_without_the_warehouse(ware
                                                                             monkeypatch):
     from types import SimpleNamespace
 
-    from resettle.alerts.callbacks import notify_failure
+    from resettle.airflow.callbacks import notify_failure
 
     smtp, hook = receivers
     prepare_warehouse(warehouse_url)

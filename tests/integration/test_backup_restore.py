@@ -13,11 +13,11 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from resettle.generate import generate
-from resettle.pipeline import WAVES, build_marts, find_files, ingest_file, prepare_warehouse
-from resettle.transform import run_dbt
+from resettle.airflow.pipeline import WAVES, build_marts, find_files, ingest_file, prepare_warehouse
+from resettle.devtools.generator import generate
 from resettle.warehouse.backup import sha256_file
 from resettle.warehouse.checksums import mart_checksums
+from resettle.warehouse.dbt_runner import run_dbt
 
 pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]

@@ -24,10 +24,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from resettle.generate import generate
-from resettle.net import free_port
-from resettle.transform import ensure_manifest
+from resettle.devtools.generator import generate
+from resettle.domain.net import free_port
 from resettle.warehouse.checksums import LINEAGE_COLUMNS, mart_checksums
+from resettle.warehouse.dbt_runner import ensure_manifest
 from tests import compose
 from tests.integration.test_airflow_services import _alive
 

@@ -26,10 +26,10 @@ import yaml
 from psycopg import sql
 from psycopg.rows import dict_row
 
-from resettle.contracts import DATASETS
+from resettle.domain.contracts import DATASETS
+from resettle.intake.context import DEPENDS_ON_LEDGER
 from resettle.intake.discover import LandedFile
 from resettle.intake.process import process_file
-from resettle.quality.context import DEPENDS_ON_LEDGER
 from resettle.warehouse.schema import bootstrap
 
 pytestmark = pytest.mark.integration
@@ -109,6 +109,7 @@ def corpus_run(pg_server, tmp_path_factory) -> CorpusRun:
         with pytest.MonkeyPatch.context() as mp:
             for part, path in paths.items():
                 mp.setenv(f"RESETTLE_{part.upper()}", str(path))
+            mp.setenv("RESETTLE_RECEIVED_CLOCK", "first_seen")  # received in the listed order, as processed
             with psycopg.connect(url) as conn:
                 bootstrap(conn)
             started = time.perf_counter()

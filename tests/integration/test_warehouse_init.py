@@ -169,7 +169,7 @@ def test_init_with_a_missing_secret_says_which_and_touches_nothing(deploy_env, w
 
 
 def test_init_against_an_unreachable_server_names_the_host(deploy_env):
-    from resettle.net import free_port
+    from resettle.domain.net import free_port
 
     port = free_port()
     env = {**deploy_env, "RESETTLE_WAREHOUSE_URL": f"postgresql://resettle@127.0.0.1:{port}/resettle"}

@@ -121,7 +121,7 @@ def test_every_airflow_command_parses_with_airflows_parser():
 def _read_by_code(name: str, image: str) -> bool:
     from airflow.configuration import conf
 
-    from resettle.transform import OFFLINE_ENV
+    from resettle.warehouse.dbt_runner import OFFLINE_ENV
 
     if name in OFFLINE_ENV or name in ENTRYPOINT_VARIABLES:
         return True

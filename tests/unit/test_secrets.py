@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from resettle.config import ConfigError, secret, settings
+from resettle.domain.config import ConfigError, secret, settings
 
 
 def test_a_secret_comes_from_its_file_without_the_trailing_newline(tmp_path, monkeypatch):
@@ -14,7 +14,7 @@ def test_a_secret_comes_from_its_file_without_the_trailing_newline(tmp_path, mon
     monkeypatch.delenv("RESETTLE_PSEUDONYM_KEY", raising=False)
     assert secret("RESETTLE_PSEUDONYM_KEY") == "s3cret"
 
-    from resettle.pseudonym import key
+    from resettle.domain.pseudonym import key
 
     assert key() == b"s3cret"
 
@@ -51,7 +51,7 @@ def test_the_warehouse_password_joins_a_url_given_without_one(tmp_path, monkeypa
 
 
 def test_airflow_connections_come_from_the_secret_files(tmp_path, monkeypatch):
-    from resettle.orchestration import FileSecretsBackend
+    from resettle.airflow.runtime import FileSecretsBackend
 
     (tmp_path / "smtp").write_text("smtp://mail.example.org:25?disable_ssl=true\n")
     (tmp_path / "hook").write_text("")

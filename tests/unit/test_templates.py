@@ -16,20 +16,21 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from resettle.config import DEPARTMENTS, DISTRICTS, SOURCES
-from resettle.contracts import Column, contract, datasets_for
-from resettle.identifiers import id_check_char, uscc_check_char
+from resettle.domain.config import DEPARTMENTS, DISTRICTS, SOURCES
+from resettle.domain.contracts import Column, contract, datasets_for
+from resettle.domain.identifiers import id_check_char, uscc_check_char
+from resettle.domain.reference import districts, sources
 from resettle.intake.normalize import normalize
 from resettle.intake.parse import detect_dataset, parse
-from resettle.reference import districts, sources
-from resettle.templates import INLINE_LIST_LIMIT, LISTS_SHEET, _list_formula, write_template, write_templates
+from resettle.reporting.templates import INLINE_LIST_LIMIT, LISTS_SHEET, _list_formula, write_template, write_templates
 
 PERIOD = "2026-10"
 FIRST_ROW, LAST_ROW = 3, 2002
 CODED = ("enum", "yes_no", "district", "disposal_category")
 DISPOSAL_LABELS = ["自愿放弃", "继续建设", "主体灭失", "不配合", "正常在建"]
 TYPE_WORDS = {
-    "text": "文本", "integer": "整数", "decimal": "数值", "date": "日期", "enum": "下拉选择", "yes_no": "是否",
+    "text": "文本", "code": "编号", "integer": "整数", "decimal": "数值", "date": "日期", "enum": "下拉选择",
+    "yes_no": "是否",
     "id_number": "身份证号", "uscc": "统一社会信用代码", "phone": "电话", "period": "所属期",
     "district": "下拉选择", "disposal_category": "下拉选择",
 }
@@ -69,7 +70,7 @@ def _list_values(wb: openpyxl.Workbook, formula: str) -> list[str]:
 
 
 def _is_code(column: Column) -> bool:
-    return column.type in ("id_number", "uscc", "phone", "period") or (
+    return column.type in ("code", "id_number", "uscc", "phone", "period") or (
         column.type == "text" and column.pattern is not None)
 
 

@@ -18,7 +18,9 @@ status_zh as (
         ('accepted_with_warnings', '已接收（有提示）'),
         ('rejected', '已退回'),
         ('superseded', '已被替换'),
-        ('duplicate', '重复报送')
+        ('duplicate', '重复报送'),
+        ('refused', '未读取'),
+        ('failed', '系统处理出错')
     ) as labels (status, status_zh)
 ),
 

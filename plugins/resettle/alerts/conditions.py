@@ -111,7 +111,7 @@ def _days(delta: dt.timedelta) -> int:
 def period_conditions(items: Iterable, as_of: dt.datetime, policy: Policy, names: dict[str, str],
                       titles: dict[str, str], sendable: bool = True) -> list[Condition]:
     """Reminder, late and escalation conditions of one period from its expected submissions
-    (`resettle.timeliness.ExpectedSubmission`); `sendable=False` evaluates a period only to resolve."""
+    (`resettle.timeliness.expected.ExpectedSubmission`); `sendable=False` evaluates a period only to resolve."""
     by_source: dict[str, list] = {}
     for item in items:
         by_source.setdefault(item.source, []).append(item)

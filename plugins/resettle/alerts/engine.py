@@ -8,6 +8,7 @@ can be replayed hour by hour and re-running a check at the same moment sends not
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Collection, Sequence
@@ -18,7 +19,8 @@ from resettle.alerts import alert_log, channels, conditions
 from resettle.alerts.conditions import Condition, Policy, RejectedFile
 from resettle.alerts.contacts import Contact
 from resettle.alerts.messages import FindingLine
-from resettle.periods import SHANGHAI, last_due_period
+from resettle.domain.identifiers import mask_personal, single_line
+from resettle.domain.periods import SHANGHAI, last_due_period
 
 log = logging.getLogger("resettle.alerts")
 
@@ -31,8 +33,8 @@ def default_periods(as_of: dt.datetime) -> list[str]:
 
 
 def _names_and_titles() -> tuple[dict[str, str], dict[str, str]]:
-    from resettle import reference
-    from resettle.contracts import DATASETS, contract
+    from resettle.domain import reference
+    from resettle.domain.contracts import DATASETS, contract
 
     return ({s: src.name_zh for s, src in reference.sources().items()},
             {d: contract(d).title_zh for d in DATASETS})
@@ -40,12 +42,12 @@ def _names_and_titles() -> tuple[dict[str, str], dict[str, str]]:
 
 def _rejected_files(conn: psycopg.Connection, periods: Sequence[str], as_of: dt.datetime, policy: Policy,
                     ) -> list[RejectedFile]:
-    from resettle.config import settings
-    from resettle.quality.receipt import receipt_path
+    from resettle.domain.config import settings
+    from resettle.intake.receipt import receipt_path
 
     subs = conn.execute(
         """select submission_id, source, dataset, period, file_name, errors from ops.submission
-           where status = 'rejected' and received_at <= %s and (period = any(%s) or received_at > %s)
+           where status in ('rejected', 'refused') and received_at <= %s and (period = any(%s) or received_at > %s)
            order by received_at, submission_id""",
         (as_of, list(periods), as_of - policy.invalid_lookback)).fetchall()
     out = []
@@ -64,7 +66,7 @@ def evaluate(conn: psycopg.Connection, as_of: dt.datetime, periods: Sequence[str
              ) -> tuple[list[Condition], list[str]]:
     """Every condition holding as of the moment, and the months evaluated (sending ones plus months with
     open alerts or recent rejected files, which are evaluated so their alerts can be resolved)."""
-    from resettle.timeliness import expected_submissions
+    from resettle.timeliness.expected import expected_submissions
 
     names, titles = _names_and_titles()
     rejected = _rejected_files(conn, periods, as_of, policy)
@@ -95,6 +97,8 @@ def recipients(condition: Condition, contacts: dict[str, Contact]) -> tuple[list
 def _send(conn: psycopg.Connection | None, condition: Condition, as_of: dt.datetime, contacts: dict[str, Contact],
           delivery: channels.Delivery, dry_run: bool) -> dict:
     listed, emails, mentions = recipients(condition, contacts)
+    condition = dataclasses.replace(condition, title_zh=single_line(mask_personal(condition.title_zh)),
+                                    message_zh=mask_personal(condition.message_zh))
     results: dict = {}
     if not dry_run:
         fields = {"condition_key": condition.key, "kind": condition.kind, "sent_at": as_of.isoformat(),

@@ -9,11 +9,11 @@ lines also read well as Markdown (the webhook channels render it as such).
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from resettle.periods import SHANGHAI, zh_month
+from resettle.domain.identifiers import mask_personal
+from resettle.domain.periods import SHANGHAI, zh_month
 
 STATE_ZH = {
     "missing": "未报送",
@@ -21,7 +21,6 @@ STATE_ZH = {
     "processing": "文件正在校验中",
     "complete": "已通过",
 }
-_LONG_DIGITS = re.compile(r"\d{11,}[\dXx]?")
 
 
 @dataclass(frozen=True)
@@ -45,7 +44,7 @@ def mask(value: str | None) -> str:
     chat, so they carry where the problem is, not the personal data itself (the receipt has the full value)."""
     if value is None or value == "":
         return "（空）"
-    return _LONG_DIGITS.sub(lambda m: m.group()[:4] + "*" * (len(m.group()) - 8) + m.group()[-4:], str(value))
+    return mask_personal(str(value))
 
 
 def _datasets(lines: Sequence[tuple[str, str]]) -> str:
@@ -137,5 +136,17 @@ def run_overdue(dag_id: str, run_id: str, deadline: str | None) -> tuple[str, st
         f"流程 {dag_id} 的运行 {run_id} 未在规定时间"
         + (f"（{deadline}）" if deadline else "") + "前完成，数据可能未按时更新。\n"
         "请值班工程师在 Airflow 中查看该运行卡在哪个任务（排队、重试或长时间运行），处理后确认本月数据已更新。"
+    )
+    return title, text
+
+
+def file_failed(source_zh: str, period: str, file_name: str, submission_id: int, error: str | None) -> tuple[str, str]:
+    """Processing a file failed on our side (not the sender's): for the engineers on duty."""
+    title = f"【处理故障】{source_zh}{zh_month(period)}文件《{file_name}》处理出错"
+    text = (
+        f"{source_zh}报送的{zh_month(period)}文件《{file_name}》（登记号 {submission_id}）在处理时出错，"
+        "状态已记为“系统处理出错”，报送单位已收到回执（无需重新报送）。\n"
+        + (f"错误信息：{error}\n" if error else "")
+        + "请值班工程师查看任务日志并处理；修复后再次运行即会自动重新处理该文件。"
     )
     return title, text

@@ -16,12 +16,13 @@ from decimal import Decimal, InvalidOperation
 import numpy as np
 import pandas as pd
 
-from resettle import reference
-from resettle.contracts import Column, Contract, contract
-from resettle.identifiers import id_problems, phone_problems, uscc_problem
+from resettle.domain import reference
+from resettle.domain.contracts import Column, Contract, contract
+from resettle.domain.identifiers import id_problems, phone_problems, uscc_problem
 from resettle.intake.parse import ParsedFile
 
-DISPOSAL_CATEGORIES = {"自愿放弃": 1, "继续建设": 2, "主体灭失": 3, "不配合": 4, "正常在建": 5}
+DISPOSAL_CATEGORIES = {name: number for number, name in reference.disposal_categories().items()}
+"""Disposal category names to numbers, from the `disposal_categories` seed."""
 YES = {"是", "y", "yes", "true", "1", "有"}
 NO = {"否", "n", "no", "false", "0", "无"}
 _DATE_FORMS = (
@@ -104,10 +105,31 @@ def parse_disposal_category(text: str) -> int:
         number, rest = int(m[1]), t[1:].strip("-.、:：()（） ")
         if not rest or DISPOSAL_CATEGORIES.get(rest) == number:
             return number
-    raise CellError("处置类别应为 1-5 或 自愿放弃/继续建设/主体灭失/不配合/正常在建")
+    raise CellError(f"处置类别应为 1-{len(DISPOSAL_CATEGORIES)} 或 {'/'.join(DISPOSAL_CATEGORIES)}")
+
+
+def normalize_code(text: str | None) -> str | None:
+    """A code as the warehouse keys it: full-width forms folded, trimmed, upper case; empty is None.
+
+    Codes are the sender's own (`XY2019-001`, `XY-2014-001`, `XY2014001` are all fine); only their spelling
+    is normalised, so ` xy-２０１４-001` and `XY-2014-001` are one project. Applied to every `code` column
+    here, and nowhere else.
+    """
+    if text is None:
+        return None
+    folded = str(text).translate(FULLWIDTH).strip().upper()
+    return folded or None
+
+
+def normalize_codes(values: pd.Series) -> pd.Series:
+    """`normalize_code` for a column (vectorised)."""
+    folded = fold_series(values.astype("string")).str.strip().str.upper()
+    return folded.astype(object).where(folded.notna() & (folded != ""), None)
 
 
 def _convert(col: Column, text: str):
+    if col.type == "code":
+        return normalize_code(text)
     if col.type in ("text", "enum"):
         return fold(text) if col.pattern else text.strip()
     if col.type == "integer":
@@ -149,7 +171,7 @@ def _convert(col: Column, text: str):
 FULLWIDTH = {**{code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}, 0x3000: 0x20}
 """Full-width ASCII forms (Ａ１２，) to their half-width letters, digits and punctuation."""
 
-_VECTOR_TYPES = ("text", "enum", "id_number", "uscc", "phone")
+_VECTOR_TYPES = ("text", "code", "enum", "id_number", "uscc", "phone")
 
 
 def fold_series(values: pd.Series) -> pd.Series:
@@ -165,6 +187,8 @@ def fold_series(values: pd.Series) -> pd.Series:
 def _vector_convert(col: Column, values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Columns whose values are mostly distinct (names, codes, IDs, phones), converted column-wise."""
     errors = pd.Series(None, index=values.index, dtype=object)
+    if col.type == "code":
+        return normalize_codes(values), errors
     if col.type in ("text", "enum"):
         return (fold_series(values) if col.pattern else values), errors
     folded = fold_series(values).str.replace(" ", "", regex=False)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import psycopg
-
-from resettle.config import settings
+from resettle.domain.config import settings
 from resettle.warehouse import server
 from resettle.warehouse.server import WarehouseError
+
+if TYPE_CHECKING:
+    import psycopg
 
 
 def url(start: bool = False) -> str:
@@ -34,6 +36,9 @@ def describe(database_url: str) -> str:
 
 def connect(autocommit: bool = False, connect_timeout: int = 10) -> psycopg.Connection:
     """A connection to the warehouse; one that cannot be made is a WarehouseError naming the host."""
+    # psycopg is imported here, not above: DAG files reach this package (the dbt runner) at parse time.
+    import psycopg
+
     target = url()
     try:
         return psycopg.connect(target, autocommit=autocommit, connect_timeout=connect_timeout)
@@ -45,6 +50,8 @@ def connect(autocommit: bool = False, connect_timeout: int = 10) -> psycopg.Conn
 def initialize(admin_url: str) -> dict:
     """Set up (or upgrade) a warehouse in one transaction: pending migrations of `ops` and `access`, raw
     tables from the contracts, roles, grants and row security. Idempotent; nothing is left half-done."""
+    import psycopg
+
     from resettle.warehouse.access import ensure_roles
     from resettle.warehouse.migrations import applied, migrate
     from resettle.warehouse.schema import bootstrap

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import psycopg
 
-from resettle.contracts import DATASETS, Column, contract
+from resettle.domain.contracts import DATASETS, Column, contract
 
 SQL_TYPES = {
     "integer": "integer",
@@ -20,9 +20,7 @@ SQL_TYPES = {
 }
 LINEAGE_COLUMNS = ("submission_id", "source", "period", "source_row")
 DERIVED_COLUMNS = {"household_roster": ("id_pseudonym",)}
-"""Columns the loader adds: the keyed pseudonym of the household head's ID number (see resettle.pseudonym)."""
-
-
+"""Columns the loader adds: the keyed pseudonym of the household head's ID number (see resettle.domain.pseudonym)."""
 
 def sql_type(col: Column) -> str:
     return SQL_TYPES.get(col.type, "text")
@@ -36,16 +34,21 @@ def raw_ddl(dataset: str) -> list[str]:
     """A raw table is append-only: COPY writes each submission's rows together, so a BRIN index on the
     submission finds them at almost no cost to loading; (submission_id, source_row) is unique by
     construction (one row per line of one file). The index on the month lets dbt read one month of a table
-    that holds many (incremental marts, tests of the latest month)."""
+    that holds many (incremental marts, tests of the latest month).
+
+    `submission_id` has no foreign key: a per-row check doubled the cost of loading a big file. Rows are
+    written only by the loader, in the transaction that decides their registered submission, and dbt's
+    `relationships` test of every staging view holds each row to the register."""
     c = contract(dataset)
     statements = [
         f"""create table if not exists {raw_table(dataset)} (
-    submission_id bigint not null references ops.submission (submission_id),
+    submission_id bigint not null,
     source text not null,
     period text not null,
     source_row integer not null,
     extras jsonb
 )""",
+        f"alter table {raw_table(dataset)} drop constraint if exists {dataset}_submission_id_fkey",
         f"create index if not exists {dataset}_submission_brin on {raw_table(dataset)} using brin (submission_id)",
         f"create index if not exists {dataset}_period_idx on {raw_table(dataset)} (period)",
     ]
@@ -57,14 +60,72 @@ def raw_ddl(dataset: str) -> list[str]:
     return statements
 
 
-def bootstrap(conn: psycopg.Connection) -> None:
-    """Apply pending migrations and create raw tables if missing; safe to call on every start."""
-    from resettle.warehouse.migrations import migrate
+def raw_unique_ddl(dataset: str) -> list[str]:
+    """The unique (submission_id, source_row) index that makes writing a file's rows twice impossible, even
+    by two runs that bypass the intake lock. A warehouse written before it existed may hold such doubles:
+    they are removed first (keeping one copy of each row)."""
+    table = raw_table(dataset)
+    return [
+        f"""delete from {table} a using {table} b
+            where a.submission_id = b.submission_id and a.source_row = b.source_row and a.ctid > b.ctid""",
+        f"create unique index if not exists {dataset}_row_key on {table} (submission_id, source_row)",
+    ]
 
+
+BOOTSTRAP_LOCK = 20191111
+"""The advisory lock taken by everything that changes the platform's own tables' shape."""
+
+
+def _ddl_digest() -> str:
+    """The digest of what bootstrap executes beyond the migrations: the raw tables the contracts describe."""
+    import hashlib
+
+    text = "\n".join([*(s for d in DATASETS for s in (*raw_ddl(d), *raw_unique_ddl(d))), _keeps_its_rows_ddl()])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def bootstrap(conn: psycopg.Connection) -> None:
+    """Apply pending migrations and create or extend the raw tables; safe to call on every start.
+
+    The raw DDL's digest is recorded in `ops.raw_schema`; when every migration is applied and the digest
+    matches, nothing is executed, so a run starting beside another run's ingestion takes no table lock
+    (ALTER TABLE locks a table even when it changes nothing, and two runs would then deadlock on the
+    register and a raw table).
+    """
+    from resettle.warehouse.migrations import is_current, migrate
+
+    digest = _ddl_digest()
     with conn.transaction():
-        conn.execute("select pg_advisory_xact_lock(20191111)")
+        conn.execute("select pg_advisory_xact_lock(%s)", (BOOTSTRAP_LOCK,))
+        if is_current(conn) and conn.execute(
+                "select 1 from ops.raw_schema where digest = %s", (digest,)).fetchone():
+            return
         migrate(conn)
         conn.execute("create schema if not exists raw")
         for dataset in DATASETS:
             for statement in raw_ddl(dataset):
                 conn.execute(statement)
+            if conn.execute("select to_regclass(%s)", (f"raw.{dataset}_row_key",)).fetchone()[0] is None:
+                for statement in raw_unique_ddl(dataset):
+                    conn.execute(statement)
+        conn.execute(_keeps_its_rows_ddl())
+        conn.execute("insert into ops.raw_schema (digest) values (%s) on conflict do nothing", (digest,))
+
+
+def _keeps_its_rows_ddl() -> str:
+    """What the raw tables' foreign keys also guarded: a submission with rows in `raw` cannot be deleted
+    (checked per deleted register row, which is rare, instead of per loaded raw row, which is not)."""
+    checks = " or ".join(f"exists (select from {raw_table(d)} where submission_id = old.submission_id)"
+                         for d in DATASETS)
+    return f"""
+create or replace function ops.submission_keeps_its_rows() returns trigger language plpgsql as $$
+begin
+    if {checks} then
+        raise exception 'submission % has rows in raw and cannot be deleted', old.submission_id;
+    end if;
+    return old;
+end $$;
+drop trigger if exists submission_keeps_its_rows on ops.submission;
+create trigger submission_keeps_its_rows before delete on ops.submission
+    for each row execute function ops.submission_keeps_its_rows();
+"""

@@ -76,15 +76,29 @@ def latest_version() -> int:
 
 def applied(conn: psycopg.Connection) -> dict[int, tuple[str, str]]:
     """Version -> (name, sha256) as recorded in the warehouse; empty before the first migration."""
-    if conn.execute("select to_regclass('ops.schema_version')").fetchone()[0] is None:
+    if not _versioned(conn):
         return {}
     return {v: (n, h) for v, n, h in conn.execute("select version, name, sha256 from ops.schema_version")}
+
+
+def _versioned(conn: psycopg.Connection) -> bool:
+    """ops.schema_version exists in this module's shape (an earlier build kept only DDL digests there)."""
+    return bool(conn.execute(
+        "select 1 from information_schema.columns where table_schema = 'ops' and table_name = 'schema_version' "
+        "and column_name = 'version'").fetchone())
+
+
+def is_current(conn: psycopg.Connection) -> bool:
+    """Every migration of this release is applied (a cheap check for the start of every run)."""
+    return _versioned(conn) and set(applied(conn)) == {m.version for m in available()}
 
 
 def migrate(conn: psycopg.Connection) -> list[str]:
     """Apply the migrations not yet applied, in the caller's transaction; return their file names."""
     conn.execute("select pg_advisory_xact_lock(%s)", (LOCK,))
-    if conn.execute("select to_regclass('ops.schema_version')").fetchone()[0] is None:
+    if not _versioned(conn):
+        # absent, or the digest-only table of an earlier build (a cache, safe to replace)
+        conn.execute("drop table if exists ops.schema_version")
         conn.execute(VERSION_DDL)
     done = applied(conn)
     known = available()

@@ -1,0 +1,227 @@
+"""What the DAGs need from Airflow at run time, kept out of the DAG files.
+
+The warehouse is the Airflow connection `resettle_warehouse` (AIRFLOW_CONN_RESETTLE_WAREHOUSE in the
+embedded setup, the secrets backend in production); it is looked up inside tasks, never at parse time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from airflow.secrets import BaseSecretsBackend
+
+from resettle.domain.config import WAREHOUSE_CONN_ID
+
+DEFAULT_ARGS = {"owner": "data-eng", "retries": 1, "retry_delay": dt.timedelta(seconds=30)}
+
+
+def warehouse_url() -> str:
+    """The warehouse connection as a libpq URL."""
+    from airflow.sdk import BaseHook
+
+    conn = BaseHook.get_connection(WAREHOUSE_CONN_ID)
+    uri = conn.get_uri()
+    return "postgresql://" + uri.split("://", 1)[1] if "://" in uri else uri
+
+
+def announce_updates(outlet_events, outcomes: list[dict]) -> list[str]:
+    """Emit an Asset event for each dataset that received new accepted data in this run."""
+    from resettle.airflow.assets import RAW_UPDATES, raw_asset
+    from resettle.airflow.pipeline import updated_datasets
+
+    datasets = updated_datasets(outcomes)
+    for dataset in datasets:
+        files = [o["file_name"] for o in outcomes if o.get("new") and o["dataset"] == dataset]
+        outlet_events[RAW_UPDATES].add(raw_asset(dataset), extra={"files": files})
+    return datasets
+
+
+DBT_THREADS = 4
+PLAN_TASK_ID = "plan_dbt_build"
+_LINEAGE_NOTICE = "To enable emitting Openlineage events"
+
+
+def in_process() -> bool:
+    """True when the DAGs run one task at a time in this process (`dag.test()`: `resettle run`, tests)."""
+    import os
+
+    return os.environ.get("RESETTLE_IN_PROCESS") == "1"
+
+
+class _NoLineageNotice:
+    """The platform emits no OpenLineage events (`[openlineage] disabled`); Cosmos's notice that the provider
+    is not installed says nothing to the people who read these logs, so it is filtered from its logger."""
+
+    def filter(self, record) -> bool:
+        return not str(record.msg).startswith(_LINEAGE_NOTICE)
+
+
+def quiet_lineage_notice() -> None:
+    """Install the filter above (before Cosmos is imported: the notice is logged at its import)."""
+    import logging
+
+    logger = logging.getLogger("cosmos.operators.local")
+    if not any(isinstance(f, _NoLineageNotice) for f in logger.filters):
+        logger.addFilter(_NoLineageNotice())
+
+
+quiet_lineage_notice()
+
+
+def dbt_selection(datasets: list[str] | None, relations_missing: bool) -> str:
+    """What one `dbt build` of a run selects, from the raw datasets that received newly accepted data.
+
+    Every node downstream of those raw tables (the monthly marts among them rebuild, through
+    `periods_to_build`, the new month, the latest one and any month corrected since it was built), the
+    register's reporting marts (every run registers files) and the seeds (small, reloaded whole). Without
+    datasets (a manual or scheduled run) or on a warehouse that lacks some model, the whole project.
+    Views downstream of a raw table are rebuilt with it (and their tests run on the new month).
+    """
+    import json
+
+    from resettle.warehouse.dbt_runner import manifest_path
+
+    if not datasets or relations_missing:
+        return "package:resettle"
+    sources = json.loads(manifest_path().read_text(encoding="utf-8"))["sources"].values()
+    by_table = {s["name"]: f"source:{s['source_name']}.{s['name']}+" for s in sources if s["schema"] == "raw"}
+    chosen = [by_table[d] for d in sorted(set(datasets)) if d in by_table]
+    # Each selector takes every descendant (`+`): a view being replaced drops the views built on it
+    # (PostgreSQL's cascade), so whatever is rebuilt must bring everything downstream of it along. The
+    # register's own view is not rebuilt: it reads `ops.submission` as it is.
+    register = ["int_expected_submissions+", "submission_files+"]
+    return " ".join([*chosen, *register, "resource_type:seed"])
+
+
+def plan_dbt_build(context: dict, url: str) -> str:
+    """The selection of this run's `dbt build`: datasets from the Asset events that triggered it, or from
+    `datasets` in the run's conf (`resettle run` passes what its ingestion accepted)."""
+    from resettle.warehouse.dbt_runner import missing_relations
+
+    datasets: list[str] = []
+    for asset in (context.get("triggering_asset_events") or {}):
+        name = getattr(asset, "name", "") or ""
+        if name.startswith("raw."):
+            datasets.append(name[len("raw."):])
+    conf = getattr(context.get("dag_run"), "conf", None) or {}
+    datasets += list(conf.get("datasets") or [])
+    return dbt_selection(datasets, bool(missing_relations(url)))
+
+
+def dbt_task_group(group_id: str = "dbt"):
+    """The dbt project as Airflow tasks (Cosmos, watcher mode), rendered from the pre-built manifest.
+
+    Rendering reads `dbt_project/target/manifest.json` only: no dbt call and no database at parse time.
+    One task (`dbt_producer_watcher`) runs a single `dbt build` with dbt threads over what
+    `plan_dbt_build` selected; every seed, model and snapshot has a task that follows its node in that
+    build, and one that follows its tests, so the graph shows each model's outcome and a failing test
+    fails its task (dbt skips everything downstream of it). Nodes the run did not select succeed as not
+    run. In-process runs (`dag.test()` runs one task at a time) put the build before the tasks watching it.
+    """
+    import os
+    import sys
+    from pathlib import Path
+
+    from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
+    from cosmos.constants import PRODUCER_WATCHER_TASK_ID, ExecutionMode, InvocationMode, LoadMode, TestBehavior
+    from cosmos.profiles import PostgresUserPasswordProfileMapping
+
+    from resettle.domain.config import settings
+    from resettle.warehouse.dbt_runner import manifest_path
+
+    project_dir = settings().dbt_project_dir
+    if os.environ.get("RESETTLE_DBT_EXECUTION") == "local":
+        return _local_task_group(group_id, project_dir)
+    group = DbtTaskGroup(
+        group_id=group_id,
+        project_config=ProjectConfig(manifest_path=manifest_path(), project_name="resettle"),
+        profile_config=ProfileConfig(
+            profile_name="resettle",
+            target_name="warehouse",
+            profile_mapping=PostgresUserPasswordProfileMapping(
+                conn_id=WAREHOUSE_CONN_ID, profile_args={"schema": "public", "threads": DBT_THREADS}),
+        ),
+        execution_config=ExecutionConfig(
+            execution_mode=ExecutionMode.WATCHER,
+            invocation_mode=InvocationMode.DBT_RUNNER,
+            dbt_executable_path=str(Path(sys.executable).parent / "dbt"),
+            dbt_project_path=project_dir,
+        ),
+        render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST, test_behavior=TestBehavior.AFTER_EACH,
+                                   should_detach_multiple_parents_tests=False, emit_datasets=False),
+        operator_args={
+            "install_deps": False,
+            "dbt_cmd_global_flags": ["--quiet"] if os.environ.get("RESETTLE_DBT_QUIET") == "1" else [],
+            "poke_interval": 2,
+        },
+    )
+    producer = group.children[f"{group_id}.{PRODUCER_WATCHER_TASK_ID}"]
+    producer.select = f"{{{{ ti.xcom_pull(task_ids='{PLAN_TASK_ID}') or 'package:resettle' }}}}"
+    if in_process():
+        tasks = list(group.iter_tasks())
+        ids = {t.task_id for t in tasks}
+        for task in tasks:
+            if task is not producer and not task.upstream_task_ids & ids:
+                producer >> task
+    return group
+
+
+def _local_task_group(group_id: str, project_dir):
+    """The former layout, one `dbt build` per node (`RESETTLE_DBT_EXECUTION=local`): kept to measure against."""
+    import os
+    import sys
+    from pathlib import Path
+
+    from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
+    from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
+    from cosmos.profiles import PostgresUserPasswordProfileMapping
+
+    from resettle.warehouse.dbt_runner import manifest_path
+
+    return DbtTaskGroup(
+        group_id=group_id,
+        project_config=ProjectConfig(manifest_path=manifest_path(), project_name="resettle"),
+        profile_config=ProfileConfig(
+            profile_name="resettle", target_name="warehouse",
+            profile_mapping=PostgresUserPasswordProfileMapping(conn_id=WAREHOUSE_CONN_ID,
+                                                               profile_args={"schema": "public"})),
+        execution_config=ExecutionConfig(
+            execution_mode=ExecutionMode.LOCAL, invocation_mode=InvocationMode.DBT_RUNNER,
+            dbt_executable_path=str(Path(sys.executable).parent / "dbt"), dbt_project_path=project_dir),
+        render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST, test_behavior=TestBehavior.BUILD,
+                                   should_detach_multiple_parents_tests=True, emit_datasets=False),
+        operator_args={"install_deps": False,
+                       "dbt_cmd_global_flags": ["--quiet"] if os.environ.get("RESETTLE_DBT_QUIET") == "1" else []},
+    )
+
+
+class FileSecretsBackend(BaseSecretsBackend):
+    """Airflow connections of a deployment, read from the secrets it was handed, never from the image.
+
+    Set as `AIRFLOW__SECRETS__BACKEND=resettle.airflow.runtime.FileSecretsBackend`. `resettle_warehouse` is the
+    warehouse resettle itself is configured with (RESETTLE_WAREHOUSE_URL plus RESETTLE_WAREHOUSE_PASSWORD_FILE),
+    so Airflow and the `resettle` command can never disagree on it; any other connection `<id>` is the URI
+    (or JSON) in the file `AIRFLOW_CONN_<ID>_FILE` names. An empty file means "not configured" (an alert
+    channel left out is skipped); Airflow's own environment variables and metadata database come after.
+    """
+
+    def get_conn_value(self, conn_id: str, team_name: str | None = None) -> str | None:
+        import os
+        from pathlib import Path
+
+        from resettle.domain.config import ConfigError, settings
+
+        if conn_id == WAREHOUSE_CONN_ID:
+            return settings().warehouse_url
+        path = os.environ.get(f"AIRFLOW_CONN_{conn_id.upper()}_FILE")
+        if not path:
+            return None
+        try:
+            value = Path(path).read_text().strip()
+        except OSError as err:
+            raise ConfigError(f"AIRFLOW_CONN_{conn_id.upper()}_FILE: cannot read {path} "
+                              f"({err.strerror or err})") from None
+        return value or None
+
+    def get_variable(self, key: str, team_name: str | None = None) -> str | None:
+        return None

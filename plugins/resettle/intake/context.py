@@ -1,0 +1,164 @@
+"""Checks that need more than the file itself: the rest of the district's package and last month.
+
+A household roster or monthly progress names projects that must be in the same district's project ledger
+for the month; the roster's unresettled households should add up to the ledger's figure; cumulative
+resettlement never falls from one month to the next; a project of last month's ledger should still be in
+this month's (a code that disappears is named, and when a new code carries the same project name, both
+codes are named as a likely renumbering); codes may be held to a form the office set for the source (the
+`code_patterns` seed; a warning); and a file whose row count swings far from last month's is worth a
+second look. The facts are read from the warehouse (what was accepted) and handed to
+the suite as plain values, so the suite stays a pure function of its inputs.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+import pandas as pd
+import psycopg
+
+from resettle.domain import reference
+from resettle.domain.config import DISTRICTS
+from resettle.domain.periods import add_months
+
+VOLUME_SWING = 0.3
+VOLUME_MIN_ROWS = 20
+DEPENDS_ON_LEDGER = ("household_roster", "monthly_progress")
+
+
+@dataclass(frozen=True)
+class ProblemColumn:
+    """A `_problem__<name>` column: None where the row is fine, else the sentence a clerk reads."""
+
+    name: str
+    blame: str
+    severity: str
+    check: str
+
+
+@dataclass
+class PackageContext:
+    """What the warehouse already knows about this source, dataset and period."""
+
+    ledger: dict[str, tuple[int, int]] | None = None
+    previous_cumulative: dict[str, int] | None = None
+    previous_rows: int | None = None
+    own_district: str | None = None
+    previous_projects: dict[str, str] | None = None
+    """Last month's ledger of this source: project code → project name."""
+    code_patterns: tuple[reference.CodePattern, ...] = ()
+    carried_codes: dict[str, str] | None = None
+    """Set by `add_context_columns`: last month's codes this ledger should still hold (renumbered ones are
+    reported on their new row instead), code → project name."""
+    missing_codes: dict[str, str] | None = None
+    """Set by `add_context_columns`: the carried codes this ledger lacks, code → project name."""
+
+
+def _current_submission(conn: psycopg.Connection, source: str, dataset: str, period: str) -> tuple[int, int] | None:
+    row = conn.execute(
+        """select submission_id, rows_total from ops.submission
+           where source = %s and dataset = %s and period = %s and status in ('accepted', 'accepted_with_warnings')
+           order by submission_id desc limit 1""",
+        (source, dataset, period),
+    ).fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def load_context(conn: psycopg.Connection, source: str, dataset: str, period: str) -> PackageContext:
+    ctx = PackageContext(own_district=source if source in DISTRICTS else None,
+                         code_patterns=tuple(p for p in reference.code_patterns()
+                                             if p.source == source and p.dataset == dataset))
+    previous = _current_submission(conn, source, dataset, add_months(period, -1))
+    if previous:
+        ctx.previous_rows = previous[1]
+    if dataset == "project_ledger" and previous:
+        ctx.previous_projects = dict(conn.execute(
+            "select project_code, project_name from raw.project_ledger where submission_id = %s and project_code"
+            " is not null", (previous[0],)).fetchall())
+    if dataset in DEPENDS_ON_LEDGER:
+        ledger = _current_submission(conn, source, "project_ledger", period)
+        if ledger:
+            ctx.ledger = {
+                code: (total or 0, unresettled or 0)
+                for code, total, unresettled in conn.execute(
+                    """select project_code, households_total, households_unresettled from raw.project_ledger
+                       where submission_id = %s""", (ledger[0],))
+            }
+    if dataset == "monthly_progress" and previous:
+        ctx.previous_cumulative = dict(conn.execute(
+            "select project_code, resettled_cumulative from raw.monthly_progress where submission_id = %s",
+            (previous[0],)).fetchall())
+    return ctx
+
+
+def add_context_columns(frame: pd.DataFrame, dataset: str, ctx: PackageContext) -> list[ProblemColumn]:
+    """Add the context checks to the frame as problem columns; returns their descriptions."""
+    problems: list[ProblemColumn] = []
+    if dataset == "project_ledger" and ctx.previous_projects is not None:
+        problems.append(_renumbered(frame, ctx))
+    if dataset == "household_roster" and ctx.ledger is not None:
+        problems.append(_roster_counts(frame, ctx.ledger))
+    if dataset == "monthly_progress" and ctx.previous_cumulative is not None:
+        previous = frame["project_code"].map(ctx.previous_cumulative)
+        current = frame["resettled_cumulative"]
+        falls = previous.notna() & current.notna() & (current < previous)
+        frame["_problem__ctx_cumulative"] = [
+            f"累计安置户数比上月（{int(p)}户）减少，累计数不应下降" if bad else None
+            for bad, p in zip(falls, previous, strict=True)
+        ]
+        problems.append(ProblemColumn("ctx_cumulative", "resettled_cumulative", "error", "cumulative_never_falls"))
+    return problems
+
+
+def _roster_counts(frame: pd.DataFrame, ledger: dict[str, tuple[int, int]]) -> ProblemColumn:
+    """Flag the first roster row of each project whose household counts disagree with the ledger."""
+    messages: list[str | None] = [None] * len(frame)
+    codes = frame["project_code"]
+    unresettled = frame["resettled"].eq(False).fillna(False)
+    first_rows = codes.reset_index(drop=True).drop_duplicates()
+    counts = pd.DataFrame({"code": codes.values, "unresettled": unresettled.values}).groupby("code")
+    totals, open_counts = counts.size(), counts["unresettled"].sum()
+    for position, code in first_rows.items():
+        if code not in ledger or pd.isna(code):
+            continue
+        ledger_total, ledger_open = ledger[code]
+        roster_total, roster_open = int(totals[code]), int(open_counts[code])
+        if (roster_total, roster_open) != (ledger_total, ledger_open):
+            messages[position] = (
+                f"项目{code}：居民台账共{roster_total}户、未安置{roster_open}户，"
+                f"项目台账填报涉及{ledger_total}户、未安置{ledger_open}户，请核对两表"
+            )
+    frame["_problem__ctx_ledger_counts"] = messages
+    return ProblemColumn("ctx_ledger_counts", "project_code", "warning", "ledger_counts_agree")
+
+
+def _name_key(name) -> str:
+    """A project name compared loosely: full-width forms folded, no spaces."""
+    return "" if name is None or pd.isna(name) else "".join(unicodedata.normalize("NFKC", str(name)).split())
+
+
+def _renumbered(frame: pd.DataFrame, ctx: PackageContext) -> ProblemColumn:
+    """Flag a new code that carries the name of a project whose code disappeared since last month, naming
+    both codes; the other disappeared codes stay in `ctx.carried_codes` for the file-level check."""
+    previous = ctx.previous_projects or {}
+    codes = frame["project_code"]
+    present = set(codes.dropna())
+    gone = {code: name for code, name in previous.items() if code not in present}
+    by_name: dict[str, str] = {}
+    for code, name in gone.items():
+        by_name.setdefault(_name_key(name), code)
+    messages: list[str | None] = [None] * len(frame)
+    renamed: set[str] = set()
+    for position, (code, name) in enumerate(zip(codes, frame["project_name"], strict=True)):
+        if code is None or pd.isna(code) or code in previous:
+            continue
+        old = by_name.get(_name_key(name))
+        if old and old not in renamed and _name_key(name):
+            renamed.add(old)
+            messages[position] = (f"项目“{name}”上月编号为{old}，本月为{code}：同一项目的编号应每月保持不变，"
+                                  f"请改回{old}；如确需改号，请在备注中说明")
+    frame["_problem__ctx_code_renumbered"] = messages
+    ctx.carried_codes = {code: name for code, name in previous.items() if code not in renamed}
+    ctx.missing_codes = {code: name for code, name in ctx.carried_codes.items() if code not in present}
+    return ProblemColumn("ctx_code_renumbered", "project_code", "warning", "code_renumbered")

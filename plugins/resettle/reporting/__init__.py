@@ -1,0 +1,1 @@
+"""What readers see, built from the marts: the dashboard, the bulletin, templates and xlsx helpers."""
