@@ -13,7 +13,7 @@ WORKDIR /opt/resettle
 COPY --chown=airflow:0 constraints.txt pyproject.toml README.md ./
 COPY --chown=airflow:0 plugins ./plugins
 RUN pip install --no-cache-dir --constraint constraints.txt "apache-airflow==3.3.2" . \
-    && python -c "import resettle.cli, resettle.airflow.runtime"
+    && python -c "import resettle.cli, resettle.airflow.secrets_backend"
 
 COPY --chown=airflow:0 dags ./dags
 COPY --chown=airflow:0 dbt_project ./dbt_project

@@ -178,3 +178,18 @@ def test_init_against_an_unreachable_server_names_the_host(deploy_env):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"error: cannot reach the warehouse at 127.0.0.1:{port}/resettle: ")
     assert "Traceback" not in result.stderr
+
+
+def test_init_adopts_a_warehouse_whose_schema_version_holds_only_ddl_digests(deploy_env, warehouse_url):
+    """An earlier build recorded only a digest of its DDL in ops.schema_version: a cache, replaced by the
+    versioned table, the data kept."""
+    with psycopg.connect(warehouse_url) as conn:
+        conn.execute(PREVIOUS_RELEASE.read_text())
+        conn.execute("create table ops.schema_version (digest text primary key, "
+                     "applied_at timestamptz not null default now())")
+        conn.execute("insert into ops.schema_version (digest) values ('abc')")
+    result = _init(deploy_env)
+    assert result.returncode == 0, result.stderr
+    with psycopg.connect(warehouse_url) as conn:
+        assert [v for (v,) in conn.execute("select version from ops.schema_version order by 1")] == [
+            m.version for m in available()]

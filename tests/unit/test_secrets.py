@@ -51,7 +51,7 @@ def test_the_warehouse_password_joins_a_url_given_without_one(tmp_path, monkeypa
 
 
 def test_airflow_connections_come_from_the_secret_files(tmp_path, monkeypatch):
-    from resettle.airflow.runtime import FileSecretsBackend
+    from resettle.airflow.secrets_backend import FileSecretsBackend
 
     (tmp_path / "smtp").write_text("smtp://mail.example.org:25?disable_ssl=true\n")
     (tmp_path / "hook").write_text("")
