@@ -286,7 +286,9 @@ def test_celery_topology_from_the_compose_file_runs_the_pipeline_on_two_workers(
         (ARTIFACTS / "celery-topology.txt").write_text("\n".join(report_lines) + "\n")
         print("\n".join(report_lines))
 
-    assert set(per_host) == set(WORKERS), f"tasks ran on {per_host}, not on both workers"
+    assert set(WORKERS) <= set(per_host), f"tasks ran on {per_host}, not on both workers"
+    # a deferred task (the dbt build's watchers) may finish in the triggerer, which records no worker
+    assert set(per_host) - set(WORKERS) <= {""}, f"tasks ran outside the two workers: {per_host}"
     assert not forced, f"{forced} did not stop on SIGTERM"
     assert not [name for name, proc in topology.procs.items() if _alive(proc.pid)]
 
