@@ -65,3 +65,34 @@ def test_importing_the_package_and_commands_does_not_import_streamlit():
 ])
 def test_labels_come_from_the_persisted_column_descriptions(column, description, label):
     assert label_of(column, description) == label
+
+
+def test_serve_only_dashboard_without_its_password_or_warehouse_says_which(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from resettle.domain.net import free_port
+
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RESETTLE_")}
+    env.update({"RESETTLE_HOME": str(tmp_path), "RESETTLE_WAREHOUSE_URL": f"postgresql://resettle@127.0.0.1:{port}/r"})
+    argv = [sys.executable, "-m", "resettle.cli", "dashboard", "--no-setup", "--address", "0.0.0.0"]
+    missing = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120)
+    assert (missing.returncode, missing.stderr.strip()) == (
+        2, "error: RESETTLE_DASHBOARD_PASSWORD (or RESETTLE_DASHBOARD_PASSWORD_FILE) is not set")
+    (tmp_path / "pw").write_text("x" * 24)
+    env["RESETTLE_DASHBOARD_PASSWORD_FILE"] = str(tmp_path / "pw")
+    unreachable = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120)
+    assert unreachable.returncode == 2
+    assert unreachable.stderr.strip().startswith(
+        f"error: cannot reach the warehouse at 127.0.0.1:{port}/r as the dashboard role: ")
+    assert len(unreachable.stderr.strip().splitlines()) == 1
+
+
+def test_the_dashboard_binds_the_address_it_is_given():
+    from resettle.cli.dashboard import streamlit_command
+
+    argv = streamlit_command(8501, "0.0.0.0")
+    assert argv[argv.index("--server.address") + 1] == "0.0.0.0"
+    assert "127.0.0.1" in streamlit_command(8501)

@@ -43,11 +43,14 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     args = build_parser().parse_args(argv)
+    from resettle.domain.config import ConfigError
     from resettle.warehouse import WarehouseError
+    from resettle.warehouse.backup import BackupError
+    from resettle.warehouse.migrations import MigrationError
 
     try:
         return args.func(args)
-    except WarehouseError as err:
+    except (ConfigError, WarehouseError, MigrationError, BackupError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
 

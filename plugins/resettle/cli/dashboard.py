@@ -67,17 +67,35 @@ def cmd_users(args: argparse.Namespace) -> int:
     raise AssertionError(args.action)
 
 
-def streamlit_command(port: int) -> list[str]:
+ADDRESS_ENV = "RESETTLE_DASHBOARD_ADDRESS"
+"""The address the dashboard binds to: loopback by default; `0.0.0.0` inside a container behind a proxy."""
+
+
+def streamlit_command(port: int, address: str = "127.0.0.1") -> list[str]:
     return [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port),
-            "--server.address", "127.0.0.1", *STREAMLIT_FLAGS]
+            "--server.address", address, *STREAMLIT_FLAGS]
 
 
 def dashboard_env(login_url: str) -> dict[str, str]:
     """The app's environment: the login role's URL, never the admin's, and no telemetry."""
-    env = {k: v for k, v in os.environ.items() if k != "RESETTLE_WAREHOUSE_URL"}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RESETTLE_WAREHOUSE_")}
     env.update({"RESETTLE_DASHBOARD_DB_URL": login_url, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
                 "DO_NOT_TRACK": "1"})
     return env
+
+
+def _check_login(url: str) -> None:
+    """Fail at start, in one line naming the host, when the warehouse cannot be reached as the login role."""
+    import psycopg
+
+    from resettle.warehouse import WarehouseError, describe
+
+    try:
+        with psycopg.connect(url, connect_timeout=10) as conn:
+            conn.execute("select 1")
+    except psycopg.OperationalError as err:
+        raise WarehouseError(f"cannot reach the warehouse at {describe(url)} as the dashboard role: "
+                             f"{str(err).strip().splitlines()[-1]}") from None
 
 
 def cmd_dashboard(args: argparse.Namespace) -> int:
@@ -86,23 +104,32 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     from resettle.reporting.dashboard import users
     from resettle.warehouse.access import login_url
 
-    with _admin_connection() as conn:
-        if args.demo_users:
-            try:
-                created = users.ensure_demo_users(conn)
-            except users.RealUsersPresent as err:
-                print(f"error: {err}", file=sys.stderr)
-                return 2
-            for username, role, district, password in created:
-                print(f"  demo user {username:<22} {role:<9} {district or '':<10} password {password}")
-            if not created:
-                print("  demo users exist already (unchanged)")
-        elif not users.list_users(conn):
-            print("no dashboard users yet: `resettle users add NAME --role leader` (or --demo-users)")
+    if args.no_setup:
+        from resettle.domain.config import secret
+        from resettle.warehouse.access import PASSWORD_ENV
+
+        secret(PASSWORD_ENV, required=True)
+        url = login_url(warehouse.url())
+        _check_login(url)
+    else:
+        with _admin_connection() as conn:
+            if args.demo_users:
+                try:
+                    created = users.ensure_demo_users(conn)
+                except users.RealUsersPresent as err:
+                    print(f"error: {err}", file=sys.stderr)
+                    return 2
+                for username, role, district, password in created:
+                    print(f"  demo user {username:<22} {role:<9} {district or '':<10} password {password}")
+                if not created:
+                    print("  demo users exist already (unchanged)")
+            elif not users.list_users(conn):
+                print("no dashboard users yet: `resettle users add NAME --role leader` (or --demo-users)")
+        url = login_url(warehouse.url())
     port = args.port or free_port()
-    print(f"dashboard: http://127.0.0.1:{port}/  (Ctrl-C to stop)", flush=True)
-    env = dashboard_env(login_url(warehouse.url()))
-    return run_child(streamlit_command(port), env)
+    address = args.address or os.environ.get(ADDRESS_ENV) or "127.0.0.1"
+    print(f"dashboard: http://{address}:{port}/  (Ctrl-C to stop)", flush=True)
+    return run_child(streamlit_command(port, address), dashboard_env(url))
 
 
 def run_child(command: list[str], env: dict[str, str]) -> int:
@@ -170,8 +197,13 @@ def add_commands(subparsers) -> None:
     u.set_defaults(func=cmd_users)
 
     d = subparsers.add_parser("dashboard", help="start the leadership dashboard (Streamlit) in the foreground",
-                              description="Sets up the access roles, then serves the dashboard on 127.0.0.1.")
+                              description="Sets up the access roles, then serves the dashboard (on 127.0.0.1 "
+                                          "unless --address or RESETTLE_DASHBOARD_ADDRESS says otherwise).")
     d.add_argument("--port", type=int, default=0, help="default: a free port")
+    d.add_argument("--address", help=f"address to bind (default: {ADDRESS_ENV} or 127.0.0.1)")
+    d.add_argument("--no-setup", action="store_true",
+                   help="serve only, as the dashboard login role (roles and users were set up by "
+                        "`resettle warehouse init`); needs no administrator password")
     d.add_argument("--demo-users", action="store_true",
                    help="create one demo user per role and district with known passwords (demo data only)")
     d.set_defaults(func=cmd_dashboard)

@@ -1,7 +1,9 @@
 """Settings from RESETTLE_* environment variables, read in one place.
 
 Every path the platform writes to is derived here so that the CLI, the DAGs and the tests agree on where
-the landing zone, the archive, the outbox and the embedded services live.
+the landing zone, the archive, the outbox and the embedded services live. Secrets (the warehouse password,
+the pseudonym key, the dashboard's password) are read here too, from `NAME` or from the file `NAME_FILE`
+names (how container platforms hand secrets over), so every process of a deployment reads the same value.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 
@@ -17,6 +20,51 @@ DEPARTMENTS = ("housing_bureau", "housing_center", "court", "police", "tax", "re
 SOURCES = DISTRICTS + DEPARTMENTS
 
 WAREHOUSE_CONN_ID = "resettle_warehouse"
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or unreadable; the message names the variable (one line, for a service's log)."""
+
+
+def secret(name: str, required: bool = False) -> str | None:
+    """A secret from the environment variable `name`, or from the file named by `name_FILE`.
+
+    Surrounding whitespace (a trailing newline) is dropped. Setting both, naming a file that cannot be read
+    or is empty, or (with `required`) setting neither is a ConfigError naming the variable.
+    """
+    direct = os.environ.get(name)
+    path = os.environ.get(f"{name}_FILE")
+    if direct and path:
+        raise ConfigError(f"{name} and {name}_FILE are both set: set one")
+    if path:
+        try:
+            value = Path(path).read_text().strip()
+        except OSError as err:
+            raise ConfigError(f"{name}_FILE: cannot read {path} ({err.strerror or err})") from None
+        if not value:
+            raise ConfigError(f"{name}_FILE: {path} is empty")
+        return value
+    if direct:
+        return direct.strip()
+    if required:
+        raise ConfigError(f"{name} (or {name}_FILE) is not set")
+    return None
+
+
+def _warehouse_url() -> str | None:
+    """RESETTLE_WAREHOUSE_URL (or _FILE); a URL without a password takes RESETTLE_WAREHOUSE_PASSWORD (or _FILE)."""
+    url = secret("RESETTLE_WAREHOUSE_URL")
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.password is not None or not parts.hostname:
+        return url
+    password = secret("RESETTLE_WAREHOUSE_PASSWORD")
+    if password is None:
+        return url
+    user = parts.username or "postgres"
+    netloc = f"{user}:{quote(password, safe='')}@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
 @dataclass(frozen=True)
@@ -68,7 +116,7 @@ def settings() -> Settings:
         landing=_path("RESETTLE_LANDING", data / "landing"),
         outbox=_path("RESETTLE_OUTBOX", data / "outbox"),
         archive=_path("RESETTLE_ARCHIVE", data / "archive"),
-        warehouse_url=os.environ.get("RESETTLE_WAREHOUSE_URL") or None,
+        warehouse_url=_warehouse_url(),
         dbt_project_dir=_path("RESETTLE_DBT_PROJECT_DIR", PROJECT_ROOT / "dbt_project"),
         expectations_dir=_path("RESETTLE_EXPECTATIONS_DIR", PROJECT_ROOT / "expectations"),
         dags_dir=_path("RESETTLE_DAGS_DIR", PROJECT_ROOT / "dags"),

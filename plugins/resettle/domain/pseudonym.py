@@ -2,8 +2,10 @@
 or recomputed without the key.
 
 Marts and dashboards join a household across months by this token instead of the ID number. The key
-comes from RESETTLE_PSEUDONYM_KEY; the embedded setup generates one under RESETTLE_HOME on first use.
-It is never committed and never sent to the database, so no compiled SQL or log can reveal it.
+comes from RESETTLE_PSEUDONYM_KEY or the file RESETTLE_PSEUDONYM_KEY_FILE names (a deployment hands the
+same secret to every container, so all compute the same pseudonyms); without either, the embedded
+setup generates one under RESETTLE_HOME on first use. It is never committed and never sent to the
+database, so no compiled SQL or log can reveal it.
 """
 
 from __future__ import annotations
@@ -16,13 +18,13 @@ import secrets
 
 import pandas as pd
 
-from resettle.domain.config import settings
+from resettle.domain.config import secret, settings
 
 KEY_ENV = "RESETTLE_PSEUDONYM_KEY"
 
 
 def key() -> bytes:
-    configured = os.environ.get(KEY_ENV)
+    configured = secret(KEY_ENV)
     if configured:
         return configured.encode()
     path = settings().home / "pseudonym.key"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
+import socket
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
@@ -140,9 +141,10 @@ def _record(conn: psycopg.Connection, sub: Submission, findings: list[Finding],
 def _finish(conn: psycopg.Connection, sub: Submission) -> None:
     conn.execute(
         """update ops.submission set status = %s, dataset = %s, rows_total = %s, rows_valid = %s, errors = %s,
-                  warnings = %s, message_zh = %s, processed_at = now() where submission_id = %s""",
+                  warnings = %s, message_zh = %s, processed_at = now(), processed_by = %s
+            where submission_id = %s""",
         (sub.status, sub.dataset, sub.rows_total, sub.rows_valid, sub.errors, sub.warnings, sub.message_zh,
-         sub.submission_id),
+         socket.gethostname(), sub.submission_id),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from resettle.domain.config import settings
 from resettle.warehouse import server
@@ -27,11 +28,46 @@ def url(start: bool = False) -> str:
     return server.embedded_url()
 
 
-def connect(autocommit: bool = False) -> psycopg.Connection:
+def describe(database_url: str) -> str:
+    """host:port/database of a URL, without credentials: what an error message may show."""
+    parts = urlsplit(database_url)
+    return f"{parts.hostname or 'localhost'}:{parts.port or 5432}{parts.path or ''}"
+
+
+def connect(autocommit: bool = False, connect_timeout: int = 10) -> psycopg.Connection:
+    """A connection to the warehouse; one that cannot be made is a WarehouseError naming the host."""
     # psycopg is imported here, not above: DAG files reach this package (the dbt runner) at parse time.
     import psycopg
 
-    return psycopg.connect(url(), autocommit=autocommit)
+    target = url()
+    try:
+        return psycopg.connect(target, autocommit=autocommit, connect_timeout=connect_timeout)
+    except psycopg.OperationalError as err:
+        reason = str(err).strip().splitlines()[-1] if str(err).strip() else type(err).__name__
+        raise WarehouseError(f"cannot reach the warehouse at {describe(target)}: {reason}") from None
 
 
-__all__ = ["WarehouseError", "connect", "url"]
+def initialize(admin_url: str) -> dict:
+    """Set up (or upgrade) a warehouse in one transaction: pending migrations of `ops` and `access`, raw
+    tables from the contracts, roles, grants and row security. Idempotent; nothing is left half-done."""
+    import psycopg
+
+    from resettle.warehouse.access import ensure_roles
+    from resettle.warehouse.migrations import applied, migrate
+    from resettle.warehouse.schema import bootstrap
+
+    try:
+        conn = psycopg.connect(admin_url, connect_timeout=10)
+    except psycopg.OperationalError as err:
+        reason = str(err).strip().splitlines()[-1] if str(err).strip() else type(err).__name__
+        raise WarehouseError(f"cannot reach the warehouse at {describe(admin_url)}: {reason}") from None
+    with conn, conn.transaction():
+        before = max(applied(conn), default=0)
+        ran = migrate(conn)
+        bootstrap(conn)
+        scopes = ensure_roles(conn, commit=False)
+        version = max(applied(conn), default=0)
+    return {"from_version": before, "version": version, "migrations": ran, "roles": scopes}
+
+
+__all__ = ["WarehouseError", "connect", "describe", "initialize", "url"]

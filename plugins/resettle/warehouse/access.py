@@ -48,7 +48,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import psycopg
 from psycopg import sql
 
-from resettle.domain.config import DISTRICTS, settings
+from resettle.domain.config import DISTRICTS, ConfigError, secret, settings
 
 LOGIN_ROLE = "resettle_dashboard"
 READER = "resettle_reader"
@@ -59,50 +59,6 @@ DISTRICT_GROUP = "resettle_district"
 DISTRICT_PREFIX = "resettle_district_"
 MARTS_SCHEMA = "marts"
 _CODE = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
-
-ACCESS_DDL = """
-create schema if not exists access;
-revoke all on schema access from public;
-
-create table if not exists access.dashboard_user (
-    username text primary key check (username ~ '^[a-z0-9][a-z0-9_.-]{1,39}$'),
-    role text not null check (role in ('leader', 'office', 'district', 'engineer')),
-    district text check (district ~ '^[a-z][a-z0-9_]*$'),
-    password_hash text not null,
-    disabled boolean not null default false,
-    created_at timestamptz not null default now(),
-    disabled_at timestamptz,
-    check ((role = 'district') = (district is not null))
-);
-comment on table access.dashboard_user is
-    '看板用户 — dashboard users: role, district, scrypt password hash; disabled users cannot log in.';
-
-create table if not exists access.access_log (
-    log_id bigserial primary key,
-    logged_at timestamptz not null default now(),
-    username text not null,
-    role text,
-    event text not null,
-    detail jsonb not null default '{}'
-);
-create index if not exists access_log_user_idx on access.access_log (username, logged_at);
-
-create table if not exists access.dashboard_session (
-    token_hash text primary key,
-    username text not null references access.dashboard_user (username),
-    created_at timestamptz not null default now(),
-    expires_at timestamptz not null
-);
-comment on table access.dashboard_session is
-    '看板会话 — sessions handed out by access.log_in (only the token''s sha256 is kept).';
-
-create table if not exists access.secret (name text primary key, value text not null);
-insert into access.secret (name, value) values ('unknown_salt', md5(random()::text || clock_timestamp()::text))
-on conflict do nothing;
-revoke all on access.dashboard_user, access.access_log, access.dashboard_session, access.secret from public;
-comment on table access.access_log is
-    '访问日志 — log-ins, failed log-ins, household-list views (with their filter) and exports.';
-"""
 
 FUNCTIONS_SQL = r"""
 -- The district of the scope the current role reads as: the district scope role itself (a session that
@@ -292,6 +248,18 @@ def _password_file() -> Path:
     return settings().home / "dashboard.json"
 
 
+PASSWORD_ENV = "RESETTLE_DASHBOARD_PASSWORD"
+"""In a deployment, the one dashboard secret: the log-in role's password, from which each scope's login role
+password is derived (HMAC-SHA256), so the set-up and the dashboard containers compute the same ones."""
+
+
+def _configured_password() -> str | None:
+    configured = secret(PASSWORD_ENV)
+    if configured and (not configured.isascii() or len(configured) < 12):
+        raise ConfigError(f"{PASSWORD_ENV}: use at least 12 ASCII characters (e.g. `openssl rand -hex 24`)")
+    return configured
+
+
 def _passwords() -> dict:
     """The login roles' passwords: {"role", "password", "scopes": {scope: password}}, generated once and kept
     (0600, written atomically) under RESETTLE_HOME."""
@@ -318,8 +286,9 @@ def _save_passwords(data: dict) -> dict:
 
 
 def login_password() -> str:
-    """The dashboard log-in role's password, generated once and kept (0600) under RESETTLE_HOME."""
-    return _passwords()["password"]
+    """The dashboard log-in role's password: RESETTLE_DASHBOARD_PASSWORD (or _FILE) in a deployment, else
+    generated once and kept (0600) under RESETTLE_HOME."""
+    return _configured_password() or _passwords()["password"]
 
 
 def scope_login_role(scope: str) -> str:
@@ -330,6 +299,9 @@ def scope_login_role(scope: str) -> str:
 
 
 def scope_password(scope: str) -> str:
+    configured = _configured_password()
+    if configured:
+        return hmac.new(configured.encode(), scope.encode(), "sha256").hexdigest()[:32]
     data = _passwords()
     if scope not in data["scopes"]:
         data["scopes"][scope] = secrets.token_urlsafe(24)
@@ -378,12 +350,9 @@ def _grant_role(conn: psycopg.Connection, role: str, member: str, inherit: bool 
         sql.SQL("true")))
 
 
-def ensure_roles(admin_conn: psycopg.Connection) -> list[str]:
-    """Create the roles, grants, `access` schema and policy function; secure the marts already built.
-
-    Idempotent: run on every deployment and after restoring a warehouse. Commits. Returns the scope roles.
-    """
-    conn = admin_conn
+def create_roles(conn: psycopg.Connection) -> list[str]:
+    """The roles and their memberships, and the login role's password; no schema objects (so a restore can
+    create the roles its grants and policies name before it loads them). Returns the scope roles."""
     for name in (READER, HOUSEHOLD_READER, CITY, OFFICE, DISTRICT_GROUP):
         _create_role(conn, name)
     _grant_role(conn, READER, CITY)
@@ -410,8 +379,21 @@ def ensure_roles(admin_conn: psycopg.Connection) -> list[str]:
             sql.Identifier(login), sql.Literal(scram_verifier(scope_password(scope)))))
         conn.execute(sql.SQL("grant {} to {} with inherit true, set false").format(
             sql.Identifier(scope), sql.Identifier(login)))
+    return scopes
 
-    conn.execute(ACCESS_DDL)
+
+def ensure_roles(admin_conn: psycopg.Connection, commit: bool = True) -> list[str]:
+    """Create the roles, grants, `access` schema and policy function; secure the marts already built.
+
+    Idempotent: run on every deployment and after restoring a warehouse. The `access` tables come from the
+    versioned migrations (resettle.warehouse.migrations). Commits unless `commit` is false (then the caller's
+    transaction holds everything, roles included). Returns the scope roles.
+    """
+    from resettle.warehouse.migrations import migrate
+
+    conn = admin_conn
+    scopes = create_roles(conn)
+    migrate(conn)
     conn.execute(FUNCTIONS_SQL)
     conn.execute(f"create schema if not exists {MARTS_SCHEMA}")
     conn.execute(f"grant usage on schema {MARTS_SCHEMA}, access to {READER}")
@@ -430,7 +412,8 @@ def ensure_roles(admin_conn: psycopg.Connection) -> list[str]:
         execute format('grant temporary on database %I to %I', current_database(), current_user);
     end $$""")
     secure_marts(conn)
-    conn.commit()
+    if commit:
+        conn.commit()
     return scopes
 
 

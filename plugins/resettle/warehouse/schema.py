@@ -1,7 +1,8 @@
 """Schemas and tables the platform owns (`ops`, `raw`), created idempotently from the dataset contracts.
 
 dbt owns `staging`, `intermediate`, `marts` and `snapshots`; everything here is safe to run on every
-start, so a new column in a contract reaches its raw table without a migration script.
+start. `ops` (and `access`) change through the versioned migrations in resettle.warehouse.migrations;
+raw tables follow the contracts, so a new column in a contract reaches its raw table without a migration.
 """
 
 from __future__ import annotations
@@ -24,116 +25,6 @@ NOT_STORED = {"petition_cases": ("id_number",)}
 def stored_columns(dataset: str) -> tuple[str, ...]:
     """The contract columns that reach `raw.<dataset>` and staging."""
     return tuple(n for n in contract(dataset).column_names if n not in NOT_STORED.get(dataset, ()))
-
-OPS_DDL = """
-create schema if not exists ops;
-create schema if not exists raw;
-
-create table if not exists ops.submission (
-    submission_id bigserial primary key,
-    source text not null,
-    dataset text,
-    period text not null,
-    file_name text not null,
-    landing_path text not null,
-    sha256 text not null,
-    size_bytes bigint not null,
-    received_at timestamptz not null,
-    archive_path text not null,
-    status text not null default 'received'
-        check (status in ('received', 'accepted', 'accepted_with_warnings', 'rejected', 'superseded', 'duplicate',
-                          'refused', 'failed')),
-    rows_total integer,
-    rows_valid integer,
-    errors integer not null default 0,
-    warnings integer not null default 0,
-    message_zh text,
-    duplicate_of bigint references ops.submission (submission_id),
-    superseded_by bigint references ops.submission (submission_id),
-    registered_at timestamptz not null default now(),
-    processed_at timestamptz,
-    unique (source, period, file_name, sha256)
-);
-create index if not exists submission_current_idx on ops.submission (source, dataset, period, status);
-alter table ops.submission add column if not exists file_mtime timestamptz;
-comment on column ops.submission.received_at is
-    'When the platform first saw the file (or its modification time when replaying a generated landing folder)';
-comment on column ops.submission.file_mtime is 'The file''s modification time in the landing folder, as sent';
-do $$ begin
-    if not exists (select 1 from pg_constraint where conname = 'submission_status_check'
-                   and pg_get_constraintdef(oid) like '%failed%') then
-        alter table ops.submission drop constraint if exists submission_status_check;
-        alter table ops.submission add constraint submission_status_check check (status in (
-            'received', 'accepted', 'accepted_with_warnings', 'rejected', 'superseded', 'duplicate', 'refused',
-            'failed'));
-    end if;
-end $$;
-
-create table if not exists ops.validation_result (
-    submission_id bigint not null references ops.submission (submission_id),
-    expectation text not null,
-    check_name text not null,
-    column_name text,
-    severity text not null check (severity in ('error', 'warning')),
-    success boolean not null,
-    unexpected_count integer not null,
-    primary key (submission_id, check_name, expectation, column_name)
-);
-
-create table if not exists ops.finding (
-    submission_id bigint not null references ops.submission (submission_id),
-    finding_no integer not null,
-    severity text not null check (severity in ('error', 'warning')),
-    check_name text not null,
-    excel_row integer,
-    column_header text,
-    value text,
-    message_zh text not null,
-    primary key (submission_id, finding_no)
-);
-
-create table if not exists ops.due_extension (
-    extension_id bigserial primary key,
-    source text not null,
-    period text not null,
-    due_at timestamptz not null,
-    granted_by text not null check (granted_by <> ''),
-    reason text not null check (reason <> ''),
-    granted_at timestamptz not null default now()
-);
-create index if not exists due_extension_idx on ops.due_extension (source, period, granted_at);
-
-create table if not exists ops.alert (
-    alert_id bigserial primary key,
-    condition_key text not null,
-    kind text not null check (kind in ('reminder', 'late', 'escalation', 'invalid', 'pipeline')),
-    source text,
-    dataset text,
-    period text,
-    submission_id bigint references ops.submission (submission_id),
-    title_zh text not null,
-    message_zh text not null,
-    recipients jsonb not null default '[]',
-    channel_results jsonb not null default '{}',
-    sent_at timestamptz not null,
-    resolved_at timestamptz
-);
-create index if not exists alert_condition_idx on ops.alert (condition_key, sent_at);
-
-create table if not exists ops.dbt_invocation (
-    invocation_id text primary key,
-    command text not null,
-    selected text,
-    full_refresh boolean not null,
-    started_at timestamptz not null default now(),
-    nodes integer,
-    failed integer,
-    finished_at timestamptz
-);
-alter table ops.dbt_invocation add column if not exists nodes integer;
-alter table ops.dbt_invocation add column if not exists failed integer;
-alter table ops.dbt_invocation add column if not exists finished_at timestamptz;
-"""
 
 
 def sql_type(col: Column) -> str:
@@ -207,29 +98,34 @@ BOOTSTRAP_LOCK = 20191111
 
 
 def _ddl_digest() -> str:
+    """The digest of what bootstrap executes beyond the migrations: the raw tables the contracts describe."""
     import hashlib
 
     text = "\n".join([
-        OPS_DDL, in_force_ddl(), *(s for d in DATASETS for s in (*raw_ddl(d), *raw_unique_ddl(d))),
-        _keeps_its_rows_ddl()])
+        in_force_ddl(), *(s for d in DATASETS for s in (*raw_ddl(d), *raw_unique_ddl(d))), _keeps_its_rows_ddl()])
     return hashlib.sha256(text.encode()).hexdigest()
 
 
 def bootstrap(conn: psycopg.Connection) -> None:
-    """Create schemas and tables if missing; safe to call on every start.
+    """Apply pending migrations and create or extend the raw tables; safe to call on every start.
 
-    The DDL's digest is recorded in `ops.schema_version`; when it matches, nothing is executed, so a run
-    starting beside another run's ingestion takes no table lock (ALTER TABLE locks a table even when it
-    changes nothing, and two runs would then deadlock on the register and a raw table).
+    The digest of what follows the contracts and seeds (raw tables, the in-force view) is recorded in
+    `ops.raw_schema`; when every migration is applied and the digest
+    matches, nothing is executed, so a run starting beside another run's ingestion takes no table lock
+    (ALTER TABLE locks a table even when it changes nothing, and two runs would then deadlock on the
+    register and a raw table).
     """
+    from resettle.warehouse.migrations import is_current, migrate
+
     digest = _ddl_digest()
     with conn.transaction():
         conn.execute("select pg_advisory_xact_lock(%s)", (BOOTSTRAP_LOCK,))
-        if conn.execute("select to_regclass('ops.schema_version')").fetchone()[0] and conn.execute(
-                "select 1 from ops.schema_version where digest = %s", (digest,)).fetchone():
+        if is_current(conn) and conn.execute(
+                "select 1 from ops.raw_schema where digest = %s", (digest,)).fetchone():
             return
-        conn.execute(OPS_DDL)
+        migrate(conn)
         conn.execute(in_force_ddl())
+        conn.execute("create schema if not exists raw")
         for dataset in DATASETS:
             for statement in raw_ddl(dataset):
                 conn.execute(statement)
@@ -237,9 +133,7 @@ def bootstrap(conn: psycopg.Connection) -> None:
                 for statement in raw_unique_ddl(dataset):
                     conn.execute(statement)
         conn.execute(_keeps_its_rows_ddl())
-        conn.execute("create table if not exists ops.schema_version (digest text primary key, "
-                     "applied_at timestamptz not null default now())")
-        conn.execute("insert into ops.schema_version (digest) values (%s) on conflict do nothing", (digest,))
+        conn.execute("insert into ops.raw_schema (digest) values (%s) on conflict do nothing", (digest,))
 
 
 def _keeps_its_rows_ddl() -> str:

@@ -1,0 +1,311 @@
+"""The production topology as processes on one machine: Airflow's metadata in PostgreSQL, Redis, the API
+server, scheduler, DAG processor, triggerer and two Celery workers, each with the environment
+docker-compose.yml gives its container (service names mapped to 127.0.0.1, volumes and secrets to folders).
+
+A month of files dropped into the landing folder must go through `ingest_submissions` and `build_marts`
+on both workers, and give the marts the embedded `resettle run` builds from the same files."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import os
+import secrets
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from resettle.devtools.generator import generate
+from resettle.domain.net import free_port
+from resettle.warehouse.checksums import LINEAGE_COLUMNS, mart_checksums
+from resettle.warehouse.dbt_runner import ensure_manifest
+from tests import compose
+from tests.integration.test_airflow_services import _alive
+
+pytestmark = pytest.mark.integration
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "test-artifacts"
+PERIOD = "2026-10"
+HOUSEHOLDS = 200
+WORKERS = ("worker-1", "worker-2")
+SERVICES = ("airflow-apiserver", "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer")
+IMAGE_PATHS = {"/opt/resettle/dags": REPO / "dags", "/opt/resettle/dbt_project": REPO / "dbt_project",
+               "/opt/resettle/expectations": REPO / "expectations"}
+"""What the Dockerfile copies into the image, at the same place in the repository."""
+PIPELINE_SECONDS = 1200
+EMBEDDED_SECONDS = 900
+"""Bounds for a loaded machine; on an idle 2-core machine the whole test takes a fraction of them."""
+TIME_DEPENDENT_MARTS = {"alert_history"}
+"""Filled by the hourly `check_alerts`, whose result depends on the moment it runs (the embedded run has
+no hourly check)."""
+
+
+class Topology:
+    """Processes started from the compose file's services, stopped together."""
+
+    def __init__(self, tmp: Path, replacements: dict[str, str], extra: dict[str, str]):
+        self.tmp, self.replacements, self.extra = tmp, replacements, extra
+        self.procs: dict[str, subprocess.Popen] = {}
+        self.logs = tmp / "logs"
+        self.logs.mkdir()
+
+    def map(self, value: str) -> str:
+        for container, local in sorted(self.replacements.items(), key=lambda kv: -len(kv[0])):
+            value = value.replace(container, local)
+        return value
+
+    def env(self, service: str, **overrides: str) -> dict[str, str]:
+        spec = compose.load()["services"][service]
+        derived = {name: self.map(value) for name, value in compose.environment(spec).items()}
+        base = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "RESETTLE_"))}
+        return {**base, **derived, **self.extra, **overrides}
+
+    def start(self, name: str, argv: list[str], env: dict[str, str]) -> None:
+        with (self.logs / f"{name}.log").open("ab") as log:
+            self.procs[name] = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                                stdin=subprocess.DEVNULL, start_new_session=True)
+
+    def dead(self) -> list[str]:
+        return [name for name, proc in self.procs.items() if proc.poll() is not None]
+
+    def tail(self, name: str, chars: int = 3000) -> str:
+        return (self.logs / f"{name}.log").read_text(errors="replace")[-chars:]
+
+    def stop(self, timeout: float = 90) -> list[str]:
+        for proc in self.procs.values():
+            with contextlib.suppress(OSError):
+                os.killpg(proc.pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        for proc in self.procs.values():
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        forced = [name for name, proc in self.procs.items() if proc.poll() is None]
+        for name in forced:
+            with contextlib.suppress(OSError):
+                os.killpg(self.procs[name].pid, signal.SIGKILL)
+            self.procs[name].wait(timeout=30)
+        return forced
+
+
+def _database(pg_server: str, role: str, password: str, superuser: bool = False) -> tuple[str, str]:
+    """A fresh database owned by `role` (created or given `password`); returns (name, host:port)."""
+    name = f"{role}_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        exists = conn.execute("select 1 from pg_roles where rolname = %s", (role,)).fetchone()
+        verb = "alter" if exists else "create"
+        conn.execute(f"{verb} role {role} login {'superuser' if superuser else ''} password '{password}'")
+        conn.execute(f'create database "{name}" owner {role}')
+    host = pg_server.split("@", 1)[1].split("/", 1)[0]
+    return name, host
+
+
+def _drop(pg_server: str, *names: str) -> None:
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        for name in names:
+            conn.execute(f'drop database if exists "{name}" with (force)')
+
+
+def _write_secrets(folder: Path, values: dict[str, str]) -> None:
+    folder.mkdir()
+    for name in compose.load()["secrets"]:
+        (folder / name).write_text(values.get(name, secrets.token_hex(24)) + "\n")
+        (folder / name).chmod(0o600)
+
+
+def _wait(condition, seconds: float, what: str, topology: Topology, every: float = 3):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if topology.dead():
+            name = topology.dead()[0]
+            pytest.fail(f"{name} stopped while waiting for {what}:\n{topology.tail(name)}")
+        result = condition()
+        if result:
+            return result
+        time.sleep(every)
+    pytest.fail(f"timed out after {seconds:.0f}s waiting for {what}")
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def _healthcheck(topology: Topology, service: dict) -> bool:
+    """Run a service's compose healthcheck against its local process (its port and host name mapped)."""
+    test = service["healthcheck"]["test"]
+    if test[0] == "CMD" and test[1] == "curl":
+        url = test[-1].replace("8974", topology.extra["AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_PORT"])
+        return _healthy(url.replace("localhost", "127.0.0.1"))
+    from airflow.utils.net import get_hostname
+
+    env = topology.env("airflow-scheduler", HOSTNAME=get_hostname())
+    check = subprocess.run(["bash", "-c", compose.interpolate(test[1])], env=env, capture_output=True,
+                           text=True, timeout=120)
+    return check.returncode == 0
+
+
+def test_celery_topology_from_the_compose_file_runs_the_pipeline_on_two_workers(pg_server, tmp_path):
+    redis = shutil.which("redis-server")
+    assert redis, "redis-server is missing: `make browser` installs it (Debian's redis-server)"
+    ensure_manifest()
+    spec = compose.load()
+    started = time.monotonic()
+
+    airflow_password, warehouse_password = secrets.token_hex(16), secrets.token_hex(16)
+    airflow_db, pg_host = _database(pg_server, "airflow", airflow_password)
+    warehouse_db, _ = _database(pg_server, "resettle", warehouse_password, superuser=True)
+    embedded_db, _ = _database(pg_server, "resettle", warehouse_password, superuser=True)
+    redis_port, api_port = free_port(), free_port()
+    _write_secrets(tmp_path / "secrets", {
+        "airflow_db_password": airflow_password, "warehouse_password": warehouse_password,
+        "airflow_fernet_key": base64.urlsafe_b64encode(os.urandom(32)).decode(),
+        "smtp_default": "", "resettle_webhook": ""})
+
+    replacements = {
+        "airflow-db:5432/airflow": f"{pg_host}/{airflow_db}",
+        "warehouse-db:5432/resettle": f"{pg_host}/{warehouse_db}",
+        "redis:6379": f"127.0.0.1:{redis_port}",
+        "airflow-apiserver:8080": f"127.0.0.1:{api_port}",
+        "/run/secrets/": f"{tmp_path}/secrets/",
+        "/opt/airflow": str(tmp_path / "opt-airflow"),
+        **{container: str(local) for container, local in IMAGE_PATHS.items()},
+    }
+    service = spec["services"]["airflow-scheduler"]
+    for mount in service["volumes"]:
+        volume, target = mount.split(":", 1)
+        replacements[target] = str(tmp_path / "volumes" / volume)
+        (tmp_path / "volumes" / volume).mkdir(parents=True)
+    for config in service["configs"]:
+        replacements[config["target"]] = str(REPO / compose.interpolate(spec["configs"][config["source"]]["file"]))
+    airflow_home = tmp_path / "opt-airflow"
+    extra = {  # what each container has of its own: a home, a PATH, ports no other service shares
+        "AIRFLOW_HOME": str(airflow_home),
+        "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""),
+        "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "plugins")]),
+        "AIRFLOW__API__HOST": "127.0.0.1", "AIRFLOW__API__PORT": str(api_port), "AIRFLOW__API__WORKERS": "1",
+        "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_PORT": str(free_port()),
+        "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
+        "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "10",
+    }
+    topology = Topology(tmp_path, replacements, extra)
+    landing = tmp_path / "volumes" / "landing"
+    report_lines: list[str] = []
+
+    # The same files, with the same modification times, for the embedded `resettle run`, which runs
+    # alongside the topology (one after the other would double the test's time).
+    staged = tmp_path / "staged"
+    expected_files = len(generate(staged, PERIOD, households=HOUSEHOLDS, seed=3).files)
+    shutil.copytree(staged, tmp_path / "embedded-landing", copy_function=shutil.copy2)
+    embedded = {**{k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "RESETTLE_"))},
+                "PYTHONPATH": str(REPO / "plugins"),
+                "RESETTLE_WAREHOUSE_URL": f"postgresql://resettle:{warehouse_password}@{pg_host}/{embedded_db}",
+                "RESETTLE_HOME": str(tmp_path / "embedded"), "RESETTLE_LANDING": str(tmp_path / "embedded-landing"),
+                "RESETTLE_ARCHIVE": str(tmp_path / "embedded-archive"),
+                "RESETTLE_OUTBOX": str(tmp_path / "embedded-outbox"),
+                "RESETTLE_PSEUDONYM_KEY_FILE": str(tmp_path / "secrets" / "pseudonym_key")}
+    with (tmp_path / "embedded-run.log").open("wb") as log:
+        run = subprocess.Popen([sys.executable, "-m", "resettle.cli", "run", "--period", PERIOD], env=embedded,
+                               stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                               start_new_session=True)
+    try:
+        topology.start("redis", [redis, "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "",
+                                 "--appendonly", "no", "--dir", str(tmp_path)], os.environ.copy())
+        init = spec["services"]["airflow-init"]
+        script = topology.map(compose.interpolate(init["command"][1]))
+        result = subprocess.run(["bash", "-c", script], env=topology.env("airflow-init"), capture_output=True,
+                                text=True, timeout=300)
+        assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+        assert "warehouse initialised" in result.stdout
+
+        for name in SERVICES:
+            command = shlex.split(spec["services"][name]["command"])
+            topology.start(name, ["airflow", *command], topology.env(name))
+        for worker in WORKERS:
+            command = shlex.split(spec["services"]["airflow-worker"]["command"])
+            env = topology.env("airflow-worker", RESETTLE_TEST_WORKER_NAME=worker,
+                               AIRFLOW__CORE__HOSTNAME_CALLABLE="tests.integration.celery_worker_name.hostname",
+                               AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT=str(free_port()))
+            topology.start(worker, ["airflow", *command, "--celery-hostname", f"{worker}@%h"], env)
+
+        _wait(lambda: _healthy(f"http://127.0.0.1:{api_port}/api/v2/monitor/health"), 180, "the API server",
+              topology)
+        watch_state = Path(topology.map("/opt/resettle/state")) / "landing_watch.json"
+        _wait(watch_state.exists, 180, "the triggerer to watch the landing folder", topology)
+        report_lines.append(f"services up after {time.monotonic() - started:.0f}s")
+        for name in ("airflow-scheduler", "airflow-dag-processor", "airflow-triggerer"):
+            assert _healthcheck(topology, spec["services"][name]), f"{name}'s healthcheck is red"
+
+        for source in sorted(p for p in staged.iterdir() if p.is_dir()):
+            source.rename(landing / source.name)  # the whole month lands at once: one ingestion run
+        metadata = f"postgresql://airflow:{airflow_password}@{pg_host}/{airflow_db}"
+        warehouse = f"postgresql://resettle:{warehouse_password}@{pg_host}/{warehouse_db}"
+
+        def settled() -> bool:
+            with psycopg.connect(warehouse) as conn:
+                done = conn.execute("select count(*) from ops.submission where status in "
+                                    "('accepted', 'accepted_with_warnings')").fetchone()[0]
+            with psycopg.connect(metadata) as conn:
+                runs = conn.execute("select dag_id, state from dag_run where dag_id in "
+                                    "('ingest_submissions', 'build_marts')").fetchall()
+                queued = conn.execute("select count(*) from asset_dag_run_queue").fetchone()[0]
+            failed = [dag for dag, state in runs if state == "failed"]
+            assert not failed, f"{failed} failed; see {topology.logs}"
+            return (done == expected_files and queued == 0 and ("build_marts", "success") in runs
+                    and all(state == "success" for _, state in runs))
+
+        _wait(lambda: settled() and (time.sleep(8) or settled()), PIPELINE_SECONDS, "ingest and marts", topology)
+        report_lines.append(f"pipeline done after {time.monotonic() - started:.0f}s "
+                            f"({expected_files} files accepted)")
+        with psycopg.connect(metadata) as conn:
+            per_host = dict(conn.execute(
+                "select hostname, count(*) from task_instance where state = 'success' and dag_id in "
+                "('ingest_submissions', 'build_marts') group by hostname order by hostname").fetchall())
+            per_dag = conn.execute(
+                "select dag_id, hostname, count(*) from task_instance where state = 'success' "
+                "group by 1, 2 order by 1, 2").fetchall()
+        report_lines.append(f"successful task instances per worker: {per_host}")
+        report_lines += [f"  {dag_id} on {host}: {n}" for dag_id, host, n in per_dag]
+    finally:
+        if sys.exc_info()[0] is not None and run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+        forced = topology.stop()
+        report_lines.append(f"stopped after {time.monotonic() - started:.0f}s; forced: {forced or 'none'}")
+        ARTIFACTS.mkdir(exist_ok=True)
+        (ARTIFACTS / "celery-topology.txt").write_text("\n".join(report_lines) + "\n")
+        print("\n".join(report_lines))
+
+    assert set(WORKERS) <= set(per_host), f"tasks ran on {per_host}, not on both workers"
+    # a deferred task (the dbt build's watchers) may finish in the triggerer, which records no worker
+    assert set(per_host) - set(WORKERS) <= {""}, f"tasks ran outside the two workers: {per_host}"
+    assert not forced, f"{forced} did not stop on SIGTERM"
+    assert not [name for name, proc in topology.procs.items() if _alive(proc.pid)]
+
+    try:
+        returncode = run.wait(timeout=EMBEDDED_SECONDS)
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+    assert returncode == 0, (tmp_path / "embedded-run.log").read_text(errors="replace")[-3000:]
+
+    celery_marts = mart_checksums(warehouse, ignore=LINEAGE_COLUMNS)
+    embedded_marts = mart_checksums(embedded["RESETTLE_WAREHOUSE_URL"], ignore=LINEAGE_COLUMNS)
+    for table in TIME_DEPENDENT_MARTS:
+        celery_marts.pop(table, None), embedded_marts.pop(table, None)
+    assert celery_marts == embedded_marts
+    assert celery_marts["household_resettlement"][0] > 0
+    with open(ARTIFACTS / "celery-topology.txt", "a") as out:
+        out.write(f"marts equal to the embedded run's: {sorted(celery_marts)}\n"
+                  f"total {time.monotonic() - started:.0f}s\n")
+    _drop(pg_server, airflow_db, warehouse_db, embedded_db)
