@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from resettle.config import DEPARTMENTS, DISTRICTS, settings
+from resettle.config import DEPARTMENTS, DISTRICTS, OFFICE, settings
 
 COLUMN_TYPES = (
     "text", "integer", "decimal", "date", "enum", "yes_no", "id_number", "uscc", "phone", "period",
@@ -27,7 +27,9 @@ DEPARTMENT_DATASETS = {
     "police": "police_cases",
     "tax": "tax_status",
 }
-DATASETS = DISTRICT_DATASETS + tuple(DEPARTMENT_DATASETS.values())
+OFFICE_DATASETS = ("review_decisions", "supervision_items")
+"""The leading-group office's records of joint reviews (联审会签) and supervised tasks (督办)."""
+DATASETS = DISTRICT_DATASETS + tuple(DEPARTMENT_DATASETS.values()) + OFFICE_DATASETS
 
 
 @dataclass(frozen=True)
@@ -123,4 +125,6 @@ def datasets_for(source: str) -> tuple[str, ...]:
         return DISTRICT_DATASETS
     if source in DEPARTMENTS:
         return (DEPARTMENT_DATASETS[source],)
+    if source == OFFICE:
+        return OFFICE_DATASETS
     raise KeyError(f"unknown source {source!r}")

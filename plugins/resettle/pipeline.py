@@ -23,12 +23,12 @@ def find_files(period: str | None = None, wave: str | None = None) -> list[dict]
     """
     from resettle.contracts import datasets_for
     from resettle.intake.parse import detect_dataset
-    from resettle.quality.context import DEPENDS_ON_LEDGER
+    from resettle.quality.context import AFTER_LEDGERS
 
     files = []
     for f in discover(settings().landing, period=period):
         dataset = detect_dataset(f.file_name, candidates=datasets_for(f.source))
-        file_wave = WAVES[1] if dataset in DEPENDS_ON_LEDGER or dataset is None else WAVES[0]
+        file_wave = WAVES[1] if dataset in AFTER_LEDGERS or dataset is None else WAVES[0]
         if wave in (None, file_wave):
             files.append({"source": f.source, "period": f.period, "path": str(f.path)})
     return files

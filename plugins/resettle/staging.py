@@ -14,8 +14,15 @@ from pathlib import Path
 
 import yaml
 
-from resettle.config import SOURCES, settings
-from resettle.contracts import DEPARTMENT_DATASETS, DISTRICT_DATASETS, Contract, contract, datasets_for
+from resettle.config import OFFICE, SOURCES, settings
+from resettle.contracts import (
+    DEPARTMENT_DATASETS,
+    DISTRICT_DATASETS,
+    OFFICE_DATASETS,
+    Contract,
+    contract,
+    datasets_for,
+)
 from resettle.warehouse.schema import DERIVED_COLUMNS
 
 ENTITY = {
@@ -27,9 +34,12 @@ ENTITY = {
     "court_cases": "court_cases",
     "police_cases": "police_cases",
     "tax_status": "tax_statuses",
+    "review_decisions": "review_decisions",
+    "supervision_items": "supervision_items",
 }
 DERIVED_DOCS = {"id_pseudonym": "户主身份证号的加密假名（HMAC-SHA256，密钥不入库）：跨月关联同一户，无法还原身份证号。"}
-GROUPS = {"district": DISTRICT_DATASETS, **{source: (dataset,) for source, dataset in DEPARTMENT_DATASETS.items()}}
+GROUPS = {"district": DISTRICT_DATASETS, **{source: (dataset,) for source, dataset in DEPARTMENT_DATASETS.items()},
+          OFFICE: OFFICE_DATASETS}
 HEADER = "# Rendered from expectations/contracts by `resettle staging`; edit the contract, not this file.\n"
 SQL_HEADER = "-- Rendered from expectations/contracts by `resettle staging`; edit the contract, not this file.\n"
 LINEAGE = [

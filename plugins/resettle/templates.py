@@ -41,6 +41,8 @@ SHORT_NAMES = {
     "court_cases": "涉案信息",
     "police_cases": "涉案企业",
     "tax_status": "涉税状态",
+    "review_decisions": "联审会签记录",
+    "supervision_items": "督办事项",
 }
 
 TITLE_ROW = 1

@@ -36,7 +36,7 @@ per_district as (
         sum(unresettled_onsite_purchase) as unresettled_onsite_purchase,
         sum(unresettled_refund) as unresettled_refund,
         sum(unresettled_undecided) as unresettled_undecided,
-        count(*) filter (where priority_score >= {{ var('priority_threshold', 70) }}) as priority_projects,
+        count(*) filter (where is_priority) as priority_projects,
         count(*) filter (where flag_count > 0) as flagged_projects,
         string_agg(array_to_string(submission_ids, ','), ',') as submission_id_list
     from in_scope

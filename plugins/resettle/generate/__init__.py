@@ -18,6 +18,7 @@ from pathlib import Path
 from resettle.config import DISTRICTS
 from resettle.contracts import contract
 from resettle.generate import errors, reports, schedule
+from resettle.generate.office import Office
 from resettle.generate.world import World
 from resettle.generate.writers import HABITS, Layout, file_name, header, shown, write_table
 
@@ -59,6 +60,10 @@ class GenerationReport:
     months: int
     households: int
     files: list[FileWritten] = field(default_factory=list)
+    control_project: str | None = None
+    """A project on which no consistency flag may fire (see generate/office.py)."""
+    planted: dict[str, str] = field(default_factory=dict)
+    """Flag code -> a project where the generator planted its situation."""
     errors: list[InjectedError] = field(default_factory=list)
 
     def to_dict(self) -> dict:
@@ -68,6 +73,8 @@ class GenerationReport:
             "period": self.period,
             "months": self.months,
             "households": self.households,
+            "control_project": self.control_project,
+            "planted": self.planted,
             "files": [{
                 "source": f.source, "dataset": f.dataset, "period": f.period,
                 "path": f.path.relative_to(self.out).as_posix(), "rows": f.rows, "header_row": f.header_row,
@@ -92,7 +99,8 @@ def _add_months(day: dt.date, n: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
-def _tables(world: World, period: str, month_start: dt.date, seed: int) -> dict[tuple[str, str], reports.Table]:
+def _tables(world: World, period: str, month_start: dt.date, seed: int, office: Office,
+            ) -> dict[tuple[str, str], reports.Table]:
     """Every file of the month, in the order sources send them."""
     tables = {}
     for district in DISTRICTS:
@@ -106,6 +114,8 @@ def _tables(world: World, period: str, month_start: dt.date, seed: int) -> dict[
     tables[("court", "court_cases")] = reports.court_cases(world, period)
     tables[("police", "police_cases")] = reports.police_cases(world, period)
     tables[("tax", "tax_status")] = reports.tax_status(world, period)
+    tables[("office", "review_decisions")] = reports.review_decisions(office, period)
+    tables[("office", "supervision_items")] = reports.supervision_items(office, period)
     return tables
 
 
@@ -135,14 +145,18 @@ def generate(out: Path, period: str, months: int = 1, seed: int = 20191111, hous
     if months < 1:
         raise ValueError("months must be at least 1")
     world = World(seed, households, first)
+    office = Office(world, seed)
     targets = errors.plan(seed, months) if inject_errors else []
     report = GenerationReport(out, seed, period, months, households)
+    report.control_project = office.control.project_code if office.control else None
+    report.planted = office.planted
     for index in range(months):
         month_start = _add_months(first, index)
         label = f"{month_start:%Y-%m}"
         times = schedule.submission_times(seed, month_start)
         world.advance(month_start, schedule.events_cutoff(times, month_start))
-        tables = _tables(world, label, month_start, seed)
+        office.month(month_start, schedule.events_cutoff(times, month_start))
+        tables = _tables(world, label, month_start, seed, office)
         injections = errors.inject(seed, index, targets, tables) if targets else []
         layouts, paths = {}, {}
         sent: dict[str, int] = {}

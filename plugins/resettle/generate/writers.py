@@ -37,6 +37,8 @@ LABELS = {
     "court_cases": "涉案信息",
     "police_cases": "涉案企业信息",
     "tax_status": "企业涉税状态",
+    "review_decisions": "联审会签记录",
+    "supervision_items": "督办事项",
 }
 
 _INSTRUCTIONS = {
@@ -100,6 +102,7 @@ HABITS = {
     "police": Habit("{office}{label}_{y}{mm}.csv", fmt="csv", encoding="utf-8-sig", date_style="slash"),
     "tax": Habit("{office}{label}{y}{mm}.csv", fmt="csv", encoding="utf-8", date_style="iso",
                  english_headers=True, line_terminator="\n"),
+    "office": Habit("{office}{label}（{y}年{m}月）.xlsx", title=True, author="领导小组办公室"),
 }
 
 TEMPLATE_CREATED = dt.datetime(2019, 12, 2, 9, 0, 0)

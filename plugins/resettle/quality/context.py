@@ -15,11 +15,14 @@ import pandas as pd
 import psycopg
 
 from resettle.config import DISTRICTS
+from resettle.contracts import OFFICE_DATASETS
 from resettle.periods import add_months
 
 VOLUME_SWING = 0.3
 VOLUME_MIN_ROWS = 20
 DEPENDS_ON_LEDGER = ("household_roster", "monthly_progress")
+AFTER_LEDGERS = (*DEPENDS_ON_LEDGER, *OFFICE_DATASETS)
+"""Datasets read after every ledger of the month is in: they name projects of any district."""
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,10 @@ class PackageContext:
     previous_cumulative: dict[str, int] | None = None
     previous_rows: int | None = None
     own_district: str | None = None
+    known_projects: set[str] | None = None
+    """Project codes of every district's accepted ledgers up to the month (for the office's records)."""
+    member_units: set[str] | None = None
+    """Names of the units that may be given a task: the sources seed (for supervision items)."""
 
 
 def _current_submission(conn: psycopg.Connection, source: str, dataset: str, period: str) -> tuple[int, int] | None:
@@ -66,6 +73,14 @@ def load_context(conn: psycopg.Connection, source: str, dataset: str, period: st
                     """select project_code, households_total, households_unresettled from raw.project_ledger
                        where submission_id = %s""", (ledger[0],))
             }
+    if dataset in OFFICE_DATASETS:
+        from resettle import reference
+
+        ctx.known_projects = {r[0] for r in conn.execute(
+            """select distinct l.project_code from raw.project_ledger l
+               join ops.submission s on s.submission_id = l.submission_id
+               where s.status in ('accepted', 'accepted_with_warnings') and s.period <= %s""", (period,))}
+        ctx.member_units = {s.name_zh for s in reference.sources().values()}
     if dataset == "monthly_progress" and previous:
         ctx.previous_cumulative = dict(conn.execute(
             "select project_code, resettled_cumulative from raw.monthly_progress where submission_id = %s",
@@ -87,6 +102,18 @@ def add_context_columns(frame: pd.DataFrame, dataset: str, ctx: PackageContext) 
             for bad, p in zip(falls, previous, strict=True)
         ]
         problems.append(ProblemColumn("ctx_cumulative", "resettled_cumulative", "error", "cumulative_never_falls"))
+    if dataset in OFFICE_DATASETS and ctx.known_projects is not None:
+        codes = frame["project_code"]
+        frame["_problem__ctx_known_project"] = [
+            f"项目编号“{code}”不在任何区已报送的项目台账中，请核对" if isinstance(code, str) and code
+            and code not in ctx.known_projects else None for code in codes]
+        problems.append(ProblemColumn("ctx_known_project", "project_code", "error", "project_in_ledgers"))
+    if dataset == "supervision_items" and ctx.member_units is not None:
+        frame["_problem__ctx_member_unit"] = [
+            f"责任单位“{unit}”不是报送单位名称（如 市公安局、泰山区），请按报送单位名称填写"
+            if isinstance(unit, str) and unit and unit not in ctx.member_units else None
+            for unit in frame["responsible_unit"]]
+        problems.append(ProblemColumn("ctx_member_unit", "responsible_unit", "error", "unit_is_a_source"))
     return problems
 
 

@@ -88,7 +88,7 @@ create index if not exists due_extension_idx on ops.due_extension (source, perio
 create table if not exists ops.alert (
     alert_id bigserial primary key,
     condition_key text not null,
-    kind text not null check (kind in ('reminder', 'late', 'escalation', 'invalid', 'pipeline')),
+    kind text not null,
     source text,
     dataset text,
     period text,
@@ -101,6 +101,9 @@ create table if not exists ops.alert (
     resolved_at timestamptz
 );
 create index if not exists alert_condition_idx on ops.alert (condition_key, sent_at);
+alter table ops.alert drop constraint if exists alert_kind_check;
+alter table ops.alert add constraint alert_kind_check
+    check (kind in ('reminder', 'late', 'escalation', 'invalid', 'pipeline', 'supervision'));
 """
 
 

@@ -1,0 +1,1 @@
+"""Printed and exported reports read from the marts (the joint-review sheet)."""
