@@ -30,10 +30,10 @@ demo: $(STAMP) ## warehouse up, generate three months, run them, show what was b
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: browser
-browser: ## Debian's Chromium and CJK fonts for the dashboard's browser tests (installed once)
-	@command -v chromium >/dev/null && fc-list :lang=zh 2>/dev/null | grep -q . || { \
+browser: ## Debian's Chromium, CJK fonts and poppler (PDF to PNG) for the browser and print tests (installed once)
+	@command -v chromium >/dev/null && command -v pdftoppm >/dev/null && fc-list :lang=zh 2>/dev/null | grep -q . || { \
 	  $(SUDO) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk; }
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk poppler-utils; }
 
 .PHONY: test
 test: $(STAMP) browser ## run the test suite (starts its own PostgreSQL, Airflow, dashboard and browser)

@@ -37,8 +37,10 @@ LATE_LABELS = {
 }
 PROJECT_LABELS = {
     "project_code": "项目编号", "project_name": "项目名称", "district_name_zh": "区", "developer_name": "开发企业",
-    "disposal_category_zh": "处置类别", "months_overdue": "逾期月数", "households_unresettled": "未安置户数", "highest_petition_level": "最高信访层级",
-    "priority_score": "优先级评分", "is_priority": "重点", "flags_zh": "一致性问题",
+    "disposal_category_zh": "处置类别", "months_overdue": "逾期月数", "households_unresettled": "未安置户数",
+    "highest_petition_level": "最高信访层级",
+    "priority_score": "优先级评分", "is_priority": "重点",
+    "flags_zh": "一致性问题",
 }
 FLAG_LABELS = {
     "project_code": "项目编号", "project_name": "项目名称", "district_name_zh": "区", "flag_count": "问题数",

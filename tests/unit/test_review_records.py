@@ -50,7 +50,8 @@ def test_office_files_name_known_projects_and_units_only():
 def test_the_sheet_keeps_developer_figures_apart_and_marks_inferred_matches():
     project = {
         "project_code": "XA2016-001", "project_name": "<锦绣家园>", "district_name_zh": "兴安区",
-        "disposal_category_zh": "4 不配合", "seized_asset_value": 10_000_000, "developer_seized_asset_value": 15_000_000,
+        "disposal_category_zh": "4 不配合", "seized_asset_value": 10_000_000,
+        "developer_seized_asset_value": 15_000_000,
         "court_cases": 1, "developer_court_cases": 2, "inferred_matches": 1,
         "inferred_records_zh": "法院：某某房地产开发有限公司（（2021）黑04执12号）", "flag_count": 0,
         "priority_score": 71.2, "priority_rank": 1, "is_priority": True,

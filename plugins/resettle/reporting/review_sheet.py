@@ -111,10 +111,12 @@ def department_rows(p: dict) -> list[tuple[str, str, str, str]]:
         ("市中级人民法院", "案件数（未结）",
          f"{_count(p.get('court_cases'))}（{_count(p.get('court_cases_open'))}）",
          f"{_count(p.get('developer_court_cases'))}（{_count(p.get('developer_court_cases_open'))}）"),
-        ("市中级人民法院", "标的金额", _money(p.get("court_claim_amount")), _money(p.get("developer_court_claim_amount"))),
+        ("市中级人民法院", "标的金额", _money(p.get("court_claim_amount")),
+         _money(p.get("developer_court_claim_amount"))),
         ("市中级人民法院", "查封资产估值", _money(p.get("seized_asset_value")),
          _money(p.get("developer_seized_asset_value"))),
-        ("市中级人民法院", "拍卖成交金额", _money(p.get("auction_proceeds")), _money(p.get("developer_auction_proceeds"))),
+        ("市中级人民法院", "拍卖成交金额", _money(p.get("auction_proceeds")),
+         _money(p.get("developer_auction_proceeds"))),
         ("市公安局", "立案数（涉嫌罪名）", "按企业报送",
          f"{_count(p.get('developer_police_cases'))}（{_text(p.get('developer_police_charges'))}）"),
         ("市公安局", "冻结资金", "按企业报送", _money(p.get("developer_frozen_funds"))),
@@ -176,18 +178,21 @@ def render_html(sheet: ReviewSheet) -> str:
         ("约定回迁日期", e(_text(p.get("contracted_return_date"))), "逾期月数 / 停滞月数",
          e(f"{_text(p.get('months_overdue'))} / {_text(p.get('months_without_progress'))}")),
         ("涉及户数 / 未安置", e(f"{_count(p.get('households_total'))} / {_count(p.get('households_unresettled'))}"),
-         "待安置 / 退款处置", e(f"{_count(p.get('households_awaiting'))} / {_count(p.get('households_refund_route'))}")),
+         "待安置 / 退款处置",
+         e(f"{_count(p.get('households_awaiting'))} / {_count(p.get('households_refund_route'))}")),
         ("牵头单位（台账）", e(_text(p.get("lead_unit"))), "优先级评分", priority),
     ]
     if p.get("category_changed") or p.get("decided_category") is not None:
-        facts.append(("类别变化", e(f"上月 {_text(p.get('previous_category'))} → 本月 {_text(p.get('disposal_category'))}"),
+        change = f"上月 {_text(p.get('previous_category'))} → 本月 {_text(p.get('disposal_category'))}"
+        facts.append(("类别变化", e(change),
                       "联审决定类别", e(f"{_text(p.get('decided_category'))}（{_text(p.get('decided_meeting_no'))}）")))
     head_rows = "".join(f'<tr><td class="k">{a}</td><td>{b}</td><td class="k">{c}</td><td>{d}</td></tr>'
                         for a, b, c, d in facts)
     departments = [[e(d), e(i), e(a), e(b)] for d, i, a, b in department_rows(p)]
     inferred = ""
     if p.get("inferred_matches"):
-        inferred = (f'<p class="note"><span class="tag">{INFERRED}</span> 以下记录无统一社会信用代码或代码有误，按企业名称'
+        inferred = (f'<p class="note"><span class="tag">{INFERRED}</span> '
+                    "以下记录无统一社会信用代码或代码有误，按企业名称"
                     f"推断归属本企业，待核实：{e(_text(p.get('inferred_records_zh')))}</p>")
     flags = e(_text(p.get("flags_zh"))) if p.get("flag_count") else "无"
     steps = [[e(str(s["step_order"])), e(s["step_name_zh"]),
@@ -206,11 +211,13 @@ def render_html(sheet: ReviewSheet) -> str:
         f"<title>联审会签表 {e(sheet.code)} {e(zh_month(sheet.period))}</title>",
         f"<style>{SHEET_CSS}</style></head><body>",
         "<h1>回迁安置项目联审会签表</h1>",
-        f'<p class="meta">报送期：{e(zh_month(sheet.period))} · 市回迁安置工作领导小组办公室 · 生成时间 {generated}</p>',
+        f'<p class="meta">报送期：{e(zh_month(sheet.period))} · 市回迁安置工作领导小组办公室 · '
+        f"生成时间 {generated}</p>",
         f"<table>{head_rows}</table>",
         f"<h2>一、各部门信息（本项目 / {DEVELOPER_LEVEL}）</h2>",
         _table(["部门", "事项", "本项目", DEVELOPER_LEVEL], departments),
-        '<p class="note">“该企业名下全部项目”为开发企业层面数据，同一企业的每个项目均显示同一数值，不得按项目相加。</p>',
+        '<p class="note">“该企业名下全部项目”为开发企业层面数据，同一企业的每个项目均显示同一数值，'
+        "不得按项目相加。</p>",
         inferred,
         f"<h2>二、一致性问题</h2><p>{flags}</p>",
         "<h2>三、处置路径</h2>",

@@ -19,8 +19,8 @@ SECTIONS = {
     "房源（保障中心）": ["units_needed", "units_allocated", "units_occupied"],
     "继续建设（住建局）": ["commitment_signed", "commitment_date", "funding_source", "committed_start_date",
                    "committed_completion_date", "progress_pct", "planning_permit_no", "construction_permit_no"],
-    "法院（本项目）": ["court_cases", "court_cases_open", "court_claim_amount", "seized_asset_value", "auction_proceeds",
-                "court_case_nos"],
+    "法院（本项目）": ["court_cases", "court_cases_open", "court_claim_amount", "seized_asset_value",
+                "auction_proceeds", "court_case_nos"],
     "法院·公安·税务（该企业名下全部项目，不可按项目相加）": [
         "developer_projects", "developer_court_cases", "developer_court_cases_open", "developer_court_claim_amount",
         "developer_seized_asset_value", "developer_auction_proceeds", "developer_police_cases",
