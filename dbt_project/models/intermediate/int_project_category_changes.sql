@@ -39,8 +39,8 @@ latest_decision as (
         decisions.period as decided_period
     from history
     inner join decisions
-        on history.project_code = decisions.project_code and decisions.period < history.period
-    order by history.period, history.project_code, decisions.meeting_date desc, decisions.meeting_no desc
+        on history.project_code = decisions.project_code and history.period > decisions.period
+    order by history.period asc, history.project_code asc, decisions.meeting_date desc, decisions.meeting_no desc
 ),
 
 decided_now as (
@@ -49,7 +49,7 @@ decided_now as (
         project_code,
         category_after as category_decided_this_month
     from decisions
-    order by period, project_code, meeting_date desc, meeting_no desc
+    order by period asc, project_code asc, meeting_date desc, meeting_no desc
 ),
 
 final as (

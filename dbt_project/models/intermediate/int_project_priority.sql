@@ -64,11 +64,12 @@ scored as (
 ranked as (
     select
         *,
-        case when is_in_scope then
-            row_number() over (
-                partition by period, is_in_scope order by priority_score desc, households_unresettled desc,
-                project_code
-            )
+        case
+            when is_in_scope
+                then row_number() over (
+                    partition by period, is_in_scope
+                    order by priority_score desc, households_unresettled desc, project_code asc
+                )
         end as priority_rank,
         count(*) filter (where is_in_scope) over (partition by period) as projects_in_scope
     from scored

@@ -49,8 +49,9 @@ route as (
         project_code,
         count(*) as route_steps_total,
         count(*) filter (where is_done) as route_steps_done,
-        string_agg(step_name_zh || '（牵头：' || lead_unit_zh || '）', '；' order by step_order)
-            filter (where not is_done) as route_open_steps_zh
+        string_agg(
+            step_name_zh || '（牵头：' || lead_unit_zh || '）', '；' order by step_order
+        ) filter (where not is_done) as route_open_steps_zh
     from {{ ref('int_project_route_steps') }}
     {{ only_periods_to_build() }}
     group by period, project_code

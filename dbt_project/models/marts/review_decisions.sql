@@ -17,7 +17,7 @@ projects as (
         district,
         project_name
     from {{ ref('int_projects_in_force') }}
-    order by project_code, period desc
+    order by project_code asc, period desc
 ),
 
 categories as (select * from {{ ref('disposal_categories') }}),
