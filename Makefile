@@ -44,9 +44,12 @@ test-fast: $(STAMP) ## unit and DAG tests only (no warehouse, no Airflow service
 	$(BIN)/pytest -m "not integration"
 
 .PHONY: lint
-lint: $(STAMP) ## ruff and sqlfluff
+lint: $(STAMP) ## ruff (lint and format), sqlfluff, mypy and the import layers
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/sqlfluff lint dbt_project/models dbt_project/macros dbt_project/tests
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 .PHONY: dashboard
 dashboard: $(STAMP) ## the leadership dashboard on the embedded warehouse, with demo users

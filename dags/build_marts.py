@@ -7,14 +7,14 @@ published.
 
 Triage: the failed task's log names the failing model or test; reproduce it with
 `resettle dbt build --select <node>` against the embedded warehouse. A failed task, or a run not finished
-two hours after it was queued, alerts the engineers (`resettle.alerts.callbacks`).
+two hours after it was queued, alerts the engineers (`resettle.airflow.callbacks`).
 """
 
 from airflow.sdk import dag
 
-from resettle.alerts.callbacks import notify_failure, run_deadline
-from resettle.assets import ANY_RAW
-from resettle.orchestration import DEFAULT_ARGS, dbt_task_group
+from resettle.airflow.assets import ANY_RAW
+from resettle.airflow.callbacks import notify_failure, run_deadline
+from resettle.airflow.runtime import DEFAULT_ARGS, dbt_task_group
 
 
 @dag(

@@ -14,8 +14,8 @@ connection `resettle_warehouse`. Replay a moment with `resettle alerts check --a
 
 from airflow.sdk import CronTriggerTimetable, dag, task
 
-from resettle.alerts.callbacks import notify_failure
-from resettle.orchestration import DEFAULT_ARGS, warehouse_url
+from resettle.airflow.callbacks import notify_failure
+from resettle.airflow.runtime import DEFAULT_ARGS, warehouse_url
 
 
 @dag(
@@ -29,7 +29,7 @@ from resettle.orchestration import DEFAULT_ARGS, warehouse_url
 def check_alerts():
     @task
     def send_due_alerts() -> dict:
-        from resettle.alerts.tasks import run_check
+        from resettle.airflow.alert_tasks import run_check
 
         return run_check(warehouse_url())
 

@@ -18,10 +18,10 @@ hour after it was queued alerts the engineers.
 
 from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, Param, dag, get_current_context, task
 
-from resettle import pipeline
-from resettle.alerts.callbacks import notify_failure, run_deadline
-from resettle.assets import RAW_UPDATES, landing_asset
-from resettle.orchestration import DEFAULT_ARGS, announce_updates, warehouse_url
+from resettle.airflow import pipeline
+from resettle.airflow.assets import RAW_UPDATES, landing_asset
+from resettle.airflow.callbacks import notify_failure, run_deadline
+from resettle.airflow.runtime import DEFAULT_ARGS, announce_updates, warehouse_url
 
 
 @dag(
@@ -56,7 +56,7 @@ def ingest_submissions():
 
     @task(trigger_rule="all_done")
     def send_invalid_file_alerts() -> dict:
-        from resettle.alerts.tasks import run_check
+        from resettle.airflow.alert_tasks import run_check
 
         return run_check(warehouse_url(), kinds={"invalid"}, period=get_current_context()["params"].get("period"))
 

@@ -50,7 +50,7 @@ class SmtpReceiver:
     def __init__(self) -> None:
         from aiosmtpd.controller import Controller
 
-        from resettle.net import LOOPBACK, free_port
+        from resettle.domain.net import LOOPBACK, free_port
 
         self.mails: list[Mail] = []
         self.port = free_port()

@@ -40,7 +40,7 @@ class World:
 
 def _build_marts(url: str) -> None:
     """The whole dbt build, tests included, as the pipeline runs it; then the marts the dashboard reads."""
-    from resettle.pipeline import build_marts
+    from resettle.airflow.pipeline import build_marts
 
     build_marts(url)
     with psycopg.connect(url) as conn:
@@ -50,9 +50,9 @@ def _build_marts(url: str) -> None:
 
 @pytest.fixture(scope="package")
 def world(pg_server, tmp_path_factory) -> World:
-    from resettle.dashboard.users import ensure_demo_users
-    from resettle.generate import generate
-    from resettle.pipeline import prepare_warehouse
+    from resettle.airflow.pipeline import prepare_warehouse
+    from resettle.devtools.generator import generate
+    from resettle.reporting.dashboard.users import ensure_demo_users
     from resettle.warehouse.access import ensure_roles, login_url
     from tests.e2e.test_marts_recompute import _ingest
 
@@ -84,8 +84,8 @@ def world(pg_server, tmp_path_factory) -> World:
 @pytest.fixture(scope="package")
 def dashboard(world) -> str:
     """`streamlit run` of the app on a free port, as the dashboard login role; yields its base URL."""
-    from resettle.dashboard.commands import streamlit_command
-    from resettle.net import free_port
+    from resettle.cli.dashboard import streamlit_command
+    from resettle.domain.net import free_port
 
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("RESETTLE_")}
@@ -120,7 +120,7 @@ def browser():
     """Headless Chromium from the system (`make browser` installs Debian's); never a downloaded one."""
     from playwright.sync_api import sync_playwright
 
-    from resettle.bulletin import find_chromium
+    from resettle.reporting.bulletin import find_chromium
 
     executable = find_chromium()
     if not executable:

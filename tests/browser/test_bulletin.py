@@ -8,7 +8,7 @@ import openpyxl
 import psycopg
 import pytest
 
-from resettle.bulletin import TOP_PROJECTS, write_bulletin
+from resettle.reporting.bulletin import TOP_PROJECTS, write_bulletin
 
 pytestmark = pytest.mark.integration
 
@@ -72,7 +72,7 @@ def test_bulletin_figures_match_the_marts(world, tmp_path, artifacts):
 
 
 def test_bulletin_prints_to_pdf_when_a_chromium_is_installed(world, tmp_path):
-    from resettle.bulletin import find_chromium, html_to_pdf
+    from resettle.reporting.bulletin import find_chromium, html_to_pdf
 
     if not find_chromium():
         pytest.skip("no Chromium on this machine")

@@ -176,7 +176,7 @@ def test_an_export_opens_in_openpyxl_and_holds_no_live_formula(world, dashboard,
 
 
 def test_a_disabled_user_cannot_log_in(world, dashboard, browser):
-    from resettle.dashboard.users import add_user, disable_user
+    from resettle.reporting.dashboard.users import add_user, disable_user
 
     with psycopg.connect(world.admin_url) as conn:
         add_user(conn, "temp_leader", "leader", password="temporary-pass-1")

@@ -8,7 +8,7 @@ import argparse
 import psycopg
 import pytest
 
-from resettle.dashboard.commands import add_commands
+from resettle.cli.dashboard import add_commands
 
 pytestmark = pytest.mark.integration
 
@@ -48,8 +48,8 @@ def test_bulletin_command_writes_both_files(world, monkeypatch, tmp_path, capsys
 
 
 def test_repeated_failed_log_ins_lock_the_name_for_a_while(world):
-    from resettle.dashboard.auth import LOCKOUT_FAILURES, authenticate
-    from resettle.dashboard.users import add_user
+    from resettle.reporting.dashboard.auth import LOCKOUT_FAILURES, authenticate
+    from resettle.reporting.dashboard.users import add_user
 
     with psycopg.connect(world.admin_url) as conn:
         add_user(conn, "lock_me", "leader", password="right-password-1")

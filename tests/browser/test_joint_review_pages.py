@@ -13,8 +13,8 @@ import subprocess
 import psycopg
 import pytest
 
-from resettle.config import settings
-from resettle.generate import MANIFEST
+from resettle.domain.config import settings
+from resettle.devtools.generator import MANIFEST
 from tests.browser.test_dashboard_browser import log_in, open_page, settle
 
 pytestmark = pytest.mark.integration
@@ -56,7 +56,7 @@ def test_key_projects_are_a_short_list_in_every_month(world):
 
 
 def test_the_printed_review_sheet_is_one_a4_page(world, tmp_path, artifacts):
-    from resettle.bulletin import find_chromium
+    from resettle.reporting.bulletin import find_chromium
     from resettle.reporting.review_sheet import write_review_sheet
 
     if not find_chromium() or not shutil.which("pdftoppm"):
@@ -109,8 +109,8 @@ def test_each_role_opens_the_joint_review_pages(world, dashboard, browser, artif
 
 
 def test_the_projects_page_lists_in_scope_projects_first_by_priority(world):
-    from resettle.dashboard.auth import User
-    from resettle.dashboard.data import Warehouse
+    from resettle.reporting.dashboard.auth import User
+    from resettle.reporting.dashboard.data import Warehouse
 
     projects = Warehouse(world.login_url, User("office", "office", None)).projects(world.latest)
     scope = projects.is_in_scope.tolist()

@@ -9,7 +9,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from resettle.config import DISTRICTS
+from resettle.domain.config import DISTRICTS
 
 pytestmark = pytest.mark.integration
 
@@ -107,7 +107,7 @@ def test_the_scope_ends_with_the_transaction(world):
 
 
 def test_policies_come_back_after_dbt_rebuilds_a_mart(world, monkeypatch):
-    from resettle.transform import run_dbt
+    from resettle.warehouse.dbt_runner import run_dbt
 
     monkeypatch.setenv("RESETTLE_WAREHOUSE_URL", world.admin_url)
     with psycopg.connect(world.admin_url) as conn:

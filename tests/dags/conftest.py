@@ -16,12 +16,12 @@ UNREACHABLE = "postgresql://nobody:nothing@127.0.0.1:9/none"
 
 @pytest.fixture(scope="session")
 def airflow_env(tmp_path_factory) -> dict[str, str]:
-    from resettle import embedded_airflow
-    from resettle.transform import ensure_manifest
+    from resettle.airflow import embedded
+    from resettle.warehouse.dbt_runner import ensure_manifest
 
     home = tmp_path_factory.mktemp("airflow_dags")
     os.environ["RESETTLE_HOME"] = str(home)
-    env = embedded_airflow.environment(UNREACHABLE)
+    env = embedded.environment(UNREACHABLE)
     os.environ.update(env)
     ensure_manifest()
     return env

@@ -16,9 +16,9 @@ import openpyxl
 import psycopg
 import pytest
 
-from resettle.identifiers import uscc_check_char
-from resettle.periods import SHANGHAI
-from resettle.pipeline import build_marts, ingest_file, prepare_warehouse
+from resettle.domain.identifiers import uscc_check_char
+from resettle.domain.periods import SHANGHAI
+from resettle.airflow.pipeline import build_marts, ingest_file, prepare_warehouse
 
 pytestmark = pytest.mark.integration
 
@@ -64,7 +64,7 @@ def _ingest(url: str, paths: list[Path], period: str) -> dict[str, str]:
 def test_developer_money_stays_developer_level_and_an_overdue_task_alerts_police_and_office(
         resettle_env, warehouse_url, monkeypatch, tmp_path):
     from resettle.alerts.engine import check
-    from resettle.bulletin import write_bulletin
+    from resettle.reporting.bulletin import write_bulletin
 
     monkeypatch.setenv("RESETTLE_WAREHOUSE_URL", warehouse_url)
     landing = resettle_env["landing"]

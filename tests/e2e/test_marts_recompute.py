@@ -8,11 +8,11 @@ import pandas as pd
 import psycopg
 import pytest
 
-from resettle.generate import generate
+from resettle.airflow.pipeline import WAVES, build_marts, find_files, ingest_file, prepare_warehouse
+from resettle.devtools.generator import generate
 from resettle.intake.discover import discover
 from resettle.intake.normalize import normalize
 from resettle.intake.parse import parse
-from resettle.pipeline import WAVES, build_marts, find_files, ingest_file, prepare_warehouse
 
 pytestmark = pytest.mark.integration
 FIRST, MONTHS = "2026-08", 2

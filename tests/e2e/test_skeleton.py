@@ -12,7 +12,7 @@ import pandas as pd
 import psycopg
 import pytest
 
-from resettle.generate import generate
+from resettle.devtools.generator import generate
 from resettle.intake.discover import discover
 from resettle.intake.normalize import normalize
 from resettle.intake.parse import parse

@@ -10,14 +10,14 @@ import os
 import psycopg
 import pytest
 
-from resettle.config import SOURCES
-from resettle.contracts import datasets_for
-from resettle.generate import generate
+from resettle.airflow.pipeline import WAVES, build_marts, find_files, ingest_file, prepare_warehouse
+from resettle.devtools.generator import generate
+from resettle.domain.config import SOURCES
+from resettle.domain.contracts import datasets_for
+from resettle.domain.periods import SHANGHAI
 from resettle.intake.discover import discover
 from resettle.intake.parse import detect_dataset
-from resettle.periods import SHANGHAI
-from resettle.pipeline import WAVES, build_marts, find_files, ingest_file, prepare_warehouse
-from resettle.timeliness import expected_submissions, grant_extension, source_summary
+from resettle.timeliness.expected import expected_submissions, grant_extension, source_summary
 
 pytestmark = pytest.mark.integration
 PERIODS = ("2026-06", "2026-07")

@@ -14,7 +14,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from resettle.generate import generate
+from resettle.devtools.generator import generate
 
 pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]

@@ -13,14 +13,14 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from resettle.airflow.pipeline import WAVES, find_files, ingest_file, prepare_warehouse
 from resettle.alerts.channels import Delivery
 from resettle.alerts.conditions import Policy
 from resettle.alerts.engine import check
-from resettle.generate import generate
-from resettle.net import free_port
-from resettle.periods import SHANGHAI
-from resettle.pipeline import WAVES, find_files, ingest_file, prepare_warehouse
-from resettle.quality.receipt import receipt_path
+from resettle.devtools.generator import generate
+from resettle.domain.net import free_port
+from resettle.domain.periods import SHANGHAI
+from resettle.intake.receipt import receipt_path
 from tests.alert_receivers import SmtpReceiver, WebhookReceiver, webhook_conn_json
 
 pytestmark = pytest.mark.integration
@@ -182,7 +182,7 @@ def test_a_month_of_alerts_reaches_the_right_people_once_and_clears(month, recei
     assert len(taishan) == 1 + 3 * 3 + 1 and all(r["resolved_at"] is None for r in taishan)
     assert len({(r["condition_key"], r["sent_at"]) for r in _rows(url)}) == len(_rows(url)), "no duplicates"
 
-    from resettle.transform import run_dbt
+    from resettle.warehouse.dbt_runner import run_dbt
 
     outcome = run_dbt(["build", "--select", "+alert_history", "--indirect-selection", "cautious"], url)
     assert outcome.success, outcome.failures
@@ -265,7 +265,7 @@ def test_dry_run_sends_and_records_nothing(warehouse_url, resettle_env, receiver
 def test_cli_replays_a_moment_and_lists_the_log(warehouse_url, resettle_env, receivers, monkeypatch, capsys, tmp_path):
     import argparse
 
-    from resettle.alerts.commands import add_commands
+    from resettle.cli.alerts import add_commands
 
     monkeypatch.setenv("RESETTLE_WAREHOUSE_URL", warehouse_url)
     monkeypatch.setenv("RESETTLE_ALERT_BACKOFF_SECONDS", "0")
@@ -297,7 +297,7 @@ def test_a_failed_task_alerts_the_engineers_once_even_without_the_warehouse(ware
                                                                             monkeypatch):
     from types import SimpleNamespace
 
-    from resettle.alerts.callbacks import notify_failure
+    from resettle.airflow.callbacks import notify_failure
 
     smtp, hook = receivers
     prepare_warehouse(warehouse_url)

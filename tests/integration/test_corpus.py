@@ -26,10 +26,10 @@ import yaml
 from psycopg import sql
 from psycopg.rows import dict_row
 
-from resettle.contracts import DATASETS
+from resettle.domain.contracts import DATASETS
+from resettle.intake.context import DEPENDS_ON_LEDGER
 from resettle.intake.discover import LandedFile
 from resettle.intake.process import process_file
-from resettle.quality.context import DEPENDS_ON_LEDGER
 from resettle.warehouse.schema import bootstrap
 
 pytestmark = pytest.mark.integration

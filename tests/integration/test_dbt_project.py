@@ -8,8 +8,8 @@ import json
 import psycopg
 import pytest
 
-from resettle.config import settings
-from resettle.transform import run_dbt
+from resettle.domain.config import settings
+from resettle.warehouse.dbt_runner import run_dbt
 from resettle.warehouse.schema import bootstrap
 
 pytestmark = pytest.mark.integration

@@ -13,8 +13,8 @@ import openpyxl
 import psycopg
 import pytest
 
-from resettle.contracts import DATASETS, contract
-from resettle.generate import generate
+from resettle.devtools.generator import generate
+from resettle.domain.contracts import DATASETS, contract
 from resettle.intake.discover import LandedFile, discover
 from resettle.intake.parse import parse
 from resettle.intake.process import process_file

@@ -10,9 +10,9 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
-from resettle.generate import generate
-from resettle.pipeline import WAVES, find_files, ingest_file, prepare_warehouse
-from resettle.quality.receipt import receipt_path
+from resettle.airflow.pipeline import WAVES, find_files, ingest_file, prepare_warehouse
+from resettle.devtools.generator import generate
+from resettle.intake.receipt import receipt_path
 
 pytestmark = pytest.mark.integration
 FIRST, MONTHS = "2026-08", 3

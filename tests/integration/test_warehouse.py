@@ -78,7 +78,7 @@ def test_bootstrap_is_idempotent(warehouse_url):
         columns = conn.execute(
             "select count(*) from information_schema.columns where table_schema = 'raw' "
             "and table_name = 'household_roster'").fetchone()[0]
-    from resettle.contracts import contract
+    from resettle.domain.contracts import contract
     from resettle.warehouse.schema import DERIVED_COLUMNS, LINEAGE_COLUMNS
 
     roster = contract("household_roster")

@@ -12,7 +12,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from resettle.alerts import callbacks
+from resettle.airflow import callbacks
 
 
 def _task_context(map_index: int = -1) -> dict:
@@ -77,11 +77,11 @@ def test_the_deadline_alert_serializes_with_an_importable_async_callback(monkeyp
     [alert] = DagSerialization.to_dict(dag)["dag"]["deadline"]
     assert alert["reference"] == {"reference_type": "DagRunQueuedAtDeadline"}
     assert alert["interval"]["__data__"] == 7200.0
-    assert alert["callback"]["__data__"]["path"] == "resettle.alerts.callbacks.deadline_missed"
+    assert alert["callback"]["__data__"]["path"] == "resettle.airflow.callbacks.deadline_missed"
     assert asyncio.iscoroutinefunction(callbacks.deadline_missed)
 
 
-@pytest.mark.parametrize("module", ["resettle.alerts.callbacks", "resettle.alerts"])
+@pytest.mark.parametrize("module", ["resettle.airflow.callbacks", "resettle.alerts"])
 def test_importing_the_callbacks_loads_no_database_driver_or_airflow(module):
     probe = (f"import json, sys; import {module}\n"
              "print(json.dumps([m for m in ('psycopg', 'airflow', 'yaml', 'pandas') if m in sys.modules]))")

@@ -7,8 +7,8 @@ import datetime as dt
 
 import pytest
 
-from resettle.alerts import commands
-from resettle.periods import SHANGHAI
+from resettle.cli import alerts as commands
+from resettle.domain.periods import SHANGHAI
 
 
 @pytest.fixture

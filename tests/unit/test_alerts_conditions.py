@@ -16,8 +16,8 @@ from resettle.alerts.conditions import (
     invalid_conditions,
     period_conditions,
 )
-from resettle.periods import SHANGHAI, due_at
-from resettle.timeliness import ExpectedSubmission
+from resettle.domain.periods import SHANGHAI, due_at
+from resettle.timeliness.expected import ExpectedSubmission
 
 PERIOD = "2026-10"
 DUE = due_at(PERIOD)

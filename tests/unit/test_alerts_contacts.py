@@ -8,7 +8,7 @@ import yaml
 
 from resettle.alerts import contacts
 from resettle.alerts.contacts import ContactsError
-from resettle.config import SOURCES
+from resettle.domain.config import SOURCES
 
 
 def test_committed_contacts_cover_every_source_and_role_at_example_domains(monkeypatch):

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from resettle.cli import build_parser
-from resettle.periods import add_months, last_due_period
+from resettle.domain.periods import add_months, last_due_period
 
 SUBCOMMANDS = ["warehouse", "generate", "run", "demo", "airflow", "status", "template", "suites", "staging", "bench",
                "dbt"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from resettle.dashboard.auth import User, hash_password, verify_password
+from resettle.reporting.dashboard.auth import User, hash_password, verify_password
 from resettle.warehouse.access import scope_role
 
 

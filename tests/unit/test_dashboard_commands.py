@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
-from resettle.dashboard.commands import STREAMLIT_FLAGS, add_commands, dashboard_env, streamlit_command
-from resettle.dashboard.data import label_of
+from resettle.cli.dashboard import STREAMLIT_FLAGS, add_commands, dashboard_env, streamlit_command
+from resettle.reporting.dashboard.data import label_of
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -49,8 +49,8 @@ def test_the_app_gets_the_login_role_url_and_not_the_admin_url(monkeypatch):
 
 
 def test_importing_the_package_and_commands_does_not_import_streamlit():
-    code = ("import sys, resettle.dashboard, resettle.dashboard.commands, resettle.dashboard.data, "
-            "resettle.bulletin, resettle.warehouse.access; print('streamlit' in sys.modules)")
+    code = ("import sys, resettle.reporting.dashboard, resettle.cli.dashboard, resettle.reporting.dashboard.data, "
+            "resettle.reporting.bulletin, resettle.warehouse.access; print('streamlit' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

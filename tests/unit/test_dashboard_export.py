@@ -11,7 +11,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from resettle.dashboard.export import frame_to_xlsx, frames_to_xlsx, is_dangerous
+from resettle.reporting.export import frame_to_xlsx, frames_to_xlsx, is_dangerous
 
 PLANTED = ['=HYPERLINK("http://attacker.invalid","点我")', "+1+2", "-2+3", "@SUM(A1)", "\t=1", "\r=1",
            "=cmd|' /C calc'!A0"]

@@ -18,10 +18,10 @@ import pandas as pd
 import pytest
 from stdnum.cn import ric, uscc
 
-from resettle.config import DISTRICTS, SOURCES
-from resettle.contracts import DATASETS, contract, datasets_for
-from resettle.generate import MANIFEST, generate
-from resettle.reference import districts
+from resettle.devtools.generator import MANIFEST, generate
+from resettle.domain.config import DISTRICTS, SOURCES
+from resettle.domain.contracts import DATASETS, contract, datasets_for
+from resettle.domain.reference import districts
 
 PERIOD = "2026-09"
 MONTHS = 3

@@ -7,7 +7,7 @@ import random
 import pytest
 from stdnum.cn import ric, uscc
 
-from resettle.identifiers import (
+from resettle.domain.identifiers import (
     USCC_ALPHABET,
     id_check_char,
     id_problem,

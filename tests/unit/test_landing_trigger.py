@@ -6,7 +6,7 @@ import asyncio
 import os
 import time
 
-from resettle.landing_trigger import LandingZoneTrigger, new_files
+from resettle.airflow.landing_trigger import LandingZoneTrigger, new_files
 
 
 def _drop(landing, name: str, age: float = 60.0):
@@ -60,5 +60,5 @@ def test_trigger_yields_an_event_listing_the_new_file(tmp_path):
     event = asyncio.run(asyncio.wait_for(first_event(), timeout=10))
     assert event.payload == {"files": ["xiangyang/2026-10/roster.csv"]}
     classpath, kwargs = trigger.serialize()
-    assert classpath == "resettle.landing_trigger.LandingZoneTrigger"
+    assert classpath == "resettle.airflow.landing_trigger.LandingZoneTrigger"
     assert LandingZoneTrigger(**kwargs).serialize() == (classpath, kwargs)

@@ -8,9 +8,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from resettle.intake import receipt
 from resettle.intake.normalize import Finding
-from resettle.quality import receipt
-from resettle.quality.receipt import (
+from resettle.intake.receipt import (
     ANNOTATED_SHEET,
     ERROR_COLOR,
     RECEIPT_SHEET,

@@ -9,8 +9,8 @@ import datetime as dt
 import pandas as pd
 
 from resettle.alerts.conditions import OpenItem, Policy, supervision_conditions
-from resettle.periods import SHANGHAI
-from resettle.quality.context import PackageContext, add_context_columns
+from resettle.domain.periods import SHANGHAI
+from resettle.intake.context import PackageContext, add_context_columns
 from resettle.reporting.review_sheet import DEVELOPER_LEVEL, ReviewSheet, render_html
 
 AS_OF = dt.datetime(2026, 11, 20, 10, 0, tzinfo=SHANGHAI)

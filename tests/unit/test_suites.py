@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from resettle.contracts import DATASETS, contract
-from resettle.quality.suite import suite_document
+from resettle.domain.contracts import DATASETS, contract
+from resettle.intake.suite import suite_document
 
 SUITES = Path(__file__).resolve().parents[2] / "expectations" / "suites"
 
@@ -39,8 +39,8 @@ def test_every_required_column_is_checked_for_emptiness():
 
 
 def test_committed_staging_models_match_the_contracts():
-    from resettle import staging
-    from resettle.config import settings
+    from resettle.domain.config import settings
+    from resettle.warehouse import staging
 
     root = settings().dbt_project_dir
     for relative, text in staging.rendered().items():

@@ -16,13 +16,13 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from resettle.config import DEPARTMENTS, DISTRICTS, SOURCES
-from resettle.contracts import Column, contract, datasets_for
-from resettle.identifiers import id_check_char, uscc_check_char
+from resettle.domain.config import DEPARTMENTS, DISTRICTS, SOURCES
+from resettle.domain.contracts import Column, contract, datasets_for
+from resettle.domain.identifiers import id_check_char, uscc_check_char
+from resettle.domain.reference import districts, sources
 from resettle.intake.normalize import normalize
 from resettle.intake.parse import detect_dataset, parse
-from resettle.reference import districts, sources
-from resettle.templates import INLINE_LIST_LIMIT, LISTS_SHEET, _list_formula, write_template, write_templates
+from resettle.reporting.templates import INLINE_LIST_LIMIT, LISTS_SHEET, _list_formula, write_template, write_templates
 
 PERIOD = "2026-10"
 FIRST_ROW, LAST_ROW = 3, 2002

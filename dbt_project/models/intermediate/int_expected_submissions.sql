@@ -1,5 +1,5 @@
 {{ config(schema='intermediate', materialized='view') }}
-{#- The SQL twin of resettle.timeliness.expected_submissions, as of the time the model is queried:
+{#- The SQL twin of resettle.timeliness.expected.expected_submissions, as of the time the model is queried:
     every source's required datasets for every period from the first submitted month to the current one. -#}
 
 with

@@ -114,7 +114,7 @@ def _days(delta: dt.timedelta) -> int:
 def period_conditions(items: Iterable, as_of: dt.datetime, policy: Policy, names: dict[str, str],
                       titles: dict[str, str], sendable: bool = True) -> list[Condition]:
     """Reminder, late and escalation conditions of one period from its expected submissions
-    (`resettle.timeliness.ExpectedSubmission`); `sendable=False` evaluates a period only to resolve."""
+    (`resettle.timeliness.expected.ExpectedSubmission`); `sendable=False` evaluates a period only to resolve."""
     by_source: dict[str, list] = {}
     for item in items:
         by_source.setdefault(item.source, []).append(item)
@@ -200,7 +200,7 @@ class OpenItem:
 
 def supervision_conditions(items: Iterable[OpenItem], as_of: dt.datetime, policy: Policy) -> list[Condition]:
     """One repeating condition per open item past its due date (Beijing date) whose unit is a known source."""
-    from resettle.periods import SHANGHAI
+    from resettle.domain.periods import SHANGHAI
 
     today = as_of.astimezone(SHANGHAI).date()
     out = []

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from resettle.config import SOURCES
+from resettle.domain.config import SOURCES
 
 DEFAULT_PATH = Path(__file__).with_name("contacts.yml")
 ENV_VAR = "RESETTLE_CONTACTS"

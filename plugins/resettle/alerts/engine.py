@@ -18,7 +18,7 @@ from resettle.alerts import alert_log, channels, conditions
 from resettle.alerts.conditions import Condition, Policy, RejectedFile
 from resettle.alerts.contacts import Contact
 from resettle.alerts.messages import FindingLine
-from resettle.periods import SHANGHAI, last_due_period
+from resettle.domain.periods import SHANGHAI, last_due_period
 
 log = logging.getLogger("resettle.alerts")
 
@@ -31,8 +31,8 @@ def default_periods(as_of: dt.datetime) -> list[str]:
 
 
 def _names_and_titles() -> tuple[dict[str, str], dict[str, str]]:
-    from resettle import reference
-    from resettle.contracts import DATASETS, contract
+    from resettle.domain import reference
+    from resettle.domain.contracts import DATASETS, contract
 
     return ({s: src.name_zh for s, src in reference.sources().items()},
             {d: contract(d).title_zh for d in DATASETS})
@@ -40,8 +40,8 @@ def _names_and_titles() -> tuple[dict[str, str], dict[str, str]]:
 
 def _rejected_files(conn: psycopg.Connection, periods: Sequence[str], as_of: dt.datetime, policy: Policy,
                     ) -> list[RejectedFile]:
-    from resettle.config import settings
-    from resettle.quality.receipt import receipt_path
+    from resettle.domain.config import settings
+    from resettle.intake.receipt import receipt_path
 
     subs = conn.execute(
         """select submission_id, source, dataset, period, file_name, errors from ops.submission
@@ -62,7 +62,7 @@ def _rejected_files(conn: psycopg.Connection, periods: Sequence[str], as_of: dt.
 
 def _open_items(conn: psycopg.Connection, as_of: dt.datetime) -> list[conditions.OpenItem]:
     """The open supervised tasks of the office's latest accepted file received by `as_of`."""
-    from resettle import reference
+    from resettle.domain import reference
 
     latest = conn.execute(
         """select submission_id, period from ops.submission
@@ -84,7 +84,7 @@ def evaluate(conn: psycopg.Connection, as_of: dt.datetime, periods: Sequence[str
              ) -> tuple[list[Condition], list[str]]:
     """Every condition holding as of the moment, and the months evaluated (sending ones plus months with
     open alerts or recent rejected files, which are evaluated so their alerts can be resolved)."""
-    from resettle.timeliness import expected_submissions
+    from resettle.timeliness.expected import expected_submissions
 
     names, titles = _names_and_titles()
     rejected = _rejected_files(conn, periods, as_of, policy)

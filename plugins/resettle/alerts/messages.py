@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from resettle.periods import SHANGHAI, zh_month
+from resettle.domain.periods import SHANGHAI, zh_month
 
 STATE_ZH = {
     "missing": "未报送",

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from resettle.config import SOURCES
-from resettle.periods import PERIOD_RE
+from resettle.domain.config import SOURCES
+from resettle.domain.periods import PERIOD_RE
 
 _IGNORED_PREFIXES = ("~$", ".", "_")
 

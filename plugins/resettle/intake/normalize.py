@@ -16,9 +16,9 @@ from decimal import Decimal, InvalidOperation
 import numpy as np
 import pandas as pd
 
-from resettle import reference
-from resettle.contracts import Column, Contract, contract
-from resettle.identifiers import id_problems, phone_problems, uscc_problem
+from resettle.domain import reference
+from resettle.domain.contracts import Column, Contract, contract
+from resettle.domain.identifiers import id_problems, phone_problems, uscc_problem
 from resettle.intake.parse import ParsedFile
 
 DISPOSAL_CATEGORIES = {"自愿放弃": 1, "继续建设": 2, "主体灭失": 3, "不配合": 4, "正常在建": 5}

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from resettle.contracts import DATASETS, Contract, contract
+from resettle.domain.contracts import DATASETS, Contract, contract
 
 NOTE_PREFIXES = ("填报说明", "填报人", "填表人", "说明", "注：", "注:", "备注：", "备注:", "审核人", "制表")
 MAX_TITLE_ROWS = 10

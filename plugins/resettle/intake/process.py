@@ -13,17 +13,17 @@ from dataclasses import asdict
 
 import psycopg
 
-from resettle import reference
-from resettle.config import settings
-from resettle.contracts import contract, datasets_for
+from resettle.domain import reference
+from resettle.domain.config import settings
+from resettle.domain.contracts import contract, datasets_for
 from resettle.intake.archive import archive
+from resettle.intake.context import DEPENDS_ON_LEDGER, load_context
 from resettle.intake.discover import LandedFile
 from resettle.intake.normalize import Finding, normalize
 from resettle.intake.parse import ParsedFile, ParseError, detect_dataset, parse
+from resettle.intake.publish import copy_rows
 from resettle.intake.register import FINAL_STATUSES, Submission, earlier_copy, register
-from resettle.load.publish import copy_rows
-from resettle.quality.context import DEPENDS_ON_LEDGER, load_context
-from resettle.quality.validate import ExpectationOutcome, Validation, validate
+from resettle.intake.validate import ExpectationOutcome, Validation, validate
 
 log = logging.getLogger(__name__)
 _TITLE_PERIOD = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月")
@@ -178,7 +178,7 @@ def _write_audit_publish(conn: psycopg.Connection, sub: Submission, frame, parse
         _supersede(conn, sub)
         _decide(conn, sub, validation.findings, validation.outcomes)
     if validation.gx_result is not None:
-        from resettle.quality import docs
+        from resettle.intake import docs
 
         docs.record(validation.gx_result, submission_id=sub.submission_id, source=sub.source,
                     dataset=sub.dataset, period=sub.period, file_name=sub.file_name)
@@ -205,8 +205,8 @@ def _done(sub: Submission, landed: LandedFile, original, findings: list[Finding]
 def _receipt(sub: Submission, landed: LandedFile, original, findings: list[Finding],
              parsed: ParsedFile | None) -> None:
     """Write the clerk's receipt; a failure here is logged, never undoes the decision already recorded."""
+    from resettle.intake.receipt import write_receipt
     from resettle.intake.register import received_at
-    from resettle.quality.receipt import write_receipt
 
     try:
         write_receipt(

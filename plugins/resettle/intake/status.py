@@ -6,12 +6,12 @@ from pathlib import Path
 
 import psycopg
 
-from resettle import reference
-from resettle.config import SOURCES, settings
-from resettle.contracts import contract
+from resettle.domain import reference
+from resettle.domain.config import SOURCES, settings
+from resettle.domain.contracts import contract
+from resettle.domain.periods import SHANGHAI
 from resettle.intake.register import submissions
-from resettle.periods import SHANGHAI
-from resettle.timeliness import expected_submissions
+from resettle.timeliness.expected import expected_submissions
 
 STATUS_ZH = {
     "received": "处理中", "accepted": "已接收", "accepted_with_warnings": "已接收（有提示）", "rejected": "已退回",
@@ -20,7 +20,7 @@ STATUS_ZH = {
 
 
 def _receipt(row: dict) -> str | None:
-    from resettle.quality.receipt import receipt_path
+    from resettle.intake.receipt import receipt_path
 
     path = receipt_path(settings().outbox, row["source"], row["period"], row["file_name"], row["submission_id"])
     return str(path) if Path(path).exists() else None

@@ -1,1 +1,1 @@
-"""Printed and exported reports read from the marts (the joint-review sheet)."""
+"""What readers see, built from the marts: the dashboard, the bulletin, templates and xlsx helpers."""

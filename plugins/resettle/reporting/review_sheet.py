@@ -21,7 +21,7 @@ from pathlib import Path
 import psycopg
 from psycopg.rows import dict_row
 
-from resettle.periods import PERIOD_RE, SHANGHAI, zh_month
+from resettle.domain.periods import PERIOD_RE, SHANGHAI, zh_month
 
 COUNTERSIGN_UNITS = ("{district}人民政府", "市住建局", "市自然资源局", "市审计局", "市保障性住房服务中心")
 """The units that countersign a joint review (the district government leads)."""
@@ -244,7 +244,7 @@ def write_review_sheet(conn: psycopg.Connection, project_code: str, period: str,
     page.write_text(render_html(sheet), encoding="utf-8")
     written = [page]
     if pdf:
-        from resettle.bulletin import html_to_pdf
+        from resettle.reporting.bulletin import html_to_pdf
 
         written.append(html_to_pdf(page))
     return written

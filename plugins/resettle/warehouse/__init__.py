@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-import psycopg
+from typing import TYPE_CHECKING
 
-from resettle.config import settings
+from resettle.domain.config import settings
 from resettle.warehouse import server
 from resettle.warehouse.server import WarehouseError
+
+if TYPE_CHECKING:
+    import psycopg
 
 
 def url(start: bool = False) -> str:
@@ -25,6 +28,9 @@ def url(start: bool = False) -> str:
 
 
 def connect(autocommit: bool = False) -> psycopg.Connection:
+    # psycopg is imported here, not above: DAG files reach this package (the dbt runner) at parse time.
+    import psycopg
+
     return psycopg.connect(url(), autocommit=autocommit)
 
 

@@ -16,7 +16,7 @@ households, so the scope is enforced by PostgreSQL itself:
   fail closed, e.g. `unmatched_company_records`, which are department records for the office.
 * `resettle_dashboard` is the only LOGIN role: not superuser, not owner, no BYPASSRLS, and no privilege on
   the marts of its own. It is a member of each scope role WITH INHERIT FALSE, SET TRUE, so it can read
-  only after `SET LOCAL ROLE <scope>` inside a transaction (see resettle.dashboard.data).
+  only after `SET LOCAL ROLE <scope>` inside a transaction (see resettle.reporting.dashboard.data).
 
 dbt recreates mart tables on every build (dropping grants and policies), so one PL/pgSQL function,
 `access.apply_row_security(regclass)`, re-applies all of the above; the dbt post-hook
@@ -39,7 +39,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import psycopg
 from psycopg import sql
 
-from resettle.config import DISTRICTS, settings
+from resettle.domain.config import DISTRICTS, settings
 
 LOGIN_ROLE = "resettle_dashboard"
 READER = "resettle_reader"

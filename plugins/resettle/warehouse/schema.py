@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import psycopg
 
-from resettle.contracts import DATASETS, Column, contract
+from resettle.domain.contracts import DATASETS, Column, contract
 
 SQL_TYPES = {
     "integer": "integer",
@@ -19,7 +19,7 @@ SQL_TYPES = {
 }
 LINEAGE_COLUMNS = ("submission_id", "source", "period", "source_row")
 DERIVED_COLUMNS = {"household_roster": ("id_pseudonym",)}
-"""Columns the loader adds: the keyed pseudonym of the household head's ID number (see resettle.pseudonym)."""
+"""Columns the loader adds: the keyed pseudonym of the household head's ID number (see resettle.domain.pseudonym)."""
 
 OPS_DDL = """
 create schema if not exists ops;

@@ -15,8 +15,8 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from resettle.config import settings
-from resettle.net import LOOPBACK, free_port, port_in_use
+from resettle.domain.config import settings
+from resettle.domain.net import LOOPBACK, free_port, port_in_use
 
 DATABASE = "resettle"
 SUPERUSER = "postgres"

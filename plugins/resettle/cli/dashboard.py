@@ -1,0 +1,174 @@
+"""CLI subcommands `resettle users`, `resettle dashboard`, `resettle bulletin` and `resettle review-sheet`.
+
+`add_commands(subparsers)` registers them on the main parser (resettle.cli). Each handler imports what it
+needs when it runs, so `resettle --help` stays fast and Streamlit is only imported by the app process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from resettle.domain.config import DISTRICTS
+from resettle.domain.periods import period_arg
+
+APP = Path(__file__).resolve().parents[1] / "reporting" / "dashboard" / "app.py"
+STREAMLIT_FLAGS = ("--server.headless", "true", "--browser.gatherUsageStats", "false",
+                   "--server.fileWatcherType", "none", "--global.developmentMode", "false",
+                   "--client.toolbarMode", "viewer", "--client.disableDataExport", "true")
+"""Headless, no telemetry, no deploy menu, and no built-in CSV download of tables: every export goes through
+the formula-safe xlsx writer (and the access log, for households)."""
+
+
+def _admin_connection():
+    from resettle import warehouse
+    from resettle.warehouse.access import ensure_roles
+
+    warehouse.url(start=True)
+    conn = warehouse.connect()
+    ensure_roles(conn)
+    return conn
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    from resettle.reporting.dashboard import users
+
+    with _admin_connection() as conn:
+        if args.action == "add":
+            try:
+                password = users.add_user(conn, args.username, args.role, args.district, args.password)
+            except users.UserError as err:
+                print(f"error: {err}", file=sys.stderr)
+                return 2
+            print(f"user {args.username} ({args.role}{'/' + args.district if args.district else ''}) saved")
+            if not args.password:
+                print(f"password (shown once): {password}")
+            return 0
+        if args.action == "list":
+            for u in users.list_users(conn):
+                state = "disabled" if u["disabled"] else "active"
+                print(f"{u['username']:<24} {u['role']:<9} {u['district'] or '-':<10} {state}")
+            return 0
+        if args.action == "disable":
+            if users.disable_user(conn, args.username):
+                print(f"user {args.username} disabled")
+                return 0
+            print(f"error: no user {args.username}", file=sys.stderr)
+            return 1
+    raise AssertionError(args.action)
+
+
+def streamlit_command(port: int) -> list[str]:
+    return [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port),
+            "--server.address", "127.0.0.1", *STREAMLIT_FLAGS]
+
+
+def dashboard_env(login_url: str) -> dict[str, str]:
+    """The app's environment: the login role's URL, never the admin's, and no telemetry."""
+    env = {k: v for k, v in os.environ.items() if k != "RESETTLE_WAREHOUSE_URL"}
+    env.update({"RESETTLE_DASHBOARD_DB_URL": login_url, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+                "DO_NOT_TRACK": "1"})
+    return env
+
+
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    from resettle import warehouse
+    from resettle.domain.net import free_port
+    from resettle.reporting.dashboard import users
+    from resettle.warehouse.access import login_url
+
+    with _admin_connection() as conn:
+        if args.demo_users:
+            for username, role, district, password in users.ensure_demo_users(conn):
+                print(f"  demo user {username:<22} {role:<9} {district or '':<10} password {password}")
+        elif not users.list_users(conn):
+            print("no dashboard users yet: `resettle users add NAME --role leader` (or --demo-users)")
+    port = args.port or free_port()
+    print(f"dashboard: http://127.0.0.1:{port}/  (Ctrl-C to stop)", flush=True)
+    env = dashboard_env(login_url(warehouse.url()))
+    try:
+        return subprocess.call(streamlit_command(port), env=env)
+    except KeyboardInterrupt:
+        return 0
+
+
+def cmd_bulletin(args: argparse.Namespace) -> int:
+    from resettle import warehouse
+    from resettle.domain.config import settings
+    from resettle.reporting.bulletin import write_bulletin
+
+    warehouse.url(start=True)
+    out = Path(args.out) if args.out else settings().outbox / "bulletin"
+    with warehouse.connect() as conn:
+        xlsx, page = write_bulletin(conn, args.period, out)
+    print(f"bulletin for {args.period}:\n  {xlsx}\n  {page}  (open and print to A4 / PDF)")
+    if args.pdf:
+        from resettle.reporting.bulletin import html_to_pdf
+
+        try:
+            print(f"  {html_to_pdf(page)}")
+        except (RuntimeError, OSError, subprocess.SubprocessError) as err:
+            print(f"error: no PDF: {err}", file=sys.stderr)
+            return 1
+    return 0
+
+
+def cmd_review_sheet(args: argparse.Namespace) -> int:
+    from resettle import warehouse
+    from resettle.domain.config import settings
+    from resettle.reporting.review_sheet import write_review_sheet
+
+    warehouse.url(start=True)
+    out = Path(args.out) if args.out else settings().outbox / "review"
+    try:
+        with warehouse.connect() as conn:
+            written = write_review_sheet(conn, args.project, args.period, out, pdf=args.pdf)
+    except LookupError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    except (RuntimeError, OSError, subprocess.SubprocessError) as err:
+        print(f"error: no PDF: {err}", file=sys.stderr)
+        return 1
+    print(f"joint-review sheet of {args.project} for {args.period}:")
+    for path in written:
+        print(f"  {path}")
+    return 0
+
+
+def add_commands(subparsers) -> None:
+    """Register `users`, `dashboard` and `bulletin` on the `resettle` parser's subparsers."""
+    u = subparsers.add_parser("users", help="dashboard users: add, list or disable",
+                              description="Dashboard accounts, stored hashed (scrypt) in access.dashboard_user.")
+    actions = u.add_subparsers(dest="action", required=True)
+    add = actions.add_parser("add", help="add a user (or reset its password and role)")
+    add.add_argument("username")
+    add.add_argument("--role", required=True, choices=["leader", "office", "district", "engineer"])
+    add.add_argument("--district", choices=DISTRICTS, help="required for --role district")
+    add.add_argument("--password", help="default: generate one and print it once")
+    actions.add_parser("list", help="list users")
+    disable = actions.add_parser("disable", help="disable a user (it can no longer log in)")
+    disable.add_argument("username")
+    u.set_defaults(func=cmd_users)
+
+    d = subparsers.add_parser("dashboard", help="start the leadership dashboard (Streamlit) in the foreground",
+                              description="Sets up the access roles, then serves the dashboard on 127.0.0.1.")
+    d.add_argument("--port", type=int, default=0, help="default: a free port")
+    d.add_argument("--demo-users", action="store_true",
+                   help="create one demo user per role and district with known passwords (demo data only)")
+    d.set_defaults(func=cmd_dashboard)
+
+    b = subparsers.add_parser("bulletin", help="write the monthly bulletin (xlsx + print-ready HTML)")
+    b.add_argument("--period", required=True, type=period_arg)
+    b.add_argument("--out", help="folder (default: <outbox>/bulletin)")
+    b.add_argument("--pdf", action="store_true", help="also print the HTML to PDF with a local headless Chromium")
+    b.set_defaults(func=cmd_bulletin)
+
+    r = subparsers.add_parser("review-sheet", help="print one project's joint-review sheet (联审会签表, A4 HTML/PDF)")
+    r.add_argument("--project", required=True, help="project code (项目编号)")
+    r.add_argument("--period", required=True, type=period_arg)
+    r.add_argument("--out", help="folder (default: <outbox>/review)")
+    r.add_argument("--pdf", action="store_true", help="also print it to PDF with a local headless Chromium")
+    r.set_defaults(func=cmd_review_sheet)

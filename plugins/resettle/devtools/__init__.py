@@ -1,0 +1,1 @@
+"""Tools for developers: the synthetic data generator and the benchmarks."""

@@ -1,0 +1,199 @@
+"""Benchmark: a full `dbt build` against the incremental build of one new month, at M months of history.
+
+`resettle bench marts --households N --months M` generates one month of every source's files (for a city of
+N households, or of GENERATED_HOUSEHOLDS whose rosters are then copied under new household codes until
+they hold N: the generator is not what is measured), ingests them through the real intake into a scratch
+database on the warehouse server, and copies that month's accepted submissions back in time (SQL, new
+submission ids and periods) until the warehouse holds M months. It then times `dbt build --full-refresh`
+(seeds, snapshots, every model and test), adds one more month the same way and times a plain `dbt build`,
+which is what a monthly run does. History is copied rather than generated so that the figures measure
+dbt, not the generator or the intake.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+
+from resettle.domain.contracts import DATASETS
+from resettle.domain.periods import add_months
+
+BENCH_DB = "resettle_bench_marts"
+GENERATED_HOUSEHOLDS = 20_000
+BASE_PERIOD = "2026-10"
+SLOWEST = 6
+
+
+@dataclass
+class MartsFigures:
+    households: int
+    months: int
+    history_rows: int
+    setup_s: float
+    full_build_s: float
+    incremental_build_s: float
+    full_counts: dict
+    incremental_counts: dict
+    full_slowest: list
+    incremental_slowest: list
+
+    @property
+    def ratio(self) -> float:
+        return self.incremental_build_s / self.full_build_s
+
+
+def _scratch_url(server_url: str) -> str:
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f'drop database if exists "{BENCH_DB}" with (force)')
+        conn.execute(f'create database "{BENCH_DB}"')
+    return server_url.rsplit("/", 1)[0] + f"/{BENCH_DB}"
+
+
+def _ingest_month(url: str, households: int, period: str, seed: int) -> None:
+    """Generate and ingest one month through the real intake (ledgers and feeds first, then the rest)."""
+    from resettle.airflow import pipeline
+    from resettle.devtools.generator import generate
+
+    with tempfile.TemporaryDirectory(prefix="resettle-bench-marts-") as folder:
+        work = Path(folder)
+        for name in ("landing", "outbox", "archive"):
+            (work / name).mkdir()
+            os.environ[f"RESETTLE_{name.upper()}"] = str(work / name)
+        generate(work / "landing", period, months=1, seed=seed, households=households)
+        pipeline.prepare_warehouse(url)
+        for wave in pipeline.WAVES:
+            for file in pipeline.find_files(period, wave):
+                outcome = pipeline.ingest_file(file, url)
+                if outcome["status"] not in ("accepted", "accepted_with_warnings"):
+                    raise RuntimeError(f"bench data was not accepted: {file['path']}: {outcome}")
+
+
+def grow_rosters(conn: psycopg.Connection, period: str, households: int) -> int:
+    """Copy the month's roster rows under new household codes (and pseudonyms, no flat) until the month
+    holds at least `households` households; returns how many it holds."""
+    have = conn.execute("select count(*) from raw.household_roster where period = %s", (period,)).fetchone()[0]
+    copies = -(-households // have) - 1 if have else 0
+    if copies <= 0:
+        return have
+    columns = [r[0] for r in conn.execute(
+        """select column_name from information_schema.columns
+           where table_schema = 'raw' and table_name = 'household_roster' order by ordinal_position""")]
+    changed = {"household_code": "r.household_code || '-' || copy", "id_pseudonym": "r.id_pseudonym || '-' || copy",
+               "unit_code": "null", "source_row": "r.source_row + copy * 1000000"}
+    with conn.transaction():
+        conn.execute(
+            f"""insert into raw.household_roster ({", ".join(columns)})
+                select {", ".join(changed.get(c, "r." + c) for c in columns)}
+                from raw.household_roster as r cross join generate_series(1, %s) as copy
+                where r.period = %s""",
+            (copies, period),
+        )
+    return have * (copies + 1)
+
+
+def copy_month(conn: psycopg.Connection, from_period: str, to_period: str) -> int:
+    """Copy the accepted submissions of one month (register rows and raw rows) to another month.
+
+    Returns the raw rows written. The copies are registered as accepted files received a whole number of
+    months apart, so staging, lineage and the incremental logic treat them like real submissions.
+    """
+    months = (int(to_period[:4]) * 12 + int(to_period[5:])) - (int(from_period[:4]) * 12 + int(from_period[5:]))
+    written = 0
+    with conn.transaction():
+        conn.execute(
+            """create temporary table id_map on commit drop as
+               select submission_id as old_id, nextval('ops.submission_submission_id_seq') as new_id
+               from ops.submission
+               where period = %s and status in ('accepted', 'accepted_with_warnings')""",
+            (from_period,),
+        )
+        conn.execute(
+            """insert into ops.submission
+                   (submission_id, source, dataset, period, file_name, landing_path, sha256, size_bytes, received_at,
+                    archive_path, status, rows_total, rows_valid, errors, warnings, message_zh, processed_at)
+               select m.new_id, s.source, s.dataset, %(to)s, s.file_name, s.landing_path, s.sha256,
+                      s.size_bytes, s.received_at + make_interval(months => %(months)s), s.archive_path, s.status,
+                      s.rows_total, s.rows_valid, s.errors, s.warnings, s.message_zh, now()
+               from ops.submission as s join id_map as m on s.submission_id = m.old_id""",
+            {"to": to_period, "months": months},
+        )
+        for dataset in DATASETS:
+            columns = [r[0] for r in conn.execute(
+                """select column_name from information_schema.columns
+                   where table_schema = 'raw' and table_name = %s and column_name not in ('submission_id', 'period')
+                   order by ordinal_position""",
+                (dataset,),
+            )]
+            listed = ", ".join(columns)
+            cur = conn.execute(
+                f"""insert into raw.{dataset} (submission_id, period, {listed})
+                    select m.new_id, %s, {", ".join("r." + c for c in columns)}
+                    from raw.{dataset} as r join id_map as m on r.submission_id = m.old_id""",
+                (to_period,),
+            )
+            written += cur.rowcount
+    return written
+
+
+def _timed_build(args: list[str], url: str) -> tuple[float, dict, list[tuple[float, str]]]:
+    """Run dbt into its own target folder; return the wall time, result counts and the slowest nodes."""
+    from resettle.warehouse.dbt_runner import run_dbt
+
+    with tempfile.TemporaryDirectory(prefix="resettle-bench-dbt-") as target:
+        start = time.perf_counter()
+        outcome = run_dbt([*args, "--target-path", target], url)
+        elapsed = time.perf_counter() - start
+        if not outcome.success:
+            raise RuntimeError("dbt failed during the benchmark:\n" + "\n".join(outcome.failures[:20]))
+        results = json.loads((Path(target) / "run_results.json").read_text(encoding="utf-8"))["results"]
+    slowest = sorted(((r["execution_time"], r["unique_id"]) for r in results), reverse=True)[:SLOWEST]
+    return elapsed, outcome.counts, slowest
+
+
+def bench_marts(server_url: str, households: int = 200_000, months: int = 24, seed: int = 20191111) -> MartsFigures:
+    """Build M months of history for N households, then time the full and the incremental build."""
+    if months < 2:
+        raise ValueError("--months must be at least 2 (history plus the month being added)")
+    start = time.perf_counter()
+    url = _scratch_url(server_url)
+    _ingest_month(url, min(households, GENERATED_HOUSEHOLDS), BASE_PERIOD, seed)
+    rows = 0
+    with psycopg.connect(url, autocommit=True) as conn:
+        households = grow_rosters(conn, BASE_PERIOD, households)
+        for back in range(1, months):
+            rows += copy_month(conn, BASE_PERIOD, add_months(BASE_PERIOD, -back))
+        conn.execute("analyze")
+    setup = time.perf_counter() - start
+    full_s, full_counts, full_slowest = _timed_build(["build", "--full-refresh"], url)
+    with psycopg.connect(url, autocommit=True) as conn:
+        copy_month(conn, BASE_PERIOD, add_months(BASE_PERIOD, 1))
+        conn.execute("analyze")
+    incremental_s, incremental_counts, incremental_slowest = _timed_build(["build"], url)
+    with psycopg.connect(url, autocommit=True) as conn:
+        history_rows = sum(conn.execute(f"select count(*) from raw.{d}").fetchone()[0] for d in DATASETS)
+    return MartsFigures(households, months, history_rows, setup, full_s, incremental_s, full_counts,
+                        incremental_counts, full_slowest, incremental_slowest)
+
+
+def report(f: MartsFigures) -> str:
+    target = "met" if f.ratio <= 0.20 else "NOT met"
+    return "\n".join([
+        f"marts benchmark: {f.households:,} households, {f.months} months of history "
+        f"({f.history_rows:,} raw rows after the new month)",
+        f"  setup (generate, ingest one month, copy history): {f.setup_s:7.1f} s",
+        f"  full build (dbt build --full-refresh):             {f.full_build_s:7.1f} s  {f.full_counts}",
+        f"  incremental build of one new month (dbt build):   {f.incremental_build_s:7.1f} s  {f.incremental_counts}",
+        f"  ratio incremental / full: {f.ratio:.1%} (target at most 20%: {target})",
+        "  slowest nodes, full build:        " + _nodes(f.full_slowest),
+        "  slowest nodes, incremental build: " + _nodes(f.incremental_slowest),
+    ])
+
+
+def _nodes(slowest: list[tuple[float, str]]) -> str:
+    return ", ".join(f"{node.split('.', 2)[-1]} {seconds:.1f} s" for seconds, node in slowest)

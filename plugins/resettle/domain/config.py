@@ -1,0 +1,71 @@
+"""Settings from RESETTLE_* environment variables, read in one place.
+
+Every path the platform writes to is derived here so that the CLI, the DAGs and the tests agree on where
+the landing zone, the archive, the outbox and the embedded services live.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
+
+DISTRICTS = ("taishan", "xingan", "xiangyang", "gongnong", "nanshan", "xingshan")
+DEPARTMENTS = ("housing_bureau", "housing_center", "court", "police", "tax")
+OFFICE = "office"
+"""The leading-group office (领导小组办公室): it sends the joint review's own records."""
+SOURCES = DISTRICTS + DEPARTMENTS + (OFFICE,)
+
+WAREHOUSE_CONN_ID = "resettle_warehouse"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where things live; every field can be moved by an environment variable."""
+
+    home: Path
+    landing: Path
+    outbox: Path
+    archive: Path
+    warehouse_url: str | None
+    dbt_project_dir: Path
+    expectations_dir: Path
+    dags_dir: Path
+    plugins_dir: Path
+
+    @property
+    def state_dir(self) -> Path:
+        """Embedded services' state: the PostgreSQL cluster and AIRFLOW_HOME."""
+        return self.home
+
+    @property
+    def pgdata(self) -> Path:
+        return self.home / "pgdata"
+
+    @property
+    def airflow_home(self) -> Path:
+        return self.home / "airflow"
+
+
+def _path(name: str, default: Path) -> Path:
+    value = os.environ.get(name)
+    return Path(value).expanduser().resolve() if value else default
+
+
+def settings() -> Settings:
+    """Read the environment now (not at import), so tests and CLI flags can change it."""
+    home = _path("RESETTLE_HOME", PROJECT_ROOT / ".resettle")
+    data = PROJECT_ROOT / "data"
+    return Settings(
+        home=home,
+        landing=_path("RESETTLE_LANDING", data / "landing"),
+        outbox=_path("RESETTLE_OUTBOX", data / "outbox"),
+        archive=_path("RESETTLE_ARCHIVE", data / "archive"),
+        warehouse_url=os.environ.get("RESETTLE_WAREHOUSE_URL") or None,
+        dbt_project_dir=_path("RESETTLE_DBT_PROJECT_DIR", PROJECT_ROOT / "dbt_project"),
+        expectations_dir=_path("RESETTLE_EXPECTATIONS_DIR", PROJECT_ROOT / "expectations"),
+        dags_dir=_path("RESETTLE_DAGS_DIR", PROJECT_ROOT / "dags"),
+        plugins_dir=PROJECT_ROOT / "plugins",
+    )

@@ -1,0 +1,130 @@
+"""Dataset contracts: each incoming dataset described once, in `expectations/contracts/<dataset>.yml`.
+
+Parser header aliases, the validation suite, receipt wording, templates and the generator's file headers
+are all derived from these descriptions so that they cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from resettle.domain.config import DEPARTMENTS, DISTRICTS, OFFICE, settings
+
+COLUMN_TYPES = (
+    "text", "integer", "decimal", "date", "enum", "yes_no", "id_number", "uscc", "phone", "period",
+    "district", "disposal_category",
+)
+
+DISTRICT_DATASETS = ("project_ledger", "household_roster", "monthly_progress")
+DEPARTMENT_DATASETS = {
+    "housing_bureau": "construction_status",
+    "housing_center": "housing_units",
+    "court": "court_cases",
+    "police": "police_cases",
+    "tax": "tax_status",
+}
+OFFICE_DATASETS = ("review_decisions", "supervision_items")
+"""The leading-group office's records of joint reviews (联审会签) and supervised tasks (督办)."""
+DATASETS = DISTRICT_DATASETS + tuple(DEPARTMENT_DATASETS.values()) + OFFICE_DATASETS
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    header_zh: str
+    type: str
+    required: bool = False
+    not_null: bool = False
+    allowed: tuple[str, ...] = ()
+    pattern: str | None = None
+    min: float | str | None = None
+    max: float | str | None = None
+    personal: bool = False
+    description_zh: str = ""
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def headers(self) -> tuple[str, ...]:
+        """Every header a file may use for this column: Chinese, English, and listed aliases."""
+        return (self.header_zh, self.name, *self.aliases)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A check across columns of one row; `column` is the cell a clerk must correct."""
+
+    name: str
+    check: str
+    message_zh: str
+    column: str
+    severity: str = "error"
+
+
+@dataclass(frozen=True)
+class Contract:
+    dataset: str
+    title_zh: str
+    source_kind: str
+    file_keywords: tuple[str, ...]
+    key: tuple[str, ...]
+    columns: tuple[Column, ...]
+    rules: tuple[Rule, ...] = field(default_factory=tuple)
+
+    def column(self, name: str) -> Column:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(f"{self.dataset} has no column {name!r}")
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+
+def _column(raw: dict) -> Column:
+    if raw["type"] not in COLUMN_TYPES:
+        raise ValueError(f"column {raw['name']}: unknown type {raw['type']!r}")
+    raw = dict(raw)
+    raw["allowed"] = tuple(str(v) for v in raw.get("allowed", ()))
+    raw["aliases"] = tuple(raw.get("aliases", ()))
+    return Column(**raw)
+
+
+@cache
+def _load(path: Path) -> Contract:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    c = Contract(
+        dataset=raw["dataset"],
+        title_zh=raw["title_zh"],
+        source_kind=raw["source_kind"],
+        file_keywords=tuple(raw.get("file_keywords", ())),
+        key=tuple(raw["key"]),
+        columns=tuple(_column(c) for c in raw["columns"]),
+        rules=tuple(Rule(**r) for r in raw.get("rules") or ()),
+    )
+    for rule in c.rules:
+        c.column(rule.column)
+    return c
+
+
+def contract(dataset: str) -> Contract:
+    """The contract of one dataset, read from the expectations folder."""
+    path = settings().expectations_dir / "contracts" / f"{dataset}.yml"
+    if not path.exists():
+        raise KeyError(f"no contract for dataset {dataset!r} at {path}")
+    return _load(path)
+
+
+def datasets_for(source: str) -> tuple[str, ...]:
+    """The datasets a source is expected to send each month."""
+    if source in DISTRICTS:
+        return DISTRICT_DATASETS
+    if source in DEPARTMENTS:
+        return (DEPARTMENT_DATASETS[source],)
+    if source == OFFICE:
+        return OFFICE_DATASETS
+    raise KeyError(f"unknown source {source!r}")

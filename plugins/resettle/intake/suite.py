@@ -1,0 +1,157 @@
+"""Build a Great Expectations suite from a dataset contract (and what the warehouse knows of the package).
+
+Each expectation carries, in its `meta`, the severity (error: the file is rejected whole; warning: it is
+accepted and flagged), the column it speaks of and the sentence a clerk reads. Row checks computed in
+Python (ID and USCC check characters, phone format, cross-column rules, the package checks) arrive as
+`_problem__*` and `_rule__*` columns, so the suite records them like any other expectation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import great_expectations as gx
+import great_expectations.expectations as gxe
+
+from resettle.domain import reference
+from resettle.domain.contracts import Contract
+from resettle.intake.context import VOLUME_MIN_ROWS, VOLUME_SWING, PackageContext, ProblemColumn
+
+_TYPE_NOUN = {"date": "日期", "integer": "数值", "decimal": "数值"}
+IDENTIFIER_TYPES = ("id_number", "uscc", "phone")
+
+
+def _days(iso: object) -> int | None:
+    """A contract date bound in the unit the validation frame uses for dates (days since 1970)."""
+    return None if iso is None else (dt.date.fromisoformat(str(iso)) - dt.date(1970, 1, 1)).days
+
+
+def _meta(check: str, column: str | None, message_zh: str, severity: str = "error") -> dict:
+    return {"severity": severity, "column": column, "message_zh": message_zh, "check": check}
+
+
+def identifier_problems(c: Contract) -> list[ProblemColumn]:
+    return [ProblemColumn(col.name, col.name, "error", col.type) for col in c.columns if col.type in IDENTIFIER_TYPES]
+
+
+def _column_expectations(c: Contract) -> list:
+    out = []
+    for col in c.columns:
+        label = col.header_zh
+        if col.not_null:
+            out.append(gxe.ExpectColumnValuesToNotBeNull(
+                column=col.name, meta=_meta("not_null", col.name, f"“{label}”为必填项，不能为空")))
+        if col.type == "enum" and col.allowed:
+            out.append(gxe.ExpectColumnValuesToBeInSet(
+                column=col.name, value_set=list(col.allowed),
+                meta=_meta("allowed", col.name, f"“{label}”只能填写：{'、'.join(col.allowed)}")))
+        if col.type == "district":
+            out.append(gxe.ExpectColumnValuesToBeInSet(
+                column=col.name, value_set=list(reference.districts()),
+                meta=_meta("allowed", col.name, f"“{label}”不是本市的区")))
+        if col.type == "disposal_category":
+            out.append(gxe.ExpectColumnValuesToBeInSet(
+                column=col.name, value_set=[1, 2, 3, 4, 5], meta=_meta("allowed", col.name, f"“{label}”应为 1-5")))
+        if col.pattern:
+            out.append(gxe.ExpectColumnValuesToMatchRegex(
+                column=col.name, regex=col.pattern,
+                meta=_meta("pattern", col.name, f"“{label}”格式不正确（{col.description_zh}）")))
+        if col.min is not None or col.max is not None:
+            noun = _TYPE_NOUN.get(col.type, "值")
+            bounds = f"{'' if col.min is None else col.min} 至 {'' if col.max is None else col.max}".strip()
+            low, high = col.min, col.max
+            if col.type == "date":
+                low, high = _days(low), _days(high)
+            out.append(gxe.ExpectColumnValuesToBeBetween(
+                column=col.name, min_value=low, max_value=high,
+                meta=_meta("range", col.name, f"“{label}”的{noun}超出合理范围（{bounds}）")))
+    return out
+
+
+def _key_expectation(c: Contract):
+    if len(c.key) == 1:
+        key = c.column(c.key[0])
+        return gxe.ExpectColumnValuesToBeUnique(
+            column=key.name, meta=_meta("unique", key.name, f"“{key.header_zh}”重复，每个编号只能出现一次"))
+    labels = "+".join(c.column(k).header_zh for k in c.key)
+    return gxe.ExpectCompoundColumnsToBeUnique(
+        column_list=list(c.key), meta=_meta("unique", c.key[0], f"“{labels}”组合重复"))
+
+
+def _context_expectations(c: Contract, ctx: PackageContext) -> list:
+    out = []
+    if ctx.own_district and "district" in c.column_names:
+        name = reference.districts()[ctx.own_district].name_zh
+        out.append(gxe.ExpectColumnValuesToBeInSet(
+            column="district", value_set=[ctx.own_district],
+            meta=_meta("own_district", "district",
+                       f"“所属区”与报送单位不一致：本文件由{name}报送，只能填报{name}的项目")))
+    if ctx.ledger is not None and "project_code" in c.column_names:
+        out.append(gxe.ExpectColumnValuesToBeInSet(
+            column="project_code", value_set=sorted(ctx.ledger),
+            meta=_meta("project_in_ledger", "project_code",
+                       "项目编号在本区本月的项目台账中不存在，请核对编号或补报项目台账")))
+    if ctx.previous_rows is not None and ctx.previous_rows >= VOLUME_MIN_ROWS:
+        low = math.floor(ctx.previous_rows * (1 - VOLUME_SWING))
+        high = math.ceil(ctx.previous_rows * (1 + VOLUME_SWING))
+        out.append(gxe.ExpectTableRowCountToBeBetween(
+            min_value=low, max_value=high,
+            meta=_meta("volume_swing", None, f"本月数据行数与上月（{ctx.previous_rows}行）相比变化超过"
+                       f"{int(VOLUME_SWING * 100)}%，请确认是否漏报或重复报送", "warning")))
+    return out
+
+
+def build_suite(c: Contract, problems: list[ProblemColumn] = (), ctx: PackageContext | None = None
+                ) -> gx.ExpectationSuite:
+    suite = gx.ExpectationSuite(name=c.dataset)
+    expectations = _column_expectations(c)
+    expectations += [
+        gxe.ExpectColumnValuesToBeNull(column=f"_problem__{p.name}", meta=_meta(p.check, p.blame, "", p.severity))
+        for p in (*identifier_problems(c), *problems)
+    ]
+    expectations.append(_key_expectation(c))
+    expectations += [
+        gxe.ExpectColumnValuesToBeInSet(
+            column=f"_rule__{rule.name}", value_set=[True],
+            meta=_meta(f"rule:{rule.name}", rule.column, rule.message_zh, rule.severity))
+        for rule in c.rules
+    ]
+    expectations += _context_expectations(c, ctx or PackageContext())
+    for expectation in expectations:
+        if expectation.meta["severity"] == "warning":
+            expectation.severity = "warning"
+        suite.add_expectation(expectation)
+    return suite
+
+
+def suite_document(dataset: str) -> dict:
+    """The suite of a dataset as GX serialises it (without the checks that need the warehouse)."""
+    import json
+
+    from resettle.domain.contracts import contract
+
+    gx.get_context(mode="ephemeral")
+    document = build_suite(contract(dataset)).to_json_dict()
+    document.pop("id", None)
+    for expectation in document["expectations"]:
+        expectation.pop("id", None)
+    return json.loads(json.dumps(document, ensure_ascii=False, sort_keys=True, default=str))
+
+
+def export_suites(folder) -> list:
+    """Write `expectations/suites/<dataset>.json`, the reviewable form of every suite."""
+    import json
+    from pathlib import Path
+
+    from resettle.domain.contracts import DATASETS
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for dataset in DATASETS:
+        path = folder / f"{dataset}.json"
+        path.write_text(json.dumps(suite_document(dataset), ensure_ascii=False, indent=2, sort_keys=True) + "\n",
+                        encoding="utf-8")
+        written.append(path)
+    return written

@@ -1,1 +1,0 @@
-"""Quality: the validation suites built from the dataset contracts, and running them."""

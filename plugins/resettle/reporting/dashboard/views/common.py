@@ -1,0 +1,57 @@
+"""What every page shares: the signed-in user's warehouse, the chosen month, tables with filter and export."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import streamlit as st
+
+from resettle.domain.periods import zh_month
+from resettle.reporting.dashboard.data import Warehouse
+from resettle.reporting.export import frame_to_xlsx
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+NO_DATA = "暂无数据"
+
+
+def warehouse() -> Warehouse:
+    return st.session_state["warehouse"]
+
+
+def period() -> str | None:
+    return st.session_state.get("period")
+
+
+def month_label(value: str) -> str:
+    return zh_month(value)
+
+
+def no_data(what: str = "") -> None:
+    st.info(f"{NO_DATA}{'：' + what if what else ''}")
+
+
+def filtered(frame: pd.DataFrame, query: str) -> pd.DataFrame:
+    """Rows where any cell contains the text (plain substring, not a pattern)."""
+    if not query:
+        return frame
+    text = frame.astype(str)
+    mask = text.apply(lambda column: column.str.contains(query, regex=False)).any(axis=1)
+    return frame[mask]
+
+
+def table(frame: pd.DataFrame | None, key: str, file_stem: str, labels: dict[str, str] | None = None,
+          height: int | str = "auto") -> pd.DataFrame | None:
+    """A sortable table (click a header), a text filter above it and an xlsx export of what is shown."""
+    if frame is None or frame.empty:
+        no_data()
+        return frame
+    labels = labels or {}
+    query = st.text_input("筛选（包含文字）", key=f"{key}_filter", placeholder="输入任意文字筛选行")
+    shown = filtered(frame, query.strip() if query else "")
+    st.dataframe(shown.rename(columns=labels), hide_index=True, height=height, key=f"{key}_grid")
+    stem = re.sub(r"[^\w\u4e00-\u9fff-]+", "_", file_stem)
+    st.download_button("导出 Excel", data=frame_to_xlsx(shown, labels=labels), file_name=f"{stem}.xlsx",
+                       mime=XLSX, key=f"{key}_xlsx", on_click="ignore")
+    st.caption(f"共 {len(shown)} 行")
+    return shown

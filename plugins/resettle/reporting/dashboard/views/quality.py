@@ -1,0 +1,53 @@
+"""数据质量: files received and rejected per source, open rejections; file-level detail for engineers."""
+
+from __future__ import annotations
+
+import altair as alt
+import streamlit as st
+
+from resettle.reporting.dashboard.views.common import month_label, no_data, period, table, warehouse
+
+
+def render() -> None:
+    st.header("数据质量")
+    db, month = warehouse(), period()
+    if not month:
+        no_data()
+        return
+    files = db.files(month)
+    if files is None:
+        no_data("报送文件记录尚未生成（marts.submission_files）")
+        return
+    if files.empty:
+        no_data(f"{month_label(month)}尚未收到文件")
+        return
+    rejected = files[files.status == "rejected"]
+    open_rejections = files[files.is_open_rejection.fillna(False).astype(bool)]
+    cols = st.columns(4)
+    cols[0].metric("收到文件", f"{len(files):,}")
+    cols[1].metric("接收", f"{files.status.isin(['accepted', 'accepted_with_warnings', 'superseded']).sum():,}")
+    cols[2].metric("退回", f"{len(rejected):,}")
+    cols[3].metric("待重报", f"{len(open_rejections):,}")
+
+    by_source = (files.groupby(["source_name_zh", "status_zh"], as_index=False).size()
+                 .rename(columns={"size": "files"}))
+    st.subheader("各单位文件处理结果")
+    st.altair_chart(alt.Chart(by_source).mark_bar().encode(
+        x=alt.X("files:Q", title="文件数", axis=alt.Axis(tickMinStep=1, format="d")),
+        y=alt.Y("source_name_zh:N", title=None),
+        color=alt.Color("status_zh:N", title="状态"),
+        tooltip=[alt.Tooltip("source_name_zh", title="单位"), alt.Tooltip("status_zh", title="状态"),
+                 alt.Tooltip("files", title="文件数")]), width="stretch")
+
+    labels = {"source_name_zh": "报送单位", "dataset_title_zh": "数据", "file_name": "文件名",
+              "received_at": "接收时间", "status_zh": "状态", "rows_total": "行数", "errors": "错误",
+              "warnings": "提示", "message_zh": "处理说明", "on_time": "按时"}
+    st.subheader("待重报（退回后尚未重新接收）")
+    brief = ["source_name_zh", "dataset_title_zh", "received_at", "errors"]
+    detail = db.user.sees_quality_detail
+    table(open_rejections[list(labels) if detail else brief], "open_rejections", f"待重报_{month}", labels)
+    if detail:
+        st.subheader("全部文件明细")
+        table(files[["submission_id", *labels]], "files", f"报送文件_{month}", {**labels, "submission_id": "报送编号"})
+    else:
+        st.caption("文件明细（文件名、逐条处理说明）仅数据工程师可见。")

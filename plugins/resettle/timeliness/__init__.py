@@ -1,0 +1,1 @@
+"""Expected versus actual submissions: due times, extensions, on-time counting."""

@@ -1,0 +1,88 @@
+"""Run dbt against the warehouse: profile settings derived from the warehouse URL, telemetry off.
+
+The same environment serves `resettle run`, the tests and the manifest that Airflow renders from, so a
+model behaves the same wherever it runs.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from urllib.parse import unquote, urlsplit
+
+from resettle.domain.config import settings
+
+OFFLINE_ENV = {
+    "DO_NOT_TRACK": "1",
+    "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+    "GX_ANALYTICS_ENABLED": "False",
+    "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
+    "SCARF_ANALYTICS": "false",
+}
+
+
+def dbt_env(url: str) -> dict[str, str]:
+    """RESETTLE_DBT_* variables read by `dbt_project/profiles.yml`, from a libpq URL."""
+    parts = urlsplit(url)
+    return {
+        "RESETTLE_DBT_HOST": parts.hostname or "127.0.0.1",
+        "RESETTLE_DBT_PORT": str(parts.port or 5432),
+        "RESETTLE_DBT_USER": unquote(parts.username or "postgres"),
+        "RESETTLE_DBT_PASSWORD": unquote(parts.password or ""),
+        "RESETTLE_DBT_DBNAME": (parts.path or "/resettle").lstrip("/") or "resettle",
+        **OFFLINE_ENV,
+    }
+
+
+def manifest_path():
+    return settings().dbt_project_dir / "target" / "manifest.json"
+
+
+def manifest_is_stale() -> bool:
+    """True when the manifest is missing or older than any file of the dbt project it was built from."""
+    manifest = manifest_path()
+    if not manifest.exists():
+        return True
+    built = manifest.stat().st_mtime
+    project = settings().dbt_project_dir
+    sources = [project / "dbt_project.yml", project / "profiles.yml"]
+    for folder in ("models", "macros", "seeds", "snapshots", "tests"):
+        sources += [p for p in (project / folder).rglob("*") if p.is_file()]
+    return any(p.stat().st_mtime > built for p in sources if p.exists())
+
+
+def ensure_manifest() -> None:
+    """Pre-build the manifest Airflow renders dbt from (`dbt parse` needs no database)."""
+    if manifest_is_stale():
+        outcome = run_dbt(["parse"])
+        if not outcome.success:
+            raise RuntimeError("dbt parse failed:\n" + "\n".join(outcome.failures))
+
+
+@dataclass
+class DbtOutcome:
+    success: bool
+    failures: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def run_dbt(args: list[str], url: str | None = None) -> DbtOutcome:
+    """Run one dbt command in-process; failures name each failing model or test."""
+    from dbt.cli.main import dbtRunner
+
+    if url:
+        os.environ.update(dbt_env(url))
+    else:
+        os.environ.update(OFFLINE_ENV)
+    project = str(settings().dbt_project_dir)
+    result = dbtRunner().invoke([*args, "--project-dir", project, "--profiles-dir", project, "--quiet"])
+    failures: list[str] = []
+    counts: dict[str, int] = {}
+    for r in getattr(result.result, "results", None) or []:
+        status = str(r.status)
+        counts[status] = counts.get(status, 0) + 1
+        if status in ("error", "fail"):
+            failures.append(f"{r.node.unique_id}: {r.message}")
+    if result.exception is not None:
+        failures.append(str(result.exception))
+    return DbtOutcome(success=bool(result.success), failures=failures, counts=counts)

@@ -1,0 +1,181 @@
+"""dbt sources and staging models derived from the dataset contracts, so dbt's documentation and the
+intake can never describe a column differently.
+
+`resettle staging` writes, per source, `models/staging/<source>/_<source>__sources.yml`,
+`_<source>__models.yml` and one `stg_<source>__<entity>.sql` per dataset, and the `source_datasets` seed
+(what each source must send monthly); a test keeps the committed files equal to what this module renders.
+Source freshness is by period: a raw table is as fresh as the due time of the latest month it holds. The
+SQL keeps, of all accepted submissions, the one in force for each source, dataset and period.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from resettle.domain.config import OFFICE, SOURCES, settings
+from resettle.domain.contracts import (
+    DEPARTMENT_DATASETS,
+    DISTRICT_DATASETS,
+    OFFICE_DATASETS,
+    Contract,
+    contract,
+    datasets_for,
+)
+from resettle.warehouse.schema import DERIVED_COLUMNS
+
+ENTITY = {
+    "project_ledger": "project_ledgers",
+    "household_roster": "household_rosters",
+    "monthly_progress": "monthly_progress",
+    "construction_status": "construction_statuses",
+    "housing_units": "housing_units",
+    "court_cases": "court_cases",
+    "police_cases": "police_cases",
+    "tax_status": "tax_statuses",
+    "review_decisions": "review_decisions",
+    "supervision_items": "supervision_items",
+}
+DERIVED_DOCS = {"id_pseudonym": "户主身份证号的加密假名（HMAC-SHA256，密钥不入库）：跨月关联同一户，无法还原身份证号。"}
+GROUPS = {"district": DISTRICT_DATASETS, **{source: (dataset,) for source, dataset in DEPARTMENT_DATASETS.items()},
+          OFFICE: OFFICE_DATASETS}
+HEADER = "# Rendered from expectations/contracts by `resettle staging`; edit the contract, not this file.\n"
+SQL_HEADER = "-- Rendered from expectations/contracts by `resettle staging`; edit the contract, not this file.\n"
+LINEAGE = [
+    ("submission_id", "{{ doc('submission_id') }}"),
+    ("source_row", "Row of the submitted file (Excel row or CSV line, title rows counted): with submission_id, "
+                   "the cell behind any figure."),
+    ("period", "{{ doc('period') }}"),
+    ("submitted_by", "The source that sent the file (district or department)."),
+]
+
+
+def model_name(source: str, dataset: str) -> str:
+    return f"stg_{source}__{ENTITY[dataset]}"
+
+
+def _description(c: Contract, name: str) -> str:
+    col = c.column(name)
+    text = f"{col.header_zh} — {col.description_zh}".strip(" —")
+    return text + ("（个人信息，仅限暂存层，不进入数据集市）" if col.personal else "")
+
+
+def render_sql(source: str, dataset: str) -> str:
+    c = contract(dataset)
+    names = [*c.column_names, *DERIVED_COLUMNS.get(dataset, ())]
+    columns = "\n".join(f"        source.{name}," for name in names).rstrip(",")
+    return f"""{SQL_HEADER}with
+
+source as (select * from {{{{ source('{source}', '{dataset}') }}}}),
+
+renamed as (
+    select
+        source.submission_id,
+        source.source_row,
+        source.period,
+        source.source as submitted_by,
+{columns}
+    from source
+    where {{{{ in_force('source.submission_id') }}}}
+)
+
+select * from renamed
+"""
+
+
+def render_sources(source: str) -> dict:
+    tables = []
+    for dataset in GROUPS[source]:
+        c = contract(dataset)
+        tables.append({
+            "name": dataset,
+            "description": f"{c.title_zh} — every accepted submission's rows, loaded by the intake with lineage.",
+            "columns": [
+                {"name": "submission_id", "description": "{{ doc('submission_id') }}", "data_tests": ["not_null"]},
+                *({"name": name, "description": _description(c, name)} for name in c.column_names),
+            ],
+        })
+    return {"version": 2, "sources": [{
+        "name": source, "schema": "raw", "tables": tables,
+        "description": "Rows the intake published to `raw` after validation.",
+        "loaded_at_field": PERIOD_DUE_AT,
+        "config": {"freshness": FRESHNESS},
+    }]}
+
+
+PERIOD_DUE_AT = "(period || '-25 23:59:59+08')::timestamptz"
+"""A row's freshness is its reporting month's default due time, so `dbt source freshness` asks "is the latest
+month in", not "was anything loaded lately" (a resubmission of an old month does not make a table fresh)."""
+FRESHNESS = {"warn_after": {"count": 35, "period": "day"}, "error_after": {"count": 65, "period": "day"}}
+"""Warn once the month after the latest one held is due (and a few days pass); error a month later."""
+
+
+def render_source_datasets() -> str:
+    lines = ["source,dataset,dataset_title_zh"] + [
+        f"{source},{dataset},{contract(dataset).title_zh}" for source in SOURCES for dataset in datasets_for(source)
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _column_tests(c: Contract, name: str) -> list:
+    col = c.column(name)
+    tests: list = []
+    if col.not_null:
+        tests.append("not_null")
+    if col.type == "enum" and col.allowed:
+        tests.append({"accepted_values": {"arguments": {"values": list(col.allowed)}}})
+    if col.type == "disposal_category":
+        tests.append({"accepted_values": {"arguments": {"values": [1, 2, 3, 4, 5], "quote": False}}})
+    if col.type == "district":
+        tests.append({"relationships": {"arguments": {"to": "ref('districts')", "field": "district"}}})
+    return tests
+
+
+def render_models(source: str) -> dict:
+    models = []
+    for dataset in GROUPS[source]:
+        c = contract(dataset)
+        columns = [{"name": name, "description": text} for name, text in LINEAGE]
+        columns[0]["data_tests"] = ["not_null", {"relationships": {
+            "arguments": {"to": "ref('stg_ops__submissions')", "field": "submission_id"}}}]
+        for name in c.column_names:
+            entry: dict = {"name": name, "description": _description(c, name)}
+            tests = _column_tests(c, name)
+            if tests:
+                entry["data_tests"] = tests
+            columns.append(entry)
+        columns += [{"name": name, "description": DERIVED_DOCS[name]} for name in DERIVED_COLUMNS.get(dataset, ())]
+        models.append({
+            "name": model_name(source, dataset),
+            "description": f"{c.title_zh} as in force: the rows of the latest accepted submission of each "
+                           f"source and period, named after the glossary.",
+            "data_tests": [{"unique_combination": {"arguments": {"columns": ["period", *c.key]}}}],
+            "columns": columns,
+        })
+    return {"version": 2, "models": models}
+
+
+def rendered() -> dict[Path, str]:
+    """Every file this module owns, relative to the dbt project, with its content."""
+    files: dict[Path, str] = {}
+    for source, datasets in GROUPS.items():
+        folder = Path("models") / "staging" / source
+        dump = {"allow_unicode": True, "sort_keys": False, "width": 120}
+        files[folder / f"_{source}__sources.yml"] = HEADER + yaml.safe_dump(render_sources(source), **dump)
+        files[folder / f"_{source}__models.yml"] = HEADER + yaml.safe_dump(render_models(source), **dump)
+        for dataset in datasets:
+            files[folder / f"{model_name(source, dataset)}.sql"] = render_sql(source, dataset)
+    files[Path("seeds") / "source_datasets.csv"] = render_source_datasets()
+    return files
+
+
+def write() -> list[Path]:
+    root = settings().dbt_project_dir
+    written = []
+    for relative, text in rendered().items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written
