@@ -5,13 +5,15 @@ done on time, some late. Beside that, real ledgers carry situations the consiste
 planted here at a realistic rate (a handful of projects or households in a city, at least one of each so a
 small world shows them too), from a random stream of its own so the rest of the world stays as it was:
 
-- a category 2 developer the tax bureau lists as abnormal (F05), a category 3 developer whose assets are not
+- a category 2 developer the tax bureau lists as abnormal (F05), whose project lacks its construction permit
+  (F01, unless another category 2 project already does) and is past its committed completion (F02); a
+  category 3 developer whose assets are not
   yet valued (F04), a ledger that still counts a household the roster shows resettled (F06), a few category
   1 or 4 households recorded as choosing on-site (F08), one "normal" category 5 project past its date (F11,
   the other category 5 projects get future dates, as normal construction has);
 - a project the district reclassifies to category 4 in the second month, with no case yet (F03, and a
-  category change), and a joint-review decision that moves another project to category 4 which the district's
-  ledger does not follow (F12);
+  category change), and a first-month joint-review decision that moves another project to category 4 which
+  the district's later ledgers do not follow (F12);
 - one clean control project on which no flag may fire (the tests check it).
 """
 
@@ -78,6 +80,7 @@ class Office:
         self.month_index = 0
         self.control: Project | None = None
         self.reclassified: Project | None = None
+        self.mover: Project | None = None
         self._item_seq = 0
         self.planted: dict[str, str] = {}
         """Flag code -> a project where the situation was planted (the rest occur on their own)."""
@@ -112,6 +115,13 @@ class Office:
             developer.abnormal_taxpayer = True
             developer.tax_arrears = developer.tax_arrears or round(rng.uniform(2e5, 3e6), 2)
             developer.last_filing = people.random_date(rng, dt.date(2019, 1, 1), dt.date(2021, 12, 31))
+            building = project.construction
+            if building.construction_permit_no is not None and not self._has_flag_01(2):
+                building.construction_permit_no, building.progress_pct = None, 0.0
+                self.planted["F01"] = project.project_code
+            if building.committed_completion is not None and building.committed_completion >= first:
+                building.committed_completion = first - dt.timedelta(days=rng.randint(30, 200))
+                self.planted["F02"] = project.project_code
         if (project := pick(3)) is not None:
             self.planted["F04"] = project.project_code
             world.court_cases = [c for c in world.court_cases if c.developer is not project.developer]
@@ -132,13 +142,24 @@ class Office:
             else:
                 project.contracted_return_date = people.random_date(
                     rng, first + dt.timedelta(days=120), first + dt.timedelta(days=900))
-        reclassify = [p for p in self._in_scope(2) if p.project_code not in taken
-                      and not any(c.developer is p.developer for c in world.court_cases + world.police_cases)]
-        self.reclassified = reclassify[0] if reclassify else None
+        cases = {id(c.developer) for c in world.court_cases + world.police_cases}
+        movable = [p for p in world.projects if p.in_scope and p.disposal_category != 4 and p is not self.control]
+        quiet = [p for p in movable if id(p.developer) not in cases]
+        self.reclassified = next((p for p in quiet if p.project_code not in taken), quiet[0] if quiet else None)
         if self.reclassified is not None:
             taken.add(self.reclassified.project_code)
             self.planted["F03"] = self.reclassified.project_code
+        self.mover = next((p for p in movable if p.project_code not in taken),
+                          next((p for p in movable if p is not self.reclassified), None))
+        if self.mover is not None:
+            taken.add(self.mover.project_code)
+            self.planted["F12"] = self.mover.project_code
         self._taken = taken
+
+    def _has_flag_01(self, category: int) -> bool:
+        """Whether a category 2 project already lacks a commitment or a construction permit (F01 occurs)."""
+        return any(p.construction.commitment_date is None or p.construction.construction_permit_no is None
+                   for p in self._in_scope(category) if p is not self.control)
 
     def _keep_control_clean(self) -> None:
         """The control project's handed-over flats are occupied, as the service center should report."""
@@ -167,15 +188,11 @@ class Office:
         meeting_no = f"LS{month_start:%Y%m}-01"
         candidates = [p for p in world.projects if p.in_scope and p.project_code not in self._taken]
         reviewed = rng.sample(candidates, min(len(candidates), 3))
-        if self.month_index == 0:
-            mover = next((p for p in candidates if p.disposal_category == 2 and p not in reviewed), None)
-            if mover is not None:
-                self._taken.add(mover.project_code)
-                self.planted["F12"] = mover.project_code
-                self.decisions.append(Decision(
-                    meeting_no, meeting_date, mover.project_code, MEMBER_UNITS,
-                    "开发企业未按承诺书节点复工，各单位同意调整处置方式",
-                    "该项目由继续建设类调整为不配合类，由区政府会同公安、法院依法处置", 4, "市住建局"))
+        if self.month_index == 0 and self.mover is not None:
+            self.decisions.append(Decision(
+                meeting_no, meeting_date, self.mover.project_code, MEMBER_UNITS,
+                "开发企业不守诺、不配合处置，各单位同意调整处置方式",
+                "该项目调整为不配合类，由区政府会同公安、法院依法处置", 4, "市住建局"))
         for project in reviewed:
             category = project.disposal_category
             step, unit = rng.choice(_STEP_TASKS[category])
