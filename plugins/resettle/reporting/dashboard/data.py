@@ -137,7 +137,7 @@ class Warehouse:
             "select project_code, project_name, district_name_zh, developer_name, disposal_category_zh,"
             " is_in_scope, is_priority, priority_rank, months_overdue, months_without_progress, households_total,"
             " households_unresettled, petitioning_households, highest_petition_level, priority_score, flag_count,"
-            " flags_zh from marts.project_joint_review where period = %s"
+            " flags_zh, inferred_matches from marts.project_joint_review where period = %s"
             " order by is_in_scope desc, priority_score desc, project_code", (period,))
 
     def project_sheet(self, period: str, project_code: str) -> pd.Series | None:
