@@ -81,6 +81,8 @@ class Office:
         self.control: Project | None = None
         self.reclassified: Project | None = None
         self.mover: Project | None = None
+        self.ledger_task: SupervisionItem | None = None
+        """The district's task to follow the decision on the mover's category: it stays open (F12, overdue)."""
         self._item_seq = 0
         self.planted: dict[str, str] = {}
         """Flag code -> a project where the situation was planted (the rest occur on their own)."""
@@ -178,7 +180,7 @@ class Office:
         if self.month_index == 1 and self.reclassified is not None:
             self.reclassified.category_override = 4
         for item in self.items:
-            if item.status == "办理中" and rng.random() < 0.35:
+            if item.status == "办理中" and item is not self.ledger_task and rng.random() < 0.35:
                 item.done_date = people.random_date(rng, max(item.assigned_date, month_start), cutoff)
                 item.status = "已办结"
                 item.progress_note = "已按要求办结"
@@ -186,13 +188,20 @@ class Office:
         self.items = [i for i in self.items if i.closed_period in (None, label)]
         meeting_date = min(cutoff, month_start + dt.timedelta(days=rng.randint(8, 16)))
         meeting_no = f"LS{month_start:%Y%m}-01"
-        candidates = [p for p in world.projects if p.in_scope and p.project_code not in self._taken]
+        candidates = [p for p in world.projects if p.in_scope and p is not self.control and p is not self.mover]
         reviewed = rng.sample(candidates, min(len(candidates), 3))
         if self.month_index == 0 and self.mover is not None:
             self.decisions.append(Decision(
                 meeting_no, meeting_date, self.mover.project_code, MEMBER_UNITS,
                 "开发企业不守诺、不配合处置，各单位同意调整处置方式",
                 "该项目调整为不配合类，由区政府会同公安、法院依法处置", 4, "市住建局"))
+            self._item_seq += 1
+            district = world.districts[self.mover.district].name_zh
+            self.ledger_task = SupervisionItem(
+                f"DB{month_start:%Y}-{self._item_seq:03d}", self.mover.project_code, self.mover.district,
+                "按联审会签决定调整项目处置类别并更新项目台账", district, meeting_date,
+                meeting_date + dt.timedelta(days=10))
+            self.items.append(self.ledger_task)
         for project in reviewed:
             category = project.disposal_category
             step, unit = rng.choice(_STEP_TASKS[category])
