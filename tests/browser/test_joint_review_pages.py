@@ -13,8 +13,8 @@ import subprocess
 import psycopg
 import pytest
 
-from resettle.domain.config import settings
 from resettle.devtools.generator import MANIFEST
+from resettle.domain.config import settings
 from tests.browser.test_dashboard_browser import log_in, open_page, settle
 
 pytestmark = pytest.mark.integration

@@ -16,21 +16,22 @@ import openpyxl
 import psycopg
 import pytest
 
+from resettle.airflow.pipeline import build_marts, ingest_file, prepare_warehouse
 from resettle.domain.identifiers import uscc_check_char
 from resettle.domain.periods import SHANGHAI
-from resettle.airflow.pipeline import build_marts, ingest_file, prepare_warehouse
 
 pytestmark = pytest.mark.integration
 
 USCC = "91230400MA1A2B3C4" + uscc_check_char("91230400MA1A2B3C4")
 DEVELOPER = "鹤岗市恒基房地产开发有限公司"
 A, B = "XA2016-001", "TS2017-001"
-LEDGER = ["项目编号", "项目名称", "所属区", "开发企业", "开发企业统一社会信用代码", "项目性质", "处置类别", "约定回迁日期",
-          "逾期原因", "涉及户数", "未安置户数", "回迁面积(㎡)", "牵头单位", "备注"]
+LEDGER = ["项目编号", "项目名称", "所属区", "开发企业", "开发企业统一社会信用代码", "项目性质", "处置类别",
+          "约定回迁日期", "逾期原因", "涉及户数", "未安置户数", "回迁面积(㎡)", "牵头单位", "备注"]
 COURT = ["案号", "案件类型", "被告统一社会信用代码", "被告名称", "项目编号", "立案日期", "案件状态", "标的金额(元)",
          "查封资产估值(元)", "拍卖日期", "拍卖成交金额(元)"]
 DECISIONS = ["会议编号", "会议日期", "项目编号", "会签单位", "会签意见", "决定事项", "调整后处置类别", "记录人"]
-ITEMS = ["督办编号", "项目编号", "所属区", "交办事项", "责任单位", "交办日期", "办结时限", "办理情况", "办结日期", "状态"]
+ITEMS = ["督办编号", "项目编号", "所属区", "交办事项", "责任单位", "交办日期", "办结时限", "办理情况", "办结日期",
+         "状态"]
 UNITS = "兴安区人民政府、市住建局、市自然资源局、市审计局、市保障性住房服务中心"
 
 
@@ -76,7 +77,8 @@ def test_developer_money_stays_developer_level_and_an_overdue_task_alerts_police
     decisions = _write(landing, "office", "2026-10", "联审会签记录_202610.csv", DECISIONS, [
         ["LS202610-01", "2026-10-12", B, UNITS, "同意", "开发企业不守诺，调整为不配合类", "不配合", "市住建局"]])
     items = _write(landing, "office", "2026-10", "督办事项_202610.csv", ITEMS, [
-        ["DB2026-001", B, "泰山区", "配合区政府开展清产核资", "市公安局", "2026-10-12", "2026-10-20", "", "", "办理中"]])
+        ["DB2026-001", B, "泰山区", "配合区政府开展清产核资", "市公安局", "2026-10-12", "2026-10-20", "", "",
+         "办理中"]])
     bad = _write(landing, "office", "2026-10", "督办事项_责任单位有误.csv", ITEMS, [
         ["DB2026-002", "ZZ9999-999", "泰山区", "核查", "市规划局", "2026-10-12", "2026-10-30", "", "", "办理中"],
         ["DB2026-003", B, "泰山区", "核查", "市公安局", "2026-10-12", "", "", "", "办理中"]])

@@ -14,6 +14,8 @@ decisions as (
     where category_after is not null
 ),
 
+categories as (select * from {{ ref('disposal_categories') }}),
+
 history as (
     select
         period,
@@ -59,6 +61,7 @@ final as (
         history.disposal_category,
         history.previous_period,
         history.previous_category,
+        previous.category_label_zh as previous_category_zh,
         coalesce(history.previous_category <> history.disposal_category, false) as category_changed,
         case
             when history.previous_in_scope is null then null
@@ -73,6 +76,7 @@ final as (
         end as households_scope_change,
         decided_now.category_decided_this_month,
         latest_decision.decided_category,
+        decided.category_label_zh as decided_category_zh,
         latest_decision.decided_meeting_no,
         latest_decision.decided_meeting_date,
         coalesce(latest_decision.decided_category <> history.disposal_category, false) as is_decision_not_followed,
@@ -81,6 +85,8 @@ final as (
     from history
     left join latest_decision using (period, project_code)
     left join decided_now using (period, project_code)
+    left join categories as previous on history.previous_category = previous.disposal_category
+    left join categories as decided on latest_decision.decided_category = decided.disposal_category
 )
 
 select * from final

@@ -22,8 +22,8 @@ def find_files(period: str | None = None, wave: str | None = None) -> list[dict]
     whose name does not settle their dataset. Ledgers and department feeds are the first (`independent`).
     """
     from resettle.domain.contracts import datasets_for
-    from resettle.intake.parse import detect_dataset
     from resettle.intake.context import AFTER_LEDGERS
+    from resettle.intake.parse import detect_dataset
 
     files = []
     for f in discover(settings().landing, period=period):

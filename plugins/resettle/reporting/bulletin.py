@@ -157,24 +157,21 @@ def build_bulletin(conn: psycopg.Connection, period: str) -> Bulletin:
 def _changes(conn: psycopg.Connection, period: str) -> pd.DataFrame:
     """Projects whose category or scope changed since last month, whose ledger does not follow a joint-review
     decision, or that are "normal construction" but already past their contracted return date."""
-    frame = _frame(conn, "select project_code, project_name, district_name_zh, previous_category, disposal_category,"
-                         " category_changed, scope_change, is_decision_not_followed, decided_category,"
+    frame = _frame(conn, "select project_code, project_name, district_name_zh, previous_category_zh,"
+                         " disposal_category_zh, category_changed, scope_change, is_decision_not_followed,"
+                         " decided_category_zh,"
                          " is_normal_but_overdue, months_overdue, households_total, households_scope_change"
                          " from marts.project_joint_review where period = %s and (category_changed"
                          " or scope_change is not null or is_decision_not_followed or is_normal_but_overdue)"
                          " order by project_code", (period,))
-    names = dict(_frame(conn, "select disposal_category, category_label_zh from reference.disposal_categories")
-                 .itertuples(index=False, name=None)) if not frame.empty else {}
-
     def describe(row) -> str:
         parts = []
         if row.category_changed:
-            parts.append(f"处置类别由{names.get(row.previous_category, row.previous_category)}调整为"
-                         f"{names.get(row.disposal_category, row.disposal_category)}")
+            parts.append(f"处置类别由{row.previous_category_zh}调整为{row.disposal_category_zh}")
         if row.scope_change:
             parts.append(f"{row.scope_change}攻坚范围")
         if row.is_decision_not_followed:
-            parts.append(f"联审会签已定为{names.get(row.decided_category, row.decided_category)}，台账未跟进")
+            parts.append(f"联审会签已定为{row.decided_category_zh}，台账未跟进")
         if row.is_normal_but_overdue:
             parts.append(f"正常在建但已逾期{row.months_overdue}个月")
         return "；".join(parts)

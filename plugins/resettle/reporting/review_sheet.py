@@ -125,7 +125,8 @@ def department_rows(p: dict) -> list[tuple[str, str, str, str]]:
         ("市住建局", "继续建设承诺书 / 资金来源",
          f"{_text(p.get('commitment_signed'))} / {_text(p.get('funding_source'))}", ""),
         ("市住建局", "施工许可证 / 形象进度",
-         f"{_text(p.get('construction_permit_no'))} / {_text(p.get('progress_pct'))}%", ""),
+         f"{_text(p.get('construction_permit_no'))} / "
+         + ("—" if p.get("progress_pct") is None else f"{p.get('progress_pct')}%"), ""),
         ("市住建局", "承诺竣工日期", _text(p.get("committed_completion_date")), ""),
         ("市保障性住房服务中心", "需房源 / 已分配 / 已入住",
          f"{_count(p.get('units_needed'))} / {_count(p.get('units_allocated'))} / {_count(p.get('units_occupied'))}",
@@ -183,9 +184,10 @@ def render_html(sheet: ReviewSheet) -> str:
         ("牵头单位（台账）", e(_text(p.get("lead_unit"))), "优先级评分", priority),
     ]
     if p.get("category_changed") or p.get("decided_category") is not None:
-        change = f"上月 {_text(p.get('previous_category'))} → 本月 {_text(p.get('disposal_category'))}"
+        change = f"上月 {_text(p.get('previous_category_zh'))} → 本月 {_text(p.get('disposal_category_zh'))}"
         facts.append(("类别变化", e(change),
-                      "联审决定类别", e(f"{_text(p.get('decided_category'))}（{_text(p.get('decided_meeting_no'))}）")))
+                      "联审决定类别",
+                      e(f"{_text(p.get('decided_category_zh'))}（{_text(p.get('decided_meeting_no'))}）")))
     head_rows = "".join(f'<tr><td class="k">{a}</td><td>{b}</td><td class="k">{c}</td><td>{d}</td></tr>'
                         for a, b, c, d in facts)
     departments = [[e(d), e(i), e(a), e(b)] for d, i, a, b in department_rows(p)]

@@ -15,12 +15,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from resettle.domain.config import DISTRICTS
-from resettle.domain.contracts import contract
 from resettle.devtools.generator import errors, reports, schedule
 from resettle.devtools.generator.office import Office
 from resettle.devtools.generator.world import World
 from resettle.devtools.generator.writers import HABITS, Layout, file_name, header, shown, write_table
+from resettle.domain.config import DISTRICTS
+from resettle.domain.contracts import contract
 
 MANIFEST = "_generation.json"
 

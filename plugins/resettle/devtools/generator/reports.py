@@ -10,9 +10,9 @@ import datetime as dt
 import random
 from dataclasses import dataclass, field
 
-from resettle.domain.contracts import contract
 from resettle.devtools.generator.office import Office
 from resettle.devtools.generator.world import UNIT_FREE, Project, World
+from resettle.domain.contracts import contract
 
 _ISSUES = {
     1: ("项目清盘手续办理中，债权债务尚未厘清", "开发企业所欠居民费用追缴难度大"),

@@ -19,6 +19,7 @@ sys.path[:] = [p for p in sys.path if not p or Path(p).resolve() != _HERE]
 import psycopg  # noqa: E402
 import streamlit as st  # noqa: E402
 
+from resettle.domain.periods import zh_month  # noqa: E402
 from resettle.reporting.dashboard.auth import ROLES, authenticate  # noqa: E402
 from resettle.reporting.dashboard.data import Warehouse  # noqa: E402
 from resettle.reporting.dashboard.views import (  # noqa: E402
@@ -33,7 +34,6 @@ from resettle.reporting.dashboard.views import (  # noqa: E402
     supply,
     unmatched,
 )
-from resettle.domain.periods import zh_month  # noqa: E402
 
 MAX_FAILED_LOGINS = 5
 
