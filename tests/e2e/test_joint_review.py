@@ -3,7 +3,8 @@ of two districts, a court case naming project A (10M seized) and one naming no p
 project level and 15M at developer level, B none and 15M, the city 15M. An office decision moves B to
 category 4 and gives 市公安局 a task due last month: the police contact and the office get an overdue alert,
 the bulletin lists the task under its unit and, once November's ledger still shows category 2, the decision
-that was not followed. Bad office rows are rejected with a receipt naming the row and the column."""
+that was not followed; the alert is resolved when the next file reports the task done. Bad office rows are
+rejected with a receipt naming the row and the column."""
 
 from __future__ import annotations
 
@@ -118,6 +119,15 @@ def test_developer_money_stays_developer_level_and_an_overdue_task_alerts_police
     assert {r["role"] for r in overdue[0]["recipients"]} == {"police", "office"}
     assert "已逾期16天" in overdue[0]["message_zh"]
     assert not [a for a in again if a["kind"] == "supervision"], "once per cadence"
+    done = _write(landing, "office", "2026-11", "督办事项_202611.csv", ITEMS, [
+        ["DB2026-001", B, "泰山区", "配合区政府开展清产核资", "市公安局", "2026-10-12", "2026-10-20", "已完成",
+         "2026-11-06", "已办结"]])
+    assert _ingest(warehouse_url, [done], "2026-11")[done.name] in ("accepted", "accepted_with_warnings")
+    with psycopg.connect(warehouse_url, autocommit=True) as conn:
+        check(conn, dt.datetime(2026, 11, 21, 10, 0, tzinfo=SHANGHAI), periods=["2026-10", "2026-11"])
+        resolved = conn.execute("select resolved_at from ops.alert where condition_key = 'supervision:DB2026-001'"
+                                ).fetchall()
+    assert resolved and all(r[0] is not None for r in resolved), "done in the next file: the alert is resolved"
 
     with psycopg.connect(warehouse_url) as conn:
         xlsx, page = write_bulletin(conn, "2026-10", tmp_path)

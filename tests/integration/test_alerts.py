@@ -18,6 +18,8 @@ from resettle.alerts.channels import Delivery
 from resettle.alerts.conditions import Policy
 from resettle.alerts.engine import check
 from resettle.devtools.generator import generate
+from resettle.domain.config import SOURCES
+from resettle.domain.contracts import datasets_for
 from resettle.domain.net import free_port
 from resettle.domain.periods import SHANGHAI
 from resettle.intake.receipt import receipt_path
@@ -28,6 +30,10 @@ PERIOD = "2026-10"  # due 2026-10-25 23:59:59 Asia/Shanghai
 FAST = Delivery(retries=2, backoff_seconds=0, timeout_seconds=5)
 ROSTER = "household_roster"
 DISTRICT_DATASETS = ("household_roster", "monthly_progress", "project_ledger")
+SOURCES_N = len(SOURCES)
+"""One reminder per source when nobody has reported."""
+DATASETS_N = sum(len(datasets_for(s)) for s in SOURCES)
+"""One late alert per expected dataset when nothing is in after the due time."""
 
 
 def at(month: int, day: int, hour: int, minute: int = 0) -> dt.datetime:
@@ -223,13 +229,13 @@ def test_a_failing_webhook_is_retried_and_logged_and_mail_still_goes(failure, wa
         monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", smtp.conn_uri())
         monkeypatch.setenv("AIRFLOW_CONN_RESETTLE_WEBHOOK", webhook_conn_json(port, "wecom"))
         sent = _check(warehouse_url, at(10, 23, 12))
-        assert len(sent) == 11, "nobody has reported: a reminder to every source"
-        assert len(smtp.take()) == 11
-        assert len(hook.take()) == (33 if failure == "http_500" else 0), "three attempts each"
+        assert len(sent) == SOURCES_N, "nobody has reported: a reminder to every source"
+        assert len(smtp.take()) == SOURCES_N
+        assert len(hook.take()) == (3 * SOURCES_N if failure == "http_500" else 0), "three attempts each"
         again = _check(warehouse_url, at(10, 23, 12))
     assert again == [], "mail got through, so the alert counts as sent"
     rows = _rows(warehouse_url)
-    assert len(rows) == 11
+    assert len(rows) == SOURCES_N
     for row in rows:
         webhook, email = row["channel_results"]["webhook"], row["channel_results"]["email"]
         assert email["status"] == "sent" and email["attempts"] == 1
@@ -243,10 +249,10 @@ def test_an_alert_no_channel_delivered_is_tried_again_and_unconfigured_channels_
     monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", f"smtp://127.0.0.1:{free_port()}?disable_ssl=true&disable_tls=true")
     monkeypatch.delenv("AIRFLOW_CONN_RESETTLE_WEBHOOK", raising=False)
     first = _check(warehouse_url, at(10, 23, 12))
-    assert len(first) == 11
+    assert len(first) == SOURCES_N
     assert all(a["channel_results"]["email"]["status"] == "failed" for a in first)
     assert all(a["channel_results"]["webhook"]["status"] == "skipped" for a in first)
-    assert len(_check(warehouse_url, at(10, 23, 13))) == 11, "nobody got it: tried again"
+    assert len(_check(warehouse_url, at(10, 23, 13))) == SOURCES_N, "nobody got it: tried again"
     monkeypatch.delenv("AIRFLOW_CONN_SMTP_DEFAULT")
     skipped = _check(warehouse_url, at(10, 23, 14))
     assert {r["status"] for a in skipped for r in a["channel_results"].values()} == {"skipped"}
@@ -257,9 +263,9 @@ def test_dry_run_sends_and_records_nothing(warehouse_url, resettle_env, receiver
     smtp, hook = receivers
     prepare_warehouse(warehouse_url)
     planned = _check(warehouse_url, at(10, 26, 1), dry_run=True)
-    assert len(planned) == 23 and {a["kind"] for a in planned} == {"late"}
+    assert len(planned) == DATASETS_N and {a["kind"] for a in planned} == {"late"}
     assert smtp.take() == [] and hook.take() == [] and _rows(warehouse_url) == []
-    assert len(_check(warehouse_url, at(10, 26, 1))) == 23
+    assert len(_check(warehouse_url, at(10, 26, 1))) == DATASETS_N
 
 
 def test_cli_replays_a_moment_and_lists_the_log(warehouse_url, resettle_env, receivers, monkeypatch, capsys, tmp_path):
@@ -279,11 +285,11 @@ def test_cli_replays_a_moment_and_lists_the_log(warehouse_url, resettle_env, rec
         return code, captured.out + captured.err
 
     code, out = run("check", "--as-of", "2026-10-26 01:00", "--period", PERIOD, "--dry-run")
-    assert code == 0 and "将发送 23 条提醒（试运行" in out and _rows(warehouse_url) == []
+    assert code == 0 and f"将发送 {DATASETS_N} 条提醒（试运行" in out and _rows(warehouse_url) == []
     code, out = run("check", "--as-of", "2026-10-26 01:00", "--period", PERIOD)
-    assert code == 0 and "已发送 23 条提醒" in out and out.count("【逾期未报】") == 23
+    assert code == 0 and f"已发送 {DATASETS_N} 条提醒" in out and out.count("【逾期未报】") == DATASETS_N
     code, out = run("list", "--open")
-    assert code == 0 and out.count("【逾期未报】") == 23 and out.count("未解除") == 23
+    assert code == 0 and out.count("【逾期未报】") == DATASETS_N and out.count("未解除") == DATASETS_N
     assert "泰山区" in out and "逾期未回迁安置居民台账" in out and "已发送" in out
 
     broken = tmp_path / "contacts.yml"
