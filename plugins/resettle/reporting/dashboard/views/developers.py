@@ -15,7 +15,7 @@ LABELS = {"developer_name": "开发企业", "developer_uscc": "统一社会信�
 
 
 def render() -> None:
-    st.header("开发企业风险")
+    st.header("开发企业")
     db, month = warehouse(), period()
     if not month:
         no_data()

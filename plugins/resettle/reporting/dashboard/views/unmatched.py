@@ -13,7 +13,7 @@ DATASETS = {"court_cases": "法院案件", "police_cases": "公安案件", "tax_
 
 
 def render() -> None:
-    st.header("未匹配企业记录")
+    st.header("未匹配记录")
     db, month = warehouse(), period()
     if not db.user.sees_unmatched_records:
         st.warning("本页仅领导小组办公室和数据工程师可见。")
