@@ -2,8 +2,8 @@
 
 {#- The disposal route of each in-scope project as a checklist: the policy's steps for its category (seed
     `route_steps`), each done when a department's fact shows it (a court seizure: 查封处置 done) or, for the
-    steps no department reports, when the office's records do (a joint-review decision naming the step, or a
-    supervision item on it closed). Open steps carry the policy's lead unit (牵头单位). -#}
+    steps no department reports, when the office's records do (a joint-review decision recording it done,
+    已完成<step>, or a supervision item on it closed). Open steps carry the policy's lead unit (牵头单位). -#}
 
 with
 
@@ -72,7 +72,7 @@ checklist as (
             where
                 decisions.project_code = project_facts.project_code
                 and decisions.period <= project_facts.period
-                and strpos(decisions.decision, steps.step_name_zh) > 0
+                and strpos(decisions.decision, '已完成' || steps.step_name_zh) > 0
         )
         or exists (
             select 1
