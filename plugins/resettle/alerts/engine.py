@@ -99,9 +99,9 @@ def evaluate(conn: psycopg.Connection, as_of: dt.datetime, periods: Sequence[str
             if all(e.state == "complete" for e in items if e.source == source):
                 complete.add((source, None, period))
     found += conditions.invalid_conditions(rejected, complete, names, titles)
-    items = _open_items(conn, as_of)
-    found += conditions.supervision_conditions(items, as_of, policy)
-    months = sorted({*months, *(i.period for i in items)})
+    open_items = _open_items(conn, as_of)
+    found += conditions.supervision_conditions(open_items, as_of, policy)
+    months = sorted({*months, *(i.period for i in open_items)})
     return found, months
 
 

@@ -53,7 +53,8 @@ def _rows(conn: psycopg.Connection, query: str, params: tuple) -> list[dict]:
 
 
 def _exists(conn: psycopg.Connection, table: str) -> bool:
-    return conn.execute("select to_regclass(%s) is not null", (f"marts.{table}",)).fetchone()[0]
+    row = conn.execute("select to_regclass(%s) is not null", (f"marts.{table}",)).fetchone()
+    return bool(row and row[0])
 
 
 def build_sheet(conn: psycopg.Connection, project_code: str, period: str) -> ReviewSheet | None:
