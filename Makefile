@@ -37,7 +37,7 @@ browser: ## Debian's Chromium, CJK fonts and poppler (PDF to PNG) for the browse
 
 .PHONY: test
 test: $(STAMP) browser ## run the test suite (starts its own PostgreSQL, Airflow, dashboard and browser)
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadgroup
 
 .PHONY: test-fast
 test-fast: $(STAMP) ## unit and DAG tests only (no warehouse, no Airflow services)

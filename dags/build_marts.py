@@ -1,20 +1,23 @@
 """Build the warehouse models (staging, intermediate, marts) with dbt after new data reaches `raw`.
 
-Scheduled on the `raw.*` Assets that `ingest_submissions` publishes. Cosmos renders every dbt seed, model
-and snapshot as a task from the pre-built manifest (`make manifest`), each followed by its tests: a
-failing test fails its task and stops everything downstream, so a mart built on bad data is never
-published.
+Scheduled on the `raw.*` Assets that `ingest_submissions` publishes. `plan_dbt_build` selects what the
+Assets of this run touch (the models downstream of the raw tables that received data, the register's
+reporting marts, the seeds; everything on a manual run); Cosmos (watcher mode) runs that selection as one
+`dbt build` with dbt threads in `dbt.dbt_producer_watcher`, and renders every dbt seed, model and snapshot
+from the pre-built manifest (`make manifest`) as a task that follows its node in the build, with one for
+its tests: a failing test fails its task and dbt skips everything downstream, so a mart built on bad data
+is never published.
 
-Triage: the failed task's log names the failing model or test; reproduce it with
-`resettle dbt build --select <node>` against the embedded warehouse. A failed task, or a run not finished
-two hours after it was queued, alerts the engineers (`resettle.airflow.callbacks`).
+Triage: the failed task's log names the failing model or test (the producer's log has dbt's whole
+output); reproduce it with `resettle dbt build --select <node>` against the embedded warehouse. A failed
+task, or a run not finished two hours after it was queued, alerts the engineers (`resettle.airflow.callbacks`).
 """
 
-from airflow.sdk import dag
+from airflow.sdk import dag, get_current_context, task
 
 from resettle.airflow.assets import ANY_RAW
 from resettle.airflow.callbacks import notify_failure, run_deadline
-from resettle.airflow.runtime import DEFAULT_ARGS, dbt_task_group
+from resettle.airflow.runtime import DEFAULT_ARGS, PLAN_TASK_ID, dbt_task_group, plan_dbt_build, warehouse_url
 
 
 @dag(
@@ -27,7 +30,11 @@ from resettle.airflow.runtime import DEFAULT_ARGS, dbt_task_group
     deadline=run_deadline(hours=2),
 )
 def build_marts():
-    dbt_task_group()
+    @task(task_id=PLAN_TASK_ID)
+    def plan() -> str:
+        return plan_dbt_build(get_current_context(), warehouse_url())
+
+    plan() >> dbt_task_group()
 
 
 build_marts()

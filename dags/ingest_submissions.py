@@ -8,13 +8,21 @@ blocks the others. Project ledgers and department feeds go first; rosters and mo
 because they are checked against the district's ledger of the month. Files already decided are skipped,
 so re-running changes nothing.
 
-Triage: a failed `ingest_file` task is ours (a rejected file is a *successful* task with status
-`rejected` in `ops.submission`); check the warehouse connection `resettle_warehouse` first, then the
-task log. `report` announces, per dataset, the `raw.*` Asset that received new accepted data, which
+Triage: a rejected, refused (a link, a device, a path outside the sender's folder) or waiting (still
+being uploaded) file is a *successful* task. An error of ours while processing a file is a successful task
+too, with the file `failed` in `ops.submission`, a `pipeline` alert to the engineers and a receipt telling
+the sender it is not their fault; the next run retries it, so one broken file never holds up the other
+files or the second wave. A failed `ingest_file` task means the warehouse itself was unreachable (check the
+connection `resettle_warehouse` first, then the task log) or the task ran past its 30-minute timeout.
+Concurrent runs take turns per source and month (advisory locks), so a manual run beside the scheduled
+one is safe. `report` announces, per dataset, the `raw.*` Asset that received new accepted data, which
 is what `build_marts` is scheduled on; a run with nothing new announces nothing. `send_invalid_file_alerts`
-tells each sender of a rejected file right away (see `check_alerts`); a failed task or a run still going an
-hour after it was queued alerts the engineers.
+tells each sender of a rejected file right away (see `check_alerts`); `publish_data_docs` renders the
+index of the validation Data Docs once per run (each file's own page is rendered as it is decided); a
+failed task or a run still going an hour after it was queued alerts the engineers.
 """
+
+import datetime as dt
 
 from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, Param, dag, get_current_context, task
 
@@ -44,7 +52,7 @@ def ingest_submissions():
     def find_files(wave: str) -> list[dict]:
         return pipeline.find_files(get_current_context()["params"].get("period"), wave)
 
-    @task(max_active_tis_per_dag=2)
+    @task(max_active_tis_per_dag=2, execution_timeout=dt.timedelta(minutes=30))
     def ingest_file(file: dict) -> dict:
         return pipeline.ingest_file(file, warehouse_url())
 
@@ -60,13 +68,17 @@ def ingest_submissions():
 
         return run_check(warehouse_url(), kinds={"invalid"}, period=get_current_context()["params"].get("period"))
 
+    @task(trigger_rule="all_done")
+    def publish_data_docs() -> str | None:
+        return pipeline.publish_data_docs()
+
     independent = find_files.override(task_id="find_independent_files")("independent")
     prepare_warehouse() >> independent
     first = ingest_file.expand(file=independent)
     after_ledger = find_files.override(task_id="find_files_after_ledger")("after_ledger")
     first >> after_ledger
     second = ingest_file.override(task_id="ingest_file_after_ledger").expand(file=after_ledger)
-    report(first, second) >> send_invalid_file_alerts()
+    report(first, second) >> [send_invalid_file_alerts(), publish_data_docs()]
 
 
 ingest_submissions()

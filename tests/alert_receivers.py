@@ -3,13 +3,17 @@ both on 127.0.0.1, and the AIRFLOW_CONN_* values that point the channels at them
 
 from __future__ import annotations
 
+import base64
 import email
 import email.policy
+import hashlib
+import hmac
 import json
 import threading
+import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import quote
+from urllib.parse import parse_qs, quote, urlsplit
 
 
 @dataclass
@@ -76,10 +80,29 @@ class SmtpReceiver:
         return f"smtp://127.0.0.1:{self.port}?disable_ssl=true&disable_tls=true&from_email={sender}"
 
 
-class WebhookReceiver:
-    """A threaded HTTP server answering `status` (200 by default) to every POST and keeping the bodies."""
+def dingtalk_sign_ok(path: str, secret: str, now_ms: int | None = None) -> bool:
+    """What a DingTalk robot with 加签 checks, written from its documentation: `timestamp` (ms) within an
+    hour of now, and `sign` = base64(HMAC-SHA256(key=secret, msg="<timestamp>\\n<secret>"))."""
+    query = parse_qs(urlsplit(path).query)
+    if len(query.get("timestamp", [])) != 1 or len(query.get("sign", [])) != 1:
+        return False
+    timestamp = query["timestamp"][0]
+    now_ms = int(time.time() * 1000) if now_ms is None else now_ms
+    if not timestamp.isdigit() or abs(now_ms - int(timestamp)) > 3600 * 1000:
+        return False
+    expected = base64.b64encode(hmac.new(secret.encode(), f"{timestamp}\n{secret}".encode(),
+                                         hashlib.sha256).digest()).decode()
+    return hmac.compare_digest(query["sign"][0], expected)
 
-    def __init__(self, status: int = 200, answer: dict | None = None) -> None:
+
+class WebhookReceiver:
+    """A threaded HTTP server answering `status` (200 by default) to every POST and keeping the bodies.
+
+    With `dingtalk_secret` it behaves like a DingTalk robot with 加签: a request without a valid signature
+    is answered with errcode 310000 ("sign not match"), as the real robot does.
+    """
+
+    def __init__(self, status: int = 200, answer: dict | None = None, dingtalk_secret: str | None = None) -> None:
         self.status, self.answer = status, answer or {"errcode": 0, "errmsg": "ok"}
         self.requests: list[dict] = []
         receiver = self
@@ -89,7 +112,10 @@ class WebhookReceiver:
                 length = int(self.headers.get("Content-Length", 0))
                 receiver.requests.append({"path": self.path, "content_type": self.headers.get("Content-Type"),
                                           "body": json.loads(self.rfile.read(length).decode("utf-8"))})
-                data = json.dumps(receiver.answer).encode()
+                answer = receiver.answer
+                if dingtalk_secret is not None and not dingtalk_sign_ok(self.path, dingtalk_secret):
+                    answer = {"errcode": 310000, "errmsg": "sign not match"}
+                data = json.dumps(answer).encode()
                 self.send_response(receiver.status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
@@ -115,10 +141,15 @@ class WebhookReceiver:
         taken, self.requests = self.requests, []
         return taken
 
-    def conn_json(self, fmt: str = "dingtalk", path: str = "/robot/send?access_token=test-token") -> str:
-        return webhook_conn_json(self.port, fmt, path)
+    def conn_json(self, fmt: str = "dingtalk", path: str = "/robot/send?access_token=test-token",
+                  **more) -> str:
+        return webhook_conn_json(self.port, fmt, path, **more)
 
 
-def webhook_conn_json(port: int, fmt: str = "dingtalk", path: str = "/robot/send?access_token=test-token") -> str:
-    return json.dumps({"conn_type": "http", "host": "127.0.0.1", "port": port, "schema": "http",
-                       "extra": {"path": path, "format": fmt}})
+def webhook_conn_json(port: int, fmt: str = "dingtalk", path: str = "/robot/send?access_token=test-token",
+                      password: str | None = None, extra: dict | None = None) -> str:
+    conn = {"conn_type": "http", "host": "127.0.0.1", "port": port, "schema": "http",
+            "extra": {"path": path, "format": fmt, **(extra or {})}}
+    if password:
+        conn["password"] = password
+    return json.dumps(conn)

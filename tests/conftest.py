@@ -15,6 +15,10 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("DO_NOT_TRACK", "1")
+# Tests write files and process them at once, and replay generated landing folders whose modification times
+# are the history; tests of the settle period and of the received clock set these themselves.
+os.environ.setdefault("RESETTLE_SETTLE_SECONDS", "0")
+os.environ.setdefault("RESETTLE_RECEIVED_CLOCK", "mtime")
 
 
 @pytest.fixture(scope="session")
@@ -64,3 +68,19 @@ def resettle_env(tmp_path, monkeypatch) -> dict[str, Path]:
         path.mkdir()
         monkeypatch.setenv(f"RESETTLE_{name.upper()}", str(path))
     return paths
+
+
+# Tests that share an expensive fixture (a generated world, a browser, a corpus run, Airflow's throwaway
+# home) stay on one xdist worker (`pytest -n 2 --dist loadgroup`, what `make test` runs); every other test
+# goes wherever a worker is free.
+XDIST_GROUPS = {"browser": "browser", "dags": "dags", "integration/test_alerts.py": "alerts",
+                "integration/test_corpus.py": "corpus", "integration/test_inject_errors.py": "inject_errors"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        relative = Path(str(item.fspath)).relative_to(REPO / "tests").as_posix()
+        for prefix, group in XDIST_GROUPS.items():
+            if relative.startswith(prefix):
+                item.add_marker(pytest.mark.xdist_group(group))
+                break

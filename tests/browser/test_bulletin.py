@@ -45,7 +45,8 @@ def test_bulletin_figures_match_the_marts(world, tmp_path, artifacts):
     (artifacts / page.name).write_text(page.read_text(encoding="utf-8"), encoding="utf-8")
 
     book = openpyxl.load_workbook(xlsx)
-    assert book.sheetnames == ["环比变化", "区排名", "迟报缺报", "重点项目", "一致性问题", "类别与范围变化", "督办事项"]
+    assert book.sheetnames == ["环比变化", "区排名", "迟报缺报", "重点项目", "一致性问题", "类别与范围变化", "产权办理",
+                               "信访", "督办事项"]
     ranking = _rows(book["区排名"])
     assert {r["区"] for r in ranking} == set(progress)
     for row in ranking:
@@ -60,6 +61,14 @@ def test_bulletin_figures_match_the_marts(world, tmp_path, artifacts):
     assert {r["项目编号"] for r in _rows(book["一致性问题"])} == flagged
     if has_timeliness:
         assert {r["报送单位"] for r in _rows(book["迟报缺报"])} == late
+
+    with psycopg.connect(world.admin_url) as conn:
+        issued = dict(conn.execute("select district_name_zh, issued from marts.certificate_progress"
+                                   " where period = %s", (world.latest,)).fetchall())
+        open_cases = conn.execute("select count(*) filter (where is_open) from marts.petition_cases"
+                                  " where period = %s", (world.latest,)).fetchone()[0]
+    assert {r["区"]: r["已发证"] for r in _rows(book["产权办理"])} == issued
+    assert sum(r["在办"] for r in _rows(book["信访"])) == open_cases
 
     summary = {r["指标"]: r for r in _rows(book["环比变化"])}
     assert summary["未安置户数"]["本月"] == sum(v[1] for v in progress.values())
@@ -79,3 +88,33 @@ def test_bulletin_prints_to_pdf_when_a_chromium_is_installed(world, tmp_path):
     with psycopg.connect(world.admin_url) as conn:
         _, page = write_bulletin(conn, world.latest, tmp_path)
     assert html_to_pdf(page).read_bytes().startswith(b"%PDF")
+
+
+def test_bulletin_first_page_shows_the_change_and_the_charts(world, browser, artifacts, tmp_path):
+    from resettle.reporting.dashboard.figures import headline
+
+    with psycopg.connect(world.admin_url) as conn:
+        _, page_path = write_bulletin(conn, world.latest, tmp_path)
+        rows = conn.execute("select district, period, projects, households_total, households_unresettled,"
+                            " households_resettled, priority_projects, flagged_projects"
+                            " from marts.district_monthly_progress").fetchall()
+    import pandas as pd
+
+    progress = pd.DataFrame(rows, columns=["district", "period", "projects", "households_total",
+                                           "households_unresettled", "households_resettled", "priority_projects",
+                                           "flagged_projects"])
+    unresettled = next(f for f in headline(progress, world.latest) if f.key == "households_unresettled")
+    page = browser.new_page(viewport={"width": 794, "height": 1123}, locale="zh-CN")  # A4 at 96 dpi
+    try:
+        page.goto(page_path.resolve().as_uri())
+        charts = page.locator("figure.chart svg")
+        assert charts.count() == 3
+        tiles = charts.nth(2).inner_html()
+        assert all(name in tiles for name in ("泰山区", "兴安区", "向阳区", "工农区", "南山区", "兴山区"))
+        assert "2026年9月" in charts.nth(0).inner_html() and "2026-09" not in charts.nth(0).inner_html()
+        first_table = page.locator("table").first.inner_text()
+        assert f"{int(unresettled.change):,}" in first_table, "the change is the dashboard's figure"
+        assert charts.nth(0).bounding_box()["y"] < 1123, "the charts are on the first page"
+        page.screenshot(path=str(artifacts / "bulletin_first_page.png"))
+    finally:
+        page.close()

@@ -191,3 +191,63 @@ def test_a_disabled_user_cannot_log_in(world, dashboard, browser):
         event = conn.execute("select event from access.access_log where username = 'temp_leader'"
                              " order by log_id desc limit 1").fetchone()[0]
     assert event == "login_failed"
+
+
+def test_the_overview_shows_the_change_from_last_month_and_the_district_map(world, dashboard, browser, artifacts):
+    page = log_in(browser, dashboard, "leader", world.users["leader"][2])
+    try:
+        page.get_by_role("heading", name="总览", exact=True).wait_for()
+        settle(page)
+        with psycopg.connect(world.admin_url) as conn:
+            now, then = (conn.execute(
+                "select sum(households_unresettled) from marts.district_monthly_progress where period = %s",
+                (period,)).fetchone()[0] for period in (world.latest, "2026-09"))
+        deltas = {}
+        for metric in page.locator('[data-testid="stMetric"]').all():
+            label = metric.locator('[data-testid="stMetricLabel"]').inner_text().strip()
+            deltas[label] = metric.locator('[data-testid="stMetricDelta"]').inner_text().strip()
+        assert len(deltas) == 5 and all(deltas.values()), deltas
+        expected = "与上月持平" if now == then else str(int(now - then))
+        assert deltas["未安置户数"].replace(",", "").lstrip("+") == expected, deltas
+        assert deltas["安置完成率"].endswith(("个百分点", "持平"))
+        main = page.locator('[data-testid="stMain"]')
+        assert main.get_by_text("各区分布图").is_visible() and main.get_by_text("着色指标").is_visible()
+        assert page.locator('[data-testid="stVegaLiteChart"]').count() >= 3
+        page.wait_for_timeout(500)
+        page.screenshot(path=str(artifacts / "overview_deltas_and_district_map.png"), full_page=True)
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("username", ["leader", "office", "district_taishan"])
+def test_certificate_and_petition_pages_show_what_the_role_may_see(world, dashboard, browser, artifacts, username):
+    _role, district, password = world.users[username]
+    with psycopg.connect(world.admin_url) as conn:
+        scope = "(%s::text is null or district = %s)"
+        ranked = conn.execute(f"select count(*) from marts.certificate_progress where period = %s and {scope}",
+                              (world.latest, district, district)).fetchone()[0]
+        escalated, lacking = conn.execute(
+            "select count(*), count(*) filter (where lacks_handler) from marts.petition_cases where period = %s"
+            f" and is_open and level in ('省', '进京') and {scope}", (world.latest, district, district)).fetchone()
+    assert ranked > 0
+    page = log_in(browser, dashboard, username, password)
+    try:
+        page.get_by_role("heading", name="总览", exact=True).wait_for()
+        settle(page)
+        for title in ("产权办理", "信访"):
+            open_page(page, title)
+            assert page.locator('[data-testid="stException"]').count() == 0
+            page.screenshot(path=str(artifacts / f"{username}_{title}.png"), full_page=True)
+            body = page.locator('[data-testid="stMain"]').inner_text()
+            cells = grid_cells(page) if page.locator('[data-testid="stDataFrame"]').count() else []
+            shown = {name for name in DISTRICT_NAMES if name in " ".join(cells)}
+            if district:
+                assert shown <= {"泰山区"} and (title != "产权办理" or shown), shown
+                assert not [name for name in DISTRICT_NAMES if name != "泰山区" and name in body]
+            if title == "产权办理":
+                assert f"共 {ranked} 行" in body
+            else:
+                assert f"共 {escalated} 行" in body or (escalated == 0 and "暂无数据" in body)
+                assert ("未落实专人" in " ".join(grid_cells(page, 1))) == bool(lacking) or not escalated
+    finally:
+        page.close()

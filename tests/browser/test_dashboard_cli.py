@@ -4,6 +4,7 @@ test warehouse: users are stored hashed, a disabled user is marked, the bulletin
 from __future__ import annotations
 
 import argparse
+import json
 
 import psycopg
 import pytest
@@ -33,6 +34,9 @@ def test_users_commands_add_list_and_disable(world, monkeypatch, capsys):
     listed = {line.split()[0]: line.split() for line in capsys.readouterr().out.splitlines()}
     assert listed["xa_clerk"][1:] == ["district", "xingan", "disabled"]
     assert listed["leader"][-1] == "active"
+    assert _run(["users", "list", "--json"]) == 0
+    users = {u["username"]: u for u in json.loads(capsys.readouterr().out)}
+    assert users["xa_clerk"]["disabled"] is True and users["xa_clerk"]["district"] == "xingan"
     with psycopg.connect(world.admin_url) as conn:
         stored = conn.execute("select password_hash from access.dashboard_user where username = 'xa_clerk'"
                               ).fetchone()[0]

@@ -1,8 +1,12 @@
 """The marts agree with the files: key figures recomputed straight from the generated files with pandas,
 for several months built one after the other (incrementally) and after a district resubmits a corrected
-roster for the earlier month."""
+roster for the earlier month. Two districts write their codes their own way (向阳区 `XY-2014-001`, 工农区
+`GN2014001`, in every source's files), and 向阳区 types them in lower case in a later roster: every file is
+still accepted and the codes reach the marts as written."""
 
 from __future__ import annotations
+
+import re
 
 import pandas as pd
 import psycopg
@@ -25,6 +29,46 @@ def _ingest(url: str, period: str) -> None:
         for file in find_files(period, wave):
             outcome = ingest_file(file, url)
             assert outcome["status"] in ("accepted", "accepted_with_warnings", "superseded"), outcome
+
+
+RECODE = {
+    "xiangyang": (re.compile(r"XY(\d{4})-(\d{3})"), r"XY-\1-\2"),
+    "gongnong": (re.compile(r"GN(\d{4})-(\d{3})"), r"GN\1\2"),
+}
+
+
+def _recode(landing, lower_in: str) -> None:
+    """Rewrite the generated codes into the forms the two districts use, in every file that names them (their
+    own files and the departments'); in `lower_in` (a file name part) 向阳区's codes are typed in lower case.
+    Modification times (the received times) are kept."""
+    import os
+
+    import openpyxl
+
+    def rewrite(text: str, lower: bool) -> str:
+        for pattern, form in RECODE.values():
+            text = pattern.sub(form, text)
+        return re.sub(r"XY-\d{4}-\d{3}", lambda m: m[0].lower(), text) if lower else text
+
+    for path in sorted(p for p in landing.rglob("*") if p.suffix in (".csv", ".xlsx")):
+        stat, lower = path.stat(), lower_in in path.name
+        if path.suffix == ".csv":
+            data = path.read_bytes()
+            encoding = "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"
+            try:
+                text = data.decode(encoding)
+            except UnicodeDecodeError:
+                encoding, text = "gb18030", data.decode("gb18030")
+            path.write_bytes(rewrite(text, lower).encode(encoding))
+        else:
+            book = openpyxl.load_workbook(path)
+            for sheet in book.worksheets:
+                for row in sheet.iter_rows():
+                    for cell in row:
+                        if isinstance(cell.value, str):
+                            cell.value = rewrite(cell.value, lower)
+            book.save(path)
+        os.utime(path, (stat.st_atime, stat.st_mtime))
 
 
 def _latest_frames(landing, dataset: str) -> pd.DataFrame:
@@ -66,6 +110,7 @@ def test_marts_agree_with_the_files_across_months_and_a_resubmission(resettle_en
     monkeypatch.setenv("RESETTLE_WAREHOUSE_URL", warehouse_url)
     landing = resettle_env["landing"]
     generate(landing, FIRST, months=MONTHS, households=700, seed=31)
+    _recode(landing, lower_in="向阳区居民台账2026年9月")
     prepare_warehouse(warehouse_url)
     periods = [FIRST, "2026-09"]
     for period in periods:
@@ -98,6 +143,16 @@ def test_marts_agree_with_the_files_across_months_and_a_resubmission(resettle_en
         reviews = pd.DataFrame(conn.execute(
             "select period, project_code, units_needed, units_allocated, flag_codes from marts.project_joint_review"
         ).fetchall(), columns=["period", "project_code", "units_needed", "units_allocated", "flag_codes"])
+        codes = dict(conn.execute(
+            "select district, array_agg(distinct project_code) from marts.project_joint_review"
+            " where district in ('xiangyang', 'gongnong') group by district").fetchall())
+        households = conn.execute(
+            "select count(*), count(*) filter (where household_code like 'XY-%%' and project_code like 'XY-%%')"
+            " from marts.household_resettlement where district = 'xiangyang' and period = '2026-09'").fetchone()
+
+    assert codes["xiangyang"] and all(re.fullmatch(r"XY-\d{4}-\d{3}", c) for c in codes["xiangyang"]), codes
+    assert codes["gongnong"] and all(re.fullmatch(r"GN\d{7}", c) for c in codes["gongnong"]), codes
+    assert households[0] > 0 and households[0] == households[1], "a roster typed in lower case joins its ledger"
 
     assert statuses[corrected] == "accepted" or statuses[corrected] == "accepted_with_warnings"
     assert "superseded" in statuses.values()

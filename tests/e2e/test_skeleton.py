@@ -13,6 +13,8 @@ import psycopg
 import pytest
 
 from resettle.devtools.generator import generate
+from resettle.domain.config import SOURCES
+from resettle.domain.contracts import datasets_for
 from resettle.intake.discover import discover
 from resettle.intake.normalize import normalize
 from resettle.intake.parse import parse
@@ -20,6 +22,7 @@ from resettle.intake.parse import parse
 pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
 PERIODS = ("2026-09", "2026-10")
+FILES_PER_MONTH = sum(len(datasets_for(source)) for source in SOURCES)
 
 
 def _run(period: str, env: dict) -> subprocess.CompletedProcess:
@@ -62,6 +65,15 @@ def test_generated_months_flow_into_the_district_progress_mart(env, resettle_env
         result = _run(period, env)
         assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
         assert "marts.district_monthly_progress" in result.stdout
+        assert "Openlineage" not in result.stdout + result.stderr
+    with psycopg.connect(warehouse_url) as conn:
+        builds = conn.execute("select command, selected from ops.dbt_invocation order by started_at").fetchall()
+    # One dbt invocation per build_marts run: the first, on an empty warehouse, builds everything; the next
+    # selects what the month's accepted files touch.
+    assert len(builds) == len(PERIODS), builds
+    assert builds[0] == ("build", "package:resettle")
+    assert builds[1][0] == "build" and "source:district.household_roster+" in builds[1][1]
+    _assert_each_model_has_its_task(resettle_env["home"])
 
     with psycopg.connect(warehouse_url) as conn:
         mart = pd.DataFrame(
@@ -75,15 +87,33 @@ def test_generated_months_flow_into_the_district_progress_mart(env, resettle_env
     expected = _expected_progress(landing)
     assert len(expected) >= len(PERIODS) * 4
     pd.testing.assert_frame_equal(mart, expected)
-    assert statuses == {"accepted": 23 * len(PERIODS)}
+    assert statuses == {"accepted": FILES_PER_MONTH * len(PERIODS)}
     ledger_rows_in_files = sum(len(parse(f.path).rows) for f in discover(landing) if "项目台账" in f.file_name)
     assert raw_ledger_rows == ledger_rows_in_files
 
     again = _run(PERIODS[-1], env)
     assert again.returncode == 0, again.stderr[-3000:]
     with psycopg.connect(warehouse_url) as conn:
-        assert conn.execute("select count(*) from ops.submission").fetchone()[0] == 23 * len(PERIODS)
+        assert conn.execute("select count(*) from ops.dbt_invocation").fetchone()[0] == len(PERIODS) + 1
+        assert conn.execute("select count(*) from ops.submission").fetchone()[0] == FILES_PER_MONTH * len(PERIODS)
         assert conn.execute("select count(*) from raw.project_ledger").fetchone()[0] == raw_ledger_rows
+
+
+def _assert_each_model_has_its_task(home: Path) -> None:
+    """Airflow shows every model of the last build_marts run as a task of its own, watching the one build."""
+    import json
+    import sqlite3
+
+    manifest = json.loads((REPO / "dbt_project" / "target" / "manifest.json").read_text(encoding="utf-8"))
+    models = {n["name"] for n in manifest["nodes"].values() if n["resource_type"] == "model"}
+    with sqlite3.connect(home / "airflow" / "airflow.db") as db:
+        run_id = db.execute("select run_id from dag_run where dag_id = 'build_marts' "
+                            "order by start_date desc limit 1").fetchone()[0]
+        states = dict(db.execute("select task_id, state from task_instance where dag_id = 'build_marts' "
+                                 "and run_id = ?", (run_id,)).fetchall())
+    assert states["dbt.dbt_producer_watcher"] == "success"
+    runs = {t.split(".")[1]: state for t, state in states.items() if t.endswith(".run")}
+    assert set(runs) == models and set(runs.values()) == {"success"}, runs
 
 
 def test_every_file_is_archived_under_its_hash_before_anything_else(env, resettle_env, warehouse_url):

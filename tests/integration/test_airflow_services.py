@@ -15,6 +15,8 @@ import psycopg
 import pytest
 
 from resettle.devtools.generator import generate
+from resettle.domain.config import SOURCES
+from resettle.domain.contracts import datasets_for
 
 pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
@@ -87,7 +89,7 @@ def test_scheduler_runs_ingestion_triggered_through_the_api(resettle_env, wareho
         assert state == "success"
         with psycopg.connect(warehouse_url) as conn:
             accepted = conn.execute("select count(*) from ops.submission where status = 'accepted'").fetchone()[0]
-        assert accepted == 23
+        assert accepted == sum(len(datasets_for(source)) for source in SOURCES)
 
         watch_state = Path(resettle_env["home"]) / "landing_watch.json"
         deadline = time.monotonic() + 120

@@ -6,6 +6,7 @@ stops the other nor the check."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 from pathlib import Path
@@ -30,10 +31,7 @@ PERIOD = "2026-10"  # due 2026-10-25 23:59:59 Asia/Shanghai
 FAST = Delivery(retries=2, backoff_seconds=0, timeout_seconds=5)
 ROSTER = "household_roster"
 DISTRICT_DATASETS = ("household_roster", "monthly_progress", "project_ledger")
-SOURCES_N = len(SOURCES)
-"""One reminder per source when nobody has reported."""
-DATASETS_N = sum(len(datasets_for(s)) for s in SOURCES)
-"""One late alert per expected dataset when nothing is in after the due time."""
+EXPECTED_DATASETS = sum(len(datasets_for(source)) for source in SOURCES)
 
 
 def at(month: int, day: int, hour: int, minute: int = 0) -> dt.datetime:
@@ -237,13 +235,13 @@ def test_a_failing_webhook_is_retried_and_logged_and_mail_still_goes(failure, wa
         monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", smtp.conn_uri())
         monkeypatch.setenv("AIRFLOW_CONN_RESETTLE_WEBHOOK", webhook_conn_json(port, "wecom"))
         sent = _check(warehouse_url, at(10, 23, 12))
-        assert len(sent) == SOURCES_N, "nobody has reported: a reminder to every source"
-        assert len(smtp.take()) == SOURCES_N
-        assert len(hook.take()) == (3 * SOURCES_N if failure == "http_500" else 0), "three attempts each"
+        assert len(sent) == len(SOURCES), "nobody has reported: a reminder to every source"
+        assert len(smtp.take()) == len(SOURCES)
+        assert len(hook.take()) == (3 * len(SOURCES) if failure == "http_500" else 0), "three attempts each"
         again = _check(warehouse_url, at(10, 23, 12))
     assert again == [], "mail got through, so the alert counts as sent"
     rows = _rows(warehouse_url)
-    assert len(rows) == SOURCES_N
+    assert len(rows) == len(SOURCES)
     for row in rows:
         webhook, email = row["channel_results"]["webhook"], row["channel_results"]["email"]
         assert email["status"] == "sent" and email["attempts"] == 1
@@ -257,10 +255,10 @@ def test_an_alert_no_channel_delivered_is_tried_again_and_unconfigured_channels_
     monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", f"smtp://127.0.0.1:{free_port()}?disable_ssl=true&disable_tls=true")
     monkeypatch.delenv("AIRFLOW_CONN_RESETTLE_WEBHOOK", raising=False)
     first = _check(warehouse_url, at(10, 23, 12))
-    assert len(first) == SOURCES_N
+    assert len(first) == len(SOURCES)
     assert all(a["channel_results"]["email"]["status"] == "failed" for a in first)
     assert all(a["channel_results"]["webhook"]["status"] == "skipped" for a in first)
-    assert len(_check(warehouse_url, at(10, 23, 13))) == SOURCES_N, "nobody got it: tried again"
+    assert len(_check(warehouse_url, at(10, 23, 13))) == len(SOURCES), "nobody got it: tried again"
     monkeypatch.delenv("AIRFLOW_CONN_SMTP_DEFAULT")
     skipped = _check(warehouse_url, at(10, 23, 14))
     assert {r["status"] for a in skipped for r in a["channel_results"].values()} == {"skipped"}
@@ -271,9 +269,9 @@ def test_dry_run_sends_and_records_nothing(warehouse_url, resettle_env, receiver
     smtp, hook = receivers
     prepare_warehouse(warehouse_url)
     planned = _check(warehouse_url, at(10, 26, 1), dry_run=True)
-    assert len(planned) == DATASETS_N and {a["kind"] for a in planned} == {"late"}
+    assert len(planned) == EXPECTED_DATASETS and {a["kind"] for a in planned} == {"late"}
     assert smtp.take() == [] and hook.take() == [] and _rows(warehouse_url) == []
-    assert len(_check(warehouse_url, at(10, 26, 1))) == DATASETS_N
+    assert len(_check(warehouse_url, at(10, 26, 1))) == EXPECTED_DATASETS
 
 
 def test_cli_replays_a_moment_and_lists_the_log(warehouse_url, resettle_env, receivers, monkeypatch, capsys, tmp_path):
@@ -293,12 +291,23 @@ def test_cli_replays_a_moment_and_lists_the_log(warehouse_url, resettle_env, rec
         return code, captured.out + captured.err
 
     code, out = run("check", "--as-of", "2026-10-26 01:00", "--period", PERIOD, "--dry-run")
-    assert code == 0 and f"将发送 {DATASETS_N} 条提醒（试运行" in out and _rows(warehouse_url) == []
+    assert code == 0 and f"将发送 {EXPECTED_DATASETS} 条提醒（试运行" in out and _rows(warehouse_url) == []
     code, out = run("check", "--as-of", "2026-10-26 01:00", "--period", PERIOD)
-    assert code == 0 and f"已发送 {DATASETS_N} 条提醒" in out and out.count("【逾期未报】") == DATASETS_N
+    assert code == 0 and f"已发送 {EXPECTED_DATASETS} 条提醒" in out and out.count("【逾期未报】") == EXPECTED_DATASETS
     code, out = run("list", "--open")
-    assert code == 0 and out.count("【逾期未报】") == DATASETS_N and out.count("未解除") == DATASETS_N
+    assert code == 0 and out.count("【逾期未报】") == EXPECTED_DATASETS and out.count("未解除") == EXPECTED_DATASETS
     assert "泰山区" in out and "逾期未回迁安置居民台账" in out and "已发送" in out
+    code, out = run("list", "--open", "--json")
+    assert code == 0 and len(json.loads(out)) == EXPECTED_DATASETS
+
+    from resettle.domain.net import free_port
+
+    monkeypatch.setenv("AIRFLOW_CONN_RESETTLE_WEBHOOK", webhook_conn_json(free_port(), "wecom"))
+    monkeypatch.setenv("RESETTLE_ALERT_RETRIES", "0")
+    code, out = run("check", "--as-of", "2026-10-28 01:30", "--period", PERIOD)
+    assert code == 1, "a channel that failed makes the check fail"
+    assert f"群消息：失败 {EXPECTED_DATASETS}" in out and f"邮件：已发送 {EXPECTED_DATASETS}" in out
+    assert "发送失败" in out
 
     broken = tmp_path / "contacts.yml"
     broken.write_text("taishan: {email: [nobody]}\n", encoding="utf-8")

@@ -26,8 +26,7 @@ import yaml
 from psycopg import sql
 from psycopg.rows import dict_row
 
-from resettle.domain.contracts import DATASETS
-from resettle.intake.context import DEPENDS_ON_LEDGER
+from resettle.domain.contracts import DATASETS, DEPENDS_ON_LEDGER
 from resettle.intake.discover import LandedFile
 from resettle.intake.process import process_file
 from resettle.warehouse.schema import bootstrap
@@ -109,6 +108,7 @@ def corpus_run(pg_server, tmp_path_factory) -> CorpusRun:
         with pytest.MonkeyPatch.context() as mp:
             for part, path in paths.items():
                 mp.setenv(f"RESETTLE_{part.upper()}", str(path))
+            mp.setenv("RESETTLE_RECEIVED_CLOCK", "first_seen")  # received in the listed order, as processed
             with psycopg.connect(url) as conn:
                 bootstrap(conn)
             started = time.perf_counter()

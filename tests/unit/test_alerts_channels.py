@@ -105,3 +105,59 @@ def test_an_unknown_webhook_format_is_a_failed_channel(monkeypatch, no_webhook):
         {"conn_type": "http", "host": "127.0.0.1", "port": 9, "extra": {"format": "telegram"}}))
     result = channels.deliver(MESSAGE, FAST)["webhook"]
     assert result["status"] == "failed" and "telegram" in result["error"]
+
+
+SECRET = "SECb6a0f3d2c4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9"
+
+
+@pytest.mark.parametrize("where", ["password", "extra"])
+def test_a_signed_dingtalk_robot_accepts_the_signed_request(where, monkeypatch, no_webhook):
+    monkeypatch.delenv("AIRFLOW_CONN_SMTP_DEFAULT", raising=False)
+    with WebhookReceiver(dingtalk_secret=SECRET) as hook:
+        more = {"password": SECRET} if where == "password" else {"extra": {"secret": SECRET}}
+        monkeypatch.setenv("AIRFLOW_CONN_RESETTLE_WEBHOOK", hook.conn_json("dingtalk", **more))
+        result = channels.deliver(MESSAGE, FAST)["webhook"]
+        [request] = hook.take()
+    assert result == {"status": "sent", "attempts": 1, "format": "dingtalk", "http_status": 200, "signed": True}
+    path, _, query = request["path"].partition("?")
+    assert path == "/robot/send" and query.startswith("access_token=test-token&timestamp=")
+
+
+def test_a_signed_dingtalk_robot_refuses_a_wrong_secret_and_an_unsigned_request(monkeypatch, no_webhook):
+    monkeypatch.delenv("AIRFLOW_CONN_SMTP_DEFAULT", raising=False)
+    with WebhookReceiver(dingtalk_secret=SECRET) as hook:
+        for password in ("SECwrong", None):
+            monkeypatch.setenv("AIRFLOW_CONN_RESETTLE_WEBHOOK", hook.conn_json("dingtalk", password=password))
+            result = channels.deliver(MESSAGE, Delivery(retries=0, backoff_seconds=0))["webhook"]
+            assert result["status"] == "failed" and "310000" in result["error"]
+
+
+def test_dingtalk_signature_matches_the_documented_algorithm():
+    """The documented algorithm, computed independently here (and by the receiver the robot stands for)."""
+    import base64
+    import hashlib
+    import hmac as hmac_
+
+    from tests.alert_receivers import dingtalk_sign_ok
+
+    timestamp, sign = channels.sign_dingtalk("this is secret", 1577836800000)
+    expected = base64.b64encode(hmac_.new(b"this is secret", b"1577836800000\nthis is secret",
+                                          hashlib.sha256).digest()).decode()
+    assert timestamp == 1577836800000 and sign == expected.replace("+", "%2B").replace("/", "%2F").replace("=", "%3D")
+    assert dingtalk_sign_ok(f"/robot/send?access_token=t&timestamp={timestamp}&sign={sign}", "this is secret",
+                            now_ms=timestamp + 1000)
+    assert not dingtalk_sign_ok(f"/robot/send?access_token=t&timestamp={timestamp}&sign={sign}", "this is secret",
+                                now_ms=timestamp + 2 * 3600 * 1000)
+
+
+def test_webhook_bodies_follow_the_documented_formats():
+    long = Outgoing("【逾期未报】标题", "很长的说明。" * 2000, (), ("zhangsan",))
+    wecom = channels.payload("wecom", long)
+    assert set(wecom) == {"msgtype", "markdown"} and wecom["msgtype"] == "markdown"
+    content = wecom["markdown"]["content"]
+    assert len(content.encode("utf-8")) <= channels.WECOM_MAX_BYTES and content.endswith("<@zhangsan>")
+    ding = channels.payload("dingtalk", MESSAGE)
+    assert set(ding) == {"msgtype", "markdown", "at"} and set(ding["markdown"]) == {"title", "text"}
+    assert ding["at"]["isAtAll"] is False and all(f"@{m}" in ding["markdown"]["text"] for m in ding["at"]["atMobiles"])
+    unsigned = channels.payload("dingtalk", Outgoing("t", "x", ()))
+    assert "at" not in unsigned

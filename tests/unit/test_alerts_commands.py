@@ -55,6 +55,26 @@ def test_alert_table_lines_up_chinese_columns():
     assert lines[0].split()[:3] == ["编号", "时间", "类型"]
     assert "市保障性住房服务中心" in lines[1] and "安置房源分配情况" in lines[1] and "已发送" in lines[1]
     assert "失败" in lines[1] and "逾期未报" in lines[1] and "报送提醒" in lines[2]
-    starts = {commands._width(line[:line.index("【")]) for line in lines[1:]}
-    assert starts == {commands._width(lines[0][:lines[0].index("标题")])}, "the columns line up on every row"
+    from rich.cells import cell_len
+
+    rows = [line for line in lines[1:] if "【" in line]
+    starts = {cell_len(line[:line.index("【")]) for line in rows}
+    assert len(rows) == 2 and starts == {cell_len(lines[0][:lines[0].index("标题")])}, "columns line up on every row"
     assert commands.format_alerts([]) == "（无）"
+
+
+def test_tally_counts_each_channel_outcome():
+    alerts = [{"channel_results": {"email": {"status": "sent"}, "webhook": {"status": "failed"}}},
+              {"channel_results": {"email": {"status": "sent"}, "webhook": {"status": "skipped"}}}]
+    tally = commands.channel_tally(alerts)
+    assert tally == {"email": {"sent": 2}, "webhook": {"failed": 1, "skipped": 1}}
+    assert commands.format_tally(tally) == "邮件：已发送 2；群消息：失败 1、未配置 1"
+
+
+def test_the_demo_summary_reads_as_a_sentence():
+    from resettle.airflow.alert_tasks import describe
+
+    text = describe({"sent": {"late": 2, "invalid": 1}, "keys": [], "failed_channels": [],
+                     "channels": {"email": {"skipped": 3}, "webhook": {"sent": 3}}})
+    assert text == "3 alerts (invalid 1, late 2); email: skipped 3 (not configured); webhook: sent 3"
+    assert "{" not in text

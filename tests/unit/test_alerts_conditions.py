@@ -16,11 +16,13 @@ from resettle.alerts.conditions import (
     invalid_conditions,
     period_conditions,
 )
+from resettle.domain import reference
+from resettle.domain.findings import Finding
 from resettle.domain.periods import SHANGHAI, due_at
 from resettle.timeliness.expected import ExpectedSubmission
 
 PERIOD = "2026-10"
-DUE = due_at(PERIOD)
+DUE = due_at(PERIOD, reference.sources()["taishan"].due_day)
 NAMES = {"taishan": "泰山区", "court": "市中级人民法院"}
 TITLES = {"project_ledger": "逾期未回迁安置项目台账", "household_roster": "逾期未回迁安置居民台账",
           "court_cases": "涉房地产开发企业案件信息"}
@@ -112,7 +114,7 @@ def test_once_only_and_repeating_cadences():
 
 
 def test_a_rejected_file_alerts_its_sender_until_its_dataset_is_accepted():
-    finding = messages.FindingLine(12, "身份证号", "230403194403220562", "身份证号校验位错误")
+    finding = Finding(12, "身份证号", "230403194403220562", "身份证号校验位错误")
     rejected = RejectedFile(41, "taishan", "household_roster", PERIOD, "居民台账.xlsx", 9, [finding],
                             "/outbox/taishan/2026-10/居民台账_回执_41.xlsx")
     [found] = invalid_conditions([rejected], set(), NAMES, TITLES)

@@ -541,3 +541,53 @@ def test_rows_around_an_injected_error_stay_clean(dirty):
             if (relative, header_row + 1 + i) not in planted:
                 number = str(row["id_number"]).upper()
                 assert ric.calc_check_digit(number) == number[-1]
+
+
+def test_certificates_are_only_for_exchange_flats_households_moved_into(clean):
+    units = tables(clean, "housing_units")
+    for (_, period), rows in tables(clean, "property_certificates").items():
+        occupied = {u["unit_code"]: u["household_code"] for u in units[("housing_center", period)]
+                    if u["status"] == "已入住" and u["unit_type"] == "产权调换房"}
+        assert rows
+        for r in rows:
+            assert occupied.get(r["unit_code"]) == r["household_code"], r
+            assert (r["certificate_status"] == "已发证") == bool(r["issued_date"])
+            assert (r["certificate_status"] == "暂缓办理") == bool(r["blocker"])
+
+
+def test_petitions_come_from_households_of_the_slowest_projects(clean):
+    period = periods(clean)[-1]
+    rosters = [r for (_, p), rows in tables(clean, "household_roster").items() if p == period for r in rows]
+    by_code = {r["household_code"]: r for r in rosters}
+    heads = {r["id_number"]: r for r in rosters}
+    cases = tables(clean, "petition_cases")[("petition", period)]
+    assert {"省", "进京"} & {c["level"] for c in cases}
+    assert any(c["id_number"] for c in cases) and any(c["household_code"] for c in cases)
+    for c in cases:
+        household = by_code[c["household_code"]] if c["household_code"] else heads[c["id_number"]]
+        assert household["project_code"] == c["project_code"]
+    in_scope = {r["project_code"] for (_, p), rows in tables(clean, "project_ledger").items() if p == period
+                for r in rows if r["project_nature"] == "市场开发" and as_category(r["disposal_category"]) != 5}
+    waiting = defaultdict(list)
+    for r in rosters:
+        waiting[r["project_code"]].append(r["resettled"] == "否")
+    share = {code: sum(v) / len(v) for code, v in waiting.items() if code in in_scope}
+    per_case = [share[c["project_code"]] for c in cases]
+    assert set(c["project_code"] for c in cases) <= in_scope
+    assert sum(per_case) / len(per_case) > sum(share.values()) / len(share), "cases lean to the slowest projects"
+
+
+def test_repayment_agreements_are_signed_by_developers_of_categories_one_to_four(clean):
+    period = periods(clean)[-1]
+    ledgers = {r["project_code"]: r for (_, p), rows in tables(clean, "project_ledger").items() if p == period
+               for r in rows}
+    agreements = tables(clean, "repayment_agreements")[("housing_center", period)]
+    assert agreements
+    for a in agreements:
+        project = ledgers[a["project_code"]]
+        assert project["developer_uscc"] == a["developer_uscc"]
+        assert as_category(project["disposal_category"]) in (1, 2, 3, 4)
+        assert as_number(a["amount_repaid"]) <= as_number(a["amount_agreed"])
+    refunds = [r for (_, p), rows in tables(clean, "household_roster").items() if p == period for r in rows
+               if r["refund_due"]]
+    assert refunds and all(r["resettlement_choice"] == "退还费用" for r in refunds)

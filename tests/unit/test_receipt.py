@@ -8,8 +8,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from resettle.domain.findings import Finding
 from resettle.intake import receipt
-from resettle.intake.normalize import Finding
 from resettle.intake.receipt import (
     ANNOTATED_SHEET,
     ERROR_COLOR,

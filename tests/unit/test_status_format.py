@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from resettle.intake.status import format_table
+from resettle.cli.status import format_table
 
 
 def test_table_shows_chinese_names_and_missing_datasets():

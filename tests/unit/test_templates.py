@@ -29,7 +29,8 @@ FIRST_ROW, LAST_ROW = 3, 2002
 CODED = ("enum", "yes_no", "district", "disposal_category")
 DISPOSAL_LABELS = ["自愿放弃", "继续建设", "主体灭失", "不配合", "正常在建"]
 TYPE_WORDS = {
-    "text": "文本", "integer": "整数", "decimal": "数值", "date": "日期", "enum": "下拉选择", "yes_no": "是否",
+    "text": "文本", "code": "编号", "integer": "整数", "decimal": "数值", "date": "日期", "enum": "下拉选择",
+    "yes_no": "是否",
     "id_number": "身份证号", "uscc": "统一社会信用代码", "phone": "电话", "period": "所属期",
     "district": "下拉选择", "disposal_category": "下拉选择",
 }
@@ -69,7 +70,7 @@ def _list_values(wb: openpyxl.Workbook, formula: str) -> list[str]:
 
 
 def _is_code(column: Column) -> bool:
-    return column.type in ("id_number", "uscc", "phone", "period") or (
+    return column.type in ("code", "id_number", "uscc", "phone", "period") or (
         column.type == "text" and column.pattern is not None)
 
 
@@ -262,7 +263,8 @@ def test_explanation_sheet_lists_every_column_rule_deadline_and_folder(written):
 
 # ----- round trip through the intake ---------------------------------------------------------------------------
 
-ROUND_TRIPS = [("xiangyang", d) for d in datasets_for("xiangyang")] + [(s, datasets_for(s)[0]) for s in DEPARTMENTS]
+ROUND_TRIPS = [("xiangyang", d) for d in datasets_for("xiangyang")] + [
+    (s, d) for s in DEPARTMENTS for d in datasets_for(s)]
 START = dt.date(2020, 6, 1)
 # Values a rule ties to another column; everything else follows from the column's type.
 GIVEN = {

@@ -10,6 +10,8 @@ source_datasets as (select * from {{ ref('source_datasets') }}),
 
 submissions as (select * from {{ ref('stg_ops__submissions') }}),
 
+statuses as (select * from {{ ref('submission_statuses') }}),
+
 extensions as (select * from {{ ref('stg_ops__due_extensions') }}),
 
 as_of as (
@@ -57,11 +59,10 @@ files as (
         submissions.dataset,
         submissions.period,
         count(*) as files_received,
-        min(submissions.received_at)
-        filter (where submissions.status in ('accepted', 'accepted_with_warnings', 'superseded'))
-            as completed_at,
+        min(submissions.received_at) filter (where statuses.is_complete) as completed_at,
         count(*) filter (where submissions.status = 'received') as files_processing
     from submissions
+    inner join statuses on submissions.status = statuses.status
     cross join as_of
     where
         submissions.dataset is not null

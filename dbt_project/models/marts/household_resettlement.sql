@@ -20,6 +20,27 @@ checks as (
     {{ only_periods_to_build() }}
 ),
 
+feeds as (
+    select
+        period,
+        household_code,
+        certificate_status,
+        certificate_applied_date,
+        certificate_issued_date,
+        certificate_blocker,
+        petitions_open,
+        petition_level_open,
+        petition_latest_date,
+        petition_handler_assigned,
+        refund_due,
+        refund_paid,
+        refund_date,
+        refund_status,
+        string_to_array(feed_flags, ',') as flag_codes
+    from {{ ref('int_household_feeds') }}
+    {{ only_periods_to_build() }}
+),
+
 final as (
     select
         households.*,
@@ -27,8 +48,22 @@ final as (
         checks.is_resettled_before_due,
         checks.is_unit_not_occupied,
         checks.is_onsite_not_allowed,
+        feeds.certificate_status,
+        feeds.certificate_applied_date,
+        feeds.certificate_issued_date,
+        feeds.certificate_blocker,
+        coalesce(feeds.petitions_open, 0) as petitions_open,
+        feeds.petition_level_open,
+        feeds.petition_latest_date,
+        feeds.petition_handler_assigned,
+        feeds.refund_due,
+        feeds.refund_paid,
+        feeds.refund_date,
+        feeds.refund_status,
+        coalesce(feeds.flag_codes, '{}'::text[]) as flag_codes,
         now() as built_at
     from households
+    left join feeds using (period, household_code)
     left join checks using (period, household_code)
 )
 

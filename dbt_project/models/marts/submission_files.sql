@@ -9,18 +9,7 @@ sources as (select * from {{ ref('sources') }}),
 
 source_datasets as (select * from {{ ref('source_datasets') }}),
 
-status_zh as (
-    select *
-    from (
-        values
-        ('received', '处理中'),
-        ('accepted', '已接收'),
-        ('accepted_with_warnings', '已接收（有提示）'),
-        ('rejected', '已退回'),
-        ('superseded', '已被替换'),
-        ('duplicate', '重复报送')
-    ) as labels (status, status_zh)
-),
+status_zh as (select * from {{ ref('submission_statuses') }}),
 
 final as (
     select

@@ -77,12 +77,18 @@ def environment(warehouse_url: str, port: int = DEFAULT_PORT) -> dict[str, str]:
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
         "AIRFLOW__COSMOS__CACHE_DIR": str(home / "cosmos"),
         "AIRFLOW__OPENLINEAGE__NAMESPACE": "resettle",
+        "AIRFLOW__OPENLINEAGE__DISABLED": "True",
+        # The watcher's build is one task: its per-node states go to XCom once, not also to a Variable
+        # rewritten on every event (Cosmos flushes that copy on failure, for the retry).
+        "AIRFLOW__COSMOS__ENABLE_WATCHER_RELIABLE_RETRY": "False",
         f"AIRFLOW_CONN_{WAREHOUSE_CONN_ID.upper()}": warehouse_url,
         "RESETTLE_HOME": str(s.home),
         "RESETTLE_LANDING": str(s.landing),
         "RESETTLE_OUTBOX": str(s.outbox),
         "RESETTLE_ARCHIVE": str(s.archive),
         "PYTHONPATH": str(s.plugins_dir) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+        "RESETTLE_SETTLE_SECONDS": str(s.settle_seconds),
+        "RESETTLE_RECEIVED_CLOCK": s.received_clock,
     }
 
 
@@ -97,6 +103,9 @@ def apply(warehouse_url: str, port: int = DEFAULT_PORT) -> None:
         subprocess.run([_airflow(), "db", "migrate"], env={**os.environ, **env}, check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         marker.touch()
+    from resettle.intake.archive import private_tree
+
+    private_tree(home)  # the metadata database holds connections (the warehouse URL) and run history
 
 
 def _airflow() -> str:
@@ -139,7 +148,7 @@ def up(warehouse_url: str, port: int = DEFAULT_PORT, wait_seconds: int = 180) ->
         with (logs / f"{component}.log").open("ab") as log:
             procs[component] = subprocess.Popen([_airflow(), component], env=env, stdout=log,
                                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                                start_new_session=True)
+                                                start_new_session=True, umask=0o077)
     pids = {name: proc.pid for name, proc in procs.items()}
     info = {"pids": pids, "port": port, "url": f"http://127.0.0.1:{port}", "user": ADMIN_USER}
     _pid_file().write_text(json.dumps(info))
@@ -159,6 +168,9 @@ def up(warehouse_url: str, port: int = DEFAULT_PORT, wait_seconds: int = 180) ->
     else:
         down()
         raise RuntimeError(f"Airflow API did not answer on port {port} within {wait_seconds}s; see {logs}")
+    from resettle.intake.archive import private_tree
+
+    private_tree(settings().airflow_home)
     info["password"] = admin_password()
     return info
 

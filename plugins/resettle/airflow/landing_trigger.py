@@ -25,7 +25,7 @@ def snapshot(landing: Path) -> dict[str, list[float]]:
     out = {}
     for landed in discover(landing):
         try:
-            st = landed.path.stat()
+            st = landed.path.lstat()  # a link is reported as itself, never followed
         except FileNotFoundError:
             continue
         out[str(landed.path.relative_to(landing))] = [st.st_size, st.st_mtime]

@@ -9,9 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from resettle.domain.config import settings
+from resettle.domain.contracts import WAVES, datasets_for, ingest_wave
+from resettle.domain.vocabulary import accepted_statuses
 from resettle.intake.discover import LandedFile, discover
-
-WAVES = ("independent", "after_ledger")
 
 
 def find_files(period: str | None = None, wave: str | None = None) -> list[dict]:
@@ -19,40 +19,72 @@ def find_files(period: str | None = None, wave: str | None = None) -> list[dict]
 
     Rosters and monthly progress are checked against the district's project ledger of the month, so
     they form a second wave (`after_ledger`), ingested once every ledger has been decided; so do files
-    whose name does not settle their dataset. Ledgers and department feeds are the first (`independent`).
+    whose name does not settle their dataset, and the department feeds checked against units and ledgers
+    (certificates, petitions, repayments) and the office's records, which name projects of any district.
+    Ledgers and the other department feeds are the first (`independent`).
     """
-    from resettle.domain.contracts import datasets_for
-    from resettle.intake.context import AFTER_LEDGERS
-    from resettle.intake.parse import detect_dataset
+    from resettle.intake.parse import detect_dataset  # pandas: not at DAG parse time
 
     files = []
     for f in discover(settings().landing, period=period):
-        dataset = detect_dataset(f.file_name, candidates=datasets_for(f.source))
-        file_wave = WAVES[1] if dataset in AFTER_LEDGERS or dataset is None else WAVES[0]
+        if f.refused:  # answered in the first wave; nothing of it is read
+            if wave in (None, WAVES[0]):
+                files.append({"source": f.source, "period": f.period, "path": str(f.path), "refused": f.refused})
+            continue
+        file_wave = ingest_wave(detect_dataset(f.file_name, candidates=datasets_for(f.source)))
         if wave in (None, file_wave):
             files.append({"source": f.source, "period": f.period, "path": str(f.path)})
     return files
 
 
-def prepare_warehouse(url: str) -> None:
-    """Create the platform's schemas and tables if missing."""
+def prepare_warehouse(url: str) -> dict[str, int]:
+    """Create the platform's schemas and tables if missing, and clean what a crashed run left behind."""
     import psycopg
 
+    from resettle.intake.locks import clean_leftovers
     from resettle.warehouse.schema import bootstrap
 
     with psycopg.connect(url) as conn:
         bootstrap(conn)
+        return clean_leftovers(conn, settings().archive)
 
 
 def ingest_file(file: dict, url: str) -> dict:
-    """Archive, register, validate and publish (or reject) one landed file."""
+    """Archive, register, validate and publish (or reject) one landed file.
+
+    A file that failed on our side (status `failed`) is reported to the engineers here; the task itself
+    succeeds, so one file never fails the wave of the others.
+    """
     import psycopg
 
     from resettle.intake.process import process_file
 
-    landed = LandedFile(file["source"], file["period"], Path(file["path"]))
+    landed = LandedFile(file["source"], file["period"], Path(file["path"]), file.get("refused"))
     with psycopg.connect(url) as conn:
-        return process_file(conn, landed)
+        outcome = process_file(conn, landed)
+    if outcome["status"] == "failed":
+        from resettle.airflow.alert_tasks import file_failed
+
+        try:
+            file_failed(url, outcome)
+        except Exception:
+            import logging
+
+            logging.getLogger(__name__).exception("could not send the file-failed alert")
+    return outcome
+
+
+def failed_files(outcomes: list[dict]) -> list[str]:
+    """Files that failed on our side in this run (`resettle run` then exits non-zero)."""
+    return [f"{o['source']}/{o['period']}/{o['file_name']}" for o in outcomes if o.get("status") == "failed"]
+
+
+def publish_data_docs() -> str | None:
+    """Render the Data Docs index over every validation result stored so far (once per ingestion run)."""
+    from resettle.intake import docs
+
+    index = docs.build_index()
+    return str(index) if index else None
 
 
 def summarize(outcomes: list[dict]) -> dict[str, int]:
@@ -66,14 +98,38 @@ def summarize(outcomes: list[dict]) -> dict[str, int]:
 def updated_datasets(outcomes: list[dict]) -> list[str]:
     """Datasets with newly accepted data in this run: the Assets to announce."""
     return sorted({o["dataset"] for o in outcomes
-                   if o.get("new") and o["status"] in ("accepted", "accepted_with_warnings")})
+                   if o.get("new") and o["status"] in accepted_statuses()})
+
+
+def accepted_since(url: str, moment) -> list[str]:
+    """Datasets with a file accepted since a moment: what an ingestion run announced as updated."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        return [r[0] for r in conn.execute(
+            """select distinct dataset from ops.submission
+               where processed_at >= %s and status = any(%s) order by 1""",
+            (moment, list(accepted_statuses())))]
+
+
+def last_build_nodes(url: str) -> str:
+    """What the latest dbt build did, from dbt's own record of it: nodes built and tests run."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        row = conn.execute("select nodes, failed from ops.dbt_invocation order by started_at desc limit 1").fetchone()
+    return f"{row[0]} dbt nodes, {row[1]} failed" if row and row[0] is not None else "no dbt build recorded"
 
 
 def build_marts(url: str, select: list[str] | None = None) -> dict:
     """Seed, build and test the dbt project; a failing model or test fails the step and is named."""
+    import psycopg
+
+    from resettle.intake.locks import publish_lock
     from resettle.warehouse.dbt_runner import run_dbt
 
-    outcome = run_dbt(["build", *(["--select", *select] if select else [])], url)
+    with psycopg.connect(url) as conn, publish_lock(conn):
+        outcome = run_dbt(["build", *(["--select", *select] if select else [])], url)
     if not outcome.success:
         raise RuntimeError("dbt build failed:\n" + "\n".join(outcome.failures))
     return outcome.counts

@@ -34,13 +34,138 @@ def announce_updates(outlet_events, outcomes: list[dict]) -> list[str]:
     return datasets
 
 
+DBT_THREADS = 4
+PLAN_TASK_ID = "plan_dbt_build"
+_LINEAGE_NOTICE = "To enable emitting Openlineage events"
+
+
+def in_process() -> bool:
+    """True when the DAGs run one task at a time in this process (`dag.test()`: `resettle run`, tests)."""
+    import os
+
+    return os.environ.get("RESETTLE_IN_PROCESS") == "1"
+
+
+class _NoLineageNotice:
+    """The platform emits no OpenLineage events (`[openlineage] disabled`); Cosmos's notice that the provider
+    is not installed says nothing to the people who read these logs, so it is filtered from its logger."""
+
+    def filter(self, record) -> bool:
+        return not str(record.msg).startswith(_LINEAGE_NOTICE)
+
+
+def quiet_lineage_notice() -> None:
+    """Install the filter above (before Cosmos is imported: the notice is logged at its import)."""
+    import logging
+
+    logger = logging.getLogger("cosmos.operators.local")
+    if not any(isinstance(f, _NoLineageNotice) for f in logger.filters):
+        logger.addFilter(_NoLineageNotice())
+
+
+quiet_lineage_notice()
+
+
+def dbt_selection(datasets: list[str] | None, relations_missing: bool) -> str:
+    """What one `dbt build` of a run selects, from the raw datasets that received newly accepted data.
+
+    Every node downstream of those raw tables (the monthly marts among them rebuild, through
+    `periods_to_build`, the new month, the latest one and any month corrected since it was built), the
+    register's reporting marts (every run registers files) and the seeds (small, reloaded whole). Without
+    datasets (a manual or scheduled run) or on a warehouse that lacks some model, the whole project.
+    Views downstream of a raw table are rebuilt with it (and their tests run on the new month).
+    """
+    import json
+
+    from resettle.warehouse.dbt_runner import manifest_path
+
+    if not datasets or relations_missing:
+        return "package:resettle"
+    sources = json.loads(manifest_path().read_text(encoding="utf-8"))["sources"].values()
+    by_table = {s["name"]: f"source:{s['source_name']}.{s['name']}+" for s in sources if s["schema"] == "raw"}
+    chosen = [by_table[d] for d in sorted(set(datasets)) if d in by_table]
+    # Each selector takes every descendant (`+`): a view being replaced drops the views built on it
+    # (PostgreSQL's cascade), so whatever is rebuilt must bring everything downstream of it along. The
+    # register's own view is not rebuilt: it reads `ops.submission` as it is.
+    register = ["int_expected_submissions+", "submission_files+"]
+    return " ".join([*chosen, *register, "resource_type:seed"])
+
+
+def plan_dbt_build(context: dict, url: str) -> str:
+    """The selection of this run's `dbt build`: datasets from the Asset events that triggered it, or from
+    `datasets` in the run's conf (`resettle run` passes what its ingestion accepted)."""
+    from resettle.warehouse.dbt_runner import missing_relations
+
+    datasets: list[str] = []
+    for asset in (context.get("triggering_asset_events") or {}):
+        name = getattr(asset, "name", "") or ""
+        if name.startswith("raw."):
+            datasets.append(name[len("raw."):])
+    conf = getattr(context.get("dag_run"), "conf", None) or {}
+    datasets += list(conf.get("datasets") or [])
+    return dbt_selection(datasets, bool(missing_relations(url)))
+
+
 def dbt_task_group(group_id: str = "dbt"):
-    """The dbt project as Airflow tasks (Cosmos), rendered from the pre-built manifest.
+    """The dbt project as Airflow tasks (Cosmos, watcher mode), rendered from the pre-built manifest.
 
     Rendering reads `dbt_project/target/manifest.json` only: no dbt call and no database at parse time.
-    Each node runs as `dbt build` of itself (the model, then its tests), so a failing test fails that task
-    and stops everything downstream.
+    One task (`dbt_producer_watcher`) runs a single `dbt build` with dbt threads over what
+    `plan_dbt_build` selected; every seed, model and snapshot has a task that follows its node in that
+    build, and one that follows its tests, so the graph shows each model's outcome and a failing test
+    fails its task (dbt skips everything downstream of it). Nodes the run did not select succeed as not
+    run. In-process runs (`dag.test()` runs one task at a time) put the build before the tasks watching it.
     """
+    import os
+    import sys
+    from pathlib import Path
+
+    from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
+    from cosmos.constants import PRODUCER_WATCHER_TASK_ID, ExecutionMode, InvocationMode, LoadMode, TestBehavior
+    from cosmos.profiles import PostgresUserPasswordProfileMapping
+
+    from resettle.domain.config import settings
+    from resettle.warehouse.dbt_runner import manifest_path
+
+    project_dir = settings().dbt_project_dir
+    if os.environ.get("RESETTLE_DBT_EXECUTION") == "local":
+        return _local_task_group(group_id, project_dir)
+    group = DbtTaskGroup(
+        group_id=group_id,
+        project_config=ProjectConfig(manifest_path=manifest_path(), project_name="resettle"),
+        profile_config=ProfileConfig(
+            profile_name="resettle",
+            target_name="warehouse",
+            profile_mapping=PostgresUserPasswordProfileMapping(
+                conn_id=WAREHOUSE_CONN_ID, profile_args={"schema": "public", "threads": DBT_THREADS}),
+        ),
+        execution_config=ExecutionConfig(
+            execution_mode=ExecutionMode.WATCHER,
+            invocation_mode=InvocationMode.DBT_RUNNER,
+            dbt_executable_path=str(Path(sys.executable).parent / "dbt"),
+            dbt_project_path=project_dir,
+        ),
+        render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST, test_behavior=TestBehavior.AFTER_EACH,
+                                   should_detach_multiple_parents_tests=False, emit_datasets=False),
+        operator_args={
+            "install_deps": False,
+            "dbt_cmd_global_flags": ["--quiet"] if os.environ.get("RESETTLE_DBT_QUIET") == "1" else [],
+            "poke_interval": 2,
+        },
+    )
+    producer = group.children[f"{group_id}.{PRODUCER_WATCHER_TASK_ID}"]
+    producer.select = f"{{{{ ti.xcom_pull(task_ids='{PLAN_TASK_ID}') or 'package:resettle' }}}}"
+    if in_process():
+        tasks = list(group.iter_tasks())
+        ids = {t.task_id for t in tasks}
+        for task in tasks:
+            if task is not producer and not task.upstream_task_ids & ids:
+                producer >> task
+    return group
+
+
+def _local_task_group(group_id: str, project_dir):
+    """The former layout, one `dbt build` per node (`RESETTLE_DBT_EXECUTION=local`): kept to measure against."""
     import os
     import sys
     from pathlib import Path
@@ -49,29 +174,20 @@ def dbt_task_group(group_id: str = "dbt"):
     from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
     from cosmos.profiles import PostgresUserPasswordProfileMapping
 
-    from resettle.domain.config import settings
     from resettle.warehouse.dbt_runner import manifest_path
 
-    project_dir = settings().dbt_project_dir
     return DbtTaskGroup(
         group_id=group_id,
         project_config=ProjectConfig(manifest_path=manifest_path(), project_name="resettle"),
         profile_config=ProfileConfig(
-            profile_name="resettle",
-            target_name="warehouse",
+            profile_name="resettle", target_name="warehouse",
             profile_mapping=PostgresUserPasswordProfileMapping(conn_id=WAREHOUSE_CONN_ID,
-                                                               profile_args={"schema": "public"}),
-        ),
+                                                               profile_args={"schema": "public"})),
         execution_config=ExecutionConfig(
-            execution_mode=ExecutionMode.LOCAL,
-            invocation_mode=InvocationMode.DBT_RUNNER,
-            dbt_executable_path=str(Path(sys.executable).parent / "dbt"),
-            dbt_project_path=project_dir,
-        ),
+            execution_mode=ExecutionMode.LOCAL, invocation_mode=InvocationMode.DBT_RUNNER,
+            dbt_executable_path=str(Path(sys.executable).parent / "dbt"), dbt_project_path=project_dir),
         render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST, test_behavior=TestBehavior.BUILD,
                                    should_detach_multiple_parents_tests=True, emit_datasets=False),
-        operator_args={
-            "install_deps": False,
-            "dbt_cmd_global_flags": ["--quiet"] if os.environ.get("RESETTLE_DBT_QUIET") == "1" else [],
-        },
+        operator_args={"install_deps": False,
+                       "dbt_cmd_global_flags": ["--quiet"] if os.environ.get("RESETTLE_DBT_QUIET") == "1" else []},
     )

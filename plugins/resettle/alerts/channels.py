@@ -14,11 +14,21 @@ Connection settings:
   and `timeout`, with the meanings the Airflow SMTP provider gives them (SSL unless disabled, else STARTTLS
   unless disabled).
 - `resettle_webhook`: host, port, schema (`http`/`https`); extra `path` (may carry a query string such as
-  DingTalk's `access_token`) and `format`: `dingtalk`, `wecom` or `json`.
+  DingTalk's `access_token` or WeCom's `key`) and `format`: `dingtalk`, `wecom` or `json`. A DingTalk robot
+  with 加签 (the default security setting of a new robot) takes its secret (`SEC…`) from the connection's
+  password or extra `secret`; each request is then signed (`sign_dingtalk`).
+
+Bodies follow the robots' documented formats: DingTalk `{"msgtype": "markdown", "markdown": {"title", "text"},
+"at": {"atMobiles", "isAtAll"}}` (a mobile is only highlighted when `@<mobile>` also appears in the text);
+WeCom `{"msgtype": "markdown", "markdown": {"content"}}`, content at most 4096 bytes of UTF-8, people
+mentioned as `<@userid>` inside the content. Both answer HTTP 200 with `errcode` 0 when they accept.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import logging
 import os
@@ -26,6 +36,7 @@ import smtplib
 import ssl
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,11 +44,15 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
+from resettle.domain.identifiers import mask_personal, single_line
+
 log = logging.getLogger("resettle.alerts")
 
 SMTP_CONN_ID = "smtp_default"
 WEBHOOK_CONN_ID = "resettle_webhook"
 FORMATS = ("dingtalk", "wecom", "json")
+WECOM_MAX_BYTES = 4096
+"""WeCom rejects a markdown message whose content is longer than this many bytes of UTF-8."""
 SENDER_NAME = "回迁安置数据平台"
 DEFAULT_FROM = "resettle-alerts@example.org"
 
@@ -92,7 +107,7 @@ def send_email(conn, message: Outgoing, timeout: float) -> dict:
     extra = conn.extra_dejson
     sender = extra.get("from_email") or (conn.login if conn.login and "@" in conn.login else DEFAULT_FROM)
     mail = EmailMessage()
-    mail["Subject"] = message.title
+    mail["Subject"] = single_line(message.title)
     user, _, domain = sender.partition("@")
     mail["From"] = Address(SENDER_NAME, user, domain)
     mail["To"] = ", ".join(message.emails)
@@ -129,14 +144,38 @@ def payload(fmt: str, message: Outgoing) -> dict:
         return body
     if fmt == "wecom":
         mentions = "".join(f"<@{m}>" for m in message.mentions)
-        return {"msgtype": "markdown", "markdown": {"content": markdown + (f"\n\n{mentions}" if mentions else "")}}
+        tail = f"\n\n{mentions}" if mentions else ""
+        return {"msgtype": "markdown", "markdown": {"content": _fit(markdown, WECOM_MAX_BYTES - len(tail.encode()))
+                                                               + tail}}
     if fmt == "json":
         return {**message.fields, "title_zh": message.title, "message_zh": message.text,
                 "recipients": list(message.emails), "mentions": list(message.mentions)}
     raise ValueError(f"unknown webhook format {fmt!r}; expected one of {', '.join(FORMATS)}")
 
 
-def webhook_url(conn) -> str:
+def _fit(text: str, limit: int) -> str:
+    """The text cut (at a character boundary, marked with …) so its UTF-8 form is at most `limit` bytes."""
+    data = text.encode("utf-8")
+    if len(data) <= limit:
+        return text
+    return data[:limit - len("…".encode())].decode("utf-8", "ignore") + "…"
+
+
+def sign_dingtalk(secret: str, timestamp_ms: int | None = None) -> tuple[int, str]:
+    """DingTalk's 加签: the timestamp in milliseconds and the URL-encoded base64 HMAC-SHA256, keyed with the
+    secret, of `"<timestamp>\\n<secret>"`. The robot refuses a timestamp more than an hour away from its clock."""
+    timestamp_ms = int(time.time() * 1000) if timestamp_ms is None else timestamp_ms
+    digest = hmac.new(secret.encode("utf-8"), f"{timestamp_ms}\n{secret}".encode(), hashlib.sha256).digest()
+    return timestamp_ms, urllib.parse.quote_plus(base64.b64encode(digest).decode("ascii"))
+
+
+def webhook_secret(conn) -> str | None:
+    """The signing secret of a DingTalk robot: the connection's password, else its extra `secret`."""
+    return conn.password or conn.extra_dejson.get("secret") or None
+
+
+def webhook_url(conn, timestamp_ms: int | None = None) -> str:
+    """The URL to POST to; for a DingTalk robot with a secret, signed afresh (`&timestamp=…&sign=…`)."""
     extra = conn.extra_dejson
     host = conn.host or ""
     if "://" in host:
@@ -144,7 +183,12 @@ def webhook_url(conn) -> str:
     else:
         base = f"{conn.schema or 'http'}://{host}" + (f":{conn.port}" if conn.port else "")
     path = extra.get("path") or ""
-    return base + (path if not path or path.startswith(("/", "?")) else "/" + path)
+    url = base + (path if not path or path.startswith(("/", "?")) else "/" + path)
+    secret = webhook_secret(conn)
+    if extra.get("format", "json") == "dingtalk" and secret:
+        timestamp, sign = sign_dingtalk(secret, timestamp_ms)
+        url += ("&" if "?" in url else "?") + f"timestamp={timestamp}&sign={sign}"
+    return url
 
 
 def post_webhook(conn, message: Outgoing, timeout: float) -> dict:
@@ -161,7 +205,8 @@ def post_webhook(conn, message: Outgoing, timeout: float) -> dict:
         answer = {}
     if isinstance(answer, dict) and answer.get("errcode") not in (None, 0):
         raise RuntimeError(f"webhook answered errcode {answer.get('errcode')}: {answer.get('errmsg')}")
-    return {"format": fmt, "http_status": status}
+    signed = fmt == "dingtalk" and bool(webhook_secret(conn))
+    return {"format": fmt, "http_status": status, **({"signed": True} if signed else {})}
 
 
 def _attempt(name: str, send: Callable[[], dict], delivery: Delivery) -> dict:
@@ -185,9 +230,28 @@ def _lookup(conn_id: str):
         return None, f"{type(err).__name__}: {err}"[:500]
 
 
+def safe(message: Outgoing) -> Outgoing:
+    """The message as every channel sends it: ID- and phone-length digit runs masked in the title, the text
+    and the facts (whatever separates their digits), and the title on one line (no control characters), so
+    neither a value nor a file name puts personal data or a header of its own into a mail or a group chat.
+    The mentions (the group chat's @ of duty officers' phones) are addresses, not content."""
+    def clean(value):
+        if isinstance(value, str):
+            return mask_personal(value)
+        if isinstance(value, dict):
+            return {k: clean(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [clean(v) for v in value]
+        return value
+
+    return Outgoing(single_line(mask_personal(message.title)), mask_personal(message.text), message.emails,
+                    message.mentions, clean(dict(message.fields)))
+
+
 def deliver(message: Outgoing, delivery: Delivery | None = None) -> dict[str, dict]:
-    """Send on every channel; per channel `{"status": "sent"|"failed"|"skipped", ...}`."""
+    """Send on every channel (the `safe` form of the message); per channel `{"status": "sent"|"failed"|...}`."""
     delivery = delivery or Delivery()
+    message = safe(message)
     results = {}
     for name, conn_id, send in (("email", SMTP_CONN_ID, send_email), ("webhook", WEBHOOK_CONN_ID, post_webhook)):
         conn, error = _lookup(conn_id)
@@ -206,3 +270,13 @@ def delivered(results: dict[str, dict]) -> bool:
     """True when a channel sent it, or none was configured; a failed-only alert is tried again next check."""
     statuses = {r.get("status") for r in results.values()}
     return "sent" in statuses or "failed" not in statuses
+
+
+def channel_tally(alerts: list[dict]) -> dict[str, dict[str, int]]:
+    """Per channel, how many alerts it sent, failed or skipped: `{"email": {"sent": 3, "failed": 1}, ...}`."""
+    tally: dict[str, dict[str, int]] = {}
+    for alert in alerts:
+        for name, result in (alert.get("channel_results") or {}).items():
+            status = (result or {}).get("status", "unknown")
+            tally.setdefault(name, {})[status] = tally.setdefault(name, {}).get(status, 0) + 1
+    return tally

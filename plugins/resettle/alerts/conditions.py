@@ -27,6 +27,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from resettle.alerts import messages
+from resettle.domain.findings import Finding
 
 KINDS = ("reminder", "late", "escalation", "invalid", "pipeline", "supervision")
 RECIPIENTS = {
@@ -98,7 +99,7 @@ class RejectedFile:
     period: str
     file_name: str
     errors: int
-    findings: Sequence[messages.FindingLine]
+    findings: Sequence[Finding]
     receipt: str | None
     sendable: bool = True
 

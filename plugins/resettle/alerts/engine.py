@@ -8,6 +8,7 @@ can be replayed hour by hour and re-running a check at the same moment sends not
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Collection, Sequence
@@ -17,7 +18,8 @@ import psycopg
 from resettle.alerts import alert_log, channels, conditions
 from resettle.alerts.conditions import Condition, Policy, RejectedFile
 from resettle.alerts.contacts import Contact
-from resettle.alerts.messages import FindingLine
+from resettle.domain.findings import Finding
+from resettle.domain.identifiers import mask_personal, single_line
 from resettle.domain.periods import SHANGHAI, last_due_period
 
 log = logging.getLogger("resettle.alerts")
@@ -45,13 +47,13 @@ def _rejected_files(conn: psycopg.Connection, periods: Sequence[str], as_of: dt.
 
     subs = conn.execute(
         """select submission_id, source, dataset, period, file_name, errors from ops.submission
-           where status = 'rejected' and received_at <= %s and (period = any(%s) or received_at > %s)
+           where status in ('rejected', 'refused') and received_at <= %s and (period = any(%s) or received_at > %s)
            order by received_at, submission_id""",
         (as_of, list(periods), as_of - policy.invalid_lookback)).fetchall()
     out = []
     for submission_id, source, dataset, period, file_name, errors in subs:
-        findings = [FindingLine(*row) for row in conn.execute(
-            """select excel_row, column_header, value, message_zh from ops.finding
+        findings = [Finding(*row) for row in conn.execute(
+            """select excel_row, column_header, value, message_zh, severity, check_name from ops.finding
                where submission_id = %s and severity = 'error' order by finding_no limit %s""",
             (submission_id, policy.findings_shown))]
         receipt = receipt_path(settings().outbox, source, period, file_name, submission_id)
@@ -118,6 +120,8 @@ def recipients(condition: Condition, contacts: dict[str, Contact]) -> tuple[list
 def _send(conn: psycopg.Connection | None, condition: Condition, as_of: dt.datetime, contacts: dict[str, Contact],
           delivery: channels.Delivery, dry_run: bool) -> dict:
     listed, emails, mentions = recipients(condition, contacts)
+    condition = dataclasses.replace(condition, title_zh=single_line(mask_personal(condition.title_zh)),
+                                    message_zh=mask_personal(condition.message_zh))
     results: dict = {}
     if not dry_run:
         fields = {"condition_key": condition.key, "kind": condition.kind, "sent_at": as_of.isoformat(),

@@ -9,10 +9,10 @@ lines also read well as Markdown (the webhook channels render it as such).
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
+from resettle.domain.findings import Finding
+from resettle.domain.identifiers import mask_personal
 from resettle.domain.periods import SHANGHAI, zh_month
 
 STATE_ZH = {
@@ -21,17 +21,6 @@ STATE_ZH = {
     "processing": "文件正在校验中",
     "complete": "已通过",
 }
-_LONG_DIGITS = re.compile(r"\d{11,}[\dXx]?")
-
-
-@dataclass(frozen=True)
-class FindingLine:
-    """One problem of a rejected file, located as the clerk sees it in Excel."""
-
-    excel_row: int | None
-    column_header: str | None
-    value: str | None
-    message_zh: str
 
 
 def when(moment: dt.datetime) -> str:
@@ -45,7 +34,7 @@ def mask(value: str | None) -> str:
     chat, so they carry where the problem is, not the personal data itself (the receipt has the full value)."""
     if value is None or value == "":
         return "（空）"
-    return _LONG_DIGITS.sub(lambda m: m.group()[:4] + "*" * (len(m.group()) - 8) + m.group()[-4:], str(value))
+    return mask_personal(str(value))
 
 
 def _datasets(lines: Sequence[tuple[str, str]]) -> str:
@@ -94,15 +83,15 @@ def escalation(source_zh: str, period: str, due: dt.datetime, days_late: int,
 
 
 def invalid(source_zh: str, dataset_zh: str | None, period: str, file_name: str, errors: int,
-            findings: Sequence[FindingLine], receipt: str | None) -> tuple[str, str]:
+            findings: Sequence[Finding], receipt: str | None) -> tuple[str, str]:
     """A file was rejected: the count, the first problems with their Excel cell, and where the receipt is."""
     what = f"「{dataset_zh}」" if dataset_zh else "（未能识别数据类型）"
     title = f"【文件退回】{source_zh}{zh_month(period)}{what}文件《{file_name}》未通过校验"
     lines = []
     for i, f in enumerate(findings, 1):
-        where = "、".join(p for p in (f"第{f.excel_row}行" if f.excel_row else "",
-                                       f"“{f.column_header}”列" if f.column_header else "") if p) or "整个文件"
-        value = f"，填写的值：{mask(f.value)}" if f.excel_row else ""
+        where = "、".join(p for p in (f"第{f.row}行" if f.row else "",
+                                       f"“{f.column}”列" if f.column else "") if p) or "整个文件"
+        value = f"，填写的值：{mask(f.value)}" if f.row else ""
         lines.append(f"{i}. {where}{value}：{f.message_zh}")
     more = f"\n（以上为前{len(findings)}处，全部问题见回执）" if errors > len(findings) else ""
     receipt_line = f"回执文件：{receipt}" if receipt else "回执文件正在生成，请稍后在回执文件夹查看。"
@@ -151,5 +140,17 @@ def supervision_overdue(unit_zh: str, item_no: str, task: str, project: str | No
         f"领导小组办公室交办的督办事项{item_no}{where}：{task}，办结时限为{due.year}年{due.month}月{due.day}日，"
         f"目前仍未办结，已逾期{days_overdue}天。\n"
         "请尽快办理，并将办理情况报领导小组办公室；办结后在下一期督办事项表中填写办结日期。"
+    )
+    return title, text
+
+
+def file_failed(source_zh: str, period: str, file_name: str, submission_id: int, error: str | None) -> tuple[str, str]:
+    """Processing a file failed on our side (not the sender's): for the engineers on duty."""
+    title = f"【处理故障】{source_zh}{zh_month(period)}文件《{file_name}》处理出错"
+    text = (
+        f"{source_zh}报送的{zh_month(period)}文件《{file_name}》（登记号 {submission_id}）在处理时出错，"
+        "状态已记为“系统处理出错”，报送单位已收到回执（无需重新报送）。\n"
+        + (f"错误信息：{error}\n" if error else "")
+        + "请值班工程师查看任务日志并处理；修复后再次运行即会自动重新处理该文件。"
     )
     return title, text

@@ -9,34 +9,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
-import unicodedata
 
+from resettle.alerts.channels import channel_tally
 from resettle.domain.periods import SHANGHAI, moment_arg, period_arg
 
 KIND_ZH = {"reminder": "报送提醒", "late": "逾期未报", "escalation": "逾期督办", "invalid": "文件退回",
            "pipeline": "流程故障"}
 CHANNEL_ZH = {"sent": "已发送", "failed": "失败", "skipped": "未配置"}
-
-
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _cell(value, width: int) -> str:
-    text = "-" if value is None or value == "" else str(value)
-    while _width(text) > width:
-        text = text[:-2] + "…"
-    return text + " " * (width - _width(text))
-
-
-def table(head: tuple[str, ...], widths: tuple[int, ...], rows: list[tuple]) -> str:
-    """Columns padded by display width (a Chinese character takes two); the last column is not cut."""
-    *fixed_head, last_head = head
-    lines = ["  ".join(_cell(h, w) for h, w in zip(fixed_head, widths, strict=True)) + "  " + last_head]
-    for row in rows:
-        *fixed, last = row
-        lines.append("  ".join(_cell(v, w) for v, w in zip(fixed, widths, strict=True)) + "  " + str(last))
-    return "\n".join(lines)
 
 
 def _names() -> tuple[dict[str, str], dict[str, str]]:
@@ -54,13 +33,24 @@ def _when(moment: dt.datetime | None) -> str:
     return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if moment else "-"
 
 
+def format_tally(tally: dict[str, dict[str, int]]) -> str:
+    """`邮件：已发送 3、失败 1；群消息：未配置 4` (empty when nothing was tried)."""
+    names = {"email": "邮件", "webhook": "群消息"}
+    parts = []
+    for name, counts in tally.items():
+        shown = "、".join(f"{CHANNEL_ZH.get(status, status)} {n}" for status, n in sorted(counts.items()))
+        parts.append(f"{names.get(name, name)}：{shown}")
+    return "；".join(parts)
+
+
 def format_alerts(alerts: list[dict], with_resolution: bool = False) -> str:
     """Alerts (from `check` or the log) as a table: kind, source, dataset, month, channels, title."""
     names, titles = _names()
+    from resettle.cli.terminal import EMPTY, text_table
+
     head = ("编号", "时间", "类型", "报送单位", "数据", "月份", "邮件", "群消息")
-    widths = (6, 16, 8, 20, 26, 8, 6, 6)
     if with_resolution:
-        head, widths = (*head, "解除时间"), (*widths, 16)
+        head = (*head, "解除时间")
     rows = []
     for a in alerts:
         row = [a.get("alert_id"), _when(a["sent_at"]), KIND_ZH.get(a["kind"], a["kind"]),
@@ -69,7 +59,7 @@ def format_alerts(alerts: list[dict], with_resolution: bool = False) -> str:
         if with_resolution:
             row.append(_when(a.get("resolved_at")) if a.get("resolved_at") else "未解除")
         rows.append((*row, a["title_zh"]))
-    return table((*head, "标题"), widths, rows) if rows else "（无）"
+    return text_table((*head, "标题"), rows, right=(0,)) if rows else EMPTY
 
 
 def _quiet() -> None:
@@ -104,10 +94,22 @@ def cmd_check(args: argparse.Namespace) -> int:
     except ContactsError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    tally = channel_tally(sent)
+    failed = sum(counts.get("failed", 0) for counts in tally.values())
+    if args.json:
+        from resettle.cli.terminal import to_json
+
+        print(to_json({"dry_run": args.dry_run, "alerts": sent, "channels": tally, "failed_channels": failed}))
+        return 1 if failed else 0
     verb = "将发送" if args.dry_run else "已发送"
     print(f"{verb} {len(sent)} 条提醒" + ("（试运行，未发送、未记录）" if args.dry_run else ""))
     if sent:
         print(format_alerts(sent))
+    if tally:
+        print(format_tally(tally))
+    if failed:
+        print(f"error: {failed} 次发送失败（见上表；下次检查时重试）", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -116,6 +118,11 @@ def cmd_list(args: argparse.Namespace) -> int:
 
     with _connect() as conn:
         rows = listing(conn, open_only=args.open, limit=args.limit)
+    if args.json:
+        from resettle.cli.terminal import to_json
+
+        print(to_json(rows))
+        return 0
     print(format_alerts(rows, with_resolution=True))
     return 0
 
@@ -130,15 +137,18 @@ def add_commands(subparsers) -> argparse.ArgumentParser:
                                           "resettle_webhook (AIRFLOW_CONN_*).")
     sub = a.add_subparsers(dest="alerts_action", required=True, metavar="ACTION")
     c = sub.add_parser("check", help="send the alerts due now (or as of --as-of)",
-                       description="Send every alert due, at most once per cadence; resolve cleared ones.")
+                       description="Send every alert due, at most once per cadence; resolve cleared ones. "
+                                   "Exits 1 when a channel failed to deliver an alert (it is retried next check).")
     c.add_argument("--as-of", type=moment_arg, help="evaluate as of this moment (ISO; default now; "
                                                       "without an offset: Beijing time)")
     c.add_argument("--period", type=period_arg, action="append",
                    help="reporting month YYYY-MM (repeatable; default: the last month due and the current one)")
     c.add_argument("--dry-run", action="store_true", help="show what would be sent; send and record nothing")
+    c.add_argument("--json", action="store_true", help="print the alerts and channel results as JSON")
     c.set_defaults(func=cmd_check)
     lst = sub.add_parser("list", help="the alert log, newest first", description="Alerts sent, newest first.")
     lst.add_argument("--open", action="store_true", help="only alerts whose condition has not cleared")
     lst.add_argument("--limit", type=int, default=200, help="at most this many rows (default 200)")
+    lst.add_argument("--json", action="store_true", help="print a JSON list of objects instead of a table")
     lst.set_defaults(func=cmd_list)
     return a

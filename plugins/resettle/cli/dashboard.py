@@ -48,9 +48,15 @@ def cmd_users(args: argparse.Namespace) -> int:
                 print(f"password (shown once): {password}")
             return 0
         if args.action == "list":
-            for u in users.list_users(conn):
-                state = "disabled" if u["disabled"] else "active"
-                print(f"{u['username']:<24} {u['role']:<9} {u['district'] or '-':<10} {state}")
+            from resettle.cli.terminal import EMPTY, text_table, to_json
+
+            listed = users.list_users(conn)
+            if args.json:
+                print(to_json(listed))
+                return 0
+            rows = [(u["username"], u["role"], u["district"], "disabled" if u["disabled"] else "active")
+                    for u in listed]
+            print(text_table(("username", "role", "district", "state"), rows) if rows else EMPTY)
             return 0
         if args.action == "disable":
             if users.disable_user(conn, args.username):
@@ -82,17 +88,48 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
 
     with _admin_connection() as conn:
         if args.demo_users:
-            for username, role, district, password in users.ensure_demo_users(conn):
+            try:
+                created = users.ensure_demo_users(conn)
+            except users.RealUsersPresent as err:
+                print(f"error: {err}", file=sys.stderr)
+                return 2
+            for username, role, district, password in created:
                 print(f"  demo user {username:<22} {role:<9} {district or '':<10} password {password}")
+            if not created:
+                print("  demo users exist already (unchanged)")
         elif not users.list_users(conn):
             print("no dashboard users yet: `resettle users add NAME --role leader` (or --demo-users)")
     port = args.port or free_port()
     print(f"dashboard: http://127.0.0.1:{port}/  (Ctrl-C to stop)", flush=True)
     env = dashboard_env(login_url(warehouse.url()))
+    return run_child(streamlit_command(port), env)
+
+
+def run_child(command: list[str], env: dict[str, str]) -> int:
+    """Run the Streamlit server as a child that never outlives this command: SIGTERM, SIGHUP or Ctrl-C here
+    stop it (terminate, then kill after 10 s) before this process exits."""
+    import signal
+
+    child = subprocess.Popen(command, env=env)
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
     try:
-        return subprocess.call(streamlit_command(port), env=env)
+        return child.wait()
     except KeyboardInterrupt:
         return 0
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if child.poll() is None:
+            child.terminate()
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
 
 
 def cmd_bulletin(args: argparse.Namespace) -> int:
@@ -148,7 +185,8 @@ def add_commands(subparsers) -> None:
     add.add_argument("--role", required=True, choices=["leader", "office", "district", "engineer"])
     add.add_argument("--district", choices=DISTRICTS, help="required for --role district")
     add.add_argument("--password", help="default: generate one and print it once")
-    actions.add_parser("list", help="list users")
+    lst = actions.add_parser("list", help="list users")
+    lst.add_argument("--json", action="store_true", help="print a JSON list of objects instead of a table")
     disable = actions.add_parser("disable", help="disable a user (it can no longer log in)")
     disable.add_argument("username")
     u.set_defaults(func=cmd_users)

@@ -21,8 +21,9 @@ from pathlib import Path
 
 import psycopg
 
-from resettle.domain.contracts import DATASETS
+from resettle.domain.contracts import DATASETS, WAVES
 from resettle.domain.periods import add_months
+from resettle.domain.vocabulary import accepted_statuses
 
 BENCH_DB = "resettle_bench_marts"
 GENERATED_HOUSEHOLDS = 20_000
@@ -67,10 +68,10 @@ def _ingest_month(url: str, households: int, period: str, seed: int) -> None:
             os.environ[f"RESETTLE_{name.upper()}"] = str(work / name)
         generate(work / "landing", period, months=1, seed=seed, households=households)
         pipeline.prepare_warehouse(url)
-        for wave in pipeline.WAVES:
+        for wave in WAVES:
             for file in pipeline.find_files(period, wave):
                 outcome = pipeline.ingest_file(file, url)
-                if outcome["status"] not in ("accepted", "accepted_with_warnings"):
+                if outcome["status"] not in accepted_statuses():
                     raise RuntimeError(f"bench data was not accepted: {file['path']}: {outcome}")
 
 
@@ -110,7 +111,7 @@ def copy_month(conn: psycopg.Connection, from_period: str, to_period: str) -> in
             """create temporary table id_map on commit drop as
                select submission_id as old_id, nextval('ops.submission_submission_id_seq') as new_id
                from ops.submission
-               where period = %s and status in ('accepted', 'accepted_with_warnings')""",
+               where period = %s and submission_id in (select submission_id from ops.submission_in_force)""",
             (from_period,),
         )
         conn.execute(

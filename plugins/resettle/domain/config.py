@@ -13,7 +13,7 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 
 DISTRICTS = ("taishan", "xingan", "xiangyang", "gongnong", "nanshan", "xingshan")
-DEPARTMENTS = ("housing_bureau", "housing_center", "court", "police", "tax")
+DEPARTMENTS = ("housing_bureau", "housing_center", "court", "police", "tax", "registration", "petition")
 OFFICE = "office"
 """The leading-group office (领导小组办公室): it sends the joint review's own records."""
 SOURCES = DISTRICTS + DEPARTMENTS + (OFFICE,)
@@ -34,6 +34,13 @@ class Settings:
     expectations_dir: Path
     dags_dir: Path
     plugins_dir: Path
+    settle_seconds: float = 30.0
+    """A landed file younger than this (by its modification time) waits for the next run: it may still be
+    uploading. Tests that write files and process them at once set RESETTLE_SETTLE_SECONDS=0."""
+    received_clock: str = "first_seen"
+    """What `received_at` records: `first_seen` (when the platform first saw the file; a sender cannot
+    back-date it) or `mtime` (the file's modification time: only for replaying generated or backfilled
+    landing folders, whose times are the history being replayed)."""
 
     @property
     def state_dir(self) -> Path:
@@ -68,4 +75,12 @@ def settings() -> Settings:
         expectations_dir=_path("RESETTLE_EXPECTATIONS_DIR", PROJECT_ROOT / "expectations"),
         dags_dir=_path("RESETTLE_DAGS_DIR", PROJECT_ROOT / "dags"),
         plugins_dir=PROJECT_ROOT / "plugins",
+        settle_seconds=float(os.environ.get("RESETTLE_SETTLE_SECONDS") or 30),
+        received_clock=_received_clock(os.environ.get("RESETTLE_RECEIVED_CLOCK") or "first_seen"),
     )
+
+
+def _received_clock(value: str) -> str:
+    if value not in ("first_seen", "mtime"):
+        raise ValueError(f"RESETTLE_RECEIVED_CLOCK must be first_seen or mtime, not {value!r}")
+    return value

@@ -12,24 +12,31 @@ from pathlib import Path
 
 import yaml
 
+from resettle.domain.column_types import COLUMN_TYPES
 from resettle.domain.config import DEPARTMENTS, DISTRICTS, OFFICE, settings
-
-COLUMN_TYPES = (
-    "text", "integer", "decimal", "date", "enum", "yes_no", "id_number", "uscc", "phone", "period",
-    "district", "disposal_category",
-)
 
 DISTRICT_DATASETS = ("project_ledger", "household_roster", "monthly_progress")
 DEPARTMENT_DATASETS = {
-    "housing_bureau": "construction_status",
-    "housing_center": "housing_units",
-    "court": "court_cases",
-    "police": "police_cases",
-    "tax": "tax_status",
+    "housing_bureau": ("construction_status",),
+    "housing_center": ("housing_units", "repayment_agreements"),
+    "court": ("court_cases",),
+    "police": ("police_cases",),
+    "tax": ("tax_status",),
+    "registration": ("property_certificates",),
+    "petition": ("petition_cases",),
 }
 OFFICE_DATASETS = ("review_decisions", "supervision_items")
 """The leading-group office's records of joint reviews (联审会签) and supervised tasks (督办)."""
-DATASETS = DISTRICT_DATASETS + tuple(DEPARTMENT_DATASETS.values()) + OFFICE_DATASETS
+DATASETS = (DISTRICT_DATASETS + tuple(d for datasets in DEPARTMENT_DATASETS.values() for d in datasets)
+            + OFFICE_DATASETS)
+
+DEPENDS_ON_LEDGER = ("household_roster", "monthly_progress")
+"""Datasets checked against the same district's project ledger of the month."""
+DEPENDS_ON_OTHERS = ("property_certificates", "petition_cases", "repayment_agreements", *OFFICE_DATASETS)
+"""Feeds checked against what other sources sent (units allocated, projects in every district's ledgers): they
+are ingested in the second wave, with the rosters."""
+WAVES = ("independent", "after_ledger")
+"""Ingestion order: ledgers and department feeds first, then what is checked against a ledger."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +72,18 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class Reference:
+    """A column whose values must be among what the warehouse already knows (`known` names the set, see
+    resettle.intake.context.KNOWN_SETS): a unit the service center allocated, a project in a ledger."""
+
+    name: str
+    column: str
+    known: str
+    message_zh: str
+    severity: str = "error"
+
+
+@dataclass(frozen=True)
 class Contract:
     dataset: str
     title_zh: str
@@ -73,6 +92,7 @@ class Contract:
     key: tuple[str, ...]
     columns: tuple[Column, ...]
     rules: tuple[Rule, ...] = field(default_factory=tuple)
+    references: tuple[Reference, ...] = field(default_factory=tuple)
 
     def column(self, name: str) -> Column:
         for col in self.columns:
@@ -105,8 +125,9 @@ def _load(path: Path) -> Contract:
         key=tuple(raw["key"]),
         columns=tuple(_column(c) for c in raw["columns"]),
         rules=tuple(Rule(**r) for r in raw.get("rules") or ()),
+        references=tuple(Reference(**r) for r in raw.get("references") or ()),
     )
-    for rule in c.rules:
+    for rule in (*c.rules, *c.references):
         c.column(rule.column)
     return c
 
@@ -124,7 +145,14 @@ def datasets_for(source: str) -> tuple[str, ...]:
     if source in DISTRICTS:
         return DISTRICT_DATASETS
     if source in DEPARTMENTS:
-        return (DEPARTMENT_DATASETS[source],)
+        return DEPARTMENT_DATASETS[source]
     if source == OFFICE:
         return OFFICE_DATASETS
     raise KeyError(f"unknown source {source!r}")
+
+
+def ingest_wave(dataset: str | None) -> str:
+    """The wave a file is ingested in: datasets checked against the ledger or other sources' files, and files
+    whose name does not settle their dataset, wait until every ledger of the month has been decided."""
+    second = dataset is None or dataset in DEPENDS_ON_LEDGER or dataset in DEPENDS_ON_OTHERS
+    return WAVES[1] if second else WAVES[0]

@@ -95,10 +95,35 @@ _PHONE_PATTERN = f"{MOBILE_RE.pattern[1:-1]}|{LANDLINE_RE.pattern[1:-1]}"
 def phone_problems(values: pd.Series) -> pd.Series:
     """PHONE_PROBLEM where a number is neither an 11-digit mobile nor a landline with area code."""
     valid = (values.isna() | values.str.fullmatch(_PHONE_PATTERN)).fillna(True).astype(bool)
-    return pd.Series(np.where(valid, None, PHONE_PROBLEM), index=values.index)
+    return pd.Series(np.where(valid, None, PHONE_PROBLEM), index=values.index)  # type: ignore[call-overload]
 
 
 def phone_problem(value: str) -> str | None:
     """Why one phone number is invalid, or None (see `phone_problems`)."""
     problem = phone_problems(pd.Series([value.strip().replace(" ", "")], dtype="str")).iloc[0]
     return problem if isinstance(problem, str) else None
+
+
+_PERSONAL_DIGITS = re.compile(r"(?<!\d)\d(?:[ \-.\u00a0]?\d){9,}(?:[ \-.]?[Xx])?(?![\dXx])")
+"""A run of 10 or more digits, possibly split by spaces, hyphens or dots (`230405-19540408-9291`,
+`138 0013 8000`, `0468-3456789`) and ending in an ID's check `X`: the length of a resident ID, a
+mobile or a landline number with its area code."""
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
+
+
+def mask_personal(text: str) -> str:
+    """Hide the middle of every ID- or phone-length digit run, whatever separates its digits: alerts travel
+    by email and group chat, so they say where the problem is, not the personal data. The separators are
+    dropped and all but the first and last few digits replaced by `*` (4 each from 11 digits, 3 below)."""
+    def hide(m: re.Match) -> str:
+        digits = re.sub(r"[ \-.\u00a0]", "", m.group())
+        keep = 4 if len(digits) >= 11 else 3
+        return digits[:keep] + "*" * (len(digits) - 2 * keep) + digits[-keep:]
+
+    return _PERSONAL_DIGITS.sub(hide, text)
+
+
+def single_line(text: str) -> str:
+    """Text for a one-line field (a mail subject, a title): control characters and line breaks become one
+    space, so a file name can never add a header or a line of its own."""
+    return _CONTROL.sub(" ", text).strip()

@@ -6,6 +6,8 @@ import argparse
 import datetime as dt
 import re
 
+from resettle.domain import reference
+
 PERIOD_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
@@ -16,19 +18,19 @@ def add_months(period: str, n: int) -> str:
 
 
 def last_due_period(today: dt.date | None = None) -> str:
-    """The latest month whose submissions are due (before the 25th) by today."""
+    """The latest month whose submissions are due by today: this month from the earliest due day of the
+    `sources` seed on, else the month before."""
     today = today or dt.date.today()
     period = f"{today.year:04d}-{today.month:02d}"
-    return period if today.day >= 25 else add_months(period, -1)
+    return period if today.day >= reference.first_due_day() else add_months(period, -1)
 
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
-DUE_DAY = 25
 
 
-def due_at(period: str, day: int = DUE_DAY) -> dt.datetime:
-    """When a month's submissions are due: by default the 25th of the reporting month, 23:59:59 Asia/Shanghai
-    (a source's own due day comes from the `sources` seed; see resettle.timeliness.expected)."""
+def due_at(period: str, day: int) -> dt.datetime:
+    """When a month's submissions are due: the due day of the reporting month, 23:59:59 Asia/Shanghai (a
+    source's due day is in the `sources` seed only; see resettle.timeliness.expected for extensions)."""
     return dt.datetime(int(period[:4]), int(period[5:]), day, 23, 59, 59, tzinfo=SHANGHAI)
 
 

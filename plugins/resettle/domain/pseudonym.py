@@ -8,6 +8,7 @@ It is never committed and never sent to the database, so no compiled SQL or log 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import os
@@ -26,10 +27,23 @@ def key() -> bytes:
         return configured.encode()
     path = settings().home / "pseudonym.key"
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+        _create_once(path, secrets.token_hex(32))
     return path.read_text().strip().encode()
+
+
+def _create_once(path, text: str) -> None:
+    """Write a new key readable by the service user only (0600 from the start), atomically and only if no
+    other process created one first: two runs starting together must not pseudonymize with two keys."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(text)
+        with contextlib.suppress(FileExistsError):  # another process linked its key first: theirs is used
+            os.link(tmp, path)
+    finally:
+        os.unlink(tmp)
 
 
 def pseudonyms(values: pd.Series) -> pd.Series:

@@ -2,27 +2,49 @@
 
 A household roster or monthly progress names projects that must be in the same district's project ledger
 for the month; the roster's unresettled households should add up to the ledger's figure; cumulative
-resettlement never falls from one month to the next; and a file whose row count swings far from last
-month's is worth a second look. The facts are read from the warehouse (what was accepted) and handed to
+resettlement never falls from one month to the next; a project of last month's ledger should still be in
+this month's (a code that disappears is named, and when a new code carries the same project name, both
+codes are named as a likely renumbering); codes may be held to a form the office set for the source (the
+`code_patterns` seed; a warning); and a file whose row count swings far from last month's is worth a
+second look. The facts are read from the warehouse (what was accepted) and handed to
 the suite as plain values, so the suite stays a pure function of its inputs.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 import pandas as pd
 import psycopg
 
+from resettle.domain import reference
 from resettle.domain.config import DISTRICTS
-from resettle.domain.contracts import OFFICE_DATASETS
+from resettle.domain.contracts import DEPENDS_ON_LEDGER, OFFICE_DATASETS, contract
 from resettle.domain.periods import add_months
 
 VOLUME_SWING = 0.3
 VOLUME_MIN_ROWS = 20
-DEPENDS_ON_LEDGER = ("household_roster", "monthly_progress")
-AFTER_LEDGERS = (*DEPENDS_ON_LEDGER, *OFFICE_DATASETS)
-"""Datasets read after every ledger of the month is in: they name projects of any district."""
+KNOWN_SETS = {
+    "allocated_units": """
+        select unit_code from raw.housing_units
+        where submission_id = (
+            select submission_id from ops.submission
+            where source = 'housing_center' and dataset = 'housing_units' and period <= %(period)s
+              and status in ('accepted', 'accepted_with_warnings')
+            order by period desc, submission_id desc limit 1)
+          and status in ('已分配', '已入住')""",
+    "ledger_projects": """
+        select project_code from raw.project_ledger
+        where submission_id in (
+            select distinct on (source) submission_id from ops.submission
+            where dataset = 'project_ledger' and period <= %(period)s
+              and status in ('accepted', 'accepted_with_warnings')
+            order by source, period desc, submission_id desc)""",
+}
+"""What a contract's `references` may name: the values the warehouse holds, as of the file's month (each
+source's latest accepted file up to that month)."""
+KNOWN_SET_LABELS = {"allocated_units": "市保障性住房服务中心的房源分配情况", "ledger_projects": "各区的项目台账"}
 
 
 @dataclass(frozen=True)
@@ -43,6 +65,15 @@ class PackageContext:
     previous_cumulative: dict[str, int] | None = None
     previous_rows: int | None = None
     own_district: str | None = None
+    previous_projects: dict[str, str] | None = None
+    """Last month's ledger of this source: project code → project name."""
+    code_patterns: tuple[reference.CodePattern, ...] = ()
+    carried_codes: dict[str, str] | None = None
+    """Set by `add_context_columns`: last month's codes this ledger should still hold (renumbered ones are
+    reported on their new row instead), code → project name."""
+    missing_codes: dict[str, str] | None = None
+    """Set by `add_context_columns`: the carried codes this ledger lacks, code → project name."""
+    known: dict[str, set[str] | None] | None = None
     known_projects: set[str] | None = None
     """Project codes of every district's accepted ledgers up to the month (for the office's records)."""
     member_units: set[str] | None = None
@@ -51,8 +82,8 @@ class PackageContext:
 
 def _current_submission(conn: psycopg.Connection, source: str, dataset: str, period: str) -> tuple[int, int] | None:
     row = conn.execute(
-        """select submission_id, rows_total from ops.submission
-           where source = %s and dataset = %s and period = %s and status in ('accepted', 'accepted_with_warnings')
+        """select submission_id, rows_total from ops.submission_in_force
+           where source = %s and dataset = %s and period = %s
            order by submission_id desc limit 1""",
         (source, dataset, period),
     ).fetchone()
@@ -60,10 +91,16 @@ def _current_submission(conn: psycopg.Connection, source: str, dataset: str, per
 
 
 def load_context(conn: psycopg.Connection, source: str, dataset: str, period: str) -> PackageContext:
-    ctx = PackageContext(own_district=source if source in DISTRICTS else None)
+    ctx = PackageContext(own_district=source if source in DISTRICTS else None,
+                         code_patterns=tuple(p for p in reference.code_patterns()
+                                             if p.source == source and p.dataset == dataset))
     previous = _current_submission(conn, source, dataset, add_months(period, -1))
     if previous:
         ctx.previous_rows = previous[1]
+    if dataset == "project_ledger" and previous:
+        ctx.previous_projects = dict(conn.execute(
+            "select project_code, project_name from raw.project_ledger where submission_id = %s and project_code"
+            " is not null", (previous[0],)).fetchall())
     if dataset in DEPENDS_ON_LEDGER:
         ledger = _current_submission(conn, source, "project_ledger", period)
         if ledger:
@@ -73,9 +110,13 @@ def load_context(conn: psycopg.Connection, source: str, dataset: str, period: st
                     """select project_code, households_total, households_unresettled from raw.project_ledger
                        where submission_id = %s""", (ledger[0],))
             }
+    references = contract(dataset).references
+    if references:
+        ctx.known = {}
+        for ref in references:
+            values = {r[0] for r in conn.execute(KNOWN_SETS[ref.known], {"period": period}) if r[0]}
+            ctx.known[ref.known] = values or None
     if dataset in OFFICE_DATASETS:
-        from resettle.domain import reference
-
         ctx.known_projects = {r[0] for r in conn.execute(
             """select distinct l.project_code from raw.project_ledger l
                join ops.submission s on s.submission_id = l.submission_id
@@ -88,9 +129,25 @@ def load_context(conn: psycopg.Connection, source: str, dataset: str, period: st
     return ctx
 
 
+def unavailable_references(dataset: str, ctx: PackageContext) -> list[str]:
+    """The labels of the reference data a file could not be checked against (none accepted yet)."""
+    return [KNOWN_SET_LABELS[ref.known] for ref in contract(dataset).references
+            if ctx.known is not None and ctx.known.get(ref.known) is None]
+
+
 def add_context_columns(frame: pd.DataFrame, dataset: str, ctx: PackageContext) -> list[ProblemColumn]:
     """Add the context checks to the frame as problem columns; returns their descriptions."""
     problems: list[ProblemColumn] = []
+    for ref in contract(dataset).references:
+        known = (ctx.known or {}).get(ref.known)
+        if known is None:
+            continue
+        values = frame[ref.column]
+        unknown = values.notna() & ~values.isin(known)
+        frame[f"_problem__ref_{ref.name}"] = [ref.message_zh if bad else None for bad in unknown]
+        problems.append(ProblemColumn(f"ref_{ref.name}", ref.column, ref.severity, ref.name))
+    if dataset == "project_ledger" and ctx.previous_projects is not None:
+        problems.append(_renumbered(frame, ctx))
     if dataset == "household_roster" and ctx.ledger is not None:
         problems.append(_roster_counts(frame, ctx.ledger))
     if dataset == "monthly_progress" and ctx.previous_cumulative is not None:
@@ -137,3 +194,34 @@ def _roster_counts(frame: pd.DataFrame, ledger: dict[str, tuple[int, int]]) -> P
             )
     frame["_problem__ctx_ledger_counts"] = messages
     return ProblemColumn("ctx_ledger_counts", "project_code", "warning", "ledger_counts_agree")
+
+
+def _name_key(name) -> str:
+    """A project name compared loosely: full-width forms folded, no spaces."""
+    return "" if name is None or pd.isna(name) else "".join(unicodedata.normalize("NFKC", str(name)).split())
+
+
+def _renumbered(frame: pd.DataFrame, ctx: PackageContext) -> ProblemColumn:
+    """Flag a new code that carries the name of a project whose code disappeared since last month, naming
+    both codes; the other disappeared codes stay in `ctx.carried_codes` for the file-level check."""
+    previous = ctx.previous_projects or {}
+    codes = frame["project_code"]
+    present = set(codes.dropna())
+    gone = {code: name for code, name in previous.items() if code not in present}
+    by_name: dict[str, str] = {}
+    for code, name in gone.items():
+        by_name.setdefault(_name_key(name), code)
+    messages: list[str | None] = [None] * len(frame)
+    renamed: set[str] = set()
+    for position, (code, name) in enumerate(zip(codes, frame["project_name"], strict=True)):
+        if code is None or pd.isna(code) or code in previous:
+            continue
+        old = by_name.get(_name_key(name))
+        if old and old not in renamed and _name_key(name):
+            renamed.add(old)
+            messages[position] = (f"项目“{name}”上月编号为{old}，本月为{code}：同一项目的编号应每月保持不变，"
+                                  f"请改回{old}；如确需改号，请在备注中说明")
+    frame["_problem__ctx_code_renumbered"] = messages
+    ctx.carried_codes = {code: name for code, name in previous.items() if code not in renamed}
+    ctx.missing_codes = {code: name for code, name in ctx.carried_codes.items() if code not in present}
+    return ProblemColumn("ctx_code_renumbered", "project_code", "warning", "code_renumbered")

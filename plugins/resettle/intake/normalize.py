@@ -10,18 +10,18 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 import numpy as np
 import pandas as pd
 
 from resettle.domain import reference
+from resettle.domain.column_types import column_type
 from resettle.domain.contracts import Column, Contract, contract
+from resettle.domain.findings import Finding
 from resettle.domain.identifiers import id_problems, phone_problems, uscc_problem
 from resettle.intake.parse import ParsedFile
 
-DISPOSAL_CATEGORIES = {"自愿放弃": 1, "继续建设": 2, "主体灭失": 3, "不配合": 4, "正常在建": 5}
 YES = {"是", "y", "yes", "true", "1", "有"}
 NO = {"否", "n", "no", "false", "0", "无"}
 _DATE_FORMS = (
@@ -34,18 +34,6 @@ _DATE_FORMS = (
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 EXCEL_FLOAT_ID = "身份证号被Excel当成了数字，后几位已经丢失。请把该列设置为“文本”格式后重新录入"
 _FLOAT_ID = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$|^\d+\.\d+$")
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One problem in one cell (or row, or file), in the words a clerk reads."""
-
-    row: int | None
-    column: str | None
-    value: str | None
-    message_zh: str
-    severity: str = "error"
-    check: str = "type"
 
 
 class CellError(ValueError):
@@ -90,24 +78,48 @@ def parse_period(text: str) -> str:
     return f"{m[1]}-{int(m[2]):02d}"
 
 
-_CATEGORY_RE = re.compile(r"^([1-5])(?:\D.*)?$")
+_CATEGORY_RE = re.compile(r"^(\d)(?:\D.*)?$")
 
 
 def parse_disposal_category(text: str) -> int:
-    """1-5, a label (自愿放弃 …), or both (`2-继续建设`); a label must agree with its number."""
+    """A number, a name (自愿放弃 …), or both (`2-继续建设`) of the `disposal_categories` seed; a name must
+    agree with its number."""
+    categories = reference.disposal_categories()
+    by_name = {name: number for number, name in categories.items()}
     t = fold(text).replace(" ", "")
-    label = DISPOSAL_CATEGORIES.get(t.strip("()（）"))
-    if label:
-        return label
+    named = by_name.get(t.strip("()（）"))
+    if named:
+        return named
     m = _CATEGORY_RE.match(t)
-    if m:
+    if m and int(m[1]) in categories:
         number, rest = int(m[1]), t[1:].strip("-.、:：()（） ")
-        if not rest or DISPOSAL_CATEGORIES.get(rest) == number:
+        if not rest or by_name.get(rest) == number:
             return number
-    raise CellError("处置类别应为 1-5 或 自愿放弃/继续建设/主体灭失/不配合/正常在建")
+    raise CellError(f"处置类别应为 {min(categories)}-{max(categories)} 或 {'/'.join(categories.values())}")
+
+
+def normalize_code(text: str | None) -> str | None:
+    """A code as the warehouse keys it: full-width forms folded, trimmed, upper case; empty is None.
+
+    Codes are the sender's own (`XY2019-001`, `XY-2014-001`, `XY2014001` are all fine); only their spelling
+    is normalised, so ` xy-２０１４-001` and `XY-2014-001` are one project. Applied to every `code` column
+    here, and nowhere else.
+    """
+    if text is None:
+        return None
+    folded = str(text).translate(FULLWIDTH).strip().upper()
+    return folded or None
+
+
+def normalize_codes(values: pd.Series) -> pd.Series:
+    """`normalize_code` for a column (vectorised)."""
+    folded = fold_series(values.astype("string")).str.strip().str.upper()
+    return folded.astype(object).where(folded.notna() & (folded != ""), None)
 
 
 def _convert(col: Column, text: str):
+    if col.type == "code":
+        return normalize_code(text)
     if col.type in ("text", "enum"):
         return fold(text) if col.pattern else text.strip()
     if col.type == "integer":
@@ -149,7 +161,6 @@ def _convert(col: Column, text: str):
 FULLWIDTH = {**{code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}, 0x3000: 0x20}
 """Full-width ASCII forms (Ａ１２，) to their half-width letters, digits and punctuation."""
 
-_VECTOR_TYPES = ("text", "enum", "id_number", "uscc", "phone")
 
 
 def fold_series(values: pd.Series) -> pd.Series:
@@ -165,6 +176,8 @@ def fold_series(values: pd.Series) -> pd.Series:
 def _vector_convert(col: Column, values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Columns whose values are mostly distinct (names, codes, IDs, phones), converted column-wise."""
     errors = pd.Series(None, index=values.index, dtype=object)
+    if col.type == "code":
+        return normalize_codes(values), errors
     if col.type in ("text", "enum"):
         return (fold_series(values) if col.pattern else values), errors
     folded = fold_series(values).str.replace(" ", "", regex=False)
@@ -178,7 +191,8 @@ def _vector_convert(col: Column, values: pd.Series) -> tuple[pd.Series, pd.Serie
 def _mapped_convert(col: Column, values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Columns with few distinct values (dates, numbers, codes): each distinct value is read once."""
     codes, uniques = pd.factorize(values)
-    converted, failed = [], []
+    converted: list = []
+    failed: list[str | None] = []
     for value in uniques:
         try:
             converted.append(_convert(col, str(value)))
@@ -229,13 +243,14 @@ def normalize(parsed: ParsedFile) -> tuple[pd.DataFrame, list[Finding]]:
     for col in c.columns:
         header = parsed.columns.get(col.name, col.header_zh)
         values = source[col.name] if col.name in source else pd.Series(None, index=source.index, dtype="str")
-        convert = _vector_convert if col.type in _VECTOR_TYPES else _mapped_convert
+        vectorized = column_type(col.type).vectorized
+        convert = _vector_convert if vectorized else _mapped_convert
         typed, errors = convert(col, values)
         bad = errors.notna().to_numpy()
         if bad.any():
             findings += [Finding(int(row), header, str(value), message) for row, value, message
                          in zip(rows[bad], values[bad], errors[bad], strict=True)]
-        data[col.name] = typed.mask(errors.notna()) if bad.any() and col.type in _VECTOR_TYPES else typed
+        data[col.name] = typed.mask(errors.notna()) if bad.any() and vectorized else typed
         if col.type == "id_number":
             data[f"_problem__{col.name}"] = id_problems(data[col.name])
         elif col.type == "uscc":

@@ -50,6 +50,8 @@ class ParsedFile:
     extra_headers: list[str] = field(default_factory=list)
     missing_columns: list[str] = field(default_factory=list)
     rows_after_notes: list[int] = field(default_factory=list)
+    malformed_rows: list[int] = field(default_factory=list)
+    """CSV lines (not notes) with another number of fields than the header: never silently dropped."""
 
 
     def release_data(self) -> None:
@@ -144,7 +146,18 @@ def _open_workbook(path: Path):
         raise ParseError("文件已损坏，无法打开。请在Excel中打开确认后另存为 .xlsx 重新报送") from err
 
 
-def _read_xlsx(path: Path) -> list[tuple[str, list[list[str | None]]]]:
+def _read_xlsx(path: Path) -> list[tuple[str | None, list[list[str | None]]]]:
+    from resettle.intake.xlsx_reader import read_xlsx
+
+    _open_workbook(path).close()  # the clerk's sentence for an encrypted or damaged workbook
+    try:
+        return read_xlsx(path)
+    except Exception as err:
+        raise ParseError("文件已损坏，无法打开。请在Excel中打开确认后另存为 .xlsx 重新报送") from err
+
+
+def read_xlsx_openpyxl(path: Path) -> list[tuple[str | None, list[list[str | None]]]]:
+    """The reference reader (openpyxl), kept for the xlsx bench."""
     wb = _open_workbook(path)
     try:
         return [
@@ -286,13 +299,13 @@ def _csv_sheets(path: Path) -> list[_Sheet]:
     return [_Sheet(None, head[:MAX_TITLE_ROWS], body)]
 
 
-def _sheets(path: Path) -> list[_Sheet]:
-    return _xlsx_sheets(path) if file_kind(path) == "xlsx" else _csv_sheets(path)
+def _sheets(path: Path, kind: str | None = None) -> list[_Sheet]:
+    return _xlsx_sheets(path) if (kind or file_kind(path)) == "xlsx" else _csv_sheets(path)
 
 
 def _is_note(row: list[str | None]) -> bool:
     first = next((c for c in row if c), None)
-    return bool(first) and first.startswith(NOTE_PREFIXES)
+    return first is not None and first.startswith(NOTE_PREFIXES)
 
 
 def _locate_header(rows: list[list[str | None]], table: dict[str, str]) -> tuple[int, int] | None:
@@ -314,9 +327,16 @@ def _clean(grid: pd.DataFrame) -> pd.DataFrame:
 
 def parse(path: Path, dataset: str | None = None, file_name: str | None = None,
           candidates: tuple[str, ...] = DATASETS) -> ParsedFile:
-    """Parse a file into text columns of the dataset, keeping extra columns by their header."""
+    """Parse a file into text columns of the dataset, keeping extra columns by their header.
+
+    The file's kind comes from `file_name` (the clerk's name), so an archived copy can be parsed.
+    """
+    from resettle.intake import limits
+
     file_name = file_name or path.name
-    sheets = _sheets(path)
+    kind = file_kind(Path(file_name))
+    limits.check_file(path, kind)
+    sheets = _sheets(path, kind)
     if dataset is None:
         heads = [row for sheet in sheets for row in sheet.head]
         dataset = detect_dataset(file_name, [[c or "" for c in r] for r in heads], candidates)
@@ -346,6 +366,7 @@ def parse(path: Path, dataset: str | None = None, file_name: str | None = None,
             extras.append(extra)
             positions.append((j, f"extra:{extra}"))
     grid, lines, skipped = sheet.body(h, len(header_cells))
+    limits.check_grid(len(grid), len(header_cells))
     grid = _clean(grid)
     filled = grid.notna().sum(axis=1).to_numpy()
     first_cell = grid[0].copy()
@@ -353,6 +374,7 @@ def parse(path: Path, dataset: str | None = None, file_name: str | None = None,
         first_cell = grid.bfill(axis=1)[0]
     note_rows = first_cell.fillna("").str.startswith(NOTE_PREFIXES).to_numpy()
     note_lines = [n for n, text in skipped if text.strip().strip('"').startswith(NOTE_PREFIXES)]
+    malformed = [n for n, text in skipped if n not in note_lines and text.strip(" ,\t\r\n")]
     notes_from = min([*lines[note_rows].tolist(), *note_lines], default=None)
     keep = filled > 0
     after_notes: list[int] = []
@@ -369,4 +391,5 @@ def parse(path: Path, dataset: str | None = None, file_name: str | None = None,
         dataset=dataset, headers=[name for _, name in positions], columns=columns, frame=frame,
         row_numbers=lines[keep].tolist(), header_row=h + 1, title=title, title_row=title_row, sheet=sheet.name,
         extra_headers=extras, missing_columns=missing, rows_after_notes=after_notes,
+        malformed_rows=[n for n in malformed if notes_from is None or n < notes_from],
     )

@@ -1,13 +1,22 @@
 """Take one landed file all the way: archive, register, parse, validate, then publish or reject.
 
 Each file is processed on its own, so one bad district never blocks the others, and re-processing a file
-that was already decided changes nothing.
+that was already decided changes nothing. A file's whole intake holds the (source, month) advisory lock, so
+concurrent runs take turns. What can happen to a landed entry:
+
+* refused (a link, a device, a folder, a path leading out of the sender's folder): registered, answered,
+  never opened;
+* waiting (younger than the settle period, or changing while read): not registered, taken by a later run;
+* rejected (including a file beyond a resource limit, see resettle.intake.limits) or accepted;
+* failed: anything going wrong on our side; the sender gets a receipt saying so, the run goes on with the
+  other files, and the next run tries the file again.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import traceback
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 
@@ -15,19 +24,24 @@ import psycopg
 
 from resettle.domain import reference
 from resettle.domain.config import settings
-from resettle.domain.contracts import contract, datasets_for
-from resettle.intake.archive import archive
-from resettle.intake.context import DEPENDS_ON_LEDGER, load_context
-from resettle.intake.discover import LandedFile
-from resettle.intake.normalize import Finding, normalize
+from resettle.domain.contracts import DEPENDS_ON_LEDGER, contract, datasets_for
+from resettle.domain.findings import Finding
+from resettle.domain.vocabulary import final_statuses
+from resettle.intake.archive import NotRegular, Unsettled, archive
+from resettle.intake.context import load_context, unavailable_references
+from resettle.intake.discover import REFUSED_ZH, LandedFile, refusal
+from resettle.intake.limits import time_limit
+from resettle.intake.locks import intake_lock
+from resettle.intake.normalize import normalize
 from resettle.intake.parse import ParsedFile, ParseError, detect_dataset, parse
 from resettle.intake.publish import copy_rows
-from resettle.intake.register import FINAL_STATUSES, Submission, earlier_copy, register
+from resettle.intake.register import Submission, earlier_copy, register
 from resettle.intake.validate import ExpectationOutcome, Validation, validate
 
 log = logging.getLogger(__name__)
 _TITLE_PERIOD = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月")
-
+_NAME_PERIOD = re.compile(r"(?<!\d)(20\d{2})\s*(?:年\s*|[-._])?(1[0-2]|0?[1-9])(?:\s*月|(?!\d))")
+FAILED_ZH = "系统处理该文件时出错（不是文件的问题），工程师已收到通知，处理后会自动重新校验，无需重新报送。"
 
 def title_findings(parsed: ParsedFile, landed: LandedFile) -> list[Finding]:
     """A title naming another district or month than the folder the file was dropped in."""
@@ -48,6 +62,37 @@ def title_findings(parsed: ParsedFile, landed: LandedFile) -> list[Finding]:
             f"表格标题写的是{m[1]}年{int(m[2])}月，但报送期为{landed.period[:4]}年{int(landed.period[5:])}月，"
             "请确认月份", check="title_period"))
     return findings
+
+
+def period_findings(parsed: ParsedFile, landed: LandedFile, frame) -> list[Finding]:
+    """A file whose name or contents give another month than its folder: last month's file copied into this
+    month's folder must not be put in force as this month's data. (The title is checked by title_findings.)"""
+    findings = []
+    m = _NAME_PERIOD.search(landed.file_name)
+    if m and f"{m[1]}-{int(m[2]):02d}" != landed.period:
+        findings.append(Finding(
+            None, None, landed.file_name,
+            f"文件名写的是{m[1]}年{int(m[2])}月，但报送在{landed.period[:4]}年{int(landed.period[5:])}月的文件夹中，"
+            "请确认是否报错了月份", check="name_period"))
+    for col in contract(parsed.dataset).columns:
+        if col.type != "period" or col.name not in frame.columns:
+            continue
+        values = frame[col.name].dropna().astype(str)
+        if len(values) and not (values == landed.period).any():
+            named = values.value_counts().index[0]
+            findings.append(Finding(
+                None, parsed.columns.get(col.name, col.header_zh), named,
+                f"表中“{parsed.columns.get(col.name, col.header_zh)}”没有一行是{landed.period[:4]}年"
+                f"{int(landed.period[5:])}月（多为{named}），文件可能是其他月份的，请确认后重新报送",
+                check="content_period"))
+    return findings
+
+
+def malformed_findings(parsed: ParsedFile) -> list[Finding]:
+    """CSV lines with more or fewer fields than the header: an error each, never dropped in silence."""
+    width = len(parsed.headers)
+    return [Finding(n, None, None, f"该行的字段数与表头（{width}列）不一致，可能多了或少了逗号，或有未闭合的引号，"
+                    "该行无法读取", check="row_width") for n in parsed.malformed_rows]
 
 
 def _message(status: str, dataset_title: str | None, rows: int | None, errors: int, warnings: int,
@@ -102,23 +147,104 @@ def _finish(conn: psycopg.Connection, sub: Submission) -> None:
 
 
 def _supersede(conn: psycopg.Connection, sub: Submission) -> None:
+    """Settle which accepted file is in force for the source, dataset and month: the latest received, ties
+    broken by register order, whatever order the files were processed in (a file retried after a failure
+    does not displace a newer one). Every other accepted file is superseded by it."""
+    found = conn.execute(
+        """select submission_id, received_at from ops.submission_in_force
+           where source = %s and dataset = %s and period = %s
+           union
+           select submission_id, received_at from ops.submission where submission_id = %s
+           order by received_at desc, submission_id desc limit 1""",
+        (sub.source, sub.dataset, sub.period, sub.submission_id),
+    ).fetchone()
+    in_force = found[0] if found else sub.submission_id
     conn.execute(
         """update ops.submission set status = 'superseded', superseded_by = %s
-           where source = %s and dataset = %s and period = %s and submission_id <> %s
-             and status in ('accepted', 'accepted_with_warnings')""",
-        (sub.submission_id, sub.source, sub.dataset, sub.period, sub.submission_id),
+           where submission_id <> %s and submission_id in (
+               select submission_id from ops.submission_in_force
+               where source = %s and dataset = %s and period = %s)""",
+        (in_force, in_force, sub.source, sub.dataset, sub.period),
     )
+    if in_force != sub.submission_id:
+        sub.status = "superseded"
+        conn.execute("update ops.submission set superseded_by = %s where submission_id = %s",
+                     (in_force, sub.submission_id))
 
 
 def process_file(conn: psycopg.Connection, landed: LandedFile) -> dict:
     """Process one landed file and return its register row as a dict (what the DAG task reports).
 
     `new` is False when the file had already been decided by an earlier run, which then changes nothing.
+    `status` is `waiting` (nothing registered) when the file may still be uploading. Never raises for a
+    problem with the file; an error of ours marks the file `failed` (see `_fail`) and is reported in the
+    outcome (`error`), unless the warehouse itself is unreachable. The decision is committed before the
+    validation result goes to Data Docs, which never hold the warehouse transaction open.
     """
-    archived = archive(landed.path, settings().archive)
-    sub = register(conn, landed, archived)
-    if sub.status in FINAL_STATUSES:
+    documented: list = []
+    with intake_lock(conn, landed.source, landed.period):
+        if landed.refused:
+            return _refuse(conn, landed)
+        try:
+            archived = archive(landed.path, settings().archive, settings().settle_seconds)
+        except Unsettled as err:
+            log.info("waiting for %s: %s", landed.path, err)
+            return {"source": landed.source, "period": landed.period, "file_name": landed.file_name,
+                    "status": "waiting", "dataset": None, "new": False}
+        except NotRegular:  # replaced (by a link, a FIFO...) after discovery
+            reason = refusal(landed.path, landed.path.parent.resolve()) or "special"
+            return _refuse(conn, LandedFile(landed.source, landed.period, landed.path, reason))
+        sub = register(conn, landed, archived)
+        if sub.status in final_statuses():
+            return {**asdict(sub), "new": False}
+        try:
+            outcome = _process(conn, landed, archived, sub, documented)
+        except psycopg.OperationalError:
+            raise
+        except Exception as err:
+            return _fail(conn, landed, sub, err)
+        conn.commit()
+    if documented:
+        from resettle.intake import docs
+
+        decided, gx_result = documented[0]
+        docs.record(gx_result, submission_id=decided.submission_id, source=decided.source,
+                    dataset=decided.dataset, period=decided.period, file_name=decided.file_name)
+    return outcome
+
+
+def _refuse(conn: psycopg.Connection, landed: LandedFile) -> dict:
+    """Register a refused entry and answer it; nothing of its target is read, archived or copied."""
+    sub = register(conn, landed, None)
+    if sub.status == "refused":
         return {**asdict(sub), "new": False}
+    reason = landed.refused or "special"
+    finding = Finding(None, None, None, REFUSED_ZH[reason], check=f"refused_{reason}")
+    with conn.transaction():
+        sub.status, sub.rows_total, sub.rows_valid = "refused", None, 0
+        sub.errors, sub.warnings, sub.message_zh = 1, 0, f"“{landed.file_name}”未读取：{finding.message_zh}。"
+        _record(conn, sub, [finding], [])
+        _finish(conn, sub)
+    _receipt(conn, sub, None, [finding], None)
+    return {**asdict(sub), "new": True}
+
+
+def _fail(conn: psycopg.Connection, landed: LandedFile, sub: Submission, err: BaseException) -> dict:
+    """Our error while processing a file: the file is `failed` (never left `received`), the sender is told it
+    is not their fault, and the outcome carries the error for the engineers' alert. Retried next run."""
+    log.exception("processing %s (submission %s) failed", landed.path, sub.submission_id)
+    if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+        conn.rollback()
+    with conn.transaction():
+        sub.status, sub.rows_valid = "failed", 0
+        sub.errors, sub.warnings, sub.message_zh = 0, 0, FAILED_ZH
+        _finish(conn, sub)
+    _receipt(conn, sub, None, [], None)
+    error = "".join(traceback.format_exception_only(type(err), err)).strip()[:500]
+    return {**asdict(sub), "new": True, "error": error}
+
+
+def _process(conn: psycopg.Connection, landed: LandedFile, archived, sub: Submission, documented: list) -> dict:
     original = earlier_copy(conn, sub)
     if original is not None:
         with conn.transaction():
@@ -132,30 +258,48 @@ def process_file(conn: psycopg.Connection, landed: LandedFile) -> dict:
     findings: list[Finding] = []
     outcomes: list[ExpectationOutcome] = []
     parsed = None
+    published = False
     try:
-        parsed = parse(landed.path, file_name=landed.file_name, candidates=datasets_for(landed.source))
-        sub.dataset = parsed.dataset
-        sub.rows_total = len(parsed.frame)
-        frame, findings = normalize(parsed)
-        parsed.release_data()
-        findings = title_findings(parsed, landed) + findings
-        if not parsed.missing_columns:
-            package = load_context(conn, sub.source, parsed.dataset, sub.period)
-            if parsed.dataset in DEPENDS_ON_LEDGER and package.ledger is None:
-                findings.append(Finding(
-                    None, None, None, "本区本月的项目台账尚未报送或未通过校验，暂无法核对本表的项目编号和户数；"
-                    "项目台账通过后请重新报送本表", "warning", "ledger_available"))
-            published, validation = _write_audit_publish(conn, sub, frame, parsed, findings, package)
-            findings, outcomes = validation.findings, validation.outcomes
-            if published:
-                return _done(sub, landed, archived.path, findings, parsed)
+        with time_limit():  # parsing and validating; the receipt is written after, outside the limit
+            parsed = parse(archived.path, file_name=landed.file_name, candidates=datasets_for(landed.source))
+            sub.dataset = parsed.dataset
+            sub.rows_total = len(parsed.frame)
+            frame, findings = normalize(parsed)
+            parsed.release_data()
+            findings = title_findings(parsed, landed) + period_findings(parsed, landed, frame) \
+                + malformed_findings(parsed) + findings
+            if not parsed.missing_columns:
+                package = load_context(conn, sub.source, parsed.dataset, sub.period)
+                if parsed.dataset in DEPENDS_ON_LEDGER and package.ledger is None:
+                    findings.append(Finding(
+                        None, None, None, "本区本月的项目台账尚未报送或未通过校验，暂无法核对本表的项目编号和户数；"
+                        "项目台账通过后请重新报送本表", "warning", "ledger_available"))
+                findings += [Finding(None, None, None, f"尚无已通过校验的{label}，暂无法核对本表的相关编号",
+                                     "warning", "reference_available")
+                             for label in unavailable_references(parsed.dataset, package)]
+                published, validation = _write_audit_publish(conn, sub, frame, parsed, findings, package)
+                if validation.gx_result is not None:
+                    documented.append((sub, validation.gx_result))
+                findings, outcomes = validation.findings, validation.outcomes
     except ParseError as err:
+        if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            conn.rollback()
+        row = conn.execute("select status from ops.submission where submission_id = %s",
+                           (sub.submission_id,)).fetchone()
+        decided = row[0] if row else "received"
+        conn.commit()
+        if decided != "received":  # the time limit struck after the file was published: it stays published
+            sub.status = decided
+            return {**asdict(sub), "new": True}
         findings = [Finding(None, None, None, str(err), check="unreadable")]
         sub.dataset = sub.dataset or detect_dataset(landed.file_name, candidates=datasets_for(landed.source))
+        parsed = None
+    if published:
+        return _done(conn, sub, archived.path, findings, parsed)
     with conn.transaction():
         sub.status, sub.rows_valid = "rejected", 0
         _decide(conn, sub, findings, outcomes)
-    return _done(sub, landed, archived.path, findings, parsed)
+    return _done(conn, sub, archived.path, findings, parsed)
 
 
 def _write_audit_publish(conn: psycopg.Connection, sub: Submission, frame, parsed: ParsedFile,
@@ -166,22 +310,20 @@ def _write_audit_publish(conn: psycopg.Connection, sub: Submission, frame, parse
     Python validates). If the audit finds an error the transaction is rolled back, so not one row of the
     file reaches `raw`; otherwise the rows, the register status and the superseding land together.
     """
+    dataset = sub.dataset
+    if dataset is None:
+        raise ValueError("a file is published only once its dataset is known")
     with conn.transaction():
         with ThreadPoolExecutor(max_workers=1) as pool:
-            copying = pool.submit(copy_rows, conn, sub.submission_id, sub.source, sub.period, frame, sub.dataset)
+            copying = pool.submit(copy_rows, conn, sub.submission_id, sub.source, sub.period, frame, dataset)
             validation = validate(frame, parsed, findings, package)
             rows_written = copying.result()
         if validation.errors:
             raise psycopg.Rollback()
         sub.rows_valid = rows_written
         sub.status = "accepted_with_warnings" if validation.warnings else "accepted"
-        _supersede(conn, sub)
         _decide(conn, sub, validation.findings, validation.outcomes)
-    if validation.gx_result is not None:
-        from resettle.intake import docs
-
-        docs.record(validation.gx_result, submission_id=sub.submission_id, source=sub.source,
-                    dataset=sub.dataset, period=sub.period, file_name=sub.file_name)
+        _supersede(conn, sub)
     return sub.status != "received", validation
 
 
@@ -196,24 +338,30 @@ def _decide(conn: psycopg.Connection, sub: Submission, findings: list[Finding],
     _finish(conn, sub)
 
 
-def _done(sub: Submission, landed: LandedFile, original, findings: list[Finding], parsed: ParsedFile | None) -> dict:
-    if sub.status in ("rejected", "accepted_with_warnings"):
-        _receipt(sub, landed, original, findings, parsed)
+def _done(conn: psycopg.Connection, sub: Submission, original, findings: list[Finding],
+          parsed: ParsedFile | None) -> dict:
+    if sub.status in ("rejected", "accepted_with_warnings") or (sub.status == "superseded" and findings):
+        _receipt(conn, sub, original if parsed is not None else None, findings, parsed)
     return {**asdict(sub), "new": True}
 
 
-def _receipt(sub: Submission, landed: LandedFile, original, findings: list[Finding],
+def _receipt(conn: psycopg.Connection, sub: Submission, original, findings: list[Finding],
              parsed: ParsedFile | None) -> None:
-    """Write the clerk's receipt; a failure here is logged, never undoes the decision already recorded."""
+    """Write the clerk's receipt; a failure here is logged, never undoes the decision already recorded.
+
+    The annotated copy of the original is made only from a file parsed as the sender's own dataset
+    (`original` is None otherwise), so a receipt never carries content the sender did not send as theirs.
+    """
     from resettle.intake.receipt import write_receipt
     from resettle.intake.register import received_at
 
     try:
         write_receipt(
             settings().outbox, source=sub.source, period=sub.period, file_name=sub.file_name, dataset=sub.dataset,
-            status=sub.status, submission_id=sub.submission_id, received_at=received_at(landed),
-            findings=findings, original=original, sheet=parsed.sheet if parsed else None,
-            header_row=parsed.header_row if parsed else None, message_zh=sub.message_zh,
+            status=sub.status, submission_id=sub.submission_id,
+            received_at=received_at(conn, sub.submission_id), findings=findings,
+            original=original if parsed is not None else None, sheet=parsed.sheet if parsed else None,
+            header_row=parsed.header_row if parsed else None, message_zh=sub.message_zh or "",
         )
     except Exception:
         log.exception("receipt for submission %s could not be written", sub.submission_id)

@@ -12,9 +12,8 @@ import json
 import pandas as pd
 import psycopg
 
-from resettle.domain.contracts import contract
 from resettle.domain.pseudonym import pseudonyms
-from resettle.warehouse.schema import DERIVED_COLUMNS, raw_table
+from resettle.warehouse.schema import DERIVED_COLUMNS, raw_table, stored_columns
 
 CHUNK_ROWS = 100_000
 
@@ -35,7 +34,7 @@ def _extras_json(frame: pd.DataFrame, extras: list[str]) -> pd.Series:
 def copy_rows(conn: psycopg.Connection, submission_id: int, source: str, period: str, frame: pd.DataFrame,
               dataset: str) -> int:
     """COPY the frame's contract columns (and extras as JSON) with their lineage; returns rows written."""
-    names = list(contract(dataset).column_names)
+    names = list(stored_columns(dataset))
     derived = list(DERIVED_COLUMNS.get(dataset, ()))
     extras = [c for c in frame.columns if c.startswith("extra:")]
     columns = ["submission_id", "source", "period", "source_row", "extras", *names, *derived]

@@ -33,7 +33,9 @@ from openpyxl.utils import get_column_letter
 
 from resettle.domain import reference
 from resettle.domain.contracts import contract
-from resettle.intake.normalize import Finding
+from resettle.domain.findings import Finding
+from resettle.domain.text import is_formula_like
+from resettle.intake.archive import FILE_MODE, private_dir
 from resettle.intake.parse import MAX_TITLE_ROWS, cell_text, read_sheets
 
 RECEIPT_SHEET = "回执"
@@ -45,12 +47,17 @@ EXCEL_MAX_TEXT = 32_767
 ERROR_COLOR = "FFFFC7CE"
 WARNING_COLOR = "FFFFEB9C"
 LEVEL_ZH = {"error": "错误", "warning": "提示"}
-STATUS_ZH = {"accepted": "已接收", "accepted_with_warnings": "已接收（有提示）", "rejected": "已退回"}
+STATUS_ZH = {"accepted": "已接收", "accepted_with_warnings": "已接收（有提示）", "rejected": "已退回",
+             "superseded": "已接收，已被此后收到的文件替换", "refused": "未读取", "failed": "系统处理出错"}
 NEXT_STEP_ZH = {
     "accepted": "数据已入库，无需处理。",
     "accepted_with_warnings": "数据已入库，请核实下列提示，如有错误请更正后重新报送。",
     "rejected": "请按下表逐条修改后，将整个文件重新报送到原文件夹；修改后的文件会自动替换本次报送。",
+    "superseded": "此后收到的同类文件已替换本文件，无需处理。",
+    "refused": "请将要报送的文件本身（.xlsx 或 .csv）放入本单位当月的报送文件夹。",
+    "failed": "这是系统的问题，不是文件的问题：工程师已收到通知，处理后会自动重新校验，无需重新报送。",
 }
+NOT_COPIED_NOTE = "未生成标注副本。"
 TABLE_HEADERS = ("序号", "行号", "列名", "填写的值", "问题说明", "级别")
 TABLE_WIDTHS = (12, 8, 22, 28, 60, 8)
 UNREADABLE_NOTE = "原文件无法读取，未生成标注副本。"
@@ -92,12 +99,14 @@ def receipt_path(outbox: Path, source: str, period: str, file_name: str, submiss
 # --- the workbook ------------------------------------------------------------------------------------------
 
 def write_receipt(outbox: Path, *, source: str, period: str, file_name: str, dataset: str | None, status: str,
-                  submission_id: int, received_at: dt.datetime, findings: list[Finding], original: Path,
+                  submission_id: int, received_at: dt.datetime, findings: list[Finding], original: Path | None,
                   sheet: str | None = None, header_row: int | None = None, message_zh: str) -> Path:
     """Write the receipt for one processed file and return its path (an existing receipt is replaced).
 
     `received_at` is shown in Beijing time; a naive datetime is taken as UTC. `original` is the file as
     received (the archived copy is fine); `sheet` and `header_row` are where the parser found the data.
+    Pass `original=None` unless the file was parsed as the sender's own dataset: a receipt never copies
+    content that was not (a linked secret, another district's file, a file nobody could identify).
     """
     if status not in STATUS_ZH:
         raise ValueError(f"no receipt wording for status {status!r}")
@@ -105,7 +114,8 @@ def write_receipt(outbox: Path, *, source: str, period: str, file_name: str, dat
     ordered = _ordered(findings)
     wb = Workbook(write_only=True)
     receipt_ws = wb.create_sheet(RECEIPT_SHEET)
-    annotation = _annotate(wb, Path(original), sheet, header_row, ordered)
+    annotation = _annotate(wb, Path(original), sheet, header_row, ordered) if original is not None \
+        else _Annotation(skipped=True)
     _write_receipt_sheet(
         receipt_ws,
         header=[
@@ -126,11 +136,13 @@ def write_receipt(outbox: Path, *, source: str, period: str, file_name: str, dat
     wb.properties.creator = wb.properties.lastModifiedBy = _AUTHOR
     wb.properties.title = f"{file_name} 回执"
     wb.properties.created = wb.properties.modified = stamp
-    path.parent.mkdir(parents=True, exist_ok=True)
+    for folder in (path.parent.parent.parent, path.parent.parent, path.parent):
+        private_dir(folder)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
     try:
         wb.save(tmp)
         _make_reproducible(tmp, stamp)
+        os.chmod(tmp, FILE_MODE)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
@@ -182,8 +194,9 @@ def _text(value: object) -> str:
 
 
 def _needs_care(text: str) -> bool:
-    """Text openpyxl would store as a formula or an error, or refuse, if appended as a plain value."""
-    return text.startswith("=") or text in ERROR_CODES or len(text) > EXCEL_MAX_TEXT \
+    """Text openpyxl would store as a formula or an error, or refuse, if appended as a plain value, or that
+    Excel would take for a formula once a user edits the cell (it then gets the quote prefix)."""
+    return is_formula_like(text) or text in ERROR_CODES or len(text) > EXCEL_MAX_TEXT \
         or ILLEGAL_CHARACTERS_RE.search(text) is not None
 
 
@@ -200,6 +213,8 @@ def _cell(ws, value: object, *, font: Font | None = None, fill: PatternFill | No
     cell = WriteOnlyCell(ws, value=value)
     if is_text and cell.data_type != "s":
         cell.data_type = "s"
+    if isinstance(value, str) and is_formula_like(value):
+        cell.quotePrefix = True
     if font:
         cell.font = font
     if fill:
@@ -263,9 +278,12 @@ class _Annotation:
     truncated: bool = False
     broken_after: int | None = None
     marks: dict[int, dict[int, list[Finding]]] = field(default_factory=dict)
+    skipped: bool = False
 
     @property
     def note(self) -> str:
+        if self.skipped:
+            return NOT_COPIED_NOTE
         if not self.copied:
             return UNREADABLE_NOTE
         notes = [ANNOTATED_NOTE]

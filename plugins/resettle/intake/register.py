@@ -11,8 +11,6 @@ from psycopg.rows import dict_row
 from resettle.intake.archive import Archived
 from resettle.intake.discover import LandedFile
 
-FINAL_STATUSES = ("accepted", "accepted_with_warnings", "rejected", "superseded", "duplicate")
-
 
 @dataclass
 class Submission:
@@ -30,31 +28,56 @@ class Submission:
     message_zh: str | None = None
 
 
-def received_at(landed: LandedFile) -> dt.datetime:
-    """When the file landed: its modification time in the landing folder, as the file server recorded it."""
-    return dt.datetime.fromtimestamp(landed.path.stat().st_mtime, tz=dt.UTC)
+def received_at(conn: psycopg.Connection, submission_id: int) -> dt.datetime:
+    """When the platform received a registered file (see `register`)."""
+    row = conn.execute("select received_at from ops.submission where submission_id = %s",
+                       (submission_id,)).fetchone()
+    if row is None:
+        raise LookupError(f"no submission {submission_id}")
+    return row[0]
 
 
-def register(conn: psycopg.Connection, landed: LandedFile, archived: Archived) -> Submission:
-    """Record a sighting of a file; the same file seen again returns its existing row unchanged."""
+def refused_key(landed: LandedFile) -> str:
+    """What stands in for the hash of a refused entry (whose content is never read): stable per name and kind,
+    so the same entry seen again is the same register row."""
+    return f"refused:{landed.refused}"
+
+
+def register(conn: psycopg.Connection, landed: LandedFile, archived: Archived | None) -> Submission:
+    """Record a sighting of a file; the same file seen again returns its existing row unchanged.
+
+    `received_at` is when the platform first saw the file (the first sighting's insert), unless the
+    `received_clock` setting says to replay the files' modification times; the modification time is kept
+    beside it as `file_mtime`. A refused entry (`archived` None) is registered without content.
+    """
+    from resettle.domain.config import settings
+
+    sha = archived.sha256 if archived else refused_key(landed)
+    mtime = archived.mtime if archived else None
+    replay = settings().received_clock == "mtime" and mtime is not None
     with conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
         cur.execute(
             """
             insert into ops.submission
-                (source, period, file_name, landing_path, sha256, size_bytes, received_at, archive_path)
-            values (%s, %s, %s, %s, %s, %s, %s, %s)
+                (source, period, file_name, landing_path, sha256, size_bytes, received_at, archive_path,
+                 file_mtime)
+            values (%s, %s, %s, %s, %s, %s, coalesce(%s, now()), %s, %s)
             on conflict (source, period, file_name, sha256) do nothing
             """,
-            (landed.source, landed.period, landed.file_name, str(landed.path), archived.sha256,
-             archived.size_bytes, received_at(landed), str(archived.path)),
+            (landed.source, landed.period, landed.file_name, str(landed.path), sha,
+             archived.size_bytes if archived else 0, mtime if replay else None,
+             str(archived.path) if archived else "", mtime),
         )
         cur.execute(
             """select submission_id, source, period, file_name, sha256, status, dataset, rows_total, rows_valid,
                       errors, warnings, message_zh
                from ops.submission where source = %s and period = %s and file_name = %s and sha256 = %s""",
-            (landed.source, landed.period, landed.file_name, archived.sha256),
+            (landed.source, landed.period, landed.file_name, sha),
         )
-        return Submission(**cur.fetchone())
+        row = cur.fetchone()
+    if row is None:
+        raise LookupError(f"no register row for {landed.file_name} ({sha})")
+    return Submission(**row)
 
 
 def earlier_copy(conn: psycopg.Connection, sub: Submission) -> int | None:

@@ -6,17 +6,13 @@ from pathlib import Path
 
 import psycopg
 
-from resettle.domain import reference
 from resettle.domain.config import SOURCES, settings
-from resettle.domain.contracts import contract
 from resettle.domain.periods import SHANGHAI
 from resettle.intake.register import submissions
 from resettle.timeliness.expected import expected_submissions
 
-STATUS_ZH = {
-    "received": "处理中", "accepted": "已接收", "accepted_with_warnings": "已接收（有提示）", "rejected": "已退回",
-    "superseded": "已被替换", "duplicate": "重复报送", "missing": "未报送",
-}
+MISSING_ZH = "未报送"
+"""An expected dataset with no file yet (not a status of any file; the statuses are in the seed)."""
 
 
 def _receipt(row: dict) -> str | None:
@@ -50,21 +46,3 @@ def period_status(conn: psycopg.Connection, period: str) -> list[dict]:
     order = {s: i for i, s in enumerate(SOURCES)}
     out.sort(key=lambda r: (order[r["source"]], r["dataset"] or "", r["submission_id"] or 1 << 62))
     return out
-
-
-def format_table(rows: list[dict]) -> str:
-    """The status as a table an office clerk can read at a glance."""
-    def shown(value) -> str:
-        return "-" if value is None else str(value)
-
-    head = ("报送单位", "数据", "状态", "接收时间", "按时", "行数", "错误", "提示")
-    lines = ["{:<12}{:<16}{:<12}{:<18}{:<5}{:>7}{:>6}{:>6}  文件".format(*head)]
-    for r in rows:
-        when = r["received_at"][:16].replace("T", " ") if r["received_at"] else "-"
-        on_time = "-" if r["on_time"] is None else ("是" if r["on_time"] else "否")
-        title = contract(r["dataset"]).title_zh.replace("逾期未回迁安置", "") if r["dataset"] else "未识别"
-        lines.append(
-            f"{reference.sources()[r['source']].name_zh:<12}{title:<16}{STATUS_ZH[r['status']]:<12}{when:<18}"
-            f"{on_time:<5}{shown(r['rows']):>7}{shown(r['errors']):>6}{shown(r['warnings']):>6}  {r['file_name'] or ''}"
-        )
-    return "\n".join(lines)

@@ -10,16 +10,20 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Sequence
+from typing import Any
 
 import great_expectations as gx
 import great_expectations.expectations as gxe
 
 from resettle.domain import reference
+from resettle.domain.column_types import column_type
 from resettle.domain.contracts import Contract
+from resettle.domain.reference import disposal_categories
 from resettle.intake.context import VOLUME_MIN_ROWS, VOLUME_SWING, PackageContext, ProblemColumn
 
-_TYPE_NOUN = {"date": "日期", "integer": "数值", "decimal": "数值"}
 IDENTIFIER_TYPES = ("id_number", "uscc", "phone")
+MAX_CODES_NAMED = 10
 
 
 def _days(iso: object) -> int | None:
@@ -36,7 +40,7 @@ def identifier_problems(c: Contract) -> list[ProblemColumn]:
 
 
 def _column_expectations(c: Contract) -> list:
-    out = []
+    out: list = []
     for col in c.columns:
         label = col.header_zh
         if col.not_null:
@@ -51,16 +55,19 @@ def _column_expectations(c: Contract) -> list:
                 column=col.name, value_set=list(reference.districts()),
                 meta=_meta("allowed", col.name, f"“{label}”不是本市的区")))
         if col.type == "disposal_category":
+            categories = disposal_categories()
             out.append(gxe.ExpectColumnValuesToBeInSet(
-                column=col.name, value_set=[1, 2, 3, 4, 5], meta=_meta("allowed", col.name, f"“{label}”应为 1-5")))
+                column=col.name, value_set=list(categories),
+                meta=_meta("allowed", col.name, f"“{label}”应为 {min(categories)}-{max(categories)}")))
         if col.pattern:
             out.append(gxe.ExpectColumnValuesToMatchRegex(
                 column=col.name, regex=col.pattern,
                 meta=_meta("pattern", col.name, f"“{label}”格式不正确（{col.description_zh}）")))
         if col.min is not None or col.max is not None:
-            noun = _TYPE_NOUN.get(col.type, "值")
+            noun = column_type(col.type).noun_zh
             bounds = f"{'' if col.min is None else col.min} 至 {'' if col.max is None else col.max}".strip()
-            low, high = col.min, col.max
+            low: Any = col.min
+            high: Any = col.max
             if col.type == "date":
                 low, high = _days(low), _days(high)
             out.append(gxe.ExpectColumnValuesToBeBetween(
@@ -80,7 +87,7 @@ def _key_expectation(c: Contract):
 
 
 def _context_expectations(c: Contract, ctx: PackageContext) -> list:
-    out = []
+    out: list = []
     if ctx.own_district and "district" in c.column_names:
         name = reference.districts()[ctx.own_district].name_zh
         out.append(gxe.ExpectColumnValuesToBeInSet(
@@ -92,6 +99,23 @@ def _context_expectations(c: Contract, ctx: PackageContext) -> list:
             column="project_code", value_set=sorted(ctx.ledger),
             meta=_meta("project_in_ledger", "project_code",
                        "项目编号在本区本月的项目台账中不存在，请核对编号或补报项目台账")))
+    if ctx.carried_codes:
+        missing = ctx.missing_codes or {}
+        named = "、".join(f"{code}（{name}）" for code, name in sorted(missing.items())[:MAX_CODES_NAMED])
+        more = f"等{len(missing)}个" if len(missing) > MAX_CODES_NAMED else ""
+        out.append(gxe.ExpectColumnDistinctValuesToContainSet(
+            column="project_code", value_set=sorted(ctx.carried_codes),
+            meta=_meta("codes_carried_over", None,
+                       f"上月项目台账中的项目本月未出现：{named}{more}。如项目已撤销或合并，请在备注中说明；"
+                       "如编号写法有变，请沿用上月的编号", "warning")))
+    for pattern in ctx.code_patterns:
+        if pattern.column in c.column_names:
+            col = c.column(pattern.column)
+            example = f"，如 {pattern.example}" if pattern.example else ""
+            out.append(gxe.ExpectColumnValuesToMatchRegex(
+                column=col.name, regex=f"^(?:{pattern.pattern})$",
+                meta=_meta("code_pattern", col.name,
+                           f"“{col.header_zh}”与领导小组办公室为本单位约定的编号格式不一致{example}", "warning")))
     if ctx.previous_rows is not None and ctx.previous_rows >= VOLUME_MIN_ROWS:
         low = math.floor(ctx.previous_rows * (1 - VOLUME_SWING))
         high = math.ceil(ctx.previous_rows * (1 + VOLUME_SWING))
@@ -102,7 +126,7 @@ def _context_expectations(c: Contract, ctx: PackageContext) -> list:
     return out
 
 
-def build_suite(c: Contract, problems: list[ProblemColumn] = (), ctx: PackageContext | None = None
+def build_suite(c: Contract, problems: Sequence[ProblemColumn] = (), ctx: PackageContext | None = None
                 ) -> gx.ExpectationSuite:
     suite = gx.ExpectationSuite(name=c.dataset)
     expectations = _column_expectations(c)
@@ -132,7 +156,7 @@ def suite_document(dataset: str) -> dict:
     from resettle.domain.contracts import contract
 
     gx.get_context(mode="ephemeral")
-    document = build_suite(contract(dataset)).to_json_dict()
+    document: dict[str, Any] = build_suite(contract(dataset)).to_json_dict()
     document.pop("id", None)
     for expectation in document["expectations"]:
         expectation.pop("id", None)

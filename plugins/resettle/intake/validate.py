@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 
 from resettle.domain.contracts import contract
+from resettle.domain.findings import Finding
 from resettle.intake.context import PackageContext, add_context_columns
-from resettle.intake.normalize import Finding
 from resettle.intake.parse import ParsedFile
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
@@ -111,7 +112,7 @@ def gx_suite_of(configs: list, name: str):
     return suite
 
 
-def validate(frame: pd.DataFrame, parsed: ParsedFile, known: list[Finding] = (),
+def validate(frame: pd.DataFrame, parsed: ParsedFile, known: Sequence[Finding] = (),
              package: PackageContext | None = None) -> Validation:
     """Validate with the dataset's Great Expectations suite; each failing row becomes a finding.
 
@@ -167,6 +168,7 @@ def validate(frame: pd.DataFrame, parsed: ParsedFile, known: list[Finding] = (),
             if meta["check"] == "not_null" and (int(row["source_row"]), header) in unreadable:
                 continue
             findings.append(Finding(int(row["source_row"]), header, value, message, meta["severity"], meta["check"]))
-    position = {header: i for i, header in enumerate(parsed.columns.get(h, h) for h in parsed.headers)}
+    headers = (parsed.columns.get(h, h) for h in parsed.headers)
+    position: dict[str | None, int] = {header: i for i, header in enumerate(headers)}
     findings.sort(key=lambda f: (f.severity != "error", f.row or 0, position.get(f.column, len(position))))
     return Validation(findings=findings, outcomes=outcomes, gx_result=result)

@@ -22,8 +22,11 @@ import pandas as pd
 import psycopg
 
 from resettle.domain.periods import PERIOD_RE, SHANGHAI, add_months, zh_month
+from resettle.reporting.export import SafeWorkbook
 
 TOP_PROJECTS = 10
+TREND_MONTHS = 12
+"""Months the bulletin's trend chart covers, ending with the bulletin's month."""
 
 RANKING_LABELS = {
     "rank": "名次", "district_name_zh": "区", "projects": "项目数", "households_total": "涉及户数",
@@ -55,6 +58,17 @@ SUPERVISION_LABELS = {
     "responsible_unit": "责任单位", "items": "督办事项数", "open": "办理中", "overdue": "逾期未办结",
     "done_on_time": "按期办结", "done_late": "逾期办结", "overdue_items": "逾期事项",
 }
+CERTIFICATE_LABELS = {
+    "rank": "名次", "district_name_zh": "区", "households_resettled": "应办证户数", "applied": "已申请",
+    "issued": "已发证", "issued_this_month": "本月发证", "issued_percent": "发证率(%)", "blocked": "暂缓办理",
+    "blocked_tax_arrears": "其中开发企业欠税", "not_applied_6_months": "安置满6个月未申请",
+    "median_days_to_certificate": "安置至发证天数(中位)",
+}
+PETITION_LABELS = {
+    "district_name_zh": "区", "new_cases": "本月新增", "resolved_cases": "本月办结", "open_cases": "在办",
+    "open_province": "在办到省", "open_beijing": "在办进京", "open_mass": "在办集体访",
+    "without_handler": "到省进京未落实专人", "open_persons": "在办人数",
+}
 
 
 @dataclass
@@ -68,6 +82,10 @@ class Bulletin:
     notes: list[str] = field(default_factory=list)
     changes: pd.DataFrame | None = None
     supervision: pd.DataFrame | None = None
+    charts: list[str] = field(default_factory=list)
+    """Inline SVG charts (trend, ranking, district map), printed after the overall figures."""
+    certificates: pd.DataFrame | None = None
+    petitions: pd.DataFrame | None = None
 
     @property
     def sections(self) -> list[tuple[str, str, pd.DataFrame | None, dict[str, str]]]:
@@ -79,7 +97,9 @@ class Bulletin:
             ("重点项目", f"四、优先级最高的{TOP_PROJECTS}个项目", self.priority, PROJECT_LABELS),
             ("一致性问题", "五、存在一致性问题的项目", self.flags, FLAG_LABELS),
             ("类别与范围变化", "六、处置类别变化、范围变化及正常在建项目逾期", self.changes, CHANGE_LABELS),
-            ("督办事项", "七、督办事项办理情况", self.supervision, SUPERVISION_LABELS),
+            ("产权办理", "七、各区产权证办理情况", self.certificates, CERTIFICATE_LABELS),
+            ("信访", "八、各区信访件办理情况", self.petitions, PETITION_LABELS),
+            ("督办事项", "九、督办事项办理情况", self.supervision, SUPERVISION_LABELS),
         ]
 
 
@@ -103,12 +123,13 @@ def build_bulletin(conn: psycopg.Connection, period: str) -> Bulletin:
         raise ValueError(f"not a reporting month YYYY-MM: {period!r}")
     previous = add_months(period, -1)
     notes: list[str] = []
-    progress = _frame(conn, "select district, district_name_zh, period, projects, households_total,"
-                            " households_unresettled, households_resettled, percent_resettled, resettled_this_month,"
-                            " priority_projects, flagged_projects from marts.district_monthly_progress"
-                            " where period in (%s, %s)", (period, previous))
-    for column in progress.columns[3:]:
-        progress[column] = _num(progress[column])
+    history = _frame(conn, "select district, district_name_zh, period, projects, households_total,"
+                           " households_unresettled, households_resettled, percent_resettled, resettled_this_month,"
+                           " priority_projects, flagged_projects from marts.district_monthly_progress"
+                           " where period between %s and %s", (add_months(period, -(TREND_MONTHS - 1)), period))
+    for column in history.columns[3:]:
+        history[column] = _num(history[column])
+    progress = history[history.period.isin([period, previous])]
     current = progress[progress.period == period].set_index("district")
     before = progress[progress.period == previous].set_index("district")
     if current.empty:
@@ -149,9 +170,12 @@ def build_bulletin(conn: psycopg.Connection, period: str) -> Bulletin:
     flags = _frame(conn, "select " + ", ".join(FLAG_LABELS) + " from marts.project_joint_review"
                    " where period = %s and flag_count > 0 order by flag_count desc, project_code", (period,))
 
-    summary = _summary(current, before, timeliness)
-    return Bulletin(period, summary, ranking, late_missing, priority, flags, notes, _changes(conn, period),
-                    _supervision(conn, period))
+    summary = _summary(history, period, timeliness)
+    charts = _charts(history, period, current.reset_index()) if not current.empty else []
+    bulletin = Bulletin(period, summary, ranking, late_missing, priority, flags, notes, charts)
+    bulletin.certificates, bulletin.petitions = _certificates(conn, period), _petitions(conn, period)
+    bulletin.changes, bulletin.supervision = _changes(conn, period), _supervision(conn, period)
+    return bulletin
 
 
 def _changes(conn: psycopg.Connection, period: str) -> pd.DataFrame:
@@ -200,29 +224,60 @@ def _supervision(conn: psycopg.Connection, period: str) -> pd.DataFrame | None:
     return pd.DataFrame(rows, columns=list(SUPERVISION_LABELS))
 
 
-def _summary(current: pd.DataFrame, before: pd.DataFrame, timeliness: pd.DataFrame | None) -> pd.DataFrame:
-    def totals(frame: pd.DataFrame) -> dict[str, float | None]:
-        if frame.empty:
-            return dict.fromkeys(("projects", "households_total", "households_unresettled", "households_resettled",
-                                  "percent_resettled", "priority_projects", "flagged_projects"))
-        total = frame.households_total.sum()
-        return {
-            "projects": frame.projects.sum(), "households_total": total,
-            "households_unresettled": frame.households_unresettled.sum(),
-            "households_resettled": frame.households_resettled.sum(),
-            "percent_resettled": round(100 * frame.households_resettled.sum() / total, 1) if total else 0.0,
-            "priority_projects": frame.priority_projects.sum(), "flagged_projects": frame.flagged_projects.sum(),
-        }
+def _certificates(conn: psycopg.Connection, period: str) -> pd.DataFrame | None:
+    """Districts ranked by the share of exchange-flat households holding their certificate."""
+    if not _exists(conn, "certificate_progress"):
+        return None
+    frame = _frame(conn, "select * from marts.certificate_progress where period = %s", (period,))
+    if frame.empty:
+        return frame
+    frame["issued_percent"] = (100 * _num(frame.issued_rate)).round(1)
+    frame = frame.sort_values(["issued_percent", "district"], ascending=[False, True]).reset_index(drop=True)
+    frame.insert(0, "rank", range(1, len(frame) + 1))
+    return frame[list(CERTIFICATE_LABELS)]
 
-    now, then = totals(current), totals(before)
-    names = {"projects": "项目数", "households_total": "涉及户数", "households_unresettled": "未安置户数",
-             "households_resettled": "已安置户数", "percent_resettled": "安置完成率(%)",
-             "priority_projects": "重点项目数", "flagged_projects": "存在一致性问题的项目数"}
+
+def _petitions(conn: psycopg.Connection, period: str) -> pd.DataFrame | None:
+    """Petition cases per district: new, resolved, open by level, and escalated cases lacking a handler."""
+    if not _exists(conn, "petition_cases"):
+        return None
+    return _frame(
+        conn, "select coalesce(d.district_name_zh, '未定区') as district_name_zh,"
+        " count(*) filter (where p.is_new_this_month) as new_cases,"
+        " count(*) filter (where p.is_closed_this_month) as resolved_cases,"
+        " count(*) filter (where p.is_open) as open_cases,"
+        " count(*) filter (where p.is_open and p.level = '省') as open_province,"
+        " count(*) filter (where p.is_open and p.level = '进京') as open_beijing,"
+        " count(*) filter (where p.is_open and p.is_mass) as open_mass,"
+        " count(*) filter (where p.lacks_handler) as without_handler,"
+        " coalesce(sum(p.persons) filter (where p.is_open), 0) as open_persons"
+        " from marts.petition_cases as p left join reference.districts as d on p.district = d.district"
+        " where p.period = %s group by 1 order by open_cases desc, 1", (period,))
+
+
+def _charts(history: pd.DataFrame, period: str, current: pd.DataFrame) -> list[str]:
+    """The completion rate by month, the districts ranked by it, and the district map of unresettled households."""
+    from resettle.reporting.dashboard.charts import svg_bars, svg_tiles, svg_trend
+    from resettle.reporting.dashboard.figures import trend
+
+    months = trend(history)
+    return [
+        svg_trend(list(zip(months.month_zh, months.percent_resettled, strict=True)), "全市安置完成率（逐月）"),
+        svg_bars(list(zip(current.district_name_zh, current.percent_resettled, strict=True)),
+                 f"{zh_month(period)}各区安置完成率", percent=True),
+        svg_tiles(current, "households_unresettled", f"{zh_month(period)}各区未安置户数"),
+    ]
+
+
+def _summary(history: pd.DataFrame, period: str, timeliness: pd.DataFrame | None) -> pd.DataFrame:
+    """The headline figures (`dashboard.figures.headline`, the same as the dashboard's 总览) with last month's."""
+    from resettle.reporting.dashboard.figures import headline
+
     rows = []
-    for key, name in names.items():
-        a, b = then[key], now[key]
-        change = None if a is None or b is None else round(float(b) - float(a), 1)
-        rows.append({"figure": name, "previous": a, "current": b, "change": change})
+    for figure in headline(history, period):
+        name = f"{figure.label_zh}(%)" if figure.percent else figure.label_zh
+        rows.append({"figure": name, "previous": figure.previous, "current": figure.current,
+                     "change": figure.change})
     if timeliness is not None and not timeliness.empty:
         expected = timeliness.expected.sum()
         rate = round(100 * timeliness.accepted.sum() / expected, 1) if expected else None
@@ -237,8 +292,6 @@ def _summary(current: pd.DataFrame, before: pd.DataFrame, timeliness: pd.DataFra
 
 def write_bulletin(conn: psycopg.Connection, period: str, out_dir: Path | str) -> tuple[Path, Path]:
     """Write `bulletin_<period>.xlsx` and `bulletin_<period>.html` into out_dir; returns both paths."""
-    from resettle.reporting.export import SafeWorkbook
-
     bulletin = build_bulletin(conn, period)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -268,6 +321,9 @@ th { background: #eee; }
 td.num { text-align: right; white-space: nowrap; }
 td.short { white-space: nowrap; }
 .note { font-size: 9pt; color: #444; }
+.charts { display: flex; flex-wrap: wrap; gap: 4mm; margin-top: 4mm; }
+figure.chart { margin: 0; break-inside: avoid; page-break-inside: avoid; }
+figure.chart svg { max-width: 100%; height: auto; }
 @media screen { body { margin: 2em auto; } }
 """
 
@@ -313,9 +369,12 @@ def render_html(bulletin: Bulletin) -> str:
     ]
     for note in bulletin.notes:
         parts.append(f'<p class="note">注：{html.escape(note)}</p>')
-    for _sheet, heading, frame, labels in bulletin.sections:
+    for i, (_sheet, heading, frame, labels) in enumerate(bulletin.sections):
         parts.append(f"<h2>{html.escape(heading)}</h2>")
         parts.append(_html_table(frame, labels))
+        if i == 0 and bulletin.charts:
+            parts.append('<div class="charts">' + "".join(f'<figure class="chart">{svg}</figure>'
+                                                          for svg in bulletin.charts) + "</div>")
     parts.append("</body></html>")
     return "\n".join(parts)
 

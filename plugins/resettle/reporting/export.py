@@ -17,12 +17,10 @@ from decimal import Decimal
 
 import pandas as pd
 
-DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+from resettle.domain.text import FORMULA_PREFIXES as DANGEROUS_PREFIXES  # noqa: F401  (one definition)
+from resettle.domain.text import is_formula_like as is_dangerous
+
 MAX_SHEET_NAME = 31
-
-
-def is_dangerous(text: str) -> bool:
-    return text.startswith(DANGEROUS_PREFIXES)
 
 
 def _sheet_name(name: str) -> str:

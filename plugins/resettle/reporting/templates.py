@@ -26,8 +26,10 @@ from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
 from resettle.domain import reference
+from resettle.domain.column_types import column_type
 from resettle.domain.contracts import Column, Contract, contract, datasets_for
 from resettle.domain.periods import PERIOD_RE
+from resettle.domain.reference import disposal_categories
 from resettle.reporting.workbooks import stable_zip
 
 # The short name in file and sheet names; each contains one of the contract's `file_keywords`, which is how
@@ -41,6 +43,9 @@ SHORT_NAMES = {
     "court_cases": "涉案信息",
     "police_cases": "涉案企业",
     "tax_status": "涉税状态",
+    "property_certificates": "产权办理",
+    "petition_cases": "信访件",
+    "repayment_agreements": "偿还协议",
     "review_decisions": "联审会签记录",
     "supervision_items": "督办事项",
 }
@@ -51,35 +56,8 @@ FIRST_DATA_ROW = 3
 LAST_DATA_ROW = 2002
 INSTRUCTIONS_SHEET = "填表说明"
 LISTS_SHEET = "下拉选项"
-DEADLINE_DAY = 25
 INLINE_LIST_LIMIT = 255  # Excel refuses an inline list formula longer than this
 
-TYPE_WORDS = {
-    "text": "文本",
-    "integer": "整数",
-    "decimal": "数值",
-    "date": "日期",
-    "enum": "下拉选择",
-    "yes_no": "是否",
-    "id_number": "身份证号",
-    "uscc": "统一社会信用代码",
-    "phone": "电话",
-    "period": "所属期",
-    "district": "下拉选择",
-    "disposal_category": "下拉选择",
-}
-_FORMATS = {
-    "id_number": "18位，末位可为X，按文本录入",
-    "uscc": "18位数字或大写字母，按文本录入",
-    "phone": "11位手机号或带区号的固定电话，如 0468-3456789",
-    "period": "YYYY-MM，如 2026-10",
-    "date": "YYYY-MM-DD，如 2019-11-11",
-    "integer": "整数",
-    "decimal": "数字，可带小数",
-}
-_NUMBER_FORMATS = {"date": "yyyy-mm-dd", "integer": "0", "decimal": "#,##0.00"}
-_CODE_TYPES = ("id_number", "uscc", "phone", "period")
-_MIN_WIDTHS = {"id_number": 22, "uscc": 24, "phone": 16, "date": 13, "period": 10, "text": 20}
 
 _AUTHOR = "鹤岗市逾期未回迁安置工作领导小组办公室"
 _BOLD = Font(bold=True)
@@ -126,16 +104,13 @@ def choices(column: Column) -> tuple[str, ...]:
     if column.type == "district":
         return tuple(d.name_zh for d in reference.districts().values())
     if column.type == "disposal_category":
-        # Imported here: the normalizer pulls in pandas, which a CLI writing templates does not need up front.
-        from resettle.intake.normalize import DISPOSAL_CATEGORIES
-
-        return tuple(sorted(DISPOSAL_CATEGORIES, key=DISPOSAL_CATEGORIES.__getitem__))
+        return tuple(disposal_categories().values())
     return ()
 
 
 def is_code(column: Column) -> bool:
     """Identifiers and codes: kept as text so Excel never turns them into numbers or dates."""
-    if column.type in _CODE_TYPES:
+    if column_type(column.type).typed_freely:
         return True
     return column.type == "text" and (column.pattern is not None or column.name.endswith(("_code", "_no")))
 
@@ -150,13 +125,11 @@ def _format_hint(source: str, column: Column) -> str:
     values = choices(column)
     if values:
         return "、".join(values)
+    if column.type == "code":
+        return "编号，按本单位台账填写，按文本录入；每月保持不变"
     if is_code(column) and column.type == "text":
-        hint = "编码，按文本录入"
-        prefix = _district_prefix(source)
-        if prefix and column.name in ("project_code", "household_code"):
-            hint += f"，本区编号以“{prefix}”开头"
-        return hint
-    hint = _FORMATS.get(column.type, "")
+        return "编码，按文本录入"
+    hint = column_type(column.type).format_zh
     if column.type in ("integer", "decimal") and "%" in column.header_zh:
         hint = "填写数字，不带%号（如 50 表示50%）"
     bounds = _bounds_text(column)
@@ -181,11 +154,6 @@ def _number(value: float | str) -> str:
     return str(int(number)) if number.is_integer() else str(number)
 
 
-def _district_prefix(source: str) -> str | None:
-    district = reference.districts().get(source)
-    return district.project_code_prefix if district else None
-
-
 def _comment(source: str, column: Column) -> Comment:
     lines = [column.description_zh or column.header_zh, "必填" if _filled(column) else "选填（无则留空）"]
     values = choices(column)
@@ -205,7 +173,7 @@ def _display_width(text: str) -> int:
 
 def _width(column: Column) -> float:
     widest_choice = max((_display_width(v) for v in choices(column)), default=0)
-    least = 16 if is_code(column) and column.type == "text" else _MIN_WIDTHS.get(column.type, 0)
+    least = 16 if is_code(column) and column.type in ("text", "code") else column_type(column.type).min_width
     return max(10, _display_width(column.header_zh) + 4, widest_choice + 4, least)
 
 
@@ -284,7 +252,7 @@ def _data_sheet(wb: Workbook, source: str, c: Contract, period: str) -> Workshee
         cell.border = _BOX
         cell.comment = _comment(source, column)
         ws.column_dimensions[letter].width = _width(column)
-        number_format = "@" if is_code(column) else _NUMBER_FORMATS.get(column.type)
+        number_format = "@" if is_code(column) else column_type(column.type).number_format
         if number_format:
             for row in range(FIRST_DATA_ROW, LAST_DATA_ROW + 1):
                 ws.cell(row, j).number_format = number_format
@@ -312,18 +280,19 @@ def _instructions_sheet(wb: Workbook, source: str, c: Contract, period: str) -> 
     table_start = len(rows)
     for column in c.columns:
         rows.append((
-            column.header_zh, "是" if _filled(column) else "否", TYPE_WORDS[column.type],
+            column.header_zh, "是" if _filled(column) else "否", column_type(column.type).words_zh,
             _format_hint(source, column), column.description_zh,
         ))
     table_end = len(rows)
+    due_day = reference.sources()[source].due_day
     key = "+".join(c.column(k).header_zh for k in c.key)
     rules = [f"“{key}”不能重复，每条记录只填一行", *(rule.message_zh for rule in c.rules)]
     rows += [(), ("校验规则",), *((f"{i}. {text}",) for i, text in enumerate(rules, start=1))]
     rows += [
         (),
         ("报送要求",),
-        (f"请于每月{DEADLINE_DAY}日前报送；本期（{_month_zh(period)}）请于{month.year}年{month.month}月"
-         f"{DEADLINE_DAY}日前报送。",),
+        (f"请于每月{due_day}日前报送；本期（{_month_zh(period)}）请于{month.year}年{month.month}月"
+         f"{due_day}日前报送。",),
         (f"文件放入报送文件夹 {source}/{period}/ 中。",),
         (f"文件名须保留“{SHORT_NAMES[c.dataset]}”字样，系统据此识别数据类别；请保存为 .xlsx 格式。",),
     ]

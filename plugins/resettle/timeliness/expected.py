@@ -24,8 +24,8 @@ from resettle.domain import reference
 from resettle.domain.config import SOURCES
 from resettle.domain.contracts import datasets_for
 from resettle.domain.periods import PERIOD_RE, due_at
+from resettle.domain.vocabulary import complete_statuses
 
-COMPLETE_STATUSES = ("accepted", "accepted_with_warnings", "superseded")
 """Statuses meaning "this file was accepted": a superseded file was accepted before it was replaced."""
 
 
@@ -122,7 +122,7 @@ def expected_submissions(conn: psycopg.Connection, period: str,
         due = due_for(source, period, extension)
         for dataset in datasets_for(source):
             mine = [f for f in files if f["source"] == source and f["dataset"] == dataset]
-            accepted = [f for f in mine if f["status"] in COMPLETE_STATUSES]
+            accepted = [f for f in mine if f["status"] in complete_statuses()]
             latest = mine[-1] if mine else None
             completed_at = accepted[0]["received_at"] if accepted else None
             if accepted:

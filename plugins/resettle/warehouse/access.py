@@ -14,9 +14,18 @@ households, so the scope is enforced by PostgreSQL itself:
   district: a district sees a developer that has a project in that district in the same month (via
   `access.developer_in_current_district`). A mart with neither column shows districts nothing:
   fail closed, e.g. `unmatched_company_records`, which are department records for the office.
-* `resettle_dashboard` is the only LOGIN role: not superuser, not owner, no BYPASSRLS, and no privilege on
-  the marts of its own. It is a member of each scope role WITH INHERIT FALSE, SET TRUE, so it can read
-  only after `SET LOCAL ROLE <scope>` inside a transaction (see resettle.reporting.dashboard.data).
+* `resettle_dashboard` is the log-in role: not superuser, not owner, no BYPASSRLS, no TEMP, no membership
+  in any scope and no privilege on any table. It may only call `access.login_salt` and `access.log_in`
+  (SECURITY DEFINER): the function compares the scrypt digest the app computed, logs the attempt itself,
+  locks out a name *from one address* for a cool-down after repeated failures, and hands out a session
+  token. It never reads a password hash.
+* One LOGIN role per scope, `resettle_login_<scope without prefix>` (e.g. `resettle_login_district_xingan`),
+  a member of that scope alone (INHERIT TRUE, SET FALSE): a district's connection cannot switch to another
+  scope, since it is a member of no other. Its only writes: `access.log_event(token, event, detail)`, which
+  takes the user from the session token and the time from the server. Passwords of these roles are
+  generated once and kept (0600) under RESETTLE_HOME.
+* Row-level security is FORCEd: the tables' owner is subject to it too (through an `owner_all` policy, so
+  dbt can still read what it builds), and nobody else bypasses it.
 
 dbt recreates mart tables on every build (dropping grants and policies), so one PL/pgSQL function,
 `access.apply_row_security(regclass)`, re-applies all of the above; the dbt post-hook
@@ -77,17 +86,114 @@ create table if not exists access.access_log (
     detail jsonb not null default '{}'
 );
 create index if not exists access_log_user_idx on access.access_log (username, logged_at);
+
+create table if not exists access.dashboard_session (
+    token_hash text primary key,
+    username text not null references access.dashboard_user (username),
+    created_at timestamptz not null default now(),
+    expires_at timestamptz not null
+);
+comment on table access.dashboard_session is
+    '看板会话 — sessions handed out by access.log_in (only the token''s sha256 is kept).';
+
+create table if not exists access.secret (name text primary key, value text not null);
+insert into access.secret (name, value) values ('unknown_salt', md5(random()::text || clock_timestamp()::text))
+on conflict do nothing;
+revoke all on access.dashboard_user, access.access_log, access.dashboard_session, access.secret from public;
 comment on table access.access_log is
     '访问日志 — log-ins, failed log-ins, household-list views (with their filter) and exports.';
 """
 
 FUNCTIONS_SQL = r"""
+-- The district of the scope the current role reads as: the district scope role itself (a session that
+-- SET ROLE to it) or the one district scope its per-scope login role is a member of.
 create or replace function access.current_district() returns text
 language sql stable
 as $$
-    select case when current_user::text like 'resettle\_district\_%'
-                then substr(current_user::text, length('resettle_district_') + 1) end
+    select substr(r.rolname, length('resettle_district_') + 1)
+    from pg_roles as r
+    where r.rolname like 'resettle\_district\_%' and pg_has_role(current_user, r.oid, 'USAGE')
+    order by r.rolname
+    limit 1
 $$;
+
+create or replace function access.login_salt(p_username text) returns text
+language sql stable security definer
+set search_path = pg_catalog, pg_temp
+as $$
+    select coalesce(
+        (select array_to_string((string_to_array(password_hash, '$'))[1:5], '$')
+         from access.dashboard_user where username = p_username),
+        'scrypt$16384$8$1$' || md5((select value from access.secret where name = 'unknown_salt') || p_username))
+$$;
+comment on function access.login_salt(text) is
+    'The scrypt parameters and salt of a user (a stable made-up salt for an unknown name, so names cannot be '
+    'probed); never the digest.';
+
+create or replace function access.log_in(p_username text, p_digest text, p_address text,
+                                         p_max_failures integer, p_cooldown_minutes integer)
+returns table (role text, district text, token text)
+language plpgsql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    found_user record;
+    failures integer;
+    matches boolean;
+    event text;
+    new_token text;
+begin
+    select u.role, u.district, u.password_hash, u.disabled into found_user
+    from access.dashboard_user as u where u.username = p_username;
+    select count(*) into failures from access.access_log as l
+    where l.username = p_username and l.detail ->> 'address' is not distinct from p_address
+      and l.event in ('login_failed', 'login_locked')
+      and l.logged_at > now() - make_interval(mins => p_cooldown_minutes);
+    matches := found_user.password_hash is not null
+        and sha256(convert_to(split_part(found_user.password_hash, '$', 6), 'UTF8'))
+            = sha256(convert_to(coalesce(p_digest, ''), 'UTF8'));
+    event := case when failures >= p_max_failures then 'login_locked'
+                  when matches and not found_user.disabled then 'login' else 'login_failed' end;
+    insert into access.access_log (username, role, event, detail)
+    values (left(p_username, 64), found_user.role, event,
+            jsonb_strip_nulls(jsonb_build_object('address', p_address,
+                'disabled', case when found_user.disabled and event <> 'login' then true end)));
+    if event = 'login' then
+        new_token := replace(gen_random_uuid()::text, '-', '') || replace(gen_random_uuid()::text, '-', '');
+        delete from access.dashboard_session where expires_at < now();
+        insert into access.dashboard_session (token_hash, username, expires_at)
+        values (encode(sha256(convert_to(new_token, 'UTF8')), 'hex'), p_username, now() + interval '12 hours');
+        return query select found_user.role, found_user.district, new_token;
+    end if;
+end
+$$;
+comment on function access.log_in(text, text, text, integer, integer) is
+    'Check a log-in (the scrypt digest of the password under access.login_salt), log it, lock a name out from '
+    'one address for a cool-down after repeated failures, and return the role and a session token.';
+
+create or replace function access.log_event(p_token text, p_event text, p_detail jsonb) returns void
+language plpgsql volatile security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+    who record;
+begin
+    if p_event in ('login', 'login_failed', 'login_locked') then
+        raise exception 'log-in events are written by access.log_in only';
+    end if;
+    select s.username, u.role into who
+    from access.dashboard_session as s join access.dashboard_user as u using (username)
+    where s.token_hash = encode(sha256(convert_to(coalesce(p_token, ''), 'UTF8')), 'hex')
+      and s.expires_at > now() and not u.disabled;
+    if not found then
+        raise exception 'no valid dashboard session' using errcode = '28000';
+    end if;
+    insert into access.access_log (username, role, event, detail)
+    values (who.username, who.role, p_event, coalesce(p_detail, '{}'::jsonb));
+end
+$$;
+comment on function access.log_event(text, text, jsonb) is
+    'Write one access-log row for the user of a session token, at the server''s time.';
 
 -- PL/pgSQL, not SQL: its body is not checked against marts.project_joint_review at creation (the marts
 -- may not be built yet) and records no dependency on it, so dbt can drop and recreate that table.
@@ -125,12 +231,16 @@ begin
     where attrelid = target and attnum > 0 and not attisdropped;
 
     execute format('alter table %s enable row level security', target);
+    execute format('alter table %s force row level security', target);
+    execute format('drop policy if exists owner_all on %s', target);
     execute format('drop policy if exists city_wide on %s', target);
     execute format('drop policy if exists own_district on %s', target);
+    execute format('create policy owner_all on %s to %I using (true) with check (true)', target,
+                   (select pg_get_userbyid(relowner) from pg_class where oid = target));
     execute format('create policy city_wide on %s for select to resettle_city using (true)', target);
     if has_district then
         execute format('create policy own_district on %s for select to resettle_district'
-                       ' using (district = access.current_district())', target);
+                       ' using (district = (select access.current_district()))', target);
     elsif has_developer then
         execute format('create policy own_district on %s for select to resettle_district'
                        ' using (access.developer_in_current_district(project_codes::text[], period))', target);
@@ -182,24 +292,66 @@ def _password_file() -> Path:
     return settings().home / "dashboard.json"
 
 
-def login_password() -> str:
-    """The dashboard login role's password, generated once and kept (0600) under RESETTLE_HOME."""
+def _passwords() -> dict:
+    """The login roles' passwords: {"role", "password", "scopes": {scope: password}}, generated once and kept
+    (0600, written atomically) under RESETTLE_HOME."""
     path = _password_file()
-    if path.exists():
-        return json.loads(path.read_text())["password"]
-    password = secrets.token_urlsafe(24)
+    data = json.loads(path.read_text()) if path.exists() else {}
+    changed = not data
+    data.setdefault("role", LOGIN_ROLE)
+    data.setdefault("password", secrets.token_urlsafe(24))
+    data.setdefault("scopes", {})
+    return data if not changed else _save_passwords(data)
+
+
+def _save_passwords(data: dict) -> dict:
+    import os
+
+    path = _password_file()
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"role": LOGIN_ROLE, "password": password}))
-    path.chmod(0o600)
-    return password
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(json.dumps(data))
+    os.replace(tmp, path)
+    return data
+
+
+def login_password() -> str:
+    """The dashboard log-in role's password, generated once and kept (0600) under RESETTLE_HOME."""
+    return _passwords()["password"]
+
+
+def scope_login_role(scope: str) -> str:
+    """The LOGIN role that reads as one scope: `resettle_login_<scope without the resettle_ prefix>`."""
+    if not scope.startswith("resettle_") or not _CODE.match(scope):
+        raise ValueError(f"not a scope role: {scope!r}")
+    return "resettle_login_" + scope[len("resettle_"):]
+
+
+def scope_password(scope: str) -> str:
+    data = _passwords()
+    if scope not in data["scopes"]:
+        data["scopes"][scope] = secrets.token_urlsafe(24)
+        _save_passwords(data)
+    return data["scopes"][scope]
+
+
+def _with_credentials(url: str, user: str, password: str) -> str:
+    parts = urlsplit(url)
+    host = parts.hostname or "127.0.0.1"
+    netloc = f"{user}:{quote(password, safe='')}@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
 def login_url(admin_url: str) -> str:
-    """The warehouse URL with the dashboard login role's credentials instead of the admin's."""
-    parts = urlsplit(admin_url)
-    host = parts.hostname or "127.0.0.1"
-    netloc = f"{LOGIN_ROLE}:{quote(login_password(), safe='')}@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    """The warehouse URL with the dashboard log-in role's credentials instead of the admin's."""
+    return _with_credentials(admin_url, LOGIN_ROLE, login_password())
+
+
+def scope_url(url: str, scope: str) -> str:
+    """The warehouse URL (the admin's or the log-in role's) with the credentials of one scope's login role."""
+    return _with_credentials(url, scope_login_role(scope), scope_password(scope))
 
 
 def _districts(conn: psycopg.Connection) -> list[str]:
@@ -249,18 +401,34 @@ def ensure_roles(admin_conn: psycopg.Connection) -> list[str]:
     _create_role(conn, LOGIN_ROLE, login=True)
     conn.execute(sql.SQL("alter role {} password {}").format(
         sql.Identifier(LOGIN_ROLE), sql.Literal(scram_verifier(login_password()))))
-    for scope in scopes:
-        _grant_role(conn, scope, LOGIN_ROLE, inherit=False)
+    for scope in scopes:  # the log-in role reads as no scope; each scope has its own login role
+        if conn.execute("select pg_has_role(%s, %s, 'MEMBER')", (LOGIN_ROLE, scope)).fetchone()[0]:
+            conn.execute(sql.SQL("revoke {} from {}").format(sql.Identifier(scope), sql.Identifier(LOGIN_ROLE)))
+        login = scope_login_role(scope)
+        _create_role(conn, login, login=True)
+        conn.execute(sql.SQL("alter role {} password {}").format(
+            sql.Identifier(login), sql.Literal(scram_verifier(scope_password(scope)))))
+        conn.execute(sql.SQL("grant {} to {} with inherit true, set false").format(
+            sql.Identifier(scope), sql.Identifier(login)))
 
     conn.execute(ACCESS_DDL)
     conn.execute(FUNCTIONS_SQL)
     conn.execute(f"create schema if not exists {MARTS_SCHEMA}")
     conn.execute(f"grant usage on schema {MARTS_SCHEMA}, access to {READER}")
     conn.execute(f"grant usage on schema access to {LOGIN_ROLE}")
-    conn.execute(f"grant select on access.dashboard_user to {LOGIN_ROLE}")
-    conn.execute(f"grant insert on access.access_log to {LOGIN_ROLE}")
-    conn.execute(f"grant select (username, event, logged_at) on access.access_log to {LOGIN_ROLE}")
-    conn.execute(f"grant usage on sequence access.access_log_log_id_seq to {LOGIN_ROLE}")
+    conn.execute(f"revoke all on access.dashboard_user, access.access_log from {LOGIN_ROLE}")
+    conn.execute(f"revoke all on sequence access.access_log_log_id_seq from {LOGIN_ROLE}")
+    conn.execute("revoke all on function access.login_salt(text), access.log_in(text, text, text, integer, integer),"
+                 " access.log_event(text, text, jsonb) from public")
+    conn.execute(f"grant execute on function access.login_salt(text),"
+                 f" access.log_in(text, text, text, integer, integer) to {LOGIN_ROLE}")
+    for scope in scopes:
+        conn.execute(sql.SQL("grant execute on function access.log_event(text, text, jsonb) to {}").format(
+            sql.Identifier(scope_login_role(scope))))
+    conn.execute("""do $$ begin
+        execute format('revoke temporary on database %I from public', current_database());
+        execute format('grant temporary on database %I to %I', current_database(), current_user);
+    end $$""")
     secure_marts(conn)
     conn.commit()
     return scopes

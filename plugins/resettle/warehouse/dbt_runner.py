@@ -59,6 +59,20 @@ def ensure_manifest() -> None:
             raise RuntimeError("dbt parse failed:\n" + "\n".join(outcome.failures))
 
 
+def missing_relations(url: str) -> list[str]:
+    """Seeds, models and snapshots of the manifest that have no relation in the warehouse yet."""
+    import json
+
+    import psycopg
+
+    nodes = json.loads(manifest_path().read_text(encoding="utf-8"))["nodes"].values()
+    wanted = {(n["schema"], n.get("alias") or n["name"]) for n in nodes
+              if n["resource_type"] in ("seed", "model", "snapshot") and n["config"].get("materialized") != "ephemeral"}
+    with psycopg.connect(url) as conn:
+        present = set(conn.execute("select table_schema, table_name from information_schema.tables").fetchall())
+    return sorted(f"{schema}.{name}" for schema, name in wanted - present)
+
+
 @dataclass
 class DbtOutcome:
     success: bool

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import yaml
 
-from resettle.domain.config import OFFICE, SOURCES, settings
+from resettle.domain import reference
+from resettle.domain.config import DISTRICTS, OFFICE, SOURCES, settings
 from resettle.domain.contracts import (
     DEPARTMENT_DATASETS,
     DISTRICT_DATASETS,
@@ -23,7 +24,8 @@ from resettle.domain.contracts import (
     contract,
     datasets_for,
 )
-from resettle.warehouse.schema import DERIVED_COLUMNS
+from resettle.domain.reference import disposal_categories
+from resettle.warehouse.schema import DERIVED_COLUMNS, stored_columns
 
 ENTITY = {
     "project_ledger": "project_ledgers",
@@ -34,12 +36,15 @@ ENTITY = {
     "court_cases": "court_cases",
     "police_cases": "police_cases",
     "tax_status": "tax_statuses",
+    "property_certificates": "property_certificates",
+    "petition_cases": "petition_cases",
+    "repayment_agreements": "repayment_agreements",
     "review_decisions": "review_decisions",
     "supervision_items": "supervision_items",
 }
-DERIVED_DOCS = {"id_pseudonym": "户主身份证号的加密假名（HMAC-SHA256，密钥不入库）：跨月关联同一户，无法还原身份证号。"}
-GROUPS = {"district": DISTRICT_DATASETS, **{source: (dataset,) for source, dataset in DEPARTMENT_DATASETS.items()},
-          OFFICE: OFFICE_DATASETS}
+DERIVED_DOCS = {"id_pseudonym": "身份证号的加密假名（HMAC-SHA256，密钥不入库）：跨月、跨数据关联同一户，"
+                                "无法还原身份证号。"}
+GROUPS = {"district": DISTRICT_DATASETS, **DEPARTMENT_DATASETS, OFFICE: OFFICE_DATASETS}
 HEADER = "# Rendered from expectations/contracts by `resettle staging`; edit the contract, not this file.\n"
 SQL_HEADER = "-- Rendered from expectations/contracts by `resettle staging`; edit the contract, not this file.\n"
 LINEAGE = [
@@ -62,8 +67,7 @@ def _description(c: Contract, name: str) -> str:
 
 
 def render_sql(source: str, dataset: str) -> str:
-    c = contract(dataset)
-    names = [*c.column_names, *DERIVED_COLUMNS.get(dataset, ())]
+    names = [*stored_columns(dataset), *DERIVED_COLUMNS.get(dataset, ())]
     columns = "\n".join(f"        source.{name}," for name in names).rstrip(",")
     return f"""{SQL_HEADER}with
 
@@ -93,20 +97,29 @@ def render_sources(source: str) -> dict:
             "description": f"{c.title_zh} — every accepted submission's rows, loaded by the intake with lineage.",
             "columns": [
                 {"name": "submission_id", "description": "{{ doc('submission_id') }}", "data_tests": ["not_null"]},
-                *({"name": name, "description": _description(c, name)} for name in c.column_names),
+                *({"name": name, "description": _description(c, name)} for name in stored_columns(dataset)),
             ],
         })
     return {"version": 2, "sources": [{
         "name": source, "schema": "raw", "tables": tables,
         "description": "Rows the intake published to `raw` after validation.",
-        "loaded_at_field": PERIOD_DUE_AT,
+        "loaded_at_field": period_due_at(_due_day(source)),
         "config": {"freshness": FRESHNESS},
     }]}
 
 
-PERIOD_DUE_AT = "(period || '-25 23:59:59+08')::timestamptz"
-"""A row's freshness is its reporting month's default due time, so `dbt source freshness` asks "is the latest
-month in", not "was anything loaded lately" (a resubmission of an old month does not make a table fresh)."""
+def _due_day(source: str) -> int:
+    """The due day of a dbt source: its sender's, or the earliest of the districts' for `district`."""
+    senders = DISTRICTS if source == "district" else (source,)
+    return min(reference.sources()[s].due_day for s in senders)
+
+
+def period_due_at(due_day: int) -> str:
+    """A row's freshness is its reporting month's due time (the source's due day in the `sources` seed), so
+    `dbt source freshness` asks "is the latest month in", not "was anything loaded lately" (a resubmission of
+    an old month does not make a table fresh)."""
+    return f"(period || '-{due_day:02d} 23:59:59+08')::timestamptz"
+
 FRESHNESS = {"warn_after": {"count": 35, "period": "day"}, "error_after": {"count": 65, "period": "day"}}
 """Warn once the month after the latest one held is due (and a few days pass); error a month later."""
 
@@ -126,7 +139,7 @@ def _column_tests(c: Contract, name: str) -> list:
     if col.type == "enum" and col.allowed:
         tests.append({"accepted_values": {"arguments": {"values": list(col.allowed)}}})
     if col.type == "disposal_category":
-        tests.append({"accepted_values": {"arguments": {"values": [1, 2, 3, 4, 5], "quote": False}}})
+        tests.append({"accepted_values": {"arguments": {"values": list(disposal_categories()), "quote": False}}})
     if col.type == "district":
         tests.append({"relationships": {"arguments": {"to": "ref('districts')", "field": "district"}}})
     return tests
@@ -139,7 +152,7 @@ def render_models(source: str) -> dict:
         columns = [{"name": name, "description": text} for name, text in LINEAGE]
         columns[0]["data_tests"] = ["not_null", {"relationships": {
             "arguments": {"to": "ref('stg_ops__submissions')", "field": "submission_id"}}}]
-        for name in c.column_names:
+        for name in stored_columns(dataset):
             entry: dict = {"name": name, "description": _description(c, name)}
             tests = _column_tests(c, name)
             if tests:

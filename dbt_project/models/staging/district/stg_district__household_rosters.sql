@@ -26,6 +26,9 @@ renamed as (
         source.resettled_date,
         source.unit_code,
         source.petition_level,
+        source.refund_due,
+        source.refund_paid,
+        source.refund_date,
         source.id_pseudonym
     from source
     where {{ in_force('source.submission_id') }}

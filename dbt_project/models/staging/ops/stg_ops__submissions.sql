@@ -2,6 +2,8 @@ with
 
 source as (select * from {{ source('ops', 'submission') }}),
 
+in_force as (select * from {{ source('ops', 'submission_in_force') }}),
+
 renamed as (
     select
         submission_id,
@@ -19,7 +21,7 @@ renamed as (
         warnings,
         message_zh,
         superseded_by,
-        status in ('accepted', 'accepted_with_warnings') as is_current
+        submission_id in (select in_force.submission_id from in_force) as is_current
     from source
 )
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from resettle.devtools.generator import errors, reports, schedule
+from resettle.devtools.generator.feeds import Feeds
 from resettle.devtools.generator.office import Office
 from resettle.devtools.generator.world import World
 from resettle.devtools.generator.writers import HABITS, Layout, file_name, header, shown, write_table
@@ -100,13 +101,14 @@ def _add_months(day: dt.date, n: int) -> dt.date:
 
 
 def _tables(world: World, period: str, month_start: dt.date, seed: int, office: Office,
-            ) -> dict[tuple[str, str], reports.Table]:
+            feeds: Feeds) -> dict[tuple[str, str], reports.Table]:
     """Every file of the month, in the order sources send them."""
     tables = {}
+    refunds = feeds.roster_columns()
     for district in DISTRICTS:
         notes_rng = random.Random(f"{seed}/progress/{district}/{period}")
         tables[(district, "project_ledger")] = reports.project_ledger(world, district, period)
-        tables[(district, "household_roster")] = reports.household_roster(world, district, period)
+        tables[(district, "household_roster")] = reports.household_roster(world, district, period, refunds)
         tables[(district, "monthly_progress")] = reports.monthly_progress(world, district, period, month_start,
                                                                           notes_rng)
     tables[("housing_bureau", "construction_status")] = reports.construction_status(world, period)
@@ -114,6 +116,9 @@ def _tables(world: World, period: str, month_start: dt.date, seed: int, office: 
     tables[("court", "court_cases")] = reports.court_cases(world, period)
     tables[("police", "police_cases")] = reports.police_cases(world, period)
     tables[("tax", "tax_status")] = reports.tax_status(world, period)
+    tables[("housing_center", "repayment_agreements")] = feeds.repayment_agreements(period)
+    tables[("registration", "property_certificates")] = feeds.property_certificates(period)
+    tables[("petition", "petition_cases")] = feeds.petition_cases(period)
     tables[("office", "review_decisions")] = reports.review_decisions(office, period)
     tables[("office", "supervision_items")] = reports.supervision_items(office, period)
     return tables
@@ -146,6 +151,7 @@ def generate(out: Path, period: str, months: int = 1, seed: int = 20191111, hous
         raise ValueError("months must be at least 1")
     world = World(seed, households, first)
     office = Office(world, seed)
+    feeds = Feeds(seed, world)
     targets = errors.plan(seed, months) if inject_errors else []
     report = GenerationReport(out, seed, period, months, households)
     report.control_project = office.control.project_code if office.control else None
@@ -154,9 +160,11 @@ def generate(out: Path, period: str, months: int = 1, seed: int = 20191111, hous
         month_start = _add_months(first, index)
         label = f"{month_start:%Y-%m}"
         times = schedule.submission_times(seed, month_start)
-        world.advance(month_start, schedule.events_cutoff(times, month_start))
-        office.month(month_start, schedule.events_cutoff(times, month_start))
-        tables = _tables(world, label, month_start, seed, office)
+        cutoff = schedule.events_cutoff(times, month_start)
+        world.advance(month_start, cutoff)
+        feeds.advance(month_start, cutoff)
+        office.month(month_start, cutoff)
+        tables = _tables(world, label, month_start, seed, office, feeds)
         injections = errors.inject(seed, index, targets, tables) if targets else []
         layouts, paths = {}, {}
         sent: dict[str, int] = {}

@@ -102,7 +102,9 @@ def project_ledger(world: World, district: str, period: str) -> Table:
     return _table(district, "project_ledger", period, rows)
 
 
-def household_roster(world: World, district: str, period: str) -> Table:
+def household_roster(world: World, district: str, period: str,
+                     extra: dict[str, dict[str, object]] | None = None) -> Table:
+    """`extra` adds or overrides columns per household code (the refund columns, see feeds.py)."""
     rows = []
     for project in world.projects_of(district):
         for h in project.households:
@@ -124,6 +126,7 @@ def household_roster(world: World, district: str, period: str) -> Table:
                 "resettled_date": h.resettled_date,
                 "unit_code": h.unit.unit_code if h.unit else None,
                 "petition_level": h.petition_level,
+                **(extra or {}).get(h.household_code, {}),
             })
     return _table(district, "household_roster", period, rows)
 

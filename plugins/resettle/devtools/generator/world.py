@@ -16,11 +16,10 @@ from dataclasses import dataclass, field
 
 from resettle.devtools.generator import people
 from resettle.domain.config import DISTRICTS
-from resettle.domain.reference import District, districts
+from resettle.domain.reference import District, disposal_categories, districts
 
 PROGRAM_START = dt.date(2019, 12, 1)
 
-CATEGORY_LABELS = {1: "自愿放弃", 2: "继续建设", 3: "主体灭失", 4: "不配合", 5: "正常在建"}
 _CATEGORY_WEIGHTS = ((1, 14), (2, 34), (3, 20), (4, 24), (5, 6))
 _DISTRICT_WEIGHTS = {"xiangyang": 22, "gongnong": 20, "nanshan": 17, "xingan": 15, "taishan": 14, "xingshan": 12}
 
@@ -260,7 +259,7 @@ class World:
     def _build_developers(self, n_developers: int, projects: list[tuple[int, str]], owner: list[int]) -> None:
         """Developers, one disposal category each (every category present); `projects` are (start year, district)."""
         rng = self.rng
-        categories = rng.sample([1, 2, 3, 4, 5], 5) + [
+        categories = rng.sample(list(disposal_categories()), 5) + [
             people.weighted(rng, _CATEGORY_WEIGHTS) for _ in range(n_developers - 5)]
         taken_cores: set[str] = set()
         for i, category in enumerate(categories):

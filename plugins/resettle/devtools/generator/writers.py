@@ -23,9 +23,8 @@ from openpyxl.writer.excel import ExcelWriter
 
 from resettle.devtools.generator import people
 from resettle.devtools.generator.reports import Table
-from resettle.devtools.generator.world import CATEGORY_LABELS
 from resettle.domain.contracts import Column, contract
-from resettle.domain.reference import sources
+from resettle.domain.reference import disposal_categories, sources
 from resettle.reporting.workbooks import stable_zip
 
 LABELS = {
@@ -37,6 +36,9 @@ LABELS = {
     "court_cases": "涉案信息",
     "police_cases": "涉案企业信息",
     "tax_status": "企业涉税状态",
+    "repayment_agreements": "偿还协议履行情况",
+    "property_certificates": "回迁安置房产权办理情况",
+    "petition_cases": "回迁安置信访件",
     "review_decisions": "联审会签记录",
     "supervision_items": "督办事项",
 }
@@ -50,6 +52,9 @@ _INSTRUCTIONS = {
     "court_cases": "仅统计涉房地产开发企业案件，金额单位为元",
     "police_cases": "冻结资金单位为元",
     "tax_status": "欠税金额含滞纳金，单位为元",
+    "repayment_agreements": "金额单位为元；已偿还金额为截至本月的累计数",
+    "property_certificates": "暂缓办理的须填写暂缓原因；已发证的须填写发证日期和证号",
+    "petition_cases": "报送办理中的信访件和本月办结的信访件；到省、进京信访件须填写包案领导",
 }
 
 
@@ -102,11 +107,14 @@ HABITS = {
     "police": Habit("{office}{label}_{y}{mm}.csv", fmt="csv", encoding="utf-8-sig", date_style="slash"),
     "tax": Habit("{office}{label}{y}{mm}.csv", fmt="csv", encoding="utf-8", date_style="iso",
                  english_headers=True, line_terminator="\n"),
+    "registration": Habit("{office}{label}{y}年{m}月.xlsx", date_format="yyyy/m/d", title=True, signature=True,
+                          author="登记中心"),
+    "petition": Habit("{office}{label}_{y}{mm}.csv", fmt="csv", encoding="gbk", date_style="zh", signature=True),
     "office": Habit("{office}{label}（{y}年{m}月）.xlsx", title=True, author="领导小组办公室"),
 }
 
 TEMPLATE_CREATED = dt.datetime(2019, 12, 2, 9, 0, 0)
-_CODE_TYPES = ("id_number", "uscc", "phone")
+_CODE_TYPES = ("code", "id_number", "uscc", "phone")
 
 
 @dataclass(frozen=True)
@@ -148,7 +156,7 @@ def _text(habit: Habit, column: Column, value: object) -> str:
     if isinstance(value, bool):
         return "是" if value else "否"
     if column.type == "disposal_category":
-        return CATEGORY_LABELS[value] if habit.category_as_label else str(value)
+        return disposal_categories()[value] if habit.category_as_label else str(value)
     if isinstance(value, dt.date):
         return text_date(value, "iso" if habit.date_style == "cell" else habit.date_style)
     if isinstance(value, int):

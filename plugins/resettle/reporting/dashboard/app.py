@@ -24,10 +24,12 @@ from resettle.reporting.dashboard.auth import ROLES, authenticate  # noqa: E402
 from resettle.reporting.dashboard.data import Warehouse  # noqa: E402
 from resettle.reporting.dashboard.views import (  # noqa: E402
     alerts,
+    certificates,
     developers,
     districts,
     households,
     overview,
+    petitions,
     projects,
     quality,
     supervision,
@@ -48,6 +50,14 @@ def database_url() -> str:
     return login_url(warehouse.url())
 
 
+def _client_address() -> str | None:
+    """The browser's address as Streamlit saw it (the lock-out counts failures per name and address)."""
+    try:
+        return st.context.ip_address
+    except Exception:
+        return None
+
+
 def login_page() -> None:
     st.title("回迁安置攻坚 · 数据看板")
     st.caption("请使用领导小组办公室分配的账号登录。")
@@ -61,7 +71,7 @@ def login_page() -> None:
         return
     if submitted:
         with psycopg.connect(database_url(), connect_timeout=10) as conn:
-            user = authenticate(conn, username, password)
+            user = authenticate(conn, username, password, _client_address())
         if user is None:
             st.session_state["failed_logins"] = failed + 1
             st.error("用户名或密码错误，或账号已停用。")
@@ -113,6 +123,8 @@ def main() -> None:
         st.Page(supervision.render, title="督办事项", url_path="supervision"),
         st.Page(quality.render, title="数据质量", url_path="quality"),
         st.Page(alerts.render, title="预警", url_path="alerts"),
+        st.Page(certificates.render, title="产权办理", url_path="certificates"),
+        st.Page(petitions.render, title="信访", url_path="petitions"),
     ]
     if user.sees_unmatched_records:
         pages.append(st.Page(unmatched.render, title="未匹配记录", url_path="unmatched"))

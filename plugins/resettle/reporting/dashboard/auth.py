@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import psycopg
 
@@ -31,10 +31,19 @@ UNMATCHED_RECORD_ROLES = frozenset({"engineer", "office"})
 """Who sees department records that matched no ledger developer: work for the office and the engineers.
 The database agrees for districts (the mart has no district: row security shows them nothing)."""
 
+
+
+def roles_zh(roles: frozenset[str]) -> str:
+    """The Chinese names of some roles, in the order of ROLES: `领导小组办公室、数据工程师`."""
+    return "、".join(name for role, name in ROLES.items() if role in roles)
+
+
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 LOCKOUT_FAILURES = 5
 LOCKOUT_MINUTES = 15
-"""After this many failed log-ins for one name within the window, that name is refused until it passes."""
+"""After this many failed log-ins for one name from one address within the window, that name is refused from
+that address until the window has passed without failures (a cool-down, never a permanent lock; others
+failing from elsewhere cannot lock a user out)."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +51,8 @@ class User:
     username: str
     role: str
     district: str | None
+    token: str | None = field(default=None, repr=False, compare=False)
+    """The session token access.log_in handed out: the access log takes the user from it."""
 
     @property
     def scope_role(self) -> str:
@@ -88,32 +99,36 @@ def verify_password(password: str, stored: str) -> bool:
 _DUMMY_HASH = hash_password(secrets.token_urlsafe(8))
 
 
-def authenticate(conn: psycopg.Connection, username: str, password: str) -> User | None:
-    """The user when the password is right and the account enabled; logs the attempt either way.
+def digest_for(password: str, salt_spec: str) -> str:
+    """The scrypt digest of a password under a stored hash's parameters and salt (`scrypt$n$r$p$salt`)."""
+    try:
+        _scheme, n, r, p, salt = salt_spec.split("$")
+        return hashlib.scrypt((password or "").encode(), salt=bytes.fromhex(salt), dklen=32, n=int(n), r=int(r),
+                              p=int(p)).hex()
+    except (ValueError, TypeError):
+        return ""
 
-    An unknown name costs the same scrypt as a known one, so timing does not reveal which names exist; a
-    name with LOCKOUT_FAILURES failed attempts in the last LOCKOUT_MINUTES is refused even with the right
-    password (kept in the database, so it holds across browser sessions and app processes).
+
+def authenticate(conn: psycopg.Connection, username: str, password: str, address: str | None = None) -> User | None:
+    """The user when the password is right and the account enabled; the attempt is logged either way.
+
+    Runs as the log-in role, which cannot read password hashes: the database hands out the salt
+    (`access.login_salt`, a made-up one for an unknown name, so names cannot be probed), the digest is
+    computed here, and `access.log_in` compares it, logs the attempt with the server's time and the client's
+    address, applies the lock-out (per name and address, with a cool-down) and returns a session token.
     """
     username = (username or "").strip().lower()[:64]
-    row = conn.execute(
-        "select role, district, password_hash, disabled from access.dashboard_user where username = %s",
-        (username,)).fetchone()
-    recent_failures = conn.execute(
-        "select count(*) from access.access_log where username = %s and event in ('login_failed', 'login_locked')"
-        " and logged_at > now() - make_interval(mins => %s)", (username, LOCKOUT_MINUTES)).fetchone()[0]
-    ok = verify_password(password or "", row[2] if row else _DUMMY_HASH) and row is not None and not row[3]
-    locked = recent_failures >= LOCKOUT_FAILURES
-    event = "login_locked" if locked else ("login" if ok else "login_failed")
-    log_event(conn, username or "?", row[0] if row else None, event,
-              {"disabled": bool(row and row[3])} if row and not ok else {})
+    salt_spec = conn.execute("select access.login_salt(%s)", (username,)).fetchone()[0]
+    row = conn.execute("select role, district, token from access.log_in(%s, %s, %s, %s, %s)",
+                       (username or "?", digest_for(password, salt_spec), address, LOCKOUT_FAILURES,
+                        LOCKOUT_MINUTES)).fetchone()
     conn.commit()
-    return User(username, row[0], row[1]) if ok and not locked else None
+    return User(username, row[0], row[1], row[2]) if row else None
 
 
-def log_event(conn: psycopg.Connection, username: str, role: str | None, event: str, detail: dict) -> None:
-    """One row in access.access_log (in the caller's transaction)."""
+def log_event(conn: psycopg.Connection, user: User, event: str, detail: dict) -> None:
+    """One row in access.access_log for the user's session (in the caller's transaction); the database sets
+    the user (from the session token) and the time."""
     from psycopg.types.json import Jsonb
 
-    conn.execute("insert into access.access_log (username, role, event, detail) values (%s, %s, %s, %s)",
-                 (username, role, event, Jsonb(detail)))
+    conn.execute("select access.log_event(%s, %s, %s)", (user.token, event, Jsonb(detail)))

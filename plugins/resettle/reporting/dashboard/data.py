@@ -19,7 +19,6 @@ from decimal import Decimal
 
 import pandas as pd
 import psycopg
-from psycopg import sql
 
 from resettle.reporting.dashboard.auth import User, log_event
 
@@ -49,6 +48,17 @@ def label_of(column: str, description: str | None) -> str:
     return text if _CJK.search(text) and len(text) <= 24 else column
 
 
+def named_categories(frame: pd.DataFrame) -> pd.DataFrame:
+    """Disposal categories by their names (`继续建设`, from the `disposal_categories` seed), not their numbers."""
+    from resettle.domain import reference
+
+    if "disposal_category" in frame.columns:
+        names = reference.disposal_categories()
+        frame["disposal_category"] = [names.get(int(v), str(v)) if pd.notna(v) else None
+                                      for v in frame["disposal_category"]]
+    return frame
+
+
 def tidy(frame: pd.DataFrame) -> pd.DataFrame:
     """numeric columns arrive as Decimal objects (charts and sorting want numbers); times are shown in
     Beijing time, as the districts read them, without an offset."""
@@ -70,10 +80,13 @@ class Warehouse:
 
     @contextmanager
     def scoped(self, log: tuple[str, dict] | None = None) -> Iterator[psycopg.Connection]:
-        with psycopg.connect(self.url, connect_timeout=10) as conn, conn.transaction():
+        """A connection as the user's scope login role (a member of that scope alone)."""
+        from resettle.warehouse.access import scope_url
+
+        with psycopg.connect(scope_url(self.url, self.user.scope_role), connect_timeout=10) as conn, \
+                conn.transaction():
             if log:
-                log_event(conn, self.user.username, self.user.role, *log)
-            conn.execute(sql.SQL("set local role {}").format(sql.Identifier(self.user.scope_role)))
+                log_event(conn, self.user, *log)
             yield conn
 
     def frame(self, query: str, params: tuple | dict = (), log: tuple[str, dict] | None = None) -> pd.DataFrame:
@@ -133,16 +146,16 @@ class Warehouse:
             (period,) if period else ())
 
     def projects(self, period: str) -> pd.DataFrame:
-        return self.frame(
+        return named_categories(self.frame(
             "select project_code, project_name, district_name_zh, developer_name, disposal_category_zh,"
             " is_in_scope, is_priority, priority_rank, months_overdue, months_without_progress, households_total,"
             " households_unresettled, petitioning_households, highest_petition_level, priority_score, flag_count,"
             " flags_zh, inferred_matches from marts.project_joint_review where period = %s"
-            " order by is_in_scope desc, priority_score desc, project_code", (period,))
+            " order by is_in_scope desc, priority_score desc, project_code", (period,)))
 
     def project_sheet(self, period: str, project_code: str) -> pd.Series | None:
-        frame = self.frame("select * from marts.project_joint_review where period = %s and project_code = %s",
-                           (period, project_code))
+        frame = named_categories(self.frame(
+            "select * from marts.project_joint_review where period = %s and project_code = %s", (period, project_code)))
         return None if frame.empty else frame.iloc[0]
 
     def household_counts(self, period: str) -> pd.DataFrame:
@@ -228,3 +241,50 @@ class Warehouse:
         with self.scoped() as conn:
             sheet = build_sheet(conn, project_code, period)
         return None if sheet is None else render_html(sheet)
+
+    # ---- certificates and petitions ------------------------------------------------------------------
+
+    def certificate_progress(self, period: str) -> pd.DataFrame | None:
+        if not self.has_table("certificate_progress"):
+            return None
+        return self.frame("select * from marts.certificate_progress where period = %s order by district", (period,))
+
+    def certificate_blockers(self, period: str) -> pd.DataFrame:
+        """Projects whose certificates are deferred or overdue for application, with what blocks them."""
+        return self.frame(
+            "select project_code, project_name, district_name_zh, certificates_needed, certificates_issued,"
+            " certificates_blocked, certificate_blockers, households_lacking_certificate_application,"
+            " tax_bureau_task_zh from marts.project_joint_review"
+            " where period = %s and (certificates_blocked > 0 or households_lacking_certificate_application > 0)"
+            " order by certificates_blocked desc, project_code", (period,))
+
+    def petition_summary(self, period: str) -> pd.DataFrame | None:
+        """Per district: cases new and resolved this month, open, open by level and persons (open columns
+        only: no pseudonym, so a leader's scope can run it)."""
+        if not self.has_table("petition_cases"):
+            return None
+        return self.frame(
+            "select district, count(*) filter (where is_new_this_month) as new_cases,"
+            " count(*) filter (where is_closed_this_month) as resolved_cases,"
+            " count(*) filter (where is_open) as open_cases,"
+            " count(*) filter (where is_open and level = '省') as open_province,"
+            " count(*) filter (where is_open and level = '进京') as open_beijing,"
+            " count(*) filter (where is_open and is_mass) as open_mass,"
+            " count(*) filter (where lacks_handler) as without_handler,"
+            " coalesce(sum(persons) filter (where is_open), 0) as open_persons"
+            " from marts.petition_cases where period = %s group by district order by district", (period,))
+
+    def escalated_petitions(self, period: str) -> pd.DataFrame:
+        """Open province and Beijing cases with their handler (or none named)."""
+        return self.frame(
+            "select case_no, district, project_code, level, received_date, form, persons, responsible_unit,"
+            " handler, lacks_handler, status from marts.petition_cases"
+            " where period = %s and is_open and level in ('省', '进京')"
+            " order by lacks_handler desc, level_rank desc, received_date", (period,))
+
+    def unmatched_petitions(self, period: str) -> pd.DataFrame | None:
+        if not self.has_table("unmatched_petition_cases"):
+            return None
+        return self.frame(
+            "select unmatched_reason, count(*) as cases from marts.unmatched_petition_cases where period = %s"
+            " group by unmatched_reason order by cases desc", (period,))

@@ -71,10 +71,32 @@ def demo_accounts() -> list[tuple[str, str, str | None]]:
             *[(f"district_{d}", "district", d) for d in DISTRICTS]]
 
 
+class RealUsersPresent(UserError):
+    """Demo users are refused in a warehouse that has real users."""
+
+
 def ensure_demo_users(admin_conn: psycopg.Connection) -> list[tuple[str, str, str | None, str]]:
-    """One demo user per role and per district: (username, role, district, password)."""
-    created = []
-    for username, role, district in demo_accounts():
-        password = add_user(admin_conn, username, role, district, demo_password(username))
-        created.append((username, role, district, password))
+    """One demo user per role and per district: (username, role, district, password), with passwords anyone
+    can derive, so only in a warehouse without real users: a warehouse with any user that is not one of the
+    demo accounts raises RealUsersPresent. An existing account is never touched (not re-enabled, no new
+    password); the accounts returned are those created now."""
+    names = [name for name, _, _ in demo_accounts()]
+    conn = admin_conn
+    with conn.transaction():
+        conn.execute("lock table access.dashboard_user in share row exclusive mode")
+        real = [r[0] for r in conn.execute(
+            "select username from access.dashboard_user where not (username = any(%s)) order by 1", (names,))]
+        if real:
+            raise RealUsersPresent(f"this warehouse has real dashboard users ({', '.join(real[:5])}"
+                                   f"{'...' if len(real) > 5 else ''}): demo users are for demo warehouses only")
+        created = []
+        for username, role, district in demo_accounts():
+            password = demo_password(username)
+            done = conn.execute(
+                """insert into access.dashboard_user (username, role, district, password_hash)
+                   values (%s, %s, %s, %s) on conflict (username) do nothing""",
+                (username, role, district, hash_password(password))).rowcount
+            if done:
+                created.append((username, role, district, password))
+    conn.commit()
     return created

@@ -6,6 +6,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from resettle.reporting.dashboard.auth import HOUSEHOLD_LIST_ROLES, roles_zh
 from resettle.reporting.dashboard.views.common import no_data, period, table, warehouse
 
 CHOICES = ["异地产权调换", "原址回迁", "租赁住房", "原址购房", "退还费用", "未选择"]
@@ -59,7 +60,7 @@ def render() -> None:
     st.subheader("住户名单（已脱敏）")
     user = db.user
     if not user.may_list_households:
-        st.warning("您的角色无权查看住户名单：领导看板只提供统计数字。")
+        st.warning(f"您的角色无权查看住户名单（仅{roles_zh(HOUSEHOLD_LIST_ROLES)}可查看），此处只提供统计数字。")
         return
     c1, c2, c3 = st.columns(3)
     progress = db.progress()

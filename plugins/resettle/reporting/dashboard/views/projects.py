@@ -33,9 +33,18 @@ SECTIONS = {
     "安置结果": ["households_awaiting", "households_refund_route", "households_resettled_before_due",
              "households_unit_not_occupied", "households_onsite_not_allowed"],
     "处置路径": ["route_steps_total", "route_steps_done", "route_open_steps_zh"],
+    "信访件（信访局）": ["petitions_open", "petitions_new", "petitions_closed", "petitions_open_district",
+                  "petitions_open_city", "petitions_open_province", "petitions_open_beijing", "petition_persons",
+                  "mass_petitions_open", "petitions_without_handler"],
+    "产权办理（不动产登记中心）": ["certificates_needed", "certificates_issued", "certificates_pending",
+                      "certificates_not_applied", "certificates_blocked", "certificate_blockers",
+                      "households_lacking_certificate_application", "certificates_blocked_by_tax",
+                      "tax_bureau_task_zh"],
+    "偿还协议与退款（保障中心）": ["households_offsite", "repayment_agreements", "repayment_agreed", "repayment_repaid",
+                      "repayments_overdue", "repayment_overdue_amount", "refunds_overdue"],
     "评分与一致性问题": ["priority_score", "priority_rank", "is_priority", "score_households", "score_overdue",
                   "score_petition", "score_stagnation", "months_without_progress", "flag_count", "flag_codes",
-                  "flags_zh"],
+                  "flags_zh", "feed_flag_codes"],
 }
 
 

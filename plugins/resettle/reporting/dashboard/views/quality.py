@@ -1,10 +1,13 @@
-"""数据质量: files received and rejected per source, open rejections; file-level detail for engineers."""
+"""数据质量: files received and rejected per source, open rejections; file-level detail for the roles in
+`auth.QUALITY_DETAIL_ROLES` (the office and engineers)."""
 
 from __future__ import annotations
 
 import altair as alt
 import streamlit as st
 
+from resettle.domain.vocabulary import complete_statuses
+from resettle.reporting.dashboard.auth import QUALITY_DETAIL_ROLES, roles_zh
 from resettle.reporting.dashboard.views.common import month_label, no_data, period, table, warehouse
 
 
@@ -25,7 +28,7 @@ def render() -> None:
     open_rejections = files[files.is_open_rejection.fillna(False).astype(bool)]
     cols = st.columns(4)
     cols[0].metric("收到文件", f"{len(files):,}")
-    cols[1].metric("接收", f"{files.status.isin(['accepted', 'accepted_with_warnings', 'superseded']).sum():,}")
+    cols[1].metric("接收", f"{files.status.isin(complete_statuses()).sum():,}")
     cols[2].metric("退回", f"{len(rejected):,}")
     cols[3].metric("待重报", f"{len(open_rejections):,}")
 
@@ -50,4 +53,4 @@ def render() -> None:
         st.subheader("全部文件明细")
         table(files[["submission_id", *labels]], "files", f"报送文件_{month}", {**labels, "submission_id": "报送编号"})
     else:
-        st.caption("文件明细（文件名、逐条处理说明）仅数据工程师可见。")
+        st.caption(f"文件明细（文件名、逐条处理说明）仅{roles_zh(QUALITY_DETAIL_ROLES)}可见。")

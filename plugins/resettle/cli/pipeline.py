@@ -1,0 +1,228 @@
+"""The pipeline commands: `resettle run` (the DAGs in-process for a month), `resettle demo` and
+`resettle airflow up|down` (the real Airflow services on the embedded setup).
+
+`add_commands(subparsers)` adds them to the `resettle` parser, like every module of this package.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib.util
+import json
+import os
+import sys
+
+from resettle.domain.config import settings
+from resettle.domain.periods import add_months, last_due_period, period_arg
+
+
+def load_dag(dag_id: str):
+    """Import a DAG file from the DAGs folder (file name = dag_id) and return its DAG."""
+    from airflow.sdk import DAG
+
+    path = settings().dags_dir / f"{dag_id}.py"
+    spec = importlib.util.spec_from_file_location(f"resettle_dag_{dag_id}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    dags = [v for v in vars(module).values() if isinstance(v, DAG) and v.dag_id == dag_id]
+    if not dags:
+        for value in vars(module).values():
+            if callable(value) and getattr(value, "__name__", "") == dag_id:
+                return value()
+        raise LookupError(f"{path} defines no DAG {dag_id!r}")
+    return dags[0]
+
+
+def run_period(period: str | None, build: bool = True, verbose: bool = False, ingest: bool = True,
+               echo=None) -> dict:
+    """Run the pipeline DAGs in-process for a period: ingest, then build the marts.
+
+    `echo`, when given, receives a progress line per step (files found, ingested, dbt nodes built), each
+    with its time. Without `ingest`, build_marts runs alone on every dataset (what the bench compares).
+    """
+    import time
+
+    from resettle import warehouse
+    from resettle.airflow import embedded, pipeline, runtime
+    from resettle.warehouse.dbt_runner import ensure_manifest
+
+    say = echo or (lambda line: None)
+    runtime.quiet_lineage_notice()
+    url = warehouse.url(start=True)
+    embedded.apply(url)
+    ensure_manifest()
+    os.environ["AIRFLOW__LOGGING__LOGGING_LEVEL"] = "INFO" if verbose else "WARNING"
+    os.environ["RESETTLE_DBT_QUIET"] = "0" if verbose else "1"
+    os.environ["RESETTLE_IN_PROCESS"] = "1"
+    _quiet_logs()
+    from airflow.sdk import DagRunState
+
+    result: dict = {}
+    started = dt.datetime.now(dt.UTC)
+    clock = time.perf_counter()
+    if ingest:
+        say(f"{period}: ingesting {len(pipeline.find_files(period))} files ...")
+        run = load_dag("ingest_submissions").test(run_conf={"period": period})
+        result["ingest_submissions"] = str(run.state)
+        result["ingest_seconds"] = time.perf_counter() - clock
+        if run.state != DagRunState.SUCCESS:
+            raise SystemExit(f"ingest_submissions did not succeed for {period}: {run.state}")
+        # What the Asset events would name under the scheduler: the datasets this ingestion accepted.
+        datasets = pipeline.accepted_since(url, started)
+        say(f"{period}: ingested in {result['ingest_seconds']:.1f} s; new data in {len(datasets)} datasets")
+    else:
+        from resettle.domain.contracts import DATASETS
+
+        datasets = list(DATASETS)
+    if build:
+        clock = time.perf_counter()
+        say(f"{period}: building the marts (one dbt build) ...")
+        marts = load_dag("build_marts").test(run_conf={"datasets": datasets})
+        result["build_marts"] = str(marts.state)
+        result["build_seconds"] = time.perf_counter() - clock
+        if marts.state != DagRunState.SUCCESS:
+            raise SystemExit(f"build_marts did not succeed for {period}: {marts.state}")
+        say(f"{period}: marts built in {result['build_seconds']:.1f} s ({pipeline.last_build_nodes(url)})")
+    from resettle.intake.register import submissions
+
+    with warehouse.connect() as conn:
+        rows = submissions(conn, period)
+    result["submissions"] = pipeline.summarize(rows)
+    result["marts"] = pipeline.mart_row_counts(url)
+    return result
+
+
+def _quiet_logs() -> None:
+    import logging
+
+    for name in ("great_expectations", "airflow.models.dagbag", "airflow.task", "cosmos"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    logging.getLogger("openlineage").setLevel(logging.ERROR)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    result = run_period(args.period, build=not args.no_marts, verbose=args.verbose, ingest=not args.marts_only,
+                        echo=lambda line: print(line, flush=True))
+    print(f"period {args.period}: " + ", ".join(f"{k} {v}" for k, v in result["submissions"].items()))
+    for table, n in result["marts"].items():
+        print(f"  marts.{table}: {n} rows")
+    print("seconds: " + json.dumps({k: round(v, 2) for k, v in result.items() if k.endswith("_seconds")}))
+    failed = result["submissions"].get("failed", 0)
+    if failed:
+        print(f"{failed} file(s) failed on our side (status failed; the engineers were alerted): see "
+              f"`resettle status --period {args.period}` and the task logs", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from resettle import warehouse
+    from resettle.devtools.generator import generate
+    from resettle.warehouse.schema import bootstrap
+
+    last = args.period or last_due_period()
+    first = add_months(last, -(args.months - 1))
+    # the demo replays generated months: their files' modification times are the history being replayed
+    os.environ.setdefault("RESETTLE_RECEIVED_CLOCK", "mtime")
+    import time
+
+    began = time.perf_counter()
+
+    def step(line: str) -> None:
+        print(f"[{time.perf_counter() - began:6.1f} s] {line}", flush=True)
+
+    step("starting the warehouse ...")
+    warehouse.url(start=True)
+    with warehouse.connect() as conn:
+        bootstrap(conn)
+    landing = settings().landing
+    step(f"generating {args.months} months for {args.households:,} households ...")
+    report = generate(landing, first, months=args.months, seed=args.seed, households=args.households,
+                      inject_errors=args.inject_errors)
+    step(f"generated {len(report.files)} files for {first} .. {last} into {landing}")
+    result = {}
+    for i in range(args.months):
+        period = add_months(first, i)
+        result = run_period(period, echo=step)
+        step(f"ran {period}: " + ", ".join(f"{k} {v}" for k, v in result["submissions"].items()))
+    from resettle.airflow.alert_tasks import describe, run_check
+    from resettle.airflow.pipeline import build_marts, mart_row_counts
+
+    step("checking alerts ...")
+    alerts = run_check(warehouse.url())
+    build_marts(warehouse.url(), select=["alert_history"])
+    print(f"alerts as of now: {describe(alerts)}")
+    print("\nbuilt:")
+    for table, n in mart_row_counts(warehouse.url()).items():
+        print(f"  marts.{table}: {n} rows")
+    from resettle.reporting.dashboard.users import RealUsersPresent, ensure_demo_users
+    from resettle.warehouse.access import ensure_roles
+
+    with warehouse.connect() as conn:
+        ensure_roles(conn)
+        try:
+            accounts = ensure_demo_users(conn)
+        except RealUsersPresent as err:
+            accounts = []
+            print(f"no demo users: {err}")
+    print("\ndashboard (leaders, office, districts):")
+    print("  .venv/bin/resettle dashboard --port 8501   # then open http://127.0.0.1:8501/")
+    for username, role, district, password in accounts:
+        print(f"  demo user {username:<20} {role:<9} {district or '':<10} password {password}")
+    print(f"  .venv/bin/resettle bulletin --period {last}   # the monthly bulletin (xlsx + print-ready HTML)")
+    print("\nnext:")
+    print("  psql \"$(.venv/bin/resettle warehouse url)\" -c 'select * from marts.district_monthly_progress'")
+    print(f"  .venv/bin/resettle status --period {last}   # who sent what, on time or not")
+    print("  .venv/bin/resettle airflow up      # the Airflow UI on the same DAGs and warehouse")
+    print(f"  receipts for senders: {settings().outbox}")
+    print(f"  validation Data Docs: {settings().home / 'gx/uncommitted/data_docs/local_site/index.html'}")
+    print(f"  landing zone: {landing}   archive: {settings().archive}")
+    return 0
+
+
+def cmd_airflow(args: argparse.Namespace) -> int:
+    from resettle import warehouse
+    from resettle.airflow import embedded
+
+    if args.action == "down":
+        stopped = embedded.down()
+        print("stopped: " + (", ".join(stopped) if stopped else "nothing was running"))
+        return 0
+    from resettle.warehouse.dbt_runner import ensure_manifest
+
+    ensure_manifest()
+    info = embedded.up(warehouse.url(start=True), port=args.port)
+    print(f"Airflow UI: {info['url']}")
+    print(f"  log in as {info['user']} / {info.get('password') or embedded.admin_password()}")
+    print(f"  services: {', '.join(info['pids'])}; logs in {settings().airflow_home / 'logs' / 'services'}")
+    print("  stop with: resettle airflow down")
+    return 0
+
+
+def add_commands(sub) -> None:
+    r = sub.add_parser("run", help="run the pipeline DAGs in-process for one reporting month",
+                       description="Ingest the landing zone's files for a period and build the marts, by "
+                                   "running the Airflow DAGs in this process (dag.test()).")
+    r.add_argument("--period", type=period_arg, required=True, help="reporting month, YYYY-MM")
+    r.add_argument("--no-marts", action="store_true", help="ingest only; do not run dbt")
+    r.add_argument("--marts-only", action="store_true", help="build the marts on every dataset; ingest nothing")
+    r.add_argument("--verbose", action="store_true", help="show Airflow's task logs")
+    r.set_defaults(func=cmd_run)
+
+    d = sub.add_parser("demo", help="warehouse up, generate months of data, run them in order, show what was built",
+                       description="The one-command demo on the embedded setup.")
+    d.add_argument("--period", type=period_arg, help="last month to generate (default: the latest month due)")
+    d.add_argument("--months", type=int, default=3, help="number of months (default 3)")
+    d.add_argument("--seed", type=int, default=20191111, help="random seed")
+    d.add_argument("--households", type=int, default=3000, help="households in the simulated city")
+    d.add_argument("--inject-errors", action="store_true",
+                   help="include the mistakes clerks make, to see rejections and receipts")
+    d.set_defaults(func=cmd_demo)
+
+    a = sub.add_parser("airflow", help="start or stop the real Airflow services on the embedded setup",
+                       description="Start the API server + UI, scheduler, DAG processor and triggerer "
+                                   "(LocalExecutor, SQLite metadata) on the same DAGs and warehouse.")
+    a.add_argument("action", choices=["up", "down"])
+    a.add_argument("--port", type=int, default=8080, help="API server / UI port (default 8080)")
+    a.set_defaults(func=cmd_airflow)
