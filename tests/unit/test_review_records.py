@@ -38,12 +38,12 @@ def test_an_item_of_a_unit_that_is_no_source_raises_no_alert():
 def test_office_files_name_known_projects_and_units_only():
     frame = pd.DataFrame({"project_code": ["XA2016-001", "ZZ9999-999", None],
                           "responsible_unit": ["市公安局", "市规划局", "泰山区"]})
-    ctx = PackageContext(known_projects={"XA2016-001"}, member_units={"市公安局", "泰山区"})
+    ctx = PackageContext(known={"reported_projects": {"XA2016-001"}}, member_units={"市公安局", "泰山区"})
     problems = add_context_columns(frame, "supervision_items", ctx)
     assert {p.blame for p in problems} == {"project_code", "responsible_unit"}
     assert all(p.severity == "error" for p in problems)
-    assert frame["_problem__ctx_known_project"].notna().tolist() == [False, True, False]
-    assert "ZZ9999-999" in frame["_problem__ctx_known_project"][1]
+    assert frame["_problem__ref_project_in_ledgers"].notna().tolist() == [False, True, False]
+    assert "不在任何区已报送的项目台账中" in frame["_problem__ref_project_in_ledgers"][1]
     assert frame["_problem__ctx_member_unit"].notna().tolist() == [False, True, False]
 
 
