@@ -30,11 +30,12 @@ demo: $(STAMP) ## warehouse up, generate three months, run them, show what was b
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: browser
-browser: ## Debian's Chromium and CJK fonts for the browser tests, Redis for the Celery test (installed once)
-	@command -v chromium >/dev/null && command -v redis-server >/dev/null && fc-list :lang=zh 2>/dev/null | grep -q . || { \
+browser: ## Debian's Chromium, CJK fonts, poppler (PDF to PNG) for the browser and print tests, Redis for the Celery test
+	@command -v chromium >/dev/null && command -v pdftoppm >/dev/null && command -v redis-server >/dev/null \
+	  && fc-list :lang=zh 2>/dev/null | grep -q . || { \
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk \
-	    redis-server; }
+	    poppler-utils redis-server; }
 
 .PHONY: test
 test: $(STAMP) browser ## run the test suite (starts its own PostgreSQL, Airflow, dashboard and browser)

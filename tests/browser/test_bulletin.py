@@ -45,7 +45,8 @@ def test_bulletin_figures_match_the_marts(world, tmp_path, artifacts):
     (artifacts / page.name).write_text(page.read_text(encoding="utf-8"), encoding="utf-8")
 
     book = openpyxl.load_workbook(xlsx)
-    assert book.sheetnames == ["环比变化", "区排名", "迟报缺报", "重点项目", "一致性问题", "产权办理", "信访"]
+    assert book.sheetnames == ["环比变化", "区排名", "迟报缺报", "重点项目", "一致性问题", "类别与范围变化", "产权办理",
+                               "信访", "督办事项"]
     ranking = _rows(book["区排名"])
     assert {r["区"] for r in ranking} == set(progress)
     for row in ranking:

@@ -187,3 +187,51 @@ def test_marts_agree_with_the_files_across_months_and_a_resubmission(resettle_en
     flags = pd.Series([f for codes in reviews.flag_codes for f in codes]).value_counts()
     assert (flags.get("F06", 0), flags.get("F01", 0), flags.get("F02", 0)) == (f06, f01, f02)
     assert f06 >= 1, "the corrected roster no longer matches its ledger, which must be flagged"
+
+    _money_adds_up_to_the_department_files(warehouse_url, landing, ledgers)
+
+
+def _money_adds_up_to_the_department_files(url: str, landing, ledgers: pd.DataFrame) -> None:
+    """City totals of every mart's money equal the department files' own totals: each developer once
+    (`developer_risk`) plus the records matched to no developer; project-level court money equals the cases
+    whose 项目编号 names a project of the month's ledgers; developer-level money never adds up across projects."""
+    court = _latest_frames(landing, "court_cases")
+    police = _latest_frames(landing, "police_cases")
+    tax = _latest_frames(landing, "tax_status")
+    with psycopg.connect(url) as conn:
+        def frame(query: str) -> pd.DataFrame:
+            with conn.cursor() as cur:
+                cur.execute(query)
+                return pd.DataFrame(cur.fetchall(), columns=[c.name for c in cur.description])
+
+        developers = frame("select period, sum(seized_asset_value) as seized, sum(auction_proceeds) as proceeds,"
+                           " sum(court_claim_amount) as claims, sum(frozen_funds) as frozen,"
+                           " sum(tax_arrears) as arrears from marts.developer_risk group by period")
+        unmatched = frame("select period, dataset, record_key from marts.unmatched_company_records")
+        projects = frame("select period, sum(seized_asset_value) as seized, sum(auction_proceeds) as proceeds,"
+                         " sum(court_claim_amount) as claims, sum(developer_seized_asset_value) as repeated,"
+                         " count(distinct developer_uscc) filter (where developer_projects > 1) as shared"
+                         " from marts.project_joint_review group by period")
+    developers = developers.set_index("period").astype(float)
+    projects = projects.set_index("period")
+    tax = tax.assign(record_key=tax.uscc + "/" + tax.tax_period)
+    for period, mine in court.groupby("period"):
+        lost = set(unmatched[(unmatched.period == period) & (unmatched.dataset == "court_cases")].record_key)
+        named = mine.project_code.isin(set(ledgers[ledgers.period == period].project_code))
+        for column, total in (("seized_asset_value", "seized"), ("auction_proceeds", "proceeds"),
+                              ("claim_amount", "claims")):
+            values = mine[column].fillna(0).astype(float)
+            matched = values[~mine.case_no.isin(lost)].sum()
+            assert developers.loc[period, total] == pytest.approx(matched), (period, column)
+            assert developers.loc[period, total] + values[mine.case_no.isin(lost)].sum() == pytest.approx(values.sum())
+            assert float(projects.loc[period, total]) == pytest.approx(values[named].sum()), (period, column)
+        if projects.loc[period, "shared"]:
+            assert float(projects.loc[period, "repeated"]) > developers.loc[period, "seized"], \
+                "a developer with several projects repeats its figure: summing it would count money twice"
+    for frame_, dataset, column, total in ((police, "police_cases", "frozen_funds", "frozen"),
+                                           (tax, "tax_status", "tax_arrears", "arrears")):
+        key = "case_no" if dataset == "police_cases" else "record_key"
+        for period, mine in frame_.groupby("period"):
+            lost = set(unmatched[(unmatched.period == period) & (unmatched.dataset == dataset)].record_key)
+            values = mine[column].fillna(0).astype(float)
+            assert developers.loc[period, total] == pytest.approx(values[~mine[key].isin(lost)].sum()), (period, column)

@@ -83,7 +83,8 @@ def month(resettle_env, warehouse_url, monkeypatch):
         rejected = conn.execute("select submission_id, file_name from ops.submission where status = 'rejected'"
                                 ).fetchall()
     assert statuses == {roster.name: "rejected", fixed.name: "accepted"}, statuses
-    assert [name for _, name in rejected] == [roster.name]
+    assert [name for _, name in rejected if "领导小组办公室" not in name] == [roster.name]
+    rejected = [(i, name) for i, name in rejected if name == roster.name]
     return {"url": warehouse_url, "rejected_id": rejected[0][0], "rejected_file": roster.name,
             "outbox": resettle_env["outbox"]}
 
@@ -105,6 +106,12 @@ def _late(*pairs: tuple[str, str]) -> set[str]:
     return {f"late:{source}:{dataset}:{PERIOD}" for source, dataset in pairs}
 
 
+def _office(key: str) -> bool:
+    """The office's own alerts: its records name taishan's projects, which taishan never reported, so its files
+    are rejected here; this month is about the districts."""
+    return key.startswith("supervision:") or ":office:" in key
+
+
 def _rows(url: str, key_prefix: str = "") -> list[dict]:
     from psycopg.rows import dict_row
 
@@ -122,7 +129,7 @@ def test_a_month_of_alerts_reaches_the_right_people_once_and_clears(month, recei
 
     def step(as_of: dt.datetime, expected: set[str]) -> list[dict]:
         sent = _check(url, as_of)
-        keys = [a["condition_key"] for a in sent]
+        keys = [a["condition_key"] for a in sent if not _office(a["condition_key"])]
         assert sorted(keys) == sorted(expected), as_of
         mails, posts = smtp.take(), hook.take()
         assert sorted(m.subject for m in mails) == sorted(a["title_zh"] for a in sent)
@@ -195,7 +202,8 @@ def test_a_month_of_alerts_reaches_the_right_people_once_and_clears(month, recei
             "select kind_zh, source_name_zh, channels_ok, is_open, recipient_count from marts.alert_history").fetchall()
     assert len(history) == len(_rows(url))
     assert all(ok for _, _, ok, _, _ in history), "every alert reached both channels"
-    assert sum(is_open for *_, is_open, _ in history) == len(taishan)
+    office = [r for r in _rows(url) if _office(r["condition_key"])]
+    assert sum(is_open for *_, is_open, _ in history) == len(taishan) + sum(r["resolved_at"] is None for r in office)
     assert {kind for kind, *_ in history} == {"报送提醒", "数据退回", "逾期未报", "逾期升级"}
     assert all(n >= 1 for *_, n in history)
 
@@ -290,7 +298,7 @@ def test_cli_replays_a_moment_and_lists_the_log(warehouse_url, resettle_env, rec
     assert code == 0 and out.count("【逾期未报】") == EXPECTED_DATASETS and out.count("未解除") == EXPECTED_DATASETS
     assert "泰山区" in out and "逾期未回迁安置居民台账" in out and "已发送" in out
     code, out = run("list", "--open", "--json")
-    assert code == 0 and len(json.loads(out)) == 23
+    assert code == 0 and len(json.loads(out)) == EXPECTED_DATASETS
 
     from resettle.domain.net import free_port
 
@@ -298,7 +306,8 @@ def test_cli_replays_a_moment_and_lists_the_log(warehouse_url, resettle_env, rec
     monkeypatch.setenv("RESETTLE_ALERT_RETRIES", "0")
     code, out = run("check", "--as-of", "2026-10-28 01:30", "--period", PERIOD)
     assert code == 1, "a channel that failed makes the check fail"
-    assert "群消息：失败 23" in out and "邮件：已发送 23" in out and "发送失败" in out
+    assert f"群消息：失败 {EXPECTED_DATASETS}" in out and f"邮件：已发送 {EXPECTED_DATASETS}" in out
+    assert "发送失败" in out
 
     broken = tmp_path / "contacts.yml"
     broken.write_text("taishan: {email: [nobody]}\n", encoding="utf-8")

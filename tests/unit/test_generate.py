@@ -281,7 +281,8 @@ def test_ledger_counts_equal_the_roster_in_every_district_and_month(clean):
         assert {r["project_code"] for r in ledger} == set(total)
         for row in ledger:
             assert as_number(row["households_total"]) == total[row["project_code"]]
-            assert as_number(row["households_unresettled"]) == unresettled[row["project_code"]]
+            stale = row["project_code"] == clean.planted.get("F06")  # the planted stale ledger figure
+            assert as_number(row["households_unresettled"]) == unresettled[row["project_code"]] + stale
             assert 10 <= total[row["project_code"]] <= 300
 
 
@@ -345,13 +346,16 @@ def _developers(report) -> dict[str, int]:
 
 
 def test_departments_know_the_developers_by_category(clean):
-    category = _developers(clean)
-    assert set(category.values()) == {1, 2, 3, 4, 5}
+    ledgers = [r for rows in tables(clean, "project_ledger").values() for r in rows]
+    assert set(_developers(clean).values()) == {1, 2, 3, 4, 5}
+    odd = {clean.planted.get(f) for f in ("F03", "F04", "F05")}  # planted: reclassified, not valued, abnormal
+    planted = {r["developer_uscc"] for r in ledgers if r["project_code"] in odd}
+    category = {code: cat for code, cat in _developers(clean).items() if code not in planted}
     for period in periods(clean):
         police = {r["company_uscc"] for r in tables(clean, "police_cases")[("police", period)]}
         court = {r["defendant_uscc"] for r in tables(clean, "court_cases")[("court", period)]}
         tax = {r["uscc"]: r for r in tables(clean, "tax_status")[("tax", period)]}
-        assert set(tax) == set(category)
+        assert set(tax) >= set(category)
         for code, cat in category.items():
             if cat == 4:
                 assert code in police or _named_in(clean, "police_cases", period, code)

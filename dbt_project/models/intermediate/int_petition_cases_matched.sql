@@ -38,6 +38,8 @@ projects as (
     from {{ ref('int_projects_in_force') }}
 ),
 
+levels as (select * from {{ ref('petition_levels') }}),
+
 matched as (
     select
         petitions.*,
@@ -73,7 +75,7 @@ final as (
         matched.project_code,
         coalesce(projects.district, households.submitted_by) as district,
         matched.level,
-        {{ petition_rank('matched.level') }} as level_rank,
+        coalesce(levels.petition_rank, 0) as level_rank,
         matched.received_date,
         matched.form,
         matched.persons,
@@ -96,6 +98,7 @@ final as (
         on matched.period = households.period and matched.matched_household_code = households.household_code
     left join projects
         on matched.period = projects.period and matched.project_code = projects.project_code
+    left join levels on matched.level = levels.petition_level
 )
 
 select * from final

@@ -14,7 +14,8 @@ kind_zh as (
         ('late', '逾期未报'),
         ('escalation', '逾期升级'),
         ('invalid', '数据退回'),
-        ('pipeline', '系统运行')
+        ('pipeline', '系统运行'),
+        ('supervision', '督办逾期')
     ) as labels (kind, kind_zh)
 ),
 

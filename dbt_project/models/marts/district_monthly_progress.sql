@@ -36,7 +36,9 @@ per_district as (
         sum(unresettled_onsite_purchase) as unresettled_onsite_purchase,
         sum(unresettled_refund) as unresettled_refund,
         sum(unresettled_undecided) as unresettled_undecided,
-        count(*) filter (where priority_score >= {{ var('priority_threshold', 70) }}) as priority_projects,
+        count(*) filter (where is_priority) as priority_projects,
+        sum(households_refund_route) as households_refund_route,
+        sum(households_awaiting) as households_awaiting,
         count(*) filter (where flag_count > 0) as flagged_projects,
         string_agg(array_to_string(submission_ids, ','), ',') as submission_id_list
     from in_scope
@@ -82,6 +84,8 @@ final as (
         per_district.unresettled_undecided,
         per_district.priority_projects,
         per_district.flagged_projects,
+        per_district.households_refund_route,
+        per_district.households_awaiting,
         {{ id_list_to_array(['per_district.submission_id_list', 'progress_in_scope.progress_submission_ids']) }}
             as submission_ids
     from per_district

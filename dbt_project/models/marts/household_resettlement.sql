@@ -15,6 +15,11 @@ households as (
     {{ only_periods_to_build() }}
 ),
 
+checks as (
+    select * from {{ ref('int_household_checks') }}
+    {{ only_periods_to_build() }}
+),
+
 feeds as (
     select
         period,
@@ -39,6 +44,10 @@ feeds as (
 final as (
     select
         households.*,
+        checks.outcome_zh,
+        checks.is_resettled_before_due,
+        checks.is_unit_not_occupied,
+        checks.is_onsite_not_allowed,
         feeds.certificate_status,
         feeds.certificate_applied_date,
         feeds.certificate_issued_date,
@@ -55,6 +64,7 @@ final as (
         now() as built_at
     from households
     left join feeds using (period, household_code)
+    left join checks using (period, household_code)
 )
 
 select * from final

@@ -23,10 +23,41 @@ construction as (
     {{ only_periods_to_build() }}
 ),
 
-developer_cases as (
-    select * from {{ ref('int_developer_cases') }}
+department_facts as (
+    select * from {{ ref('int_project_department_facts') }}
     {{ only_periods_to_build() }}
 ),
+
+priority as (
+    select * from {{ ref('int_project_priority') }}
+    {{ only_periods_to_build() }}
+),
+
+category_changes as (
+    select * from {{ ref('int_project_category_changes') }}
+    {{ only_periods_to_build() }}
+),
+
+household_checks as (
+    select * from {{ ref('int_project_household_checks') }}
+    {{ only_periods_to_build() }}
+),
+
+route as (
+    select
+        period,
+        project_code,
+        count(*) as route_steps_total,
+        count(*) filter (where is_done) as route_steps_done,
+        string_agg(
+            step_name_zh || '（牵头：' || lead_unit_zh || '）', '；' order by step_order
+        ) filter (where not is_done) as route_open_steps_zh
+    from {{ ref('int_project_route_steps') }}
+    {{ only_periods_to_build() }}
+    group by period, project_code
+),
+
+categories as (select * from {{ ref('disposal_categories') }}),
 
 feeds as (
     select * from {{ ref('int_project_feeds') }}
@@ -67,16 +98,55 @@ joined as (
         construction.progress_pct,
         construction.planning_permit_no,
         construction.construction_permit_no,
-        coalesce(developer_cases.court_cases, 0) as court_cases,
-        coalesce(developer_cases.court_cases_open, 0) as court_cases_open,
-        coalesce(developer_cases.seized_asset_value, 0) as seized_asset_value,
-        coalesce(developer_cases.auction_proceeds, 0) as auction_proceeds,
-        coalesce(developer_cases.has_appraisal_or_auction, false) as has_appraisal_or_auction,
-        coalesce(developer_cases.police_cases, 0) as police_cases,
-        developer_cases.police_charges,
-        coalesce(developer_cases.frozen_funds, 0) as frozen_funds,
-        coalesce(developer_cases.tax_arrears, 0) as tax_arrears,
-        coalesce(developer_cases.is_abnormal_taxpayer, false) as is_abnormal_taxpayer,
+        department_facts.court_cases,
+        department_facts.court_cases_open,
+        department_facts.court_claim_amount,
+        department_facts.seized_asset_value,
+        department_facts.auction_proceeds,
+        department_facts.court_case_nos,
+        department_facts.developer_projects,
+        department_facts.developer_court_cases,
+        department_facts.developer_court_cases_open,
+        department_facts.developer_court_claim_amount,
+        department_facts.developer_seized_asset_value,
+        department_facts.developer_auction_proceeds,
+        department_facts.developer_has_appraisal_or_auction,
+        department_facts.developer_police_cases,
+        department_facts.developer_police_charges,
+        department_facts.developer_frozen_funds,
+        department_facts.developer_tax_arrears,
+        department_facts.developer_is_abnormal_taxpayer,
+        department_facts.inferred_matches,
+        department_facts.inferred_records_zh,
+        categories.category_label_zh as disposal_category_zh,
+        coalesce(household_checks.households_onsite_not_allowed, 0) as households_onsite_not_allowed,
+        coalesce(household_checks.households_unit_not_occupied, 0) as households_unit_not_occupied,
+        coalesce(household_checks.households_resettled_before_due, 0) as households_resettled_before_due,
+        coalesce(household_checks.households_refund_route, 0) as households_refund_route,
+        coalesce(household_checks.households_awaiting, 0) as households_awaiting,
+        category_changes.previous_category,
+        category_changes.previous_category_zh,
+        coalesce(category_changes.category_changed, false) as category_changed,
+        category_changes.scope_change,
+        coalesce(category_changes.households_scope_change, 0) as households_scope_change,
+        category_changes.category_decided_this_month,
+        category_changes.decided_category,
+        category_changes.decided_category_zh,
+        category_changes.decided_meeting_no,
+        coalesce(category_changes.is_decision_not_followed, false) as is_decision_not_followed,
+        coalesce(category_changes.is_normal_but_overdue, false) as is_normal_but_overdue,
+        coalesce(route.route_steps_total, 0) as route_steps_total,
+        coalesce(route.route_steps_done, 0) as route_steps_done,
+        route.route_open_steps_zh,
+        priority.weighted_petitioners,
+        priority.months_without_progress,
+        priority.score_households,
+        priority.score_overdue,
+        priority.score_petition,
+        priority.score_stagnation,
+        priority.priority_score,
+        priority.priority_rank,
+        coalesce(priority.is_priority, false) as is_priority,
         {#- certificates, petitions, repayments and refunds (int_project_feeds) -#}
         coalesce(feeds.certificates_needed, 0) as certificates_needed,
         coalesce(feeds.certificates_issued, 0) as certificates_issued,
@@ -108,7 +178,7 @@ joined as (
         {{ id_list_to_array([
             'projects.ledger_submission_id::text', 'construction.submission_id::text',
             'households.roster_submission_ids', 'units.units_submission_ids',
-            'developer_cases.department_submission_ids',
+            'department_facts.department_submission_ids',
             'feeds.feed_submission_ids',
         ]) }} as submission_ids
     from projects
@@ -116,9 +186,13 @@ joined as (
     left join households using (period, project_code)
     left join units using (period, project_code)
     left join construction using (period, project_code)
-    left join developer_cases
-        on projects.period = developer_cases.period and projects.developer_uscc = developer_cases.developer_uscc
-    left join feeds on projects.period = feeds.period and projects.project_code = feeds.project_code
+    left join department_facts using (period, project_code)
+    left join priority using (period, project_code)
+    left join category_changes using (period, project_code)
+    left join household_checks using (period, project_code)
+    left join route using (period, project_code)
+    left join categories on projects.disposal_category = categories.disposal_category
+    left join feeds using (period, project_code)
 ),
 
 flagged as (
@@ -136,22 +210,24 @@ flagged as (
                     then 'F02'
             end,
             case
-                when joined.disposal_category = 4 and joined.police_cases = 0 and joined.court_cases = 0 then 'F03'
+                when
+                    joined.disposal_category = 4
+                    and joined.developer_police_cases = 0 and joined.developer_court_cases = 0 then 'F03'
             end,
-            case when joined.disposal_category = 3 and not joined.has_appraisal_or_auction then 'F04' end,
-            case when joined.disposal_category = 2 and joined.is_abnormal_taxpayer then 'F05' end,
+            case when joined.disposal_category = 3 and not joined.developer_has_appraisal_or_auction then 'F04' end,
+            case when joined.disposal_category = 2 and joined.developer_is_abnormal_taxpayer then 'F05' end,
             case
                 when
                     joined.households_total <> joined.roster_households_total
                     or joined.households_unresettled <> joined.roster_households_unresettled then 'F06'
             end,
-            case when joined.rental_for_displaced > 0 then 'F07' end
+            case when joined.households_onsite_not_allowed > 0 then 'F08' end,
+            case when joined.households_unit_not_occupied > 0 then 'F09' end,
+            case when joined.households_resettled_before_due > 0 then 'F10' end,
+            case when joined.is_normal_but_overdue then 'F11' end,
+            case when joined.is_decision_not_followed then 'F12' end
         ], null) || joined.feed_flag_codes || array_remove(array[
-            case
-                when joined.mass_petitions_open > 0 and {{ priority_score(
-                    'joined.households_unresettled', 'joined.months_overdue', 'joined.highest_petition_rank',
-                    'joined.petitioning_households') }} < {{ var('priority_threshold', 70) }} then 'F24'
-            end
+            case when joined.mass_petitions_open > 0 and not joined.is_priority then 'F24' end
         ], null) as flag_codes
     from joined
 ),
@@ -164,9 +240,7 @@ final as (
             select string_agg(flag_labels.flag_label_zh, '；' order by flag_labels.flag_code)
             from {{ ref('consistency_flags') }} as flag_labels
             where flag_labels.flag_code = any(flagged.flag_codes)
-        ) as flags_zh,
-        {{ priority_score('households_unresettled', 'months_overdue', 'highest_petition_rank',
-                          'petitioning_households') }} as priority_score
+        ) as flags_zh
     from flagged
 )
 

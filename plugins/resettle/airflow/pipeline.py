@@ -20,7 +20,8 @@ def find_files(period: str | None = None, wave: str | None = None) -> list[dict]
     Rosters and monthly progress are checked against the district's project ledger of the month, so
     they form a second wave (`after_ledger`), ingested once every ledger has been decided; so do files
     whose name does not settle their dataset, and the department feeds checked against units and ledgers
-    (certificates, petitions, repayments). Ledgers and the other department feeds are the first (`independent`).
+    (certificates, petitions, repayments) and the office's records, which name projects of any district.
+    Ledgers and the other department feeds are the first (`independent`).
     """
     from resettle.intake.parse import detect_dataset  # pandas: not at DAG parse time
 

@@ -14,6 +14,8 @@ Rules (see `Policy` for the numbers):
 - escalation: `escalate_after_days` past the due time, once per source and month, to leadership and the
   office: one message per source (not per dataset) because leadership acts on who, not on which file.
 - invalid: per rejected file, once, to its sender, with the first problems and the receipt.
+- supervision: per supervised task (督办事项) of the office's latest file that is past its due date and not
+  done, to the responsible unit and the office, repeated every `late_every` until a file reports it done.
 """
 
 from __future__ import annotations
@@ -27,8 +29,9 @@ from dataclasses import dataclass, field
 from resettle.alerts import messages
 from resettle.domain.findings import Finding
 
-KINDS = ("reminder", "late", "escalation", "invalid", "pipeline")
+KINDS = ("reminder", "late", "escalation", "invalid", "pipeline", "supervision")
 RECIPIENTS = {
+    "supervision": ("source", "office"),
     "reminder": ("source",),
     "late": ("source", "office"),
     "escalation": ("leadership", "office"),
@@ -180,3 +183,39 @@ def due_to_send(condition: Condition, last_sent: dt.datetime | None, as_of: dt.d
     if last_sent is None:
         return True
     return condition.cadence is not None and as_of - last_sent >= condition.cadence
+
+
+@dataclass(frozen=True)
+class OpenItem:
+    """A supervised task still open in the office's file in force (read from raw.supervision_items)."""
+
+    item_no: str
+    period: str
+    project_code: str | None
+    task: str
+    responsible_unit: str
+    responsible_source: str | None
+    due_date: dt.date
+    submission_id: int | None = None
+
+
+def supervision_conditions(items: Iterable[OpenItem], as_of: dt.datetime, policy: Policy) -> list[Condition]:
+    """One repeating condition per open item past its due date (Beijing date) whose unit is a known source."""
+    from resettle.domain.periods import SHANGHAI
+
+    today = as_of.astimezone(SHANGHAI).date()
+    out = []
+    for item in items:
+        if item.due_date >= today or item.responsible_source is None:
+            continue
+        days = (today - item.due_date).days
+        title, text = messages.supervision_overdue(item.responsible_unit, item.item_no, item.task,
+                                                   item.project_code, item.due_date, days)
+        out.append(Condition(
+            key("supervision", item.item_no), "supervision", title, text, source=item.responsible_source,
+            dataset="supervision_items", period=item.period, submission_id=item.submission_id,
+            cadence=policy.late_every,
+            facts={"item_no": item.item_no, "project_code": item.project_code, "task": item.task,
+                   "responsible_unit": item.responsible_unit, "due_date": item.due_date.isoformat(),
+                   "days_overdue": days}))
+    return out

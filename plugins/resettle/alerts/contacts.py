@@ -16,7 +16,7 @@ from resettle.domain.config import SOURCES
 
 DEFAULT_PATH = Path(__file__).with_name("contacts.yml")
 ENV_VAR = "RESETTLE_CONTACTS"
-ROLES = (*SOURCES, "office", "leadership", "engineers")
+ROLES = tuple(dict.fromkeys((*SOURCES, "office", "leadership", "engineers")))
 """Every source, the leading-group office, leadership and the data engineers: all required."""
 
 _EMAIL = re.compile(r"^[^@\s<>,;]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")

@@ -62,6 +62,26 @@ def _rejected_files(conn: psycopg.Connection, periods: Sequence[str], as_of: dt.
     return out
 
 
+def _open_items(conn: psycopg.Connection, as_of: dt.datetime) -> list[conditions.OpenItem]:
+    """The open supervised tasks of the office's latest accepted file received by `as_of`."""
+    from resettle.domain import reference
+
+    latest = conn.execute(
+        """select submission_id, period from ops.submission
+           where dataset = 'supervision_items' and status in ('accepted', 'accepted_with_warnings')
+             and received_at <= %s
+           order by period desc, submission_id desc limit 1""", (as_of,)).fetchone()
+    if latest is None:
+        return []
+    by_name = {src.name_zh: code for code, src in reference.sources().items()}
+    rows = conn.execute(
+        """select item_no, project_code, task, responsible_unit, due_date from raw.supervision_items
+           where submission_id = %s and status = '办理中' and due_date is not null order by item_no""",
+        (latest[0],)).fetchall()
+    return [conditions.OpenItem(item_no, latest[1], project, task, unit, by_name.get(unit), due, latest[0])
+            for item_no, project, task, unit, due in rows]
+
+
 def evaluate(conn: psycopg.Connection, as_of: dt.datetime, periods: Sequence[str], policy: Policy,
              ) -> tuple[list[Condition], list[str]]:
     """Every condition holding as of the moment, and the months evaluated (sending ones plus months with
@@ -81,6 +101,9 @@ def evaluate(conn: psycopg.Connection, as_of: dt.datetime, periods: Sequence[str
             if all(e.state == "complete" for e in items if e.source == source):
                 complete.add((source, None, period))
     found += conditions.invalid_conditions(rejected, complete, names, titles)
+    open_items = _open_items(conn, as_of)
+    found += conditions.supervision_conditions(open_items, as_of, policy)
+    months = sorted({*months, *(i.period for i in open_items)})
     return found, months
 
 

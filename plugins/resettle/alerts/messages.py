@@ -130,6 +130,20 @@ def run_overdue(dag_id: str, run_id: str, deadline: str | None) -> tuple[str, st
     return title, text
 
 
+def supervision_overdue(unit_zh: str, item_no: str, task: str, project: str | None, due: dt.date,
+                        days_overdue: int) -> tuple[str, str]:
+    """A supervised task (督办事项) past its due date and not reported done."""
+    where = f"（项目{project}）" if project else ""
+    title = f"【督办逾期】{unit_zh}督办事项{item_no}已超过办结时限{days_overdue}天"
+    text = (
+        f"{unit_zh}：\n"
+        f"领导小组办公室交办的督办事项{item_no}{where}：{task}，办结时限为{due.year}年{due.month}月{due.day}日，"
+        f"目前仍未办结，已逾期{days_overdue}天。\n"
+        "请尽快办理，并将办理情况报领导小组办公室；办结后在下一期督办事项表中填写办结日期。"
+    )
+    return title, text
+
+
 def file_failed(source_zh: str, period: str, file_name: str, submission_id: int, error: str | None) -> tuple[str, str]:
     """Processing a file failed on our side (not the sender's): for the engineers on duty."""
     title = f"【处理故障】{source_zh}{zh_month(period)}文件《{file_name}》处理出错"

@@ -1,4 +1,4 @@
-"""CLI subcommands `resettle users`, `resettle dashboard` and `resettle bulletin`.
+"""CLI subcommands `resettle users`, `resettle dashboard`, `resettle bulletin` and `resettle review-sheet`.
 
 `add_commands(subparsers)` registers them on the main parser (resettle.cli). Each handler imports what it
 needs when it runs, so `resettle --help` stays fast and Streamlit is only imported by the app process.
@@ -180,6 +180,28 @@ def cmd_bulletin(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_review_sheet(args: argparse.Namespace) -> int:
+    from resettle import warehouse
+    from resettle.domain.config import settings
+    from resettle.reporting.review_sheet import write_review_sheet
+
+    warehouse.url(start=True)
+    out = Path(args.out) if args.out else settings().outbox / "review"
+    try:
+        with warehouse.connect() as conn:
+            written = write_review_sheet(conn, args.project, args.period, out, pdf=args.pdf)
+    except LookupError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    except (RuntimeError, OSError, subprocess.SubprocessError) as err:
+        print(f"error: no PDF: {err}", file=sys.stderr)
+        return 1
+    print(f"joint-review sheet of {args.project} for {args.period}:")
+    for path in written:
+        print(f"  {path}")
+    return 0
+
+
 def add_commands(subparsers) -> None:
     """Register `users`, `dashboard` and `bulletin` on the `resettle` parser's subparsers."""
     u = subparsers.add_parser("users", help="dashboard users: add, list or disable",
@@ -213,3 +235,10 @@ def add_commands(subparsers) -> None:
     b.add_argument("--out", help="folder (default: <outbox>/bulletin)")
     b.add_argument("--pdf", action="store_true", help="also print the HTML to PDF with a local headless Chromium")
     b.set_defaults(func=cmd_bulletin)
+
+    r = subparsers.add_parser("review-sheet", help="print one project's joint-review sheet (联审会签表, A4 HTML/PDF)")
+    r.add_argument("--project", required=True, help="project code (项目编号)")
+    r.add_argument("--period", required=True, type=period_arg)
+    r.add_argument("--out", help="folder (default: <outbox>/review)")
+    r.add_argument("--pdf", action="store_true", help="also print it to PDF with a local headless Chromium")
+    r.set_defaults(func=cmd_review_sheet)

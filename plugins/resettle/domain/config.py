@@ -17,7 +17,9 @@ PROJECT_ROOT = Path(__file__).resolve().parents[3]
 
 DISTRICTS = ("taishan", "xingan", "xiangyang", "gongnong", "nanshan", "xingshan")
 DEPARTMENTS = ("housing_bureau", "housing_center", "court", "police", "tax", "registration", "petition")
-SOURCES = DISTRICTS + DEPARTMENTS
+OFFICE = "office"
+"""The leading-group office (领导小组办公室): it sends the joint review's own records."""
+SOURCES = DISTRICTS + DEPARTMENTS + (OFFICE,)
 
 WAREHOUSE_CONN_ID = "resettle_warehouse"
 

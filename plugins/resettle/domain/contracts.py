@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 
 from resettle.domain.column_types import COLUMN_TYPES
-from resettle.domain.config import DEPARTMENTS, DISTRICTS, settings
+from resettle.domain.config import DEPARTMENTS, DISTRICTS, OFFICE, settings
 
 DISTRICT_DATASETS = ("project_ledger", "household_roster", "monthly_progress")
 DEPARTMENT_DATASETS = {
@@ -25,13 +25,16 @@ DEPARTMENT_DATASETS = {
     "registration": ("property_certificates",),
     "petition": ("petition_cases",),
 }
-DATASETS = DISTRICT_DATASETS + tuple(d for datasets in DEPARTMENT_DATASETS.values() for d in datasets)
+OFFICE_DATASETS = ("review_decisions", "supervision_items")
+"""The leading-group office's records of joint reviews (联审会签) and supervised tasks (督办)."""
+DATASETS = (DISTRICT_DATASETS + tuple(d for datasets in DEPARTMENT_DATASETS.values() for d in datasets)
+            + OFFICE_DATASETS)
 
 DEPENDS_ON_LEDGER = ("household_roster", "monthly_progress")
 """Datasets checked against the same district's project ledger of the month."""
-DEPENDS_ON_OTHERS = ("property_certificates", "petition_cases", "repayment_agreements")
-"""Department feeds checked against what other sources sent (units allocated, projects in ledgers): they are
-ingested in the second wave, with the rosters."""
+DEPENDS_ON_OTHERS = ("property_certificates", "petition_cases", "repayment_agreements", *OFFICE_DATASETS)
+"""Feeds checked against what other sources sent (units allocated, projects in every district's ledgers): they
+are ingested in the second wave, with the rosters."""
 WAVES = ("independent", "after_ledger")
 """Ingestion order: ledgers and department feeds first, then what is checked against a ledger."""
 
@@ -143,6 +146,8 @@ def datasets_for(source: str) -> tuple[str, ...]:
         return DISTRICT_DATASETS
     if source in DEPARTMENTS:
         return DEPARTMENT_DATASETS[source]
+    if source == OFFICE:
+        return OFFICE_DATASETS
     raise KeyError(f"unknown source {source!r}")
 
 

@@ -41,10 +41,15 @@ KNOWN_SETS = {
             where dataset = 'project_ledger' and period <= %(period)s
               and status in ('accepted', 'accepted_with_warnings')
             order by source, period desc, submission_id desc)""",
+    "reported_projects": """
+        select distinct l.project_code from raw.project_ledger l
+        join ops.submission s on s.submission_id = l.submission_id
+        where s.status in ('accepted', 'accepted_with_warnings') and s.period <= %(period)s""",
 }
 """What a contract's `references` may name: the values the warehouse holds, as of the file's month (each
 source's latest accepted file up to that month)."""
-KNOWN_SET_LABELS = {"allocated_units": "市保障性住房服务中心的房源分配情况", "ledger_projects": "各区的项目台账"}
+KNOWN_SET_LABELS = {"allocated_units": "市保障性住房服务中心的房源分配情况", "ledger_projects": "各区的项目台账",
+                    "reported_projects": "各区已报送的项目台账"}
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,8 @@ class PackageContext:
     missing_codes: dict[str, str] | None = None
     """Set by `add_context_columns`: the carried codes this ledger lacks, code → project name."""
     known: dict[str, set[str] | None] | None = None
+    member_units: set[str] | None = None
+    """Names of the units that may be given a task: the sources seed (for supervision items)."""
 
 
 def _current_submission(conn: psycopg.Connection, source: str, dataset: str, period: str) -> tuple[int, int] | None:
@@ -112,6 +119,8 @@ def load_context(conn: psycopg.Connection, source: str, dataset: str, period: st
         for ref in references:
             values = {r[0] for r in conn.execute(KNOWN_SETS[ref.known], {"period": period}) if r[0]}
             ctx.known[ref.known] = values or None
+    if dataset == "supervision_items":
+        ctx.member_units = {s.name_zh for s in reference.sources().values()}
     if dataset == "monthly_progress" and previous:
         ctx.previous_cumulative = dict(conn.execute(
             "select project_code, resettled_cumulative from raw.monthly_progress where submission_id = %s",
@@ -149,6 +158,12 @@ def add_context_columns(frame: pd.DataFrame, dataset: str, ctx: PackageContext) 
             for bad, p in zip(falls, previous, strict=True)
         ]
         problems.append(ProblemColumn("ctx_cumulative", "resettled_cumulative", "error", "cumulative_never_falls"))
+    if dataset == "supervision_items" and ctx.member_units is not None:
+        frame["_problem__ctx_member_unit"] = [
+            f"责任单位“{unit}”不是报送单位名称（如 市公安局、泰山区），请按报送单位名称填写"
+            if isinstance(unit, str) and unit and unit not in ctx.member_units else None
+            for unit in frame["responsible_unit"]]
+        problems.append(ProblemColumn("ctx_member_unit", "responsible_unit", "error", "unit_is_a_source"))
     return problems
 
 

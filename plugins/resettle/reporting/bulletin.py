@@ -40,14 +40,24 @@ LATE_LABELS = {
 }
 PROJECT_LABELS = {
     "project_code": "项目编号", "project_name": "项目名称", "district_name_zh": "区", "developer_name": "开发企业",
-    "months_overdue": "逾期月数", "households_unresettled": "未安置户数", "highest_petition_level": "最高信访层级",
-    "priority_score": "优先级评分", "flags_zh": "一致性问题",
+    "disposal_category_zh": "处置类别", "months_overdue": "逾期月数", "households_unresettled": "未安置户数",
+    "highest_petition_level": "最高信访层级",
+    "priority_score": "优先级评分", "is_priority": "重点",
+    "flags_zh": "一致性问题",
 }
 FLAG_LABELS = {
     "project_code": "项目编号", "project_name": "项目名称", "district_name_zh": "区", "flag_count": "问题数",
     "flag_codes": "问题代码", "flags_zh": "一致性问题",
 }
 SUMMARY_LABELS = {"figure": "指标", "previous": "上月", "current": "本月", "change": "环比变化"}
+CHANGE_LABELS = {
+    "project_code": "项目编号", "project_name": "项目名称", "district_name_zh": "区", "change_zh": "变化情况",
+    "households_total": "涉及户数", "households_scope_change": "范围变化户数",
+}
+SUPERVISION_LABELS = {
+    "responsible_unit": "责任单位", "items": "督办事项数", "open": "办理中", "overdue": "逾期未办结",
+    "done_on_time": "按期办结", "done_late": "逾期办结", "overdue_items": "逾期事项",
+}
 CERTIFICATE_LABELS = {
     "rank": "名次", "district_name_zh": "区", "households_resettled": "应办证户数", "applied": "已申请",
     "issued": "已发证", "issued_this_month": "本月发证", "issued_percent": "发证率(%)", "blocked": "暂缓办理",
@@ -70,6 +80,8 @@ class Bulletin:
     priority: pd.DataFrame
     flags: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    changes: pd.DataFrame | None = None
+    supervision: pd.DataFrame | None = None
     charts: list[str] = field(default_factory=list)
     """Inline SVG charts (trend, ranking, district map), printed after the overall figures."""
     certificates: pd.DataFrame | None = None
@@ -84,8 +96,10 @@ class Bulletin:
             ("迟报缺报", "三、迟报、缺报情况", self.late_missing, LATE_LABELS),
             ("重点项目", f"四、优先级最高的{TOP_PROJECTS}个项目", self.priority, PROJECT_LABELS),
             ("一致性问题", "五、存在一致性问题的项目", self.flags, FLAG_LABELS),
-            ("产权办理", "六、各区产权证办理情况", self.certificates, CERTIFICATE_LABELS),
-            ("信访", "七、各区信访件办理情况", self.petitions, PETITION_LABELS),
+            ("类别与范围变化", "六、处置类别变化、范围变化及正常在建项目逾期", self.changes, CHANGE_LABELS),
+            ("产权办理", "七、各区产权证办理情况", self.certificates, CERTIFICATE_LABELS),
+            ("信访", "八、各区信访件办理情况", self.petitions, PETITION_LABELS),
+            ("督办事项", "九、督办事项办理情况", self.supervision, SUPERVISION_LABELS),
         ]
 
 
@@ -160,7 +174,54 @@ def build_bulletin(conn: psycopg.Connection, period: str) -> Bulletin:
     charts = _charts(history, period, current.reset_index()) if not current.empty else []
     bulletin = Bulletin(period, summary, ranking, late_missing, priority, flags, notes, charts)
     bulletin.certificates, bulletin.petitions = _certificates(conn, period), _petitions(conn, period)
+    bulletin.changes, bulletin.supervision = _changes(conn, period), _supervision(conn, period)
     return bulletin
+
+
+def _changes(conn: psycopg.Connection, period: str) -> pd.DataFrame:
+    """Projects whose category or scope changed since last month, whose ledger does not follow a joint-review
+    decision, or that are "normal construction" but already past their contracted return date."""
+    frame = _frame(conn, "select project_code, project_name, district_name_zh, previous_category_zh,"
+                         " disposal_category_zh, category_changed, scope_change, is_decision_not_followed,"
+                         " decided_category_zh,"
+                         " is_normal_but_overdue, months_overdue, households_total, households_scope_change"
+                         " from marts.project_joint_review where period = %s and (category_changed"
+                         " or scope_change is not null or is_decision_not_followed or is_normal_but_overdue)"
+                         " order by project_code", (period,))
+    def describe(row) -> str:
+        parts = []
+        if row.category_changed:
+            parts.append(f"处置类别由{row.previous_category_zh}调整为{row.disposal_category_zh}")
+        if row.scope_change:
+            parts.append(f"{row.scope_change}攻坚范围")
+        if row.is_decision_not_followed:
+            parts.append(f"联审会签已定为{row.decided_category_zh}，台账未跟进")
+        if row.is_normal_but_overdue:
+            parts.append(f"正常在建但已逾期{row.months_overdue}个月")
+        return "；".join(parts)
+
+    frame["change_zh"] = [describe(r) for r in frame.itertuples()] if not frame.empty else []
+    return frame[list(CHANGE_LABELS)].reset_index(drop=True)
+
+
+def _supervision(conn: psycopg.Connection, period: str) -> pd.DataFrame | None:
+    """Supervised tasks per responsible unit: open, overdue, done on time, done late, and which are overdue."""
+    if not _exists(conn, "supervision_items"):
+        return None
+    items = _frame(conn, "select item_no, responsible_unit, state_zh from marts.supervision_items where period = %s"
+                         " order by responsible_unit, item_no", (period,))
+    if items.empty:
+        return pd.DataFrame(columns=list(SUPERVISION_LABELS))
+    rows = []
+    for unit, mine in items.groupby("responsible_unit", sort=True):
+        rows.append({
+            "responsible_unit": unit, "items": len(mine), "open": int((mine.state_zh == "办理中").sum()),
+            "overdue": int((mine.state_zh == "逾期未办结").sum()),
+            "done_on_time": int((mine.state_zh == "按期办结").sum()),
+            "done_late": int((mine.state_zh == "逾期办结").sum()),
+            "overdue_items": "、".join(mine.item_no[mine.state_zh == "逾期未办结"]) or None,
+        })
+    return pd.DataFrame(rows, columns=list(SUPERVISION_LABELS))
 
 
 def _certificates(conn: psycopg.Connection, period: str) -> pd.DataFrame | None:

@@ -46,6 +46,8 @@ SHORT_NAMES = {
     "property_certificates": "产权办理",
     "petition_cases": "信访件",
     "repayment_agreements": "偿还协议",
+    "review_decisions": "联审会签记录",
+    "supervision_items": "督办事项",
 }
 
 TITLE_ROW = 1

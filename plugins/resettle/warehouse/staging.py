@@ -15,8 +15,15 @@ from pathlib import Path
 import yaml
 
 from resettle.domain import reference
-from resettle.domain.config import DISTRICTS, SOURCES, settings
-from resettle.domain.contracts import DEPARTMENT_DATASETS, DISTRICT_DATASETS, Contract, contract, datasets_for
+from resettle.domain.config import DISTRICTS, OFFICE, SOURCES, settings
+from resettle.domain.contracts import (
+    DEPARTMENT_DATASETS,
+    DISTRICT_DATASETS,
+    OFFICE_DATASETS,
+    Contract,
+    contract,
+    datasets_for,
+)
 from resettle.domain.reference import disposal_categories
 from resettle.warehouse.schema import DERIVED_COLUMNS, stored_columns
 
@@ -32,10 +39,12 @@ ENTITY = {
     "property_certificates": "property_certificates",
     "petition_cases": "petition_cases",
     "repayment_agreements": "repayment_agreements",
+    "review_decisions": "review_decisions",
+    "supervision_items": "supervision_items",
 }
 DERIVED_DOCS = {"id_pseudonym": "身份证号的加密假名（HMAC-SHA256，密钥不入库）：跨月、跨数据关联同一户，"
                                 "无法还原身份证号。"}
-GROUPS = {"district": DISTRICT_DATASETS, **DEPARTMENT_DATASETS}
+GROUPS = {"district": DISTRICT_DATASETS, **DEPARTMENT_DATASETS, OFFICE: OFFICE_DATASETS}
 HEADER = "# Rendered from expectations/contracts by `resettle staging`; edit the contract, not this file.\n"
 SQL_HEADER = "-- Rendered from expectations/contracts by `resettle staging`; edit the contract, not this file.\n"
 LINEAGE = [

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from resettle.devtools.generator import errors, reports, schedule
 from resettle.devtools.generator.feeds import Feeds
+from resettle.devtools.generator.office import Office
 from resettle.devtools.generator.world import World
 from resettle.devtools.generator.writers import HABITS, Layout, file_name, header, shown, write_table
 from resettle.domain.config import DISTRICTS
@@ -60,6 +61,10 @@ class GenerationReport:
     months: int
     households: int
     files: list[FileWritten] = field(default_factory=list)
+    control_project: str | None = None
+    """A project on which no consistency flag may fire (see generate/office.py)."""
+    planted: dict[str, str] = field(default_factory=dict)
+    """Flag code -> a project where the generator planted its situation."""
     errors: list[InjectedError] = field(default_factory=list)
 
     def to_dict(self) -> dict:
@@ -69,6 +74,8 @@ class GenerationReport:
             "period": self.period,
             "months": self.months,
             "households": self.households,
+            "control_project": self.control_project,
+            "planted": self.planted,
             "files": [{
                 "source": f.source, "dataset": f.dataset, "period": f.period,
                 "path": f.path.relative_to(self.out).as_posix(), "rows": f.rows, "header_row": f.header_row,
@@ -93,7 +100,7 @@ def _add_months(day: dt.date, n: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
-def _tables(world: World, period: str, month_start: dt.date, seed: int,
+def _tables(world: World, period: str, month_start: dt.date, seed: int, office: Office,
             feeds: Feeds) -> dict[tuple[str, str], reports.Table]:
     """Every file of the month, in the order sources send them."""
     tables = {}
@@ -112,6 +119,8 @@ def _tables(world: World, period: str, month_start: dt.date, seed: int,
     tables[("housing_center", "repayment_agreements")] = feeds.repayment_agreements(period)
     tables[("registration", "property_certificates")] = feeds.property_certificates(period)
     tables[("petition", "petition_cases")] = feeds.petition_cases(period)
+    tables[("office", "review_decisions")] = reports.review_decisions(office, period)
+    tables[("office", "supervision_items")] = reports.supervision_items(office, period)
     return tables
 
 
@@ -141,9 +150,12 @@ def generate(out: Path, period: str, months: int = 1, seed: int = 20191111, hous
     if months < 1:
         raise ValueError("months must be at least 1")
     world = World(seed, households, first)
+    office = Office(world, seed)
     feeds = Feeds(seed, world)
     targets = errors.plan(seed, months) if inject_errors else []
     report = GenerationReport(out, seed, period, months, households)
+    report.control_project = office.control.project_code if office.control else None
+    report.planted = office.planted
     for index in range(months):
         month_start = _add_months(first, index)
         label = f"{month_start:%Y-%m}"
@@ -151,7 +163,8 @@ def generate(out: Path, period: str, months: int = 1, seed: int = 20191111, hous
         cutoff = schedule.events_cutoff(times, month_start)
         world.advance(month_start, cutoff)
         feeds.advance(month_start, cutoff)
-        tables = _tables(world, label, month_start, seed, feeds)
+        office.month(month_start, cutoff)
+        tables = _tables(world, label, month_start, seed, office, feeds)
         injections = errors.inject(seed, index, targets, tables) if targets else []
         layouts, paths = {}, {}
         sent: dict[str, int] = {}

@@ -10,6 +10,7 @@ import datetime as dt
 import random
 from dataclasses import dataclass, field
 
+from resettle.devtools.generator.office import Office
 from resettle.devtools.generator.world import UNIT_FREE, Project, World
 from resettle.domain.contracts import contract
 
@@ -93,7 +94,7 @@ def project_ledger(world: World, district: str, period: str) -> Table:
             "contracted_return_date": project.contracted_return_date,
             "overdue_reason": project.overdue_reason,
             "households_total": len(project.households),
-            "households_unresettled": unresettled,
+            "households_unresettled": min(len(project.households), unresettled + project.ledger_offset),
             "resettlement_area_m2": round(sum(h.contracted_area_m2 for h in project.households), 2),
             "lead_unit": _lead_unit(project, world),
             "remarks": _remarks(project, world),
@@ -225,3 +226,33 @@ def tax_status(world: World, period: str) -> Table:
     } for d in sorted(world.developers, key=lambda d: d.uscc)]
     return _table("tax", "tax_status", period, rows)
 
+
+
+def review_decisions(office: Office, period: str) -> Table:
+    rows = [{
+        "meeting_no": d.meeting_no,
+        "meeting_date": d.meeting_date,
+        "project_code": d.project_code,
+        "units": d.units,
+        "opinion": d.opinion,
+        "decision": d.decision,
+        "category_after": d.category_after,
+        "recorder": d.recorder,
+    } for d in office.decisions_of(period)]
+    return _table("office", "review_decisions", period, rows)
+
+
+def supervision_items(office: Office, period: str) -> Table:
+    rows = [{
+        "item_no": i.item_no,
+        "project_code": i.project_code,
+        "district": office.world.districts[i.district].name_zh,
+        "task": i.task,
+        "responsible_unit": i.responsible_unit,
+        "assigned_date": i.assigned_date,
+        "due_date": i.due_date,
+        "progress_note": i.progress_note,
+        "done_date": i.done_date,
+        "status": i.status,
+    } for i in office.items]
+    return _table("office", "supervision_items", period, rows)

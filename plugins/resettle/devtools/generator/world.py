@@ -124,10 +124,14 @@ class Project:
     displaced_share: float
     construction: Construction
     households: list[Household] = field(default_factory=list)
+    category_override: int | None = None
+    """A category the district set for this project alone (a reclassification), else the developer's."""
+    ledger_offset: int = 0
+    """Households the ledger still counts as unresettled beyond the roster (a stale ledger figure)."""
 
     @property
     def disposal_category(self) -> int:
-        return self.developer.category
+        return self.category_override or self.developer.category
 
     @property
     def in_scope(self) -> bool:

@@ -39,6 +39,8 @@ LABELS = {
     "repayment_agreements": "偿还协议履行情况",
     "property_certificates": "回迁安置房产权办理情况",
     "petition_cases": "回迁安置信访件",
+    "review_decisions": "联审会签记录",
+    "supervision_items": "督办事项",
 }
 
 _INSTRUCTIONS = {
@@ -108,6 +110,7 @@ HABITS = {
     "registration": Habit("{office}{label}{y}年{m}月.xlsx", date_format="yyyy/m/d", title=True, signature=True,
                           author="登记中心"),
     "petition": Habit("{office}{label}_{y}{mm}.csv", fmt="csv", encoding="gbk", date_style="zh", signature=True),
+    "office": Habit("{office}{label}（{y}年{m}月）.xlsx", title=True, author="领导小组办公室"),
 }
 
 TEMPLATE_CREATED = dt.datetime(2019, 12, 2, 9, 0, 0)

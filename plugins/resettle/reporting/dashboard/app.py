@@ -25,12 +25,16 @@ from resettle.reporting.dashboard.data import Warehouse  # noqa: E402
 from resettle.reporting.dashboard.views import (  # noqa: E402
     alerts,
     certificates,
+    developers,
     districts,
     households,
     overview,
     petitions,
     projects,
     quality,
+    supervision,
+    supply,
+    unmatched,
 )
 
 MAX_FAILED_LOGINS = 5
@@ -114,11 +118,16 @@ def main() -> None:
         st.Page(districts.render, title="各区", url_path="districts"),
         st.Page(projects.render, title="项目", url_path="projects"),
         st.Page(households.render, title="住户", url_path="households"),
+        st.Page(supply.render, title="房源供需", url_path="supply"),
+        st.Page(developers.render, title="开发企业", url_path="developers"),
+        st.Page(supervision.render, title="督办事项", url_path="supervision"),
         st.Page(quality.render, title="数据质量", url_path="quality"),
         st.Page(alerts.render, title="预警", url_path="alerts"),
         st.Page(certificates.render, title="产权办理", url_path="certificates"),
         st.Page(petitions.render, title="信访", url_path="petitions"),
     ]
+    if user.sees_unmatched_records:
+        pages.append(st.Page(unmatched.render, title="未匹配记录", url_path="unmatched"))
     st.navigation(pages).run()
 
 

@@ -27,6 +27,9 @@ HOUSEHOLD_LIST_ROLES = frozenset({"office", "district"})
 debug from file findings and counts. The database agrees: their scope role cannot select masked columns."""
 QUALITY_DETAIL_ROLES = frozenset({"engineer", "office"})
 """Who sees file-level data-quality detail (file names, the message a sender got)."""
+UNMATCHED_RECORD_ROLES = frozenset({"engineer", "office"})
+"""Who sees department records that matched no ledger developer: work for the office and the engineers.
+The database agrees for districts (the mart has no district: row security shows them nothing)."""
 
 
 
@@ -62,6 +65,10 @@ class User:
     @property
     def sees_quality_detail(self) -> bool:
         return self.role in QUALITY_DETAIL_ROLES
+
+    @property
+    def sees_unmatched_records(self) -> bool:
+        return self.role in UNMATCHED_RECORD_ROLES
 
     @property
     def role_zh(self) -> str:

@@ -147,11 +147,11 @@ class Warehouse:
 
     def projects(self, period: str) -> pd.DataFrame:
         return named_categories(self.frame(
-            "select project_code, project_name, district_name_zh, developer_name, disposal_category,"
-            " is_in_scope, months_overdue, households_total, households_unresettled, petitioning_households,"
-            " highest_petition_level, priority_score, flag_count, flags_zh"
-            " from marts.project_joint_review where period = %s"
-            " order by priority_score desc, project_code", (period,)))
+            "select project_code, project_name, district_name_zh, developer_name, disposal_category_zh,"
+            " is_in_scope, is_priority, priority_rank, months_overdue, months_without_progress, households_total,"
+            " households_unresettled, petitioning_households, highest_petition_level, priority_score, flag_count,"
+            " flags_zh, inferred_matches from marts.project_joint_review where period = %s"
+            " order by is_in_scope desc, priority_score desc, project_code", (period,)))
 
     def project_sheet(self, period: str, project_code: str) -> pd.Series | None:
         frame = named_categories(self.frame(
@@ -214,9 +214,33 @@ class Warehouse:
 
     def developers(self, period: str) -> pd.DataFrame:
         return self.frame(
-            "select developer_name, developer_uscc, projects, households_unresettled, court_cases_open,"
-            " police_cases, tax_arrears, risk_status from marts.developer_risk where period = %s"
+            "select developer_name, developer_uscc, projects, projects_in_scope, households_unresettled,"
+            " court_cases, court_cases_open, seized_asset_value, auction_proceeds, police_cases, frozen_funds,"
+            " tax_arrears, is_abnormal_taxpayer, risk_status from marts.developer_risk where period = %s"
             " order by households_unresettled desc", (period,))
+
+    def unmatched_records(self, period: str) -> pd.DataFrame:
+        if not self.user.sees_unmatched_records:
+            raise PermissionError("role may not see unmatched company records")
+        return self.frame("select dataset, record_key, company_uscc, company_name, submission_id, source_row"
+                          " from marts.unmatched_company_records where period = %s order by dataset, record_key",
+                          (period,))
+
+    def supervision_items(self, period: str) -> pd.DataFrame | None:
+        if not self.has_table("supervision_items"):
+            return None
+        return self.frame(
+            "select item_no, district_name_zh, project_code, task, responsible_unit, assigned_date, due_date,"
+            " done_date, state_zh, days_overdue, progress_note from marts.supervision_items where period = %s"
+            " order by is_done, due_date, item_no", (period,))
+
+    def review_sheet_html(self, period: str, project_code: str) -> str | None:
+        """The printable joint-review sheet, read under the user's scope like every other read."""
+        from resettle.reporting.review_sheet import build_sheet, render_html
+
+        with self.scoped() as conn:
+            sheet = build_sheet(conn, project_code, period)
+        return None if sheet is None else render_html(sheet)
 
     # ---- certificates and petitions ------------------------------------------------------------------
 

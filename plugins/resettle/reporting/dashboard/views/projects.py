@@ -19,10 +19,20 @@ SECTIONS = {
     "房源（保障中心）": ["units_needed", "units_allocated", "units_occupied"],
     "继续建设（住建局）": ["commitment_signed", "commitment_date", "funding_source", "committed_start_date",
                    "committed_completion_date", "progress_pct", "planning_permit_no", "construction_permit_no"],
-    "法院": ["court_cases", "court_cases_open", "seized_asset_value", "auction_proceeds", "has_appraisal_or_auction"],
-    "公安": ["police_cases", "police_charges", "frozen_funds"],
-    "税务": ["tax_arrears", "is_abnormal_taxpayer"],
-    "信访": ["petitioning_households", "highest_petition_level"],
+    "法院（本项目）": ["court_cases", "court_cases_open", "court_claim_amount", "seized_asset_value",
+                "auction_proceeds", "court_case_nos"],
+    "法院·公安·税务（该企业名下全部项目，不可按项目相加）": [
+        "developer_projects", "developer_court_cases", "developer_court_cases_open", "developer_court_claim_amount",
+        "developer_seized_asset_value", "developer_auction_proceeds", "developer_police_cases",
+        "developer_police_charges", "developer_frozen_funds", "developer_tax_arrears",
+        "developer_is_abnormal_taxpayer"],
+    "推断匹配（按企业名称，待核实）": ["inferred_matches", "inferred_records_zh"],
+    "信访": ["petitioning_households", "highest_petition_level", "weighted_petitioners"],
+    "类别与范围": ["disposal_category_zh", "previous_category", "category_changed", "scope_change",
+              "decided_category", "decided_meeting_no", "is_decision_not_followed", "is_normal_but_overdue"],
+    "安置结果": ["households_awaiting", "households_refund_route", "households_resettled_before_due",
+             "households_unit_not_occupied", "households_onsite_not_allowed"],
+    "处置路径": ["route_steps_total", "route_steps_done", "route_open_steps_zh"],
     "信访件（信访局）": ["petitions_open", "petitions_new", "petitions_closed", "petitions_open_district",
                   "petitions_open_city", "petitions_open_province", "petitions_open_beijing", "petition_persons",
                   "mass_petitions_open", "petitions_without_handler"],
@@ -32,7 +42,9 @@ SECTIONS = {
                       "tax_bureau_task_zh"],
     "偿还协议与退款（保障中心）": ["households_offsite", "repayment_agreements", "repayment_agreed", "repayment_repaid",
                       "repayments_overdue", "repayment_overdue_amount", "refunds_overdue"],
-    "评分与一致性问题": ["priority_score", "flag_count", "flag_codes", "flags_zh", "feed_flag_codes"],
+    "评分与一致性问题": ["priority_score", "priority_rank", "is_priority", "score_households", "score_overdue",
+                  "score_petition", "score_stagnation", "months_without_progress", "flag_count", "flag_codes",
+                  "flags_zh", "feed_flag_codes"],
 }
 
 
@@ -76,6 +88,7 @@ def render() -> None:
     min_score = c2.slider("最低优先级评分", 0, 100, 0, key="projects_min_score")
     flagged_only = c3.checkbox("仅显示存在一致性问题的项目", key="projects_flagged")
     in_scope_only = c4.checkbox("仅纳入攻坚范围", value=False, key="projects_in_scope")
+    st.caption("纳入攻坚范围的项目排在前面，按优先级评分排序；“重点”为评分≥70且位列前20%的项目。")
     shown = projects
     if chosen:
         shown = shown[shown.district_name_zh.isin(chosen)]
@@ -97,8 +110,9 @@ def render() -> None:
     if sheet is None:
         no_data()
         return
-    st.markdown(f"**{sheet.project_name}**（{code}，{sheet.district_name_zh}） · 优先级评分 "
-                f"**{sheet.priority_score}** · 一致性问题 **{sheet.flag_count}** 项")
+    st.markdown(f"**{sheet.project_name}**（{code}，{sheet.district_name_zh}，{sheet.disposal_category_zh}） · "
+                f"优先级评分 **{sheet.priority_score}**{'（重点）' if sheet.is_priority else ''} · "
+                f"一致性问题 **{sheet.flag_count}** 项")
     frames = sheet_frames(sheet, labels)
     cols = st.columns(2)
     for i, (section, frame) in enumerate(frames):
@@ -107,3 +121,8 @@ def render() -> None:
             st.table(frame, hide_index=True)
     st.download_button("导出联审表 Excel", data=frames_to_xlsx(frames), file_name=f"联审表_{code}_{month}.xlsx",
                        mime=XLSX, key="sheet_xlsx", on_click="ignore")
+    page = db.review_sheet_html(month, code)
+    if page:
+        st.download_button("下载联审会签表（A4，可打印为PDF）", data=page.encode("utf-8"),
+                           file_name=f"联审会签表_{code}_{month}.html", mime="text/html", key="sheet_print",
+                           on_click="ignore")

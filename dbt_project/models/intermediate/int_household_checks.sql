@@ -1,0 +1,54 @@
+{{ config(schema='intermediate', materialized='view') }}
+
+{#- Per household and month, what the districts' rosters say checked against the policy and the other
+    offices: a choice the category does not offer (on-site under categories 1 and 4), resettled per the
+    district while the service center's unit is not occupied, resettled before the contracted return
+    date (never overdue: counted apart), and the household's outcome, where a refund (退还费用) is an
+    outcome of its own (退款处置), not a household waiting for a flat. -#}
+
+with
+
+rosters as (select * from {{ ref('stg_district__household_rosters') }}),
+
+projects as (select * from {{ ref('int_projects_in_force') }}),
+
+units as (select * from {{ ref('stg_housing_center__housing_units') }}),
+
+joined as (
+    select
+        rosters.period,
+        rosters.household_code,
+        rosters.project_code,
+        rosters.resettled,
+        rosters.resettled_date,
+        rosters.resettlement_choice,
+        rosters.unit_code,
+        projects.disposal_category,
+        projects.contracted_return_date,
+        units.status as unit_status
+    from rosters
+    left join projects on rosters.period = projects.period and rosters.project_code = projects.project_code
+    left join units on rosters.period = units.period and rosters.unit_code = units.unit_code
+),
+
+final as (
+    select
+        period,
+        household_code,
+        project_code,
+        coalesce(
+            disposal_category in (1, 4) and resettlement_choice in ('原址回迁', '原址购房'), false
+        ) as is_onsite_not_allowed,
+        coalesce(resettled and unit_code is not null and unit_status is distinct from '已入住', false)
+            as is_unit_not_occupied,
+        coalesce(resettled and resettled_date < contracted_return_date, false) as is_resettled_before_due,
+        case
+            when resettled and resettled_date < contracted_return_date then '按期安置'
+            when resettled then '逾期后安置'
+            when resettlement_choice = '退还费用' then '退款处置'
+            else '未安置'
+        end as outcome_zh
+    from joined
+)
+
+select * from final

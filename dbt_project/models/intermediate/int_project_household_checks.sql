@@ -1,0 +1,22 @@
+{{ config(schema='intermediate', materialized='view') }}
+
+{#- The household checks of `int_household_checks` counted per project and month. -#}
+
+with
+
+checks as (select * from {{ ref('int_household_checks') }}),
+
+final as (
+    select
+        period,
+        project_code,
+        count(*) filter (where is_onsite_not_allowed) as households_onsite_not_allowed,
+        count(*) filter (where is_unit_not_occupied) as households_unit_not_occupied,
+        count(*) filter (where is_resettled_before_due) as households_resettled_before_due,
+        count(*) filter (where outcome_zh = '退款处置') as households_refund_route,
+        count(*) filter (where outcome_zh = '未安置') as households_awaiting
+    from checks
+    group by period, project_code
+)
+
+select * from final

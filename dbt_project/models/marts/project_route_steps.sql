@@ -1,0 +1,16 @@
+{{ config(materialized='incremental', unique_key=['period', 'project_code', 'step_code'],
+          incremental_strategy='delete+insert', on_schema_change='append_new_columns') }}
+
+{#- 处置路径: the policy's steps per in-scope project and month, done or open, with the lead unit of each. -#}
+
+with
+
+steps as (
+    select * from {{ ref('int_project_route_steps') }}
+    {{ only_periods_to_build() }}
+)
+
+select
+    *,
+    now() as built_at
+from steps
