@@ -33,8 +33,9 @@ from resettle.airflow.runtime import DEFAULT_ARGS, announce_updates, warehouse_u
 
 
 @dag(
-    schedule=AssetOrTimeSchedule(timetable=CronTriggerTimetable("0 * * * *", timezone="Asia/Shanghai"),
-                                 assets=landing_asset()),
+    schedule=AssetOrTimeSchedule(
+        timetable=CronTriggerTimetable("0 * * * *", timezone="Asia/Shanghai"), assets=landing_asset()
+    ),
     catchup=False,
     max_active_runs=1,
     tags=["intake", "tier:1"],

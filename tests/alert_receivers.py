@@ -41,7 +41,7 @@ class Mail:
         lines = head.split("\r\n")
         start = next(i for i, line in enumerate(lines) if line.lower().startswith("subject:"))
         out = [lines[start]]
-        for line in lines[start + 1:]:
+        for line in lines[start + 1 :]:
             if not line[:1].isspace():
                 break
             out.append(line)
@@ -90,8 +90,9 @@ def dingtalk_sign_ok(path: str, secret: str, now_ms: int | None = None) -> bool:
     now_ms = int(time.time() * 1000) if now_ms is None else now_ms
     if not timestamp.isdigit() or abs(now_ms - int(timestamp)) > 3600 * 1000:
         return False
-    expected = base64.b64encode(hmac.new(secret.encode(), f"{timestamp}\n{secret}".encode(),
-                                         hashlib.sha256).digest()).decode()
+    expected = base64.b64encode(
+        hmac.new(secret.encode(), f"{timestamp}\n{secret}".encode(), hashlib.sha256).digest()
+    ).decode()
     return hmac.compare_digest(query["sign"][0], expected)
 
 
@@ -110,8 +111,13 @@ class WebhookReceiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 length = int(self.headers.get("Content-Length", 0))
-                receiver.requests.append({"path": self.path, "content_type": self.headers.get("Content-Type"),
-                                          "body": json.loads(self.rfile.read(length).decode("utf-8"))})
+                receiver.requests.append(
+                    {
+                        "path": self.path,
+                        "content_type": self.headers.get("Content-Type"),
+                        "body": json.loads(self.rfile.read(length).decode("utf-8")),
+                    }
+                )
                 answer = receiver.answer
                 if dingtalk_secret is not None and not dingtalk_sign_ok(self.path, dingtalk_secret):
                     answer = {"errcode": 310000, "errmsg": "sign not match"}
@@ -141,15 +147,24 @@ class WebhookReceiver:
         taken, self.requests = self.requests, []
         return taken
 
-    def conn_json(self, fmt: str = "dingtalk", path: str = "/robot/send?access_token=test-token",
-                  **more) -> str:
+    def conn_json(self, fmt: str = "dingtalk", path: str = "/robot/send?access_token=test-token", **more) -> str:
         return webhook_conn_json(self.port, fmt, path, **more)
 
 
-def webhook_conn_json(port: int, fmt: str = "dingtalk", path: str = "/robot/send?access_token=test-token",
-                      password: str | None = None, extra: dict | None = None) -> str:
-    conn = {"conn_type": "http", "host": "127.0.0.1", "port": port, "schema": "http",
-            "extra": {"path": path, "format": fmt, **(extra or {})}}
+def webhook_conn_json(
+    port: int,
+    fmt: str = "dingtalk",
+    path: str = "/robot/send?access_token=test-token",
+    password: str | None = None,
+    extra: dict | None = None,
+) -> str:
+    conn = {
+        "conn_type": "http",
+        "host": "127.0.0.1",
+        "port": port,
+        "schema": "http",
+        "extra": {"path": path, "format": fmt, **(extra or {})},
+    }
     if password:
         conn["password"] = password
     return json.dumps(conn)

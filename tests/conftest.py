@@ -73,8 +73,13 @@ def resettle_env(tmp_path, monkeypatch) -> dict[str, Path]:
 # Tests that share an expensive fixture (a generated world, a browser, a corpus run, Airflow's throwaway
 # home) stay on one xdist worker (`pytest -n 2 --dist loadgroup`, what `make test` runs); every other test
 # goes wherever a worker is free.
-XDIST_GROUPS = {"browser": "browser", "dags": "dags", "integration/test_alerts.py": "alerts",
-                "integration/test_corpus.py": "corpus", "integration/test_inject_errors.py": "inject_errors"}
+XDIST_GROUPS = {
+    "browser": "browser",
+    "dags": "dags",
+    "integration/test_alerts.py": "alerts",
+    "integration/test_corpus.py": "corpus",
+    "integration/test_inject_errors.py": "inject_errors",
+}
 
 
 def pytest_collection_modifyitems(config, items):

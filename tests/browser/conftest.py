@@ -22,10 +22,23 @@ REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts" / "dashboard"
 FIRST, MONTHS, HOUSEHOLDS, SEED = "2026-09", 2, 400, 31
 PERIODS = ("2026-09", "2026-10")
-CORE_MARTS = ("project_joint_review", "household_resettlement", "district_monthly_progress", "housing_supply",
-              "developer_risk", "unmatched_company_records")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CORE_MARTS = (
+    "project_joint_review",
+    "household_resettlement",
+    "district_monthly_progress",
+    "housing_supply",
+    "developer_risk",
+    "unmatched_company_records",
+)
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @dataclass(frozen=True)
@@ -89,8 +102,14 @@ def dashboard(world) -> str:
 
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("RESETTLE_")}
-    env.update({"RESETTLE_DASHBOARD_DB_URL": world.login_url, "RESETTLE_HOME": str(world.home),
-                "PYTHONPATH": str(REPO / "plugins"), "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"})
+    env.update(
+        {
+            "RESETTLE_DASHBOARD_DB_URL": world.login_url,
+            "RESETTLE_HOME": str(world.home),
+            "PYTHONPATH": str(REPO / "plugins"),
+            "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+        }
+    )
     log = open(world.home / "streamlit.log", "w")  # noqa: SIM115 - closed after the process
     process = subprocess.Popen(streamlit_command(port), env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"

@@ -23,30 +23,62 @@ def _rows(sheet) -> list[dict]:
 def test_bulletin_figures_match_the_marts(world, tmp_path, artifacts):
     with psycopg.connect(world.admin_url) as conn:
         xlsx, page = write_bulletin(conn, world.latest, tmp_path)
-        progress = {r[0]: r[1:] for r in conn.execute(
-            "select district_name_zh, households_total, households_unresettled, percent_resettled,"
-            " resettled_this_month from marts.district_monthly_progress where period = %s", (world.latest,))}
-        previous = {r[0]: r[1] for r in conn.execute(
-            "select district_name_zh, percent_resettled from marts.district_monthly_progress where period = %s",
-            ("2026-09",))}
-        top = [r[0] for r in conn.execute(
-            "select project_code from marts.project_joint_review where period = %s and is_in_scope"
-            " order by priority_score desc, project_code limit %s", (world.latest, TOP_PROJECTS))]
-        flagged = {r[0] for r in conn.execute(
-            "select project_code from marts.project_joint_review where period = %s and flag_count > 0",
-            (world.latest,))}
+        progress = {
+            r[0]: r[1:]
+            for r in conn.execute(
+                "select district_name_zh, households_total, households_unresettled, percent_resettled,"
+                " resettled_this_month from marts.district_monthly_progress where period = %s",
+                (world.latest,),
+            )
+        }
+        previous = {
+            r[0]: r[1]
+            for r in conn.execute(
+                "select district_name_zh, percent_resettled from marts.district_monthly_progress where period = %s",
+                ("2026-09",),
+            )
+        }
+        top = [
+            r[0]
+            for r in conn.execute(
+                "select project_code from marts.project_joint_review where period = %s and is_in_scope"
+                " order by priority_score desc, project_code limit %s",
+                (world.latest, TOP_PROJECTS),
+            )
+        ]
+        flagged = {
+            r[0]
+            for r in conn.execute(
+                "select project_code from marts.project_joint_review where period = %s and flag_count > 0",
+                (world.latest,),
+            )
+        }
         has_timeliness = conn.execute("select to_regclass('marts.submission_timeliness')").fetchone()[0]
         late = set()
         if has_timeliness:
-            late = {r[0] for r in conn.execute(
-                "select source_name_zh from marts.submission_timeliness where period = %s"
-                " and (late > 0 or missing > 0 or rejected > 0)", (world.latest,))}
+            late = {
+                r[0]
+                for r in conn.execute(
+                    "select source_name_zh from marts.submission_timeliness where period = %s"
+                    " and (late > 0 or missing > 0 or rejected > 0)",
+                    (world.latest,),
+                )
+            }
     (artifacts / xlsx.name).write_bytes(xlsx.read_bytes())
     (artifacts / page.name).write_text(page.read_text(encoding="utf-8"), encoding="utf-8")
 
     book = openpyxl.load_workbook(xlsx)
-    assert book.sheetnames == ["环比变化", "区排名", "迟报缺报", "重点项目", "一致性问题", "类别与范围变化", "产权办理",
-                               "信访", "督办事项"]
+    assert book.sheetnames == [
+        "环比变化",
+        "区排名",
+        "迟报缺报",
+        "重点项目",
+        "一致性问题",
+        "类别与范围变化",
+        "产权办理",
+        "信访",
+        "督办事项",
+    ]
     ranking = _rows(book["区排名"])
     assert {r["区"] for r in ranking} == set(progress)
     for row in ranking:
@@ -63,10 +95,14 @@ def test_bulletin_figures_match_the_marts(world, tmp_path, artifacts):
         assert {r["报送单位"] for r in _rows(book["迟报缺报"])} == late
 
     with psycopg.connect(world.admin_url) as conn:
-        issued = dict(conn.execute("select district_name_zh, issued from marts.certificate_progress"
-                                   " where period = %s", (world.latest,)).fetchall())
-        open_cases = conn.execute("select count(*) filter (where is_open) from marts.petition_cases"
-                                  " where period = %s", (world.latest,)).fetchone()[0]
+        issued = dict(
+            conn.execute(
+                "select district_name_zh, issued from marts.certificate_progress where period = %s", (world.latest,)
+            ).fetchall()
+        )
+        open_cases = conn.execute(
+            "select count(*) filter (where is_open) from marts.petition_cases where period = %s", (world.latest,)
+        ).fetchone()[0]
     assert {r["区"]: r["已发证"] for r in _rows(book["产权办理"])} == issued
     assert sum(r["在办"] for r in _rows(book["信访"])) == open_cases
 
@@ -95,14 +131,26 @@ def test_bulletin_first_page_shows_the_change_and_the_charts(world, browser, art
 
     with psycopg.connect(world.admin_url) as conn:
         _, page_path = write_bulletin(conn, world.latest, tmp_path)
-        rows = conn.execute("select district, period, projects, households_total, households_unresettled,"
-                            " households_resettled, priority_projects, flagged_projects"
-                            " from marts.district_monthly_progress").fetchall()
+        rows = conn.execute(
+            "select district, period, projects, households_total, households_unresettled,"
+            " households_resettled, priority_projects, flagged_projects"
+            " from marts.district_monthly_progress"
+        ).fetchall()
     import pandas as pd
 
-    progress = pd.DataFrame(rows, columns=["district", "period", "projects", "households_total",
-                                           "households_unresettled", "households_resettled", "priority_projects",
-                                           "flagged_projects"])
+    progress = pd.DataFrame(
+        rows,
+        columns=[
+            "district",
+            "period",
+            "projects",
+            "households_total",
+            "households_unresettled",
+            "households_resettled",
+            "priority_projects",
+            "flagged_projects",
+        ],
+    )
     unresettled = next(f for f in headline(progress, world.latest) if f.key == "households_unresettled")
     page = browser.new_page(viewport={"width": 794, "height": 1123}, locale="zh-CN")  # A4 at 96 dpi
     try:

@@ -59,10 +59,15 @@ def expected_figures(world, district: str | None) -> dict[str, str]:
         row = conn.execute(
             "select sum(projects), sum(households_total), sum(households_unresettled), sum(households_resettled)"
             " from marts.district_monthly_progress where period = %s and (%s::text is null or district = %s)",
-            (world.latest, district, district)).fetchone()
+            (world.latest, district, district),
+        ).fetchone()
     projects, total, unresettled, resettled = (int(v) for v in row)
-    return {"项目数": f"{projects:,}", "涉及户数": f"{total:,}", "未安置户数": f"{unresettled:,}",
-            "安置完成率": f"{100 * resettled / total:.1f}%"}
+    return {
+        "项目数": f"{projects:,}",
+        "涉及户数": f"{total:,}",
+        "未安置户数": f"{unresettled:,}",
+        "安置完成率": f"{100 * resettled / total:.1f}%",
+    }
 
 
 @pytest.mark.parametrize("username", ["leader", "office", "engineer", "district_taishan"])
@@ -79,7 +84,8 @@ def test_each_role_opens_every_page_and_sees_the_marts_figures(world, dashboard,
             if title != "总览":
                 open_page(page, title)
             assert page.locator('[data-testid="stException"]').count() == 0, page.locator(
-                '[data-testid="stException"]').all_inner_texts()
+                '[data-testid="stException"]'
+            ).all_inner_texts()
             page.screenshot(path=str(artifacts / f"{username}_{PAGES.index(title)}_{title}.png"), full_page=True)
     finally:
         page.close()
@@ -123,8 +129,9 @@ def test_a_leader_gets_counts_but_no_household_list(world, dashboard, browser, a
         assert "**" not in cells  # no masked name, ID or phone anywhere on the page
         with psycopg.connect(world.admin_url) as conn:
             unresettled = conn.execute(
-                "select count(*) from marts.household_resettlement where period = %s and not is_resettled"
-                " and in_scope", (world.latest,)).fetchone()[0]
+                "select count(*) from marts.household_resettlement where period = %s and not is_resettled and in_scope",
+                (world.latest,),
+            ).fetchone()[0]
         assert metrics(page)["未安置住户（纳入攻坚范围）"] == f"{unresettled:,}"
     finally:
         page.close()
@@ -141,8 +148,11 @@ def test_viewing_the_household_list_is_logged_with_its_filter(world, dashboard, 
         settle(page)
         assert "**" in " ".join(grid_cells(page, -1))  # masked values, never clear ones
         with psycopg.connect(world.admin_url) as conn:
-            rows = conn.execute("select username, role, event, detail from access.access_log where log_id > %s"
-                                " and event = 'household_list'", (before,)).fetchall()
+            rows = conn.execute(
+                "select username, role, event, detail from access.access_log where log_id > %s"
+                " and event = 'household_list'",
+                (before,),
+            ).fetchall()
         assert rows and rows[0][:3] == ("office", "office", "household_list")
         assert rows[0][3]["period"] == world.latest and rows[0][3]["unresettled_only"] is True
     finally:
@@ -151,11 +161,16 @@ def test_viewing_the_household_list_is_logged_with_its_filter(world, dashboard, 
 
 def test_an_export_opens_in_openpyxl_and_holds_no_live_formula(world, dashboard, browser, artifacts):
     with psycopg.connect(world.admin_url) as conn:
-        code = conn.execute("select project_code from marts.project_joint_review where period = %s"
-                            " order by priority_score desc limit 1", (world.latest,)).fetchone()[0]
-        original = conn.execute("update marts.project_joint_review set project_name = %s"
-                                " where period = %s and project_code = %s returning project_code",
-                                (PLANTED, world.latest, code)).fetchone()
+        code = conn.execute(
+            "select project_code from marts.project_joint_review where period = %s"
+            " order by priority_score desc limit 1",
+            (world.latest,),
+        ).fetchone()[0]
+        original = conn.execute(
+            "update marts.project_joint_review set project_name = %s"
+            " where period = %s and project_code = %s returning project_code",
+            (PLANTED, world.latest, code),
+        ).fetchone()
         assert original
     page = log_in(browser, dashboard, "office", world.users["office"][2])
     try:
@@ -188,8 +203,9 @@ def test_a_disabled_user_cannot_log_in(world, dashboard, browser):
     finally:
         page.close()
     with psycopg.connect(world.admin_url) as conn:
-        event = conn.execute("select event from access.access_log where username = 'temp_leader'"
-                             " order by log_id desc limit 1").fetchone()[0]
+        event = conn.execute(
+            "select event from access.access_log where username = 'temp_leader' order by log_id desc limit 1"
+        ).fetchone()[0]
     assert event == "login_failed"
 
 
@@ -199,9 +215,13 @@ def test_the_overview_shows_the_change_from_last_month_and_the_district_map(worl
         page.get_by_role("heading", name="总览", exact=True).wait_for()
         settle(page)
         with psycopg.connect(world.admin_url) as conn:
-            now, then = (conn.execute(
-                "select sum(households_unresettled) from marts.district_monthly_progress where period = %s",
-                (period,)).fetchone()[0] for period in (world.latest, "2026-09"))
+            now, then = (
+                conn.execute(
+                    "select sum(households_unresettled) from marts.district_monthly_progress where period = %s",
+                    (period,),
+                ).fetchone()[0]
+                for period in (world.latest, "2026-09")
+            )
         deltas = {}
         for metric in page.locator('[data-testid="stMetric"]').all():
             label = metric.locator('[data-testid="stMetricLabel"]').inner_text().strip()
@@ -224,11 +244,15 @@ def test_certificate_and_petition_pages_show_what_the_role_may_see(world, dashbo
     _role, district, password = world.users[username]
     with psycopg.connect(world.admin_url) as conn:
         scope = "(%s::text is null or district = %s)"
-        ranked = conn.execute(f"select count(*) from marts.certificate_progress where period = %s and {scope}",
-                              (world.latest, district, district)).fetchone()[0]
+        ranked = conn.execute(
+            f"select count(*) from marts.certificate_progress where period = %s and {scope}",
+            (world.latest, district, district),
+        ).fetchone()[0]
         escalated, lacking = conn.execute(
             "select count(*), count(*) filter (where lacks_handler) from marts.petition_cases where period = %s"
-            f" and is_open and level in ('省', '进京') and {scope}", (world.latest, district, district)).fetchone()
+            f" and is_open and level in ('省', '进京') and {scope}",
+            (world.latest, district, district),
+        ).fetchone()
     assert ranked > 0
     page = log_in(browser, dashboard, username, password)
     try:

@@ -38,8 +38,9 @@ def test_users_commands_add_list_and_disable(world, monkeypatch, capsys):
     users = {u["username"]: u for u in json.loads(capsys.readouterr().out)}
     assert users["xa_clerk"]["disabled"] is True and users["xa_clerk"]["district"] == "xingan"
     with psycopg.connect(world.admin_url) as conn:
-        stored = conn.execute("select password_hash from access.dashboard_user where username = 'xa_clerk'"
-                              ).fetchone()[0]
+        stored = conn.execute("select password_hash from access.dashboard_user where username = 'xa_clerk'").fetchone()[
+            0
+        ]
     assert stored.startswith("scrypt$")
 
 
@@ -47,8 +48,10 @@ def test_bulletin_command_writes_both_files(world, monkeypatch, tmp_path, capsys
     monkeypatch.setenv("RESETTLE_WAREHOUSE_URL", world.admin_url)
     monkeypatch.setenv("RESETTLE_HOME", str(world.home))
     assert _run(["bulletin", "--period", world.latest, "--out", str(tmp_path)]) == 0
-    assert sorted(p.name for p in tmp_path.iterdir()) == [f"bulletin_{world.latest}.html",
-                                                          f"bulletin_{world.latest}.xlsx"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        f"bulletin_{world.latest}.html",
+        f"bulletin_{world.latest}.xlsx",
+    ]
 
 
 def test_repeated_failed_log_ins_lock_the_name_for_a_while(world):
@@ -63,6 +66,7 @@ def test_repeated_failed_log_ins_lock_the_name_for_a_while(world):
             assert authenticate(conn, "lock_me", "wrong") is None
         assert authenticate(conn, "lock_me", "right-password-1") is None
     with psycopg.connect(world.admin_url) as conn:
-        events = [r[0] for r in conn.execute(
-            "select event from access.access_log where username = 'lock_me' order by log_id")]
+        events = [
+            r[0] for r in conn.execute("select event from access.access_log where username = 'lock_me' order by log_id")
+        ]
     assert events == ["login", *["login_failed"] * LOCKOUT_FAILURES, "login_locked"]

@@ -31,11 +31,16 @@ def test_every_flag_fires_in_the_world_and_none_on_the_control_project(world):
     manifest = json.loads((world.home.parent / "landing" / MANIFEST).read_text(encoding="utf-8"))
     control = manifest["control_project"]
     with psycopg.connect(world.admin_url) as conn:
-        fired = {r[0]: r[1] for r in conn.execute(
-            "select f, count(distinct project_code) from marts.project_joint_review, unnest(flag_codes) as f"
-            " group by f")}
-        on_control = conn.execute("select period, flag_codes, is_in_scope from marts.project_joint_review"
-                                  " where project_code = %s", (control,)).fetchall()
+        fired = {
+            r[0]: r[1]
+            for r in conn.execute(
+                "select f, count(distinct project_code) from marts.project_joint_review, unnest(flag_codes) as f"
+                " group by f"
+            )
+        }
+        on_control = conn.execute(
+            "select period, flag_codes, is_in_scope from marts.project_joint_review where project_code = %s", (control,)
+        ).fetchall()
         projects = conn.execute("select count(distinct project_code) from marts.project_joint_review").fetchone()[0]
     assert set(fired) == _active_flags(), f"flags that never fire: {_active_flags() - set(fired)}"
     assert on_control and all(codes == [] and in_scope for _, codes, in_scope in on_control), on_control
@@ -47,9 +52,11 @@ def test_key_projects_are_a_short_list_in_every_month(world):
         months = conn.execute(
             "select period, count(*) filter (where is_in_scope), count(*) filter (where is_priority),"
             " count(*) filter (where is_priority and not is_in_scope)"
-            " from marts.project_joint_review group by period").fetchall()
-        progress = conn.execute("select period, sum(priority_projects) from marts.district_monthly_progress"
-                                " group by period").fetchall()
+            " from marts.project_joint_review group by period"
+        ).fetchall()
+        progress = conn.execute(
+            "select period, sum(priority_projects) from marts.district_monthly_progress group by period"
+        ).fetchall()
     for _period, in_scope, key, out_of_scope in months:
         assert key <= 0.2 * in_scope and out_of_scope == 0
     assert {p: int(n) for p, n in progress} == {p: k for p, _, k, _ in months}
@@ -65,7 +72,8 @@ def test_the_printed_review_sheet_is_one_a4_page(world, tmp_path, artifacts):
         code = conn.execute(
             "select project_code from marts.project_joint_review where period = %s and is_in_scope"
             " order by (developer_projects > 1) desc, inferred_matches desc, priority_score desc limit 1",
-            (world.latest,)).fetchone()[0]
+            (world.latest,),
+        ).fetchone()[0]
         page, pdf = write_review_sheet(conn, code, world.latest, tmp_path, pdf=True)
     html = page.read_text(encoding="utf-8")
     for text in ("回迁安置项目联审会签表", "该企业名下全部项目", "处置路径", "会签", "市自然资源局", "市审计局"):
@@ -74,8 +82,11 @@ def test_the_printed_review_sheet_is_one_a4_page(world, tmp_path, artifacts):
     assert "Pages:           1" in info and "(A4)" in info, info
     target = artifacts.parent / "review"
     target.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["pdftoppm", "-png", "-r", "80", "-singlefile", str(pdf), str(target / f"联审会签表_{code}")],
-                   check=True, timeout=60)
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "80", "-singlefile", str(pdf), str(target / f"联审会签表_{code}")],
+        check=True,
+        timeout=60,
+    )
     assert (target / f"联审会签表_{code}.png").stat().st_size > 20_000
 
 
@@ -99,9 +110,13 @@ def test_each_role_opens_the_joint_review_pages(world, dashboard, browser, artif
         text = page.locator('[data-testid="stMain"]').inner_text()
         if district:
             with psycopg.connect(world.admin_url) as conn:
-                others = [r[0] for r in conn.execute(
-                    "select distinct item_no from marts.supervision_items where period = %s and district <> %s",
-                    (world.latest, district))]
+                others = [
+                    r[0]
+                    for r in conn.execute(
+                        "select distinct item_no from marts.supervision_items where period = %s and district <> %s",
+                        (world.latest, district),
+                    )
+                ]
             assert not [item for item in others if item in text]
         page.screenshot(path=str(artifacts / f"督办事项_{username}.png"), full_page=True)
     finally:

@@ -18,7 +18,8 @@ def _marts(conn) -> dict[str, set[str]]:
     rows = conn.execute(
         "select c.relname, a.attname from pg_class c join pg_namespace n on n.oid = c.relnamespace"
         " join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped"
-        " where n.nspname = 'marts' and c.relkind = 'r'").fetchall()
+        " where n.nspname = 'marts' and c.relkind = 'r'"
+    ).fetchall()
     tables: dict[str, set[str]] = {}
     for table, column in rows:
         tables.setdefault(table, set()).add(column)
@@ -54,9 +55,11 @@ def test_every_mart_has_row_security_and_the_login_role_is_neither_superuser_nor
             "select c.relname, c.relrowsecurity, pg_get_userbyid(c.relowner),"
             " (select count(*) from pg_policy p where p.polrelid = c.oid)"
             " from pg_class c join pg_namespace n on n.oid = c.relnamespace"
-            " where n.nspname = 'marts' and c.relkind = 'r'").fetchall()
-        role = conn.execute("select rolsuper, rolbypassrls, rolcanlogin from pg_roles"
-                            " where rolname = 'resettle_dashboard'").fetchone()
+            " where n.nspname = 'marts' and c.relkind = 'r'"
+        ).fetchall()
+        role = conn.execute(
+            "select rolsuper, rolbypassrls, rolcanlogin from pg_roles where rolname = 'resettle_dashboard'"
+        ).fetchone()
     assert tables
     for name, secured, owner, policies in tables:
         assert secured and policies >= 1, name
@@ -73,12 +76,14 @@ def test_the_login_role_alone_reads_no_mart(world):
 def test_a_district_role_reads_only_its_own_rows_from_every_mart(world, district):
     with psycopg.connect(world.admin_url) as admin:
         tables = _marts(admin)
-        expected = {t: _count(admin, t, "district = %s", (district,)) for t, cols in tables.items()
-                    if "district" in cols}
+        expected = {
+            t: _count(admin, t, "district = %s", (district,)) for t, cols in tables.items() if "district" in cols
+        }
         developers = admin.execute(
             "select count(*) from marts.developer_risk d where exists (select 1 from marts.project_joint_review p"
             " where p.period = d.period and p.project_code = any(d.project_codes) and p.district = %s)",
-            (district,)).fetchone()[0]
+            (district,),
+        ).fetchone()[0]
     conn = _as_scope(world.login_url, f"resettle_district_{district}")
     try:
         for table, columns in tables.items():
@@ -127,13 +132,15 @@ def test_policies_come_back_after_dbt_rebuilds_a_mart(world, monkeypatch):
 
     monkeypatch.setenv("RESETTLE_WAREHOUSE_URL", world.admin_url)
     with psycopg.connect(world.admin_url) as conn:
-        before = conn.execute("select oid from pg_class where oid = 'marts.district_monthly_progress'::regclass"
-                              ).fetchone()[0]
+        before = conn.execute(
+            "select oid from pg_class where oid = 'marts.district_monthly_progress'::regclass"
+        ).fetchone()[0]
     outcome = run_dbt(["run", "--select", "district_monthly_progress", "--full-refresh"], world.admin_url)
     assert outcome.success, outcome.failures
     with psycopg.connect(world.admin_url) as conn:
-        after, secured = conn.execute("select oid, relrowsecurity from pg_class"
-                                      " where oid = 'marts.district_monthly_progress'::regclass").fetchone()
+        after, secured = conn.execute(
+            "select oid, relrowsecurity from pg_class where oid = 'marts.district_monthly_progress'::regclass"
+        ).fetchone()
     assert after != before and secured, "the table was recreated and secured again"
     conn = _as_scope(world.login_url, "resettle_district_xingan")
     try:

@@ -47,43 +47,160 @@ def _write(landing: Path, source: str, period: str, name: str, dataset: str, row
 
 def _month_files(landing: Path, period: str, certificate_issued: bool, handler: str | None) -> None:
     yymm = period.replace("-", "")
-    _write(landing, "xiangyang", period, f"向阳区项目台账{yymm}.csv", "project_ledger", [{
-        "project_code": PROJECT, "project_name": "滨河家园", "district": "向阳区",
-        "developer_name": "鹤岗市滨河房地产开发有限公司", "developer_uscc": USCC, "project_nature": "市场开发",
-        "disposal_category": "1",
-        "contracted_return_date": "2016-06-30", "overdue_reason": "资金链断裂", "households_total": 3,
-        "households_unresettled": 1, "resettlement_area_m2": "210.5", "lead_unit": "市保障性住房服务中心"}])
-    household = {"project_code": PROJECT, "household_type": "被动迁", "has_lawful_residence": "否",
-                 "contract_date": "2015-04-01", "contracted_area_m2": "70", "petition_level": "无"}
-    _write(landing, "xiangyang", period, f"向阳区居民台账{yymm}.csv", "household_roster", [
-        {**household, "household_code": H1, "head_name": "张秀兰", "id_number": ID1, "phone": "13904681234",
-         "resettlement_choice": "异地产权调换", "agreement_type": "产权调换协议书", "agreement_date": "2025-12-01",
-         "resettled": "是", "resettled_date": "2026-02-10", "unit_code": "FY-XY-00001", "petition_level": "进京"},
-        {**household, "household_code": H2, "head_name": "李建国", "id_number": ID2, "resettlement_choice": "未选择",
-         "agreement_type": "无", "resettled": "否"},
-        {**household, "household_code": H3, "head_name": "王淑芬", "id_number": ID3,
-         "resettlement_choice": "异地产权调换", "agreement_type": "产权调换协议书", "agreement_date": "2025-12-01",
-         "resettled": "是", "resettled_date": "2026-03-01", "unit_code": "FY-XY-00002"},
-    ])
-    _write(landing, "housing_center", period, f"市保障性住房服务中心房源分配{yymm}.csv", "housing_units", [
-        {"unit_code": "FY-XY-00001", "district": "向阳区", "unit_type": "产权调换房", "area_m2": "70",
-         "status": "已入住", "household_code": H1},
-        {"unit_code": "FY-XY-00002", "district": "向阳区", "unit_type": "产权调换房", "area_m2": "70",
-         "status": "已入住", "household_code": H3},
-    ])
-    certificates = [{"unit_code": "FY-XY-00002", "household_code": H3, "project_code": PROJECT,
-                     "certificate_status": "已发证", "applied_date": "2026-06-01", "issued_date": "2026-08-01",
-                     "certificate_no": "黑（2026）鹤岗市不动产权第0000002号"}]
+    _write(
+        landing,
+        "xiangyang",
+        period,
+        f"向阳区项目台账{yymm}.csv",
+        "project_ledger",
+        [
+            {
+                "project_code": PROJECT,
+                "project_name": "滨河家园",
+                "district": "向阳区",
+                "developer_name": "鹤岗市滨河房地产开发有限公司",
+                "developer_uscc": USCC,
+                "project_nature": "市场开发",
+                "disposal_category": "1",
+                "contracted_return_date": "2016-06-30",
+                "overdue_reason": "资金链断裂",
+                "households_total": 3,
+                "households_unresettled": 1,
+                "resettlement_area_m2": "210.5",
+                "lead_unit": "市保障性住房服务中心",
+            }
+        ],
+    )
+    household = {
+        "project_code": PROJECT,
+        "household_type": "被动迁",
+        "has_lawful_residence": "否",
+        "contract_date": "2015-04-01",
+        "contracted_area_m2": "70",
+        "petition_level": "无",
+    }
+    _write(
+        landing,
+        "xiangyang",
+        period,
+        f"向阳区居民台账{yymm}.csv",
+        "household_roster",
+        [
+            {
+                **household,
+                "household_code": H1,
+                "head_name": "张秀兰",
+                "id_number": ID1,
+                "phone": "13904681234",
+                "resettlement_choice": "异地产权调换",
+                "agreement_type": "产权调换协议书",
+                "agreement_date": "2025-12-01",
+                "resettled": "是",
+                "resettled_date": "2026-02-10",
+                "unit_code": "FY-XY-00001",
+                "petition_level": "进京",
+            },
+            {
+                **household,
+                "household_code": H2,
+                "head_name": "李建国",
+                "id_number": ID2,
+                "resettlement_choice": "未选择",
+                "agreement_type": "无",
+                "resettled": "否",
+            },
+            {
+                **household,
+                "household_code": H3,
+                "head_name": "王淑芬",
+                "id_number": ID3,
+                "resettlement_choice": "异地产权调换",
+                "agreement_type": "产权调换协议书",
+                "agreement_date": "2025-12-01",
+                "resettled": "是",
+                "resettled_date": "2026-03-01",
+                "unit_code": "FY-XY-00002",
+            },
+        ],
+    )
+    _write(
+        landing,
+        "housing_center",
+        period,
+        f"市保障性住房服务中心房源分配{yymm}.csv",
+        "housing_units",
+        [
+            {
+                "unit_code": "FY-XY-00001",
+                "district": "向阳区",
+                "unit_type": "产权调换房",
+                "area_m2": "70",
+                "status": "已入住",
+                "household_code": H1,
+            },
+            {
+                "unit_code": "FY-XY-00002",
+                "district": "向阳区",
+                "unit_type": "产权调换房",
+                "area_m2": "70",
+                "status": "已入住",
+                "household_code": H3,
+            },
+        ],
+    )
+    certificates = [
+        {
+            "unit_code": "FY-XY-00002",
+            "household_code": H3,
+            "project_code": PROJECT,
+            "certificate_status": "已发证",
+            "applied_date": "2026-06-01",
+            "issued_date": "2026-08-01",
+            "certificate_no": "黑（2026）鹤岗市不动产权第0000002号",
+        }
+    ]
     if certificate_issued:
-        certificates.append({"unit_code": "FY-XY-00001", "household_code": H1, "project_code": PROJECT,
-                             "certificate_status": "已发证", "applied_date": "2026-11-02",
-                             "issued_date": "2026-11-20", "certificate_no": "黑（2026）鹤岗市不动产权第0000001号"})
-    _write(landing, "registration", period, f"市不动产登记中心产权办理情况{yymm}.csv", "property_certificates",
-           certificates)
-    _write(landing, "petition", period, f"市信访局信访件{yymm}.csv", "petition_cases", [
-        {"case_no": CASE, "id_number": ID1, "project_code": PROJECT, "level": "进京", "received_date": "2026-10-08",
-         "form": "来访", "persons": 1, "demand": "要求办理产权证", "responsible_unit": "向阳区人民政府",
-         "handler": handler, "status": "办理中"}])
+        certificates.append(
+            {
+                "unit_code": "FY-XY-00001",
+                "household_code": H1,
+                "project_code": PROJECT,
+                "certificate_status": "已发证",
+                "applied_date": "2026-11-02",
+                "issued_date": "2026-11-20",
+                "certificate_no": "黑（2026）鹤岗市不动产权第0000001号",
+            }
+        )
+    _write(
+        landing,
+        "registration",
+        period,
+        f"市不动产登记中心产权办理情况{yymm}.csv",
+        "property_certificates",
+        certificates,
+    )
+    _write(
+        landing,
+        "petition",
+        period,
+        f"市信访局信访件{yymm}.csv",
+        "petition_cases",
+        [
+            {
+                "case_no": CASE,
+                "id_number": ID1,
+                "project_code": PROJECT,
+                "level": "进京",
+                "received_date": "2026-10-08",
+                "form": "来访",
+                "persons": 1,
+                "demand": "要求办理产权证",
+                "responsible_unit": "向阳区人民政府",
+                "handler": handler,
+                "status": "办理中",
+            }
+        ],
+    )
 
 
 def _ingest(url: str, period: str) -> list[dict]:
@@ -97,14 +214,17 @@ def _ingest(url: str, period: str) -> list[dict]:
 def _household(conn, period: str) -> tuple:
     return conn.execute(
         "select certificate_status, petitions_open, petition_level_open, petition_handler_assigned, flag_codes"
-        " from marts.household_resettlement where period = %s and household_code = %s", (period, H1)).fetchone()
+        " from marts.household_resettlement where period = %s and household_code = %s",
+        (period, H1),
+    ).fetchone()
 
 
 def _project(conn, period: str) -> tuple:
     return conn.execute(
         "select certificates_issued, certificates_not_applied, petitions_open_beijing, petitions_without_handler,"
         " flag_codes from marts.project_joint_review where period = %s and project_code = %s",
-        (period, PROJECT)).fetchone()
+        (period, PROJECT),
+    ).fetchone()
 
 
 def _pg_dump(url: str) -> str:
@@ -113,8 +233,13 @@ def _pg_dump(url: str) -> str:
     import pgserver
 
     binary = Path(pgserver.__file__).parent / "pginstall" / "bin" / "pg_dump"
-    done = subprocess.run([str(binary), "--dbname", url, "--exclude-table-data=raw.household_roster"],
-                          capture_output=True, text=True, check=True, timeout=300)
+    done = subprocess.run(
+        [str(binary), "--dbname", url, "--exclude-table-data=raw.household_roster"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
     return done.stdout
 
 
@@ -132,16 +257,21 @@ def test_certificates_and_petitions_flow_from_files_to_flags(resettle_env, wareh
         status, petitions, level, handled, flags = _household(conn, M1)
         assert (status, petitions, level, handled) == ("未申请", 1, "进京", False)
         assert {"F21", "F23"} <= set(flags)
-        match = conn.execute("select household_code, match_method, lacks_handler from marts.petition_cases"
-                             " where period = %s and case_no = %s", (M1, CASE)).fetchone()
+        match = conn.execute(
+            "select household_code, match_method, lacks_handler from marts.petition_cases"
+            " where period = %s and case_no = %s",
+            (M1, CASE),
+        ).fetchone()
         assert match == (H1, "id_pseudonym", True)
         issued, not_applied, beijing, without_handler, project_flags = _project(conn, M1)
         assert (issued, not_applied, beijing, without_handler) == (1, 1, 1, 1)
         assert {"F21", "F23"} <= set(project_flags)
         assert conn.execute("select count(*) from marts.unmatched_petition_cases").fetchone()[0] == 0
-        progress = conn.execute("select households_resettled, issued, not_applied_6_months from"
-                                " marts.certificate_progress where period = %s and district = 'xiangyang'",
-                                (M1,)).fetchone()
+        progress = conn.execute(
+            "select households_resettled, issued, not_applied_6_months from"
+            " marts.certificate_progress where period = %s and district = 'xiangyang'",
+            (M1,),
+        ).fetchone()
         assert progress == (2, 1, 1)
 
     _month_files(landing, M2, certificate_issued=True, handler="赵志刚（副区长）")
@@ -153,42 +283,94 @@ def test_certificates_and_petitions_flow_from_files_to_flags(resettle_env, wareh
         assert not {"F21", "F23"} & set(flags)
         assert not {"F21", "F23"} & set(_project(conn, M2)[4])
         assert "F21" in _household(conn, M1)[4], "the earlier month keeps what was true then"
-        assert "id_number" not in {r[0] for r in conn.execute(
-            "select column_name from information_schema.columns where table_schema in ('raw', 'staging')"
-            " and table_name in ('petition_cases', 'stg_petition__petition_cases')")}
+        assert "id_number" not in {
+            r[0]
+            for r in conn.execute(
+                "select column_name from information_schema.columns where table_schema in ('raw', 'staging')"
+                " and table_name in ('petition_cases', 'stg_petition__petition_cases')"
+            )
+        }
 
     dump = _pg_dump(warehouse_url)
     assert "marts.petition_cases" in dump and "raw.petition_cases" in dump
     for clear in (ID1, ID2, ID3):
         assert clear not in dump
-    for log in (Path(os.environ.get("RESETTLE_HOME", resettle_env["home"])).rglob("*.log")):
+    for log in Path(os.environ.get("RESETTLE_HOME", resettle_env["home"])).rglob("*.log"):
         assert ID1 not in log.read_text(errors="ignore"), log
 
     _bad_input_is_rejected_or_warned_with_row_and_column(landing, warehouse_url, resettle_env["outbox"])
 
 
 def _findings(conn, submission_id: int) -> list[tuple]:
-    return conn.execute("select severity, excel_row, column_header, message_zh from ops.finding"
-                        " where submission_id = %s order by finding_no", (submission_id,)).fetchall()
+    return conn.execute(
+        "select severity, excel_row, column_header, message_zh from ops.finding"
+        " where submission_id = %s order by finding_no",
+        (submission_id,),
+    ).fetchall()
 
 
 def _bad_input_is_rejected_or_warned_with_row_and_column(landing: Path, url: str, outbox: Path) -> None:
-    good = {"case_no": "XF2026-00002", "household_code": H2, "project_code": PROJECT, "level": "区",
-            "received_date": "2026-12-03", "form": "来信", "persons": 1, "status": "办理中"}
+    good = {
+        "case_no": "XF2026-00002",
+        "household_code": H2,
+        "project_code": PROJECT,
+        "level": "区",
+        "received_date": "2026-12-03",
+        "form": "来信",
+        "persons": 1,
+        "status": "办理中",
+    }
     files = {
-        "unallocated": _write(landing, "registration", M3, "市不动产登记中心产权办理情况202612.csv",
-                              "property_certificates", [
-                                  {"unit_code": "FY-XY-00002", "certificate_status": "已发证",
-                                   "issued_date": "2026-08-01", "certificate_no": "黑（2026）第0000002号"},
-                                  {"unit_code": "FY-XY-00099", "certificate_status": "未申请"}]),
-        "bad_id": _write(landing, "petition", M3, "市信访局信访件_身份证号校验码错误202612.csv", "petition_cases", [
-            good, {**good, "case_no": "XF2026-00003", "household_code": None, "id_number": ID2[:-1] + (
-                "1" if ID2[-1] != "1" else "2")}]),
-        "negative": _write(landing, "housing_center", M3, "市保障性住房服务中心偿还协议202612.csv",
-                           "repayment_agreements", [
-                               {"agreement_no": "CH2021-001", "developer_uscc": USCC, "project_code": PROJECT,
-                                "signed_date": "2021-03-01", "amount_agreed": "-100", "due_date": "2023-03-01",
-                                "amount_repaid": "0"}]),
+        "unallocated": _write(
+            landing,
+            "registration",
+            M3,
+            "市不动产登记中心产权办理情况202612.csv",
+            "property_certificates",
+            [
+                {
+                    "unit_code": "FY-XY-00002",
+                    "certificate_status": "已发证",
+                    "issued_date": "2026-08-01",
+                    "certificate_no": "黑（2026）第0000002号",
+                },
+                {"unit_code": "FY-XY-00099", "certificate_status": "未申请"},
+            ],
+        ),
+        "bad_id": _write(
+            landing,
+            "petition",
+            M3,
+            "市信访局信访件_身份证号校验码错误202612.csv",
+            "petition_cases",
+            [
+                good,
+                {
+                    **good,
+                    "case_no": "XF2026-00003",
+                    "household_code": None,
+                    "id_number": ID2[:-1] + ("1" if ID2[-1] != "1" else "2"),
+                },
+            ],
+        ),
+        "negative": _write(
+            landing,
+            "housing_center",
+            M3,
+            "市保障性住房服务中心偿还协议202612.csv",
+            "repayment_agreements",
+            [
+                {
+                    "agreement_no": "CH2021-001",
+                    "developer_uscc": USCC,
+                    "project_code": PROJECT,
+                    "signed_date": "2021-03-01",
+                    "amount_agreed": "-100",
+                    "due_date": "2023-03-01",
+                    "amount_repaid": "0",
+                }
+            ],
+        ),
     }
     with psycopg.connect(url) as conn:
         for name, path in files.items():
@@ -196,18 +378,31 @@ def _bad_input_is_rejected_or_warned_with_row_and_column(landing: Path, url: str
             assert outcome["status"] == "rejected", (name, outcome["message_zh"])
             findings = _findings(conn, outcome["submission_id"])
             dataset = outcome["dataset"]
-            assert conn.execute(f"select count(*) from raw.{dataset} where submission_id = %s",
-                                (outcome["submission_id"],)).fetchone()[0] == 0, "nothing partially loaded"
+            assert (
+                conn.execute(
+                    f"select count(*) from raw.{dataset} where submission_id = %s", (outcome["submission_id"],)
+                ).fetchone()[0]
+                == 0
+            ), "nothing partially loaded"
             assert list((outbox / path.parent.parent.name / M3).glob(f"{path.stem}_回执_*.xlsx")), name
             errors = [f for f in findings if f[0] == "error"]
-            expected = {"unallocated": (3, "房源编号", "房源编号不在市保障性住房服务中心已分配的房源中"),
-                        "bad_id": (3, "信访人身份证号", "校验"),
-                        "negative": (2, "约定偿还金额(元)", "超出合理范围")}[name]
+            expected = {
+                "unallocated": (3, "房源编号", "房源编号不在市保障性住房服务中心已分配的房源中"),
+                "bad_id": (3, "信访人身份证号", "校验"),
+                "negative": (2, "约定偿还金额(元)", "超出合理范围"),
+            }[name]
             assert any(f[1] == expected[0] and f[2] == expected[1] and expected[2] in f[3] for f in errors), findings
 
-        unknown = _write(landing, "petition", M3, "市信访局信访件202612.csv", "petition_cases",
-                         [good, {**good, "case_no": "XF2026-00004", "project_code": "XY9999-999"}])
+        unknown = _write(
+            landing,
+            "petition",
+            M3,
+            "市信访局信访件202612.csv",
+            "petition_cases",
+            [good, {**good, "case_no": "XF2026-00004", "project_code": "XY9999-999"}],
+        )
         outcome = ingest_file({"source": "petition", "period": M3, "path": str(unknown)}, url)
         assert outcome["status"] == "accepted_with_warnings", outcome["message_zh"]
         assert ("warning", 3, "项目编号", "项目编号不在各区本月的项目台账中，请核对编号") in _findings(
-            conn, outcome["submission_id"])
+            conn, outcome["submission_id"]
+        )

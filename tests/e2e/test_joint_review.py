@@ -26,13 +26,48 @@ pytestmark = pytest.mark.integration
 USCC = "91230400MA1A2B3C4" + uscc_check_char("91230400MA1A2B3C4")
 DEVELOPER = "鹤岗市恒基房地产开发有限公司"
 A, B = "XA2016-001", "TS2017-001"
-LEDGER = ["项目编号", "项目名称", "所属区", "开发企业", "开发企业统一社会信用代码", "项目性质", "处置类别",
-          "约定回迁日期", "逾期原因", "涉及户数", "未安置户数", "回迁面积(㎡)", "牵头单位", "备注"]
-COURT = ["案号", "案件类型", "被告统一社会信用代码", "被告名称", "项目编号", "立案日期", "案件状态", "标的金额(元)",
-         "查封资产估值(元)", "拍卖日期", "拍卖成交金额(元)"]
+LEDGER = [
+    "项目编号",
+    "项目名称",
+    "所属区",
+    "开发企业",
+    "开发企业统一社会信用代码",
+    "项目性质",
+    "处置类别",
+    "约定回迁日期",
+    "逾期原因",
+    "涉及户数",
+    "未安置户数",
+    "回迁面积(㎡)",
+    "牵头单位",
+    "备注",
+]
+COURT = [
+    "案号",
+    "案件类型",
+    "被告统一社会信用代码",
+    "被告名称",
+    "项目编号",
+    "立案日期",
+    "案件状态",
+    "标的金额(元)",
+    "查封资产估值(元)",
+    "拍卖日期",
+    "拍卖成交金额(元)",
+]
 DECISIONS = ["会议编号", "会议日期", "项目编号", "会签单位", "会签意见", "决定事项", "调整后处置类别", "记录人"]
-ITEMS = ["督办编号", "项目编号", "所属区", "交办事项", "责任单位", "交办日期", "办结时限", "办理情况", "办结日期",
-         "状态"]
+ITEMS = [
+    "督办编号",
+    "项目编号",
+    "所属区",
+    "交办事项",
+    "责任单位",
+    "交办日期",
+    "办结时限",
+    "办理情况",
+    "办结日期",
+    "状态",
+]
 UNITS = "兴安区人民政府、市住建局、市自然资源局、市审计局、市保障性住房服务中心"
 
 
@@ -50,9 +85,34 @@ def _write(landing: Path, source: str, period: str, name: str, header: list[str]
 
 def _ledger(landing: Path, period: str) -> list[Path]:
     rows = {"xingan": [A, "恒基·锦绣家园", "兴安区"], "taishan": [B, "恒基·阳光花园", "泰山区"]}
-    return [_write(landing, source, period, f"{name}项目台账_{period}.csv", LEDGER, [[
-        code, project, name, DEVELOPER, USCC, "市场开发", 2, "2018-06-30", "资金链断裂", 2, 2, 150, "市住建局", ""]])
-        for source, (code, project, name) in rows.items()]
+    return [
+        _write(
+            landing,
+            source,
+            period,
+            f"{name}项目台账_{period}.csv",
+            LEDGER,
+            [
+                [
+                    code,
+                    project,
+                    name,
+                    DEVELOPER,
+                    USCC,
+                    "市场开发",
+                    2,
+                    "2018-06-30",
+                    "资金链断裂",
+                    2,
+                    2,
+                    150,
+                    "市住建局",
+                    "",
+                ]
+            ],
+        )
+        for source, (code, project, name) in rows.items()
+    ]
 
 
 def _ingest(url: str, paths: list[Path], period: str) -> dict[str, str]:
@@ -64,25 +124,65 @@ def _ingest(url: str, paths: list[Path], period: str) -> dict[str, str]:
 
 
 def test_developer_money_stays_developer_level_and_an_overdue_task_alerts_police_and_office(
-        resettle_env, warehouse_url, monkeypatch, tmp_path):
+    resettle_env, warehouse_url, monkeypatch, tmp_path
+):
     from resettle.alerts.engine import check
     from resettle.reporting.bulletin import write_bulletin
 
     monkeypatch.setenv("RESETTLE_WAREHOUSE_URL", warehouse_url)
     landing = resettle_env["landing"]
     prepare_warehouse(warehouse_url)
-    court = _write(landing, "court", "2026-10", "市中级人民法院涉案信息_202610.csv", COURT, [
-        ["（2021）黑04执12号", "执行", USCC, DEVELOPER, A, "2021-03-01", "执行中", 10_000_000, 10_000_000, "", ""],
-        ["（2022）黑04执7号", "执行", USCC, DEVELOPER, "", "2022-05-09", "执行中", 5_000_000, 5_000_000, "", ""],
-    ])
-    decisions = _write(landing, "office", "2026-10", "联审会签记录_202610.csv", DECISIONS, [
-        ["LS202610-01", "2026-10-12", B, UNITS, "同意", "开发企业不守诺，调整为不配合类", "不配合", "市住建局"]])
-    items = _write(landing, "office", "2026-10", "督办事项_202610.csv", ITEMS, [
-        ["DB2026-001", B, "泰山区", "配合区政府开展清产核资", "市公安局", "2026-10-12", "2026-10-20", "", "",
-         "办理中"]])
-    bad = _write(landing, "office", "2026-10", "督办事项_责任单位有误.csv", ITEMS, [
-        ["DB2026-002", "ZZ9999-999", "泰山区", "核查", "市规划局", "2026-10-12", "2026-10-30", "", "", "办理中"],
-        ["DB2026-003", B, "泰山区", "核查", "市公安局", "2026-10-12", "", "", "", "办理中"]])
+    court = _write(
+        landing,
+        "court",
+        "2026-10",
+        "市中级人民法院涉案信息_202610.csv",
+        COURT,
+        [
+            ["（2021）黑04执12号", "执行", USCC, DEVELOPER, A, "2021-03-01", "执行中", 10_000_000, 10_000_000, "", ""],
+            ["（2022）黑04执7号", "执行", USCC, DEVELOPER, "", "2022-05-09", "执行中", 5_000_000, 5_000_000, "", ""],
+        ],
+    )
+    decisions = _write(
+        landing,
+        "office",
+        "2026-10",
+        "联审会签记录_202610.csv",
+        DECISIONS,
+        [["LS202610-01", "2026-10-12", B, UNITS, "同意", "开发企业不守诺，调整为不配合类", "不配合", "市住建局"]],
+    )
+    items = _write(
+        landing,
+        "office",
+        "2026-10",
+        "督办事项_202610.csv",
+        ITEMS,
+        [
+            [
+                "DB2026-001",
+                B,
+                "泰山区",
+                "配合区政府开展清产核资",
+                "市公安局",
+                "2026-10-12",
+                "2026-10-20",
+                "",
+                "",
+                "办理中",
+            ]
+        ],
+    )
+    bad = _write(
+        landing,
+        "office",
+        "2026-10",
+        "督办事项_责任单位有误.csv",
+        ITEMS,
+        [
+            ["DB2026-002", "ZZ9999-999", "泰山区", "核查", "市规划局", "2026-10-12", "2026-10-30", "", "", "办理中"],
+            ["DB2026-003", B, "泰山区", "核查", "市公安局", "2026-10-12", "", "", "", "办理中"],
+        ],
+    )
     statuses = _ingest(warehouse_url, [*_ledger(landing, "2026-10"), court], "2026-10")
     statuses |= _ingest(warehouse_url, [decisions, items, bad], "2026-10")
     assert statuses[bad.name] == "rejected"
@@ -91,18 +191,29 @@ def test_developer_money_stays_developer_level_and_an_overdue_task_alerts_police
     build_marts(warehouse_url)
 
     with psycopg.connect(warehouse_url) as conn:
-        facts = {r[0]: r[1:] for r in conn.execute(
-            "select project_code, seized_asset_value, developer_seized_asset_value, court_cases,"
-            " developer_court_cases, flag_codes from marts.project_joint_review where period = '2026-10'")}
-        city = conn.execute("select sum(seized_asset_value) from marts.developer_risk where period = '2026-10'"
-                            ).fetchone()[0]
-        decided = conn.execute("select project_code, category_after, category_after_zh from marts.review_decisions"
-                               ).fetchall()
-        november = dict(conn.execute("select project_code, flag_codes from marts.project_joint_review"
-                                     " where period = '2026-11'").fetchall())
+        facts = {
+            r[0]: r[1:]
+            for r in conn.execute(
+                "select project_code, seized_asset_value, developer_seized_asset_value, court_cases,"
+                " developer_court_cases, flag_codes from marts.project_joint_review where period = '2026-10'"
+            )
+        }
+        city = conn.execute(
+            "select sum(seized_asset_value) from marts.developer_risk where period = '2026-10'"
+        ).fetchone()[0]
+        decided = conn.execute(
+            "select project_code, category_after, category_after_zh from marts.review_decisions"
+        ).fetchall()
+        november = dict(
+            conn.execute(
+                "select project_code, flag_codes from marts.project_joint_review where period = '2026-11'"
+            ).fetchall()
+        )
         findings = conn.execute(
             "select f.excel_row, f.column_header from ops.finding f join ops.submission s using (submission_id)"
-            " where s.file_name = %s and f.severity = 'error' order by 1, 2", (bad.name,)).fetchall()
+            " where s.file_name = %s and f.severity = 'error' order by 1, 2",
+            (bad.name,),
+        ).fetchall()
     assert facts[A][:4] == (10_000_000, 15_000_000, 1, 2)
     assert facts[B][:4] == (0, 15_000_000, 0, 2)
     assert city == 15_000_000
@@ -119,14 +230,33 @@ def test_developer_money_stays_developer_level_and_an_overdue_task_alerts_police
     assert {r["role"] for r in overdue[0]["recipients"]} == {"police", "office"}
     assert "已逾期16天" in overdue[0]["message_zh"]
     assert not [a for a in again if a["kind"] == "supervision"], "once per cadence"
-    done = _write(landing, "office", "2026-11", "督办事项_202611.csv", ITEMS, [
-        ["DB2026-001", B, "泰山区", "配合区政府开展清产核资", "市公安局", "2026-10-12", "2026-10-20", "已完成",
-         "2026-11-06", "已办结"]])
+    done = _write(
+        landing,
+        "office",
+        "2026-11",
+        "督办事项_202611.csv",
+        ITEMS,
+        [
+            [
+                "DB2026-001",
+                B,
+                "泰山区",
+                "配合区政府开展清产核资",
+                "市公安局",
+                "2026-10-12",
+                "2026-10-20",
+                "已完成",
+                "2026-11-06",
+                "已办结",
+            ]
+        ],
+    )
     assert _ingest(warehouse_url, [done], "2026-11")[done.name] in ("accepted", "accepted_with_warnings")
     with psycopg.connect(warehouse_url, autocommit=True) as conn:
         check(conn, dt.datetime(2026, 11, 21, 10, 0, tzinfo=SHANGHAI), periods=["2026-10", "2026-11"])
-        resolved = conn.execute("select resolved_at from ops.alert where condition_key = 'supervision:DB2026-001'"
-                                ).fetchall()
+        resolved = conn.execute(
+            "select resolved_at from ops.alert where condition_key = 'supervision:DB2026-001'"
+        ).fetchall()
     assert resolved and all(r[0] is not None for r in resolved), "done in the next file: the alert is resolved"
 
     with psycopg.connect(warehouse_url) as conn:

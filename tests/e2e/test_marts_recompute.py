@@ -20,8 +20,14 @@ from resettle.intake.parse import parse
 
 pytestmark = pytest.mark.integration
 FIRST, MONTHS = "2026-08", 2
-CHOICES = {"异地产权调换": "exchange", "原址回迁": "onsite_return", "租赁住房": "rental", "原址购房": "onsite_purchase",
-           "退还费用": "refund", "未选择": "undecided"}
+CHOICES = {
+    "异地产权调换": "exchange",
+    "原址回迁": "onsite_return",
+    "租赁住房": "rental",
+    "原址购房": "onsite_purchase",
+    "退还费用": "refund",
+    "未选择": "undecided",
+}
 
 
 def _ingest(url: str, period: str) -> None:
@@ -128,27 +134,43 @@ def test_marts_agree_with_the_files_across_months_and_a_resubmission(resettle_en
     in_scope = ledgers[(ledgers.project_nature == "市场开发") & ledgers.disposal_category.between(1, 4)]
 
     waiting = rosters[~rosters.resettled.astype(bool)].merge(
-        in_scope[["period", "project_code", "district"]], on=["period", "project_code"])
-    expected_choices = (waiting.assign(choice=waiting.resettlement_choice.map(CHOICES))
-                        .groupby(["district", "period", "choice"]).size().unstack(fill_value=0)
-                        .reindex(columns=list(CHOICES.values()), fill_value=0))
+        in_scope[["period", "project_code", "district"]], on=["period", "project_code"]
+    )
+    expected_choices = (
+        waiting.assign(choice=waiting.resettlement_choice.map(CHOICES))
+        .groupby(["district", "period", "choice"])
+        .size()
+        .unstack(fill_value=0)
+        .reindex(columns=list(CHOICES.values()), fill_value=0)
+    )
 
     with psycopg.connect(warehouse_url) as conn:
-        statuses = dict(conn.execute(
-            "select file_name, status from ops.submission where file_name like %s", (f"%{corrected[:6]}%",)).fetchall())
+        statuses = dict(
+            conn.execute(
+                "select file_name, status from ops.submission where file_name like %s", (f"%{corrected[:6]}%",)
+            ).fetchall()
+        )
         columns = ", ".join(f"unresettled_{c}" for c in CHOICES.values())
-        mart = pd.DataFrame(conn.execute(
-            f"select district, period, {columns} from marts.district_monthly_progress").fetchall(),
-            columns=["district", "period", *CHOICES.values()]).set_index(["district", "period"])
-        reviews = pd.DataFrame(conn.execute(
-            "select period, project_code, units_needed, units_allocated, flag_codes from marts.project_joint_review"
-        ).fetchall(), columns=["period", "project_code", "units_needed", "units_allocated", "flag_codes"])
-        codes = dict(conn.execute(
-            "select district, array_agg(distinct project_code) from marts.project_joint_review"
-            " where district in ('xiangyang', 'gongnong') group by district").fetchall())
+        mart = pd.DataFrame(
+            conn.execute(f"select district, period, {columns} from marts.district_monthly_progress").fetchall(),
+            columns=["district", "period", *CHOICES.values()],
+        ).set_index(["district", "period"])
+        reviews = pd.DataFrame(
+            conn.execute(
+                "select period, project_code, units_needed, units_allocated, flag_codes from marts.project_joint_review"
+            ).fetchall(),
+            columns=["period", "project_code", "units_needed", "units_allocated", "flag_codes"],
+        )
+        codes = dict(
+            conn.execute(
+                "select district, array_agg(distinct project_code) from marts.project_joint_review"
+                " where district in ('xiangyang', 'gongnong') group by district"
+            ).fetchall()
+        )
         households = conn.execute(
             "select count(*), count(*) filter (where household_code like 'XY-%%' and project_code like 'XY-%%')"
-            " from marts.household_resettlement where district = 'xiangyang' and period = '2026-09'").fetchone()
+            " from marts.household_resettlement where district = 'xiangyang' and period = '2026-09'"
+        ).fetchone()
 
     assert codes["xiangyang"] and all(re.fullmatch(r"XY-\d{4}-\d{3}", c) for c in codes["xiangyang"]), codes
     assert codes["gongnong"] and all(re.fullmatch(r"GN\d{7}", c) for c in codes["gongnong"]), codes
@@ -157,33 +179,55 @@ def test_marts_agree_with_the_files_across_months_and_a_resubmission(resettle_en
     assert statuses[corrected] == "accepted" or statuses[corrected] == "accepted_with_warnings"
     assert "superseded" in statuses.values()
     expected_choices.columns.name = None
-    pd.testing.assert_frame_equal(mart.sort_index().astype(int), expected_choices.sort_index().astype(int),
-                                  check_names=False, check_index_type=False)
+    pd.testing.assert_frame_equal(
+        mart.sort_index().astype(int),
+        expected_choices.sort_index().astype(int),
+        check_names=False,
+        check_index_type=False,
+    )
 
-    needed = (rosters[~rosters.resettled.astype(bool)
-                      & rosters.resettlement_choice.isin(["异地产权调换", "租赁住房"])]
-              .groupby(["period", "project_code"]).size().rename("units_needed"))
-    allocated = (units.dropna(subset=["household_code"])
-                 .merge(rosters[["period", "household_code", "project_code"]], on=["period", "household_code"])
-                 .groupby(["period", "project_code"]).size().rename("units_allocated"))
+    needed = (
+        rosters[~rosters.resettled.astype(bool) & rosters.resettlement_choice.isin(["异地产权调换", "租赁住房"])]
+        .groupby(["period", "project_code"])
+        .size()
+        .rename("units_needed")
+    )
+    allocated = (
+        units.dropna(subset=["household_code"])
+        .merge(rosters[["period", "household_code", "project_code"]], on=["period", "household_code"])
+        .groupby(["period", "project_code"])
+        .size()
+        .rename("units_allocated")
+    )
     expected_units = pd.concat([needed, allocated], axis=1).fillna(0).astype(int)
     actual_units = reviews.set_index(["period", "project_code"])[["units_needed", "units_allocated"]]
     actual_units = actual_units[(actual_units.units_needed > 0) | (actual_units.units_allocated > 0)]
-    pd.testing.assert_frame_equal(actual_units.sort_index(), expected_units.sort_index(), check_names=False,
-                                  check_index_type=False)
+    pd.testing.assert_frame_equal(
+        actual_units.sort_index(), expected_units.sort_index(), check_names=False, check_index_type=False
+    )
 
     counts = rosters.groupby(["period", "project_code"]).agg(
-        roster_total=("household_code", "size"), roster_open=("resettled", lambda s: int((~s.astype(bool)).sum())))
-    checked = ledgers.merge(counts, on=["period", "project_code"], how="left").fillna({"roster_total": 0,
-                                                                                      "roster_open": 0})
-    f06 = int(((checked.households_total != checked.roster_total)
-               | (checked.households_unresettled != checked.roster_open)).sum())
+        roster_total=("household_code", "size"), roster_open=("resettled", lambda s: int((~s.astype(bool)).sum()))
+    )
+    checked = ledgers.merge(counts, on=["period", "project_code"], how="left").fillna(
+        {"roster_total": 0, "roster_open": 0}
+    )
+    f06 = int(
+        (
+            (checked.households_total != checked.roster_total) | (checked.households_unresettled != checked.roster_open)
+        ).sum()
+    )
     period_end = {p: (pd.Timestamp(f"{p}-01") + pd.offsets.MonthEnd(0)) for p in periods}
     built = construction.merge(ledgers[["period", "project_code", "disposal_category"]], on=["period", "project_code"])
-    f01 = int(((built.disposal_category == 2)
-               & (~built.commitment_signed.astype(bool) | built.construction_permit_no.isna())).sum())
-    f02 = int(((built.committed_completion_date < built.period.map(period_end))
-               & (built.progress_pct.fillna(0) < 100)).sum())
+    f01 = int(
+        (
+            (built.disposal_category == 2)
+            & (~built.commitment_signed.astype(bool) | built.construction_permit_no.isna())
+        ).sum()
+    )
+    f02 = int(
+        ((built.committed_completion_date < built.period.map(period_end)) & (built.progress_pct.fillna(0) < 100)).sum()
+    )
     flags = pd.Series([f for codes in reviews.flag_codes for f in codes]).value_counts()
     assert (flags.get("F06", 0), flags.get("F01", 0), flags.get("F02", 0)) == (f06, f01, f02)
     assert f06 >= 1, "the corrected roster no longer matches its ledger, which must be flagged"
@@ -199,37 +243,48 @@ def _money_adds_up_to_the_department_files(url: str, landing, ledgers: pd.DataFr
     police = _latest_frames(landing, "police_cases")
     tax = _latest_frames(landing, "tax_status")
     with psycopg.connect(url) as conn:
+
         def frame(query: str) -> pd.DataFrame:
             with conn.cursor() as cur:
                 cur.execute(query)
                 return pd.DataFrame(cur.fetchall(), columns=[c.name for c in cur.description])
 
-        developers = frame("select period, sum(seized_asset_value) as seized, sum(auction_proceeds) as proceeds,"
-                           " sum(court_claim_amount) as claims, sum(frozen_funds) as frozen,"
-                           " sum(tax_arrears) as arrears from marts.developer_risk group by period")
+        developers = frame(
+            "select period, sum(seized_asset_value) as seized, sum(auction_proceeds) as proceeds,"
+            " sum(court_claim_amount) as claims, sum(frozen_funds) as frozen,"
+            " sum(tax_arrears) as arrears from marts.developer_risk group by period"
+        )
         unmatched = frame("select period, dataset, record_key from marts.unmatched_company_records")
-        projects = frame("select period, sum(seized_asset_value) as seized, sum(auction_proceeds) as proceeds,"
-                         " sum(court_claim_amount) as claims, sum(developer_seized_asset_value) as repeated,"
-                         " count(distinct developer_uscc) filter (where developer_projects > 1) as shared"
-                         " from marts.project_joint_review group by period")
+        projects = frame(
+            "select period, sum(seized_asset_value) as seized, sum(auction_proceeds) as proceeds,"
+            " sum(court_claim_amount) as claims, sum(developer_seized_asset_value) as repeated,"
+            " count(distinct developer_uscc) filter (where developer_projects > 1) as shared"
+            " from marts.project_joint_review group by period"
+        )
     developers = developers.set_index("period").astype(float)
     projects = projects.set_index("period")
     tax = tax.assign(record_key=tax.uscc + "/" + tax.tax_period)
     for period, mine in court.groupby("period"):
         lost = set(unmatched[(unmatched.period == period) & (unmatched.dataset == "court_cases")].record_key)
         named = mine.project_code.isin(set(ledgers[ledgers.period == period].project_code))
-        for column, total in (("seized_asset_value", "seized"), ("auction_proceeds", "proceeds"),
-                              ("claim_amount", "claims")):
+        for column, total in (
+            ("seized_asset_value", "seized"),
+            ("auction_proceeds", "proceeds"),
+            ("claim_amount", "claims"),
+        ):
             values = mine[column].fillna(0).astype(float)
             matched = values[~mine.case_no.isin(lost)].sum()
             assert developers.loc[period, total] == pytest.approx(matched), (period, column)
             assert developers.loc[period, total] + values[mine.case_no.isin(lost)].sum() == pytest.approx(values.sum())
             assert float(projects.loc[period, total]) == pytest.approx(values[named].sum()), (period, column)
         if projects.loc[period, "shared"]:
-            assert float(projects.loc[period, "repeated"]) > developers.loc[period, "seized"], \
+            assert float(projects.loc[period, "repeated"]) > developers.loc[period, "seized"], (
                 "a developer with several projects repeats its figure: summing it would count money twice"
-    for frame_, dataset, column, total in ((police, "police_cases", "frozen_funds", "frozen"),
-                                           (tax, "tax_status", "tax_arrears", "arrears")):
+            )
+    for frame_, dataset, column, total in (
+        (police, "police_cases", "frozen_funds", "frozen"),
+        (tax, "tax_status", "tax_arrears", "arrears"),
+    ):
         key = "case_no" if dataset == "police_cases" else "record_key"
         for period, mine in frame_.groupby("period"):
             lost = set(unmatched[(unmatched.period == period) & (unmatched.dataset == dataset)].record_key)

@@ -26,8 +26,13 @@ FILES_PER_MONTH = sum(len(datasets_for(source)) for source in SOURCES)
 
 
 def _run(period: str, env: dict) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "resettle.cli", "run", "--period", period], env=env,
-                          capture_output=True, text=True, timeout=900)
+    return subprocess.run(
+        [sys.executable, "-m", "resettle.cli", "run", "--period", period],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
 
 
 def _expected_progress(landing: Path) -> pd.DataFrame:
@@ -53,8 +58,7 @@ def _expected_progress(landing: Path) -> pd.DataFrame:
 
 @pytest.fixture
 def env(resettle_env, warehouse_url) -> dict:
-    return {**os.environ, "RESETTLE_WAREHOUSE_URL": warehouse_url,
-            "PYTHONPATH": str(REPO / "plugins")}
+    return {**os.environ, "RESETTLE_WAREHOUSE_URL": warehouse_url, "PYTHONPATH": str(REPO / "plugins")}
 
 
 def test_generated_months_flow_into_the_district_progress_mart(env, resettle_env, warehouse_url):
@@ -76,11 +80,18 @@ def test_generated_months_flow_into_the_district_progress_mart(env, resettle_env
     _assert_each_model_has_its_task(resettle_env["home"])
 
     with psycopg.connect(warehouse_url) as conn:
-        mart = pd.DataFrame(
-            conn.execute("select district, period, projects, households_total, households_unresettled "
-                         "from marts.district_monthly_progress").fetchall(),
-            columns=["district", "period", "projects", "households_total", "households_unresettled"],
-        ).set_index(["district", "period"]).astype(int).sort_index()
+        mart = (
+            pd.DataFrame(
+                conn.execute(
+                    "select district, period, projects, households_total, households_unresettled "
+                    "from marts.district_monthly_progress"
+                ).fetchall(),
+                columns=["district", "period", "projects", "households_total", "households_unresettled"],
+            )
+            .set_index(["district", "period"])
+            .astype(int)
+            .sort_index()
+        )
         statuses = dict(conn.execute("select status, count(*) from ops.submission group by status").fetchall())
         raw_ledger_rows = conn.execute("select count(*) from raw.project_ledger").fetchone()[0]
 
@@ -107,10 +118,14 @@ def _assert_each_model_has_its_task(home: Path) -> None:
     manifest = json.loads((REPO / "dbt_project" / "target" / "manifest.json").read_text(encoding="utf-8"))
     models = {n["name"] for n in manifest["nodes"].values() if n["resource_type"] == "model"}
     with sqlite3.connect(home / "airflow" / "airflow.db") as db:
-        run_id = db.execute("select run_id from dag_run where dag_id = 'build_marts' "
-                            "order by start_date desc limit 1").fetchone()[0]
-        states = dict(db.execute("select task_id, state from task_instance where dag_id = 'build_marts' "
-                                 "and run_id = ?", (run_id,)).fetchall())
+        run_id = db.execute(
+            "select run_id from dag_run where dag_id = 'build_marts' order by start_date desc limit 1"
+        ).fetchone()[0]
+        states = dict(
+            db.execute(
+                "select task_id, state from task_instance where dag_id = 'build_marts' and run_id = ?", (run_id,)
+            ).fetchall()
+        )
     assert states["dbt.dbt_producer_watcher"] == "success"
     runs = {t.split(".")[1]: state for t, state in states.items() if t.endswith(".run")}
     assert set(runs) == models and set(runs.values()) == {"success"}, runs
@@ -119,8 +134,13 @@ def _assert_each_model_has_its_task(home: Path) -> None:
 def test_every_file_is_archived_under_its_hash_before_anything_else(env, resettle_env, warehouse_url):
     landing = resettle_env["landing"]
     generate(landing, PERIODS[0], households=200, seed=9)
-    result = subprocess.run([sys.executable, "-m", "resettle.cli", "run", "--period", PERIODS[0], "--no-marts"],
-                            env=env, capture_output=True, text=True, timeout=900)
+    result = subprocess.run(
+        [sys.executable, "-m", "resettle.cli", "run", "--period", PERIODS[0], "--no-marts"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     from resettle.intake.archive import sha256_of
 

@@ -38,8 +38,10 @@ def test_timeliness_matches_a_hand_count(resettle_env, warehouse_url, monkeypatc
     monkeypatch.setenv("RESETTLE_WAREHOUSE_URL", warehouse_url)
     landing = resettle_env["landing"]
     generate(landing, PERIODS[0], months=len(PERIODS), households=300, seed=5)
-    files = {(f.source, f.period, detect_dataset(f.file_name, candidates=datasets_for(f.source))): f
-             for f in discover(landing)}
+    files = {
+        (f.source, f.period, detect_dataset(f.file_name, candidates=datasets_for(f.source))): f
+        for f in discover(landing)
+    }
     assert all(key[2] for key in files), "every generated file names its dataset"
 
     withheld = ("nanshan", PERIODS[1], "monthly_progress")
@@ -48,8 +50,11 @@ def test_timeliness_matches_a_hand_count(resettle_env, warehouse_url, monkeypatc
     if files[spoiled].path.suffix != ".csv":
         pytest.skip("the generator's gongnong progress file is not a CSV for this seed")
     _spoil(files[spoiled].path)
-    late_first = [key for key, f in files.items()
-                  if key[1] == PERIODS[0] and dt.datetime.fromtimestamp(f.path.stat().st_mtime, dt.UTC) > _due(key[1])]
+    late_first = [
+        key
+        for key, f in files.items()
+        if key[1] == PERIODS[0] and dt.datetime.fromtimestamp(f.path.stat().st_mtime, dt.UTC) > _due(key[1])
+    ]
     extended_source = late_first[0][0] if late_first else "court"
     extended_until = _due(PERIODS[0]) + dt.timedelta(days=10)
 
@@ -84,14 +89,20 @@ def test_timeliness_matches_a_hand_count(resettle_env, warehouse_url, monkeypatc
 
     keys = ("expected", "received", "accepted", "rejected", "on_time", "late", "missing")
     with psycopg.connect(warehouse_url) as conn:
-        mart = {(r[0], r[1]): dict(zip(keys, r[2:9], strict=True)) | {"reporting_rate": float(r[9]),
-                                                                       "on_time_rate": float(r[10]),
-                                                                       "extended_by": r[11]}
-                for r in conn.execute(
-                    f"""select source, period, {", ".join(keys)}, reporting_rate, on_time_rate, extension_granted_by
-                        from marts.submission_timeliness where period = any(%s)""", (list(PERIODS),)).fetchall()}
-        python = {(r["source"], r["period"]): r for period in PERIODS
-                  for r in source_summary(expected_submissions(conn, period))}
+        mart = {
+            (r[0], r[1]): dict(zip(keys, r[2:9], strict=True))
+            | {"reporting_rate": float(r[9]), "on_time_rate": float(r[10]), "extended_by": r[11]}
+            for r in conn.execute(
+                f"""select source, period, {", ".join(keys)}, reporting_rate, on_time_rate, extension_granted_by
+                        from marts.submission_timeliness where period = any(%s)""",
+                (list(PERIODS),),
+            ).fetchall()
+        }
+        python = {
+            (r["source"], r["period"]): r
+            for period in PERIODS
+            for r in source_summary(expected_submissions(conn, period))
+        }
 
     assert set(mart) == set(hand)
     for key, row in hand.items():
@@ -107,8 +118,11 @@ def test_timeliness_matches_a_hand_count(resettle_env, warehouse_url, monkeypatc
     with psycopg.connect(warehouse_url) as conn:
         matrix = conn.execute(
             """select count(distinct district), count(distinct period) from marts.submission_timeliness
-               where source_kind = 'district' and period = any(%s)""", (list(PERIODS),)).fetchone()
+               where source_kind = 'district' and period = any(%s)""",
+            (list(PERIODS),),
+        ).fetchone()
         open_rejections = conn.execute(
-            "select source, period, dataset from marts.submission_files where is_open_rejection").fetchall()
+            "select source, period, dataset from marts.submission_files where is_open_rejection"
+        ).fetchall()
     assert matrix == (6, len(PERIODS))
     assert open_rejections == [spoiled]

@@ -53,10 +53,22 @@ CASES = [
     Case("linked_month_folder_2", "taishan", "兴安区_居民台账_202610.csv", "refused", "refused_outside"),
     Case("hidden_name", "tax", ".市税务局企业涉税状态202610.csv", "accepted"),
     Case("underscore_name", "police", "_市公安局涉案企业信息_202610.csv", "accepted"),
-    Case("declared_dimension_bomb", "housing_bureau", "市住建局项目建设信息_范围异常.xlsx", "rejected",
-         "unreadable", "声明的列数"),
-    Case("zip_bomb", "housing_center", "市保障性住房服务中心房源分配_压缩异常.xlsx", "rejected", "unreadable",
-         "压缩比异常"),
+    Case(
+        "declared_dimension_bomb",
+        "housing_bureau",
+        "市住建局项目建设信息_范围异常.xlsx",
+        "rejected",
+        "unreadable",
+        "声明的列数",
+    ),
+    Case(
+        "zip_bomb",
+        "housing_center",
+        "市保障性住房服务中心房源分配_压缩异常.xlsx",
+        "rejected",
+        "unreadable",
+        "压缩比异常",
+    ),
     Case("nul_byte", "police", "市公安局涉案企业信息_空字符.csv", "rejected", "unreadable", "空字符"),
     Case("extra_field", "police", "市公安局涉案企业信息_多一个字段.csv", "rejected", "row_width", "字段数", 3),
     Case("last_months_file", "tax", "市税务局企业涉税状态202609.csv", "rejected", "name_period", "2026年9月"),
@@ -112,26 +124,37 @@ def build(root: Path) -> Path:
     shutil.copyfile(TAX, folder("tax") / ".市税务局企业涉税状态202610.csv")
     shutil.copyfile(POLICE, folder("police") / "_市公安局涉案企业信息_202610.csv")
     # a sheet declaring A1:XFD1048576; a zip bomb (a part inflating 1000 times)
-    (folder("housing_bureau") / "市住建局项目建设信息_范围异常.xlsx").write_bytes(_xlsx_with(
-        BUREAU, lambda name, data: re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:XFD1048576"', data)
-        if name and name.startswith("xl/worksheets/") else data))
-    (folder("housing_center") / "市保障性住房服务中心房源分配_压缩异常.xlsx").write_bytes(_xlsx_with(
-        CENTER, lambda name, data: data if name else bytes(24 << 20)))
+    (folder("housing_bureau") / "市住建局项目建设信息_范围异常.xlsx").write_bytes(
+        _xlsx_with(
+            BUREAU,
+            lambda name, data: (
+                re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:XFD1048576"', data)
+                if name and name.startswith("xl/worksheets/")
+                else data
+            ),
+        )
+    )
+    (folder("housing_center") / "市保障性住房服务中心房源分配_压缩异常.xlsx").write_bytes(
+        _xlsx_with(CENTER, lambda name, data: data if name else bytes(24 << 20))
+    )
     police = POLICE.read_bytes()
     lines = police.split(b"\n")
     (folder("police") / "市公安局涉案企业信息_空字符.csv").write_bytes(police.replace(b"\xe5\x90\x88", b"\x00", 1))
     (folder("police") / "市公安局涉案企业信息_多一个字段.csv").write_bytes(
-        b"\n".join([*lines[:2], lines[2].rstrip(b"\r") + ",多出的值".encode(), *lines[3:]]))
+        b"\n".join([*lines[:2], lines[2].rstrip(b"\r") + ",多出的值".encode(), *lines[3:]])
+    )
     quoted = FORMULA.replace('"', '""')
     bad_row = f'A2304000000202103180099,91230400MA1BC3D4EK,"{quoted}",合同诈骗,2021/2/30,侦查中,0,市公安局'
     with_formula = [*lines[:2], bad_row.encode(), *lines[3:]]
     (folder("police") / "市公安局涉案企业信息_公式.csv").write_bytes(b"\n".join(with_formula))
-    (folder("police") / "市公安局涉案企业信息\n抄送.csv").write_bytes(b"\n".join(
-        [lines[0], lines[1].replace(b"2021/3/18", b"2021/2/30"), *lines[2:]]))
+    (folder("police") / "市公安局涉案企业信息\n抄送.csv").write_bytes(
+        b"\n".join([lines[0], lines[1].replace(b"2021/3/18", b"2021/2/30"), *lines[2:]])
+    )
     # last month's tax file dropped in this month's folder
     (folder("tax") / "市税务局企业涉税状态202609.csv").write_bytes(TAX.read_bytes().replace(b"2026-10", b"2026-09"))
     (folder("tax") / "市税务局企业涉税状态_本月.csv").write_bytes(
-        TAX.read_bytes().replace(b"2026-10", b"2026-09").replace(b"\n", b"\r\n"))
+        TAX.read_bytes().replace(b"2026-10", b"2026-09").replace(b"\n", b"\r\n")
+    )
     return landing
 
 

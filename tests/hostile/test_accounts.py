@@ -42,7 +42,8 @@ def test_demo_users_only_in_a_warehouse_without_real_users_and_never_touching_an
     assert ensure_demo_users(admin) == [], "existing accounts are left alone"
     office_hash, leader_disabled = admin.execute(
         "select (select password_hash from access.dashboard_user where username = 'office'),"
-        " (select disabled from access.dashboard_user where username = 'leader')").fetchone()
+        " (select disabled from access.dashboard_user where username = 'leader')"
+    ).fetchone()
     assert office_hash == "scrypt$changed" and leader_disabled, "no reset password, no re-enabled account"
     add_user(admin, "wang.li", "office", password="a-real-password-1")
     with pytest.raises(RealUsersPresent):
@@ -53,10 +54,13 @@ def test_demo_users_only_in_a_warehouse_without_real_users_and_never_touching_an
 def test_the_login_role_reads_no_hash_has_no_temp_and_cannot_forge_the_access_log(admin, warehouse_url):
     add_user(admin, "zhao", "leader", password="right-password-1")
     with psycopg.connect(login_url(warehouse_url)) as conn:
-        for statement in ("select password_hash from access.dashboard_user",
-                          "insert into access.access_log (username, event) values ('zhao', 'export')",
-                          "select * from access.access_log", "select * from access.dashboard_session",
-                          "create temp table t (x int)"):
+        for statement in (
+            "select password_hash from access.dashboard_user",
+            "insert into access.access_log (username, event) values ('zhao', 'export')",
+            "select * from access.access_log",
+            "select * from access.dashboard_session",
+            "create temp table t (x int)",
+        ):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 conn.execute(statement)
             conn.rollback()
@@ -72,10 +76,14 @@ def test_the_login_role_reads_no_hash_has_no_temp_and_cannot_forge_the_access_lo
             conn.rollback()
         log_event(conn, user, "export", {"rows": 3})
         conn.commit()
-    events = admin.execute("select username, role, event, logged_at > now() - interval '1 minute'"
-                           " from access.access_log order by log_id").fetchall()
-    assert events == [("zhao", "leader", "login", True), ("zhao", "leader", "login_failed", True),
-                      ("zhao", "leader", "export", True)]
+    events = admin.execute(
+        "select username, role, event, logged_at > now() - interval '1 minute' from access.access_log order by log_id"
+    ).fetchall()
+    assert events == [
+        ("zhao", "leader", "login", True),
+        ("zhao", "leader", "login_failed", True),
+        ("zhao", "leader", "export", True),
+    ]
 
 
 def test_a_scope_cannot_switch_to_another_and_security_is_forced(admin, warehouse_url):
@@ -87,8 +95,9 @@ def test_a_scope_cannot_switch_to_another_and_security_is_forced(admin, warehous
             conn.rollback()
     with psycopg.connect(login_url(warehouse_url)) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
         conn.execute("set role resettle_city")
-    assert admin.execute("select relrowsecurity and relforcerowsecurity from pg_class"
-                         " where oid = 'marts.some_mart'::regclass").fetchone()[0]
+    assert admin.execute(
+        "select relrowsecurity and relforcerowsecurity from pg_class where oid = 'marts.some_mart'::regclass"
+    ).fetchone()[0]
 
 
 def test_lock_out_is_per_name_and_address_and_cools_down(admin, warehouse_url):
@@ -98,8 +107,9 @@ def test_lock_out_is_per_name_and_address_and_cools_down(admin, warehouse_url):
             assert authenticate(conn, "chen", "guess", "203.0.113.9") is None
         assert authenticate(conn, "chen", "right-password-2", "203.0.113.9") is None, "locked from there"
         assert authenticate(conn, "chen", "right-password-2", "10.1.2.3") is not None, "not from her own desk"
-    admin.execute("update access.access_log set logged_at = logged_at - make_interval(mins => %s)",
-                  (LOCKOUT_MINUTES + 1,))
+    admin.execute(
+        "update access.access_log set logged_at = logged_at - make_interval(mins => %s)", (LOCKOUT_MINUTES + 1,)
+    )
     admin.commit()
     with psycopg.connect(login_url(warehouse_url)) as conn:
         assert authenticate(conn, "chen", "right-password-2", "203.0.113.9") is not None, "after the cool-down"

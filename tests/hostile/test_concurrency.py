@@ -45,22 +45,32 @@ def _database(pg_server: str) -> str:
 
 
 def _start(url: str, env: dict) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", RUN, url, PERIOD], env=env, cwd=REPO,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", RUN, url, PERIOD],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 def _state(url: str) -> dict:
     """The register's decisions and a digest of every raw row, keyed by file name, not by submission id."""
     with psycopg.connect(url) as conn:
-        register = sorted(conn.execute(
-            """select s.source, s.file_name, s.status, s.rows_valid, w.file_name
-               from ops.submission s left join ops.submission w on w.submission_id = s.superseded_by""").fetchall())
+        register = sorted(
+            conn.execute(
+                """select s.source, s.file_name, s.status, s.rows_valid, w.file_name
+               from ops.submission s left join ops.submission w on w.submission_id = s.superseded_by"""
+            ).fetchall()
+        )
         raw = {}
         for dataset in DATASETS:
             rows = conn.execute(
                 f"""select s.file_name, r.source_row, to_jsonb(r) - 'submission_id'
                     from raw.{dataset} r join ops.submission s using (submission_id)
-                    order by 1, 2""").fetchall()
+                    order by 1, 2"""
+            ).fetchall()
             keys = [(f, n) for f, n, _ in rows]
             assert len(keys) == len(set(keys)), f"raw.{dataset} holds a row twice"
             raw[dataset] = (len(rows), hashlib.sha256(repr(rows).encode()).hexdigest())
@@ -73,21 +83,27 @@ def test_two_runs_of_the_same_month_at_once_equal_one_run(pg_server, tmp_path):
     for folder in landing.iterdir():  # a district and two departments are enough to meet, and quick
         if folder.is_dir() and folder.name not in KEPT:
             shutil.rmtree(folder)
-    env = {**os.environ, "RESETTLE_LANDING": str(landing), "RESETTLE_RECEIVED_CLOCK": "mtime",
-           "RESETTLE_SETTLE_SECONDS": "0", "PYTHONPATH": str(REPO), "RESETTLE_HOME": str(tmp_path / "home")}
+    env = {
+        **os.environ,
+        "RESETTLE_LANDING": str(landing),
+        "RESETTLE_RECEIVED_CLOCK": "mtime",
+        "RESETTLE_SETTLE_SECONDS": "0",
+        "PYTHONPATH": str(REPO),
+        "RESETTLE_HOME": str(tmp_path / "home"),
+    }
     urls = []
     try:
         together, alone = _database(pg_server), _database(pg_server)
         urls = [together, alone]
         runs = []
         for name in ("a", "b"):
-            run_env = {**env, **{f"RESETTLE_{p.upper()}": str(tmp_path / f"{p}_{name}")
-                                 for p in ("outbox", "archive")}}
+            run_env = {**env, **{f"RESETTLE_{p.upper()}": str(tmp_path / f"{p}_{name}") for p in ("outbox", "archive")}}
             runs.append(_start(together, run_env))
         outputs = [run.communicate(timeout=600)[0] for run in runs]
         assert [run.returncode for run in runs] == [0, 0], outputs
-        single = _start(alone, {**env, **{f"RESETTLE_{p.upper()}": str(tmp_path / f"{p}_c")
-                                          for p in ("outbox", "archive")}})
+        single = _start(
+            alone, {**env, **{f"RESETTLE_{p.upper()}": str(tmp_path / f"{p}_c") for p in ("outbox", "archive")}}
+        )
         output = single.communicate(timeout=600)[0]
         assert single.returncode == 0, output
         concurrent_state, single_state = _state(together), _state(alone)

@@ -37,9 +37,12 @@ class HostileRun:
 def _snapshot(url: str) -> list:
     with psycopg.connect(url) as conn:
         subs = conn.execute(
-            "select submission_id, status, message_zh, sha256 from ops.submission order by 1").fetchall()
-        raw = conn.execute("select count(*) from raw.police_cases").fetchone()[0] + \
-            conn.execute("select count(*) from raw.tax_status").fetchone()[0]
+            "select submission_id, status, message_zh, sha256 from ops.submission order by 1"
+        ).fetchall()
+        raw = (
+            conn.execute("select count(*) from raw.police_cases").fetchone()[0]
+            + conn.execute("select count(*) from raw.tax_status").fetchone()[0]
+        )
     return [subs, raw]
 
 
@@ -85,8 +88,9 @@ def hostile(pg_server, tmp_path_factory) -> HostileRun:
 
 def _findings(url: str, submission_id: int) -> list[dict]:
     with psycopg.connect(url) as conn, conn.cursor(row_factory=dict_row) as cur:
-        return cur.execute("select * from ops.finding where submission_id = %s order by finding_no",
-                           (submission_id,)).fetchall()
+        return cur.execute(
+            "select * from ops.finding where submission_id = %s order by finding_no", (submission_id,)
+        ).fetchall()
 
 
 def _receipts(root: Path) -> list[Path]:
@@ -134,8 +138,9 @@ def test_nothing_outside_a_senders_folder_is_read_or_copied(hostile: HostileRun)
             data = archived.read_bytes()
             assert SECRET.encode() not in data and passwd.encode() not in data, archived
     with psycopg.connect(hostile.url) as conn:
-        dumped = str(conn.execute("select * from ops.submission").fetchall()) + \
-            str(conn.execute("select * from ops.finding").fetchall())
+        dumped = str(conn.execute("select * from ops.submission").fetchall()) + str(
+            conn.execute("select * from ops.finding").fetchall()
+        )
     assert SECRET not in dumped and passwd not in dumped
     for case in CASES:
         if case.status == "refused":

@@ -136,8 +136,10 @@ def test_raw_rows_of_a_file_cannot_be_written_twice_even_past_the_lock(intake):
     url, landing = intake
     outcome = _process(url, _drop(landing, "tax", TAX.name, TAX.read_bytes()))
     with psycopg.connect(url) as conn, pytest.raises(psycopg.errors.UniqueViolation):
-        conn.execute("insert into raw.tax_status select * from raw.tax_status where submission_id = %s",
-                     (outcome["submission_id"],))
+        conn.execute(
+            "insert into raw.tax_status select * from raw.tax_status where submission_id = %s",
+            (outcome["submission_id"],),
+        )
 
 
 def test_a_crashed_runs_leftovers_are_cleaned_by_the_next_run(intake, monkeypatch):
@@ -150,8 +152,9 @@ def test_a_crashed_runs_leftovers_are_cleaned_by_the_next_run(intake, monkeypatc
     os.utime(stale, (time.time() - 7200, time.time() - 7200))
     outcome = _process(url, _drop(landing, "tax", TAX.name, TAX.read_bytes()))
     with psycopg.connect(url) as conn:  # as if a run had died between writing rows and deciding
-        conn.execute("update ops.submission set status = 'received' where submission_id = %s",
-                     (outcome["submission_id"],))
+        conn.execute(
+            "update ops.submission set status = 'received' where submission_id = %s", (outcome["submission_id"],)
+        )
     removed = pipeline.prepare_warehouse(url)
     assert removed["partial_copies"] == 1 and not stale.exists() and fresh.exists()
     assert removed["tax_status"] == outcome["rows_valid"]

@@ -23,16 +23,19 @@ from resettle.intake.docs import _short
 REPO = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.parametrize(("text", "hidden"), [
-    ("230405-19540408-9291", "19540408"),
-    ("230405 1954 0408 929X", "1954 0408"),
-    ("230405.19540408.9291", "19540408"),
-    ("138-0013-8000", "0013"),
-    ("138 0013 8000", "0013"),
-    ("1380013800", "0013"),
-    ("0468-3456789", "3456"),
-    ("身份证号230403194403220561有误", "19440322"),
-])
+@pytest.mark.parametrize(
+    ("text", "hidden"),
+    [
+        ("230405-19540408-9291", "19540408"),
+        ("230405 1954 0408 929X", "1954 0408"),
+        ("230405.19540408.9291", "19540408"),
+        ("138-0013-8000", "0013"),
+        ("138 0013 8000", "0013"),
+        ("1380013800", "0013"),
+        ("0468-3456789", "3456"),
+        ("身份证号230403194403220561有误", "19440322"),
+    ],
+)
 def test_id_and_phone_length_digit_runs_are_masked_whatever_separates_them(text, hidden):
     masked = mask_personal(text)
     assert hidden.replace(" ", "") not in masked.replace(" ", "").replace("-", "").replace(".", "")
@@ -48,9 +51,12 @@ def test_every_channel_sends_the_masked_one_line_form(monkeypatch):
     """The webhook (and the mail: the same `safe` message) carries no clear number and no extra line."""
     from tests.alert_receivers import SmtpReceiver, WebhookReceiver
 
-    message = Outgoing("【文件退回】兴安区文件《名单\r\nBcc: victim@example.org\n138-0013-8000.csv》",
-                       "第3行，填写的值：230405-19540408-9291：身份证号校验码错误", ("a@example.org",),
-                       fields={"value": "138 0013 8000"})
+    message = Outgoing(
+        "【文件退回】兴安区文件《名单\r\nBcc: victim@example.org\n138-0013-8000.csv》",
+        "第3行，填写的值：230405-19540408-9291：身份证号校验码错误",
+        ("a@example.org",),
+        fields={"value": "138 0013 8000"},
+    )
     with WebhookReceiver() as hook, SmtpReceiver() as smtp:
         monkeypatch.setenv("AIRFLOW_CONN_RESETTLE_WEBHOOK", hook.conn_json("json"))
         monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", smtp.conn_uri())
@@ -91,10 +97,13 @@ def _children(pid: int) -> list[int]:
 
 
 def test_sigterm_to_the_dashboard_command_stops_its_server_child():
-    code = ("import os, sys; from resettle.cli.dashboard import run_child; "
-            "sys.exit(run_child([sys.executable, '-c', 'import time; time.sleep(120)'], dict(os.environ)))")
-    parent = subprocess.Popen([sys.executable, "-c", code], cwd=REPO,
-                              env={**os.environ, "PYTHONPATH": str(REPO / "plugins")})
+    code = (
+        "import os, sys; from resettle.cli.dashboard import run_child; "
+        "sys.exit(run_child([sys.executable, '-c', 'import time; time.sleep(120)'], dict(os.environ)))"
+    )
+    parent = subprocess.Popen(
+        [sys.executable, "-c", code], cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO / "plugins")}
+    )
     deadline = time.monotonic() + 30
     while not _children(parent.pid) and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -107,15 +116,17 @@ def test_sigterm_to_the_dashboard_command_stops_its_server_child():
     assert not Path(f"/proc/{child}").exists() or "Z" in Path(f"/proc/{child}/stat").read_text().split()[2]
 
 
-@pytest.mark.parametrize(("submissions", "code"), [({"accepted": 3, "rejected": 1}, 0),
-                                                    ({"accepted": 3, "failed": 1}, 1)])
+@pytest.mark.parametrize(
+    ("submissions", "code"), [({"accepted": 3, "rejected": 1}, 0), ({"accepted": 3, "failed": 1}, 1)]
+)
 def test_resettle_run_exits_non_zero_while_a_file_failed_on_our_side(monkeypatch, capsys, submissions, code):
     """A rejected file is the sender's business (exit 0); a failed one is ours (exit 1)."""
     from resettle import cli
     from resettle.cli import pipeline
 
-    monkeypatch.setattr(pipeline, "run_period", lambda period, build, verbose, **_: {"submissions": submissions,
-                                                                                     "marts": {}})
+    monkeypatch.setattr(
+        pipeline, "run_period", lambda period, build, verbose, **_: {"submissions": submissions, "marts": {}}
+    )
     args = cli.build_parser().parse_args(["run", "--period", "2026-10"])
     assert pipeline.cmd_run(args) == code
     assert ("failed on our side" in capsys.readouterr().err) == bool(code)

@@ -44,8 +44,9 @@ def _request(url: str, method: str = "GET", body: dict | None = None, token: str
     if token:
         headers["Authorization"] = f"Bearer {token}"
     data = json.dumps(body).encode() if body is not None else None
-    with urllib.request.urlopen(urllib.request.Request(url, data=data, headers=headers, method=method),
-                                timeout=30) as r:
+    with urllib.request.urlopen(
+        urllib.request.Request(url, data=data, headers=headers, method=method), timeout=30
+    ) as r:
         return json.loads(r.read())
 
 
@@ -69,8 +70,10 @@ def test_scheduler_runs_ingestion_triggered_through_the_api(resettle_env, wareho
         assert up.returncode == 0, up.stdout + up.stderr[-3000:]
         assert f"http://127.0.0.1:{port}" in up.stdout
         airflow_home = Path(resettle_env["home"]) / "airflow"
-        private = {p: stat.S_IMODE(p.stat().st_mode) for p in (airflow_home, *airflow_home.glob("*.db"),
-                                                                airflow_home / ".fernet_key")}
+        private = {
+            p: stat.S_IMODE(p.stat().st_mode)
+            for p in (airflow_home, *airflow_home.glob("*.db"), airflow_home / ".fernet_key")
+        }
         assert all(mode == (0o700 if p.is_dir() else 0o600) for p, mode in private.items()), private
         password = up.stdout.split("log in as admin / ")[1].split()[0]
         base = f"http://127.0.0.1:{port}"
@@ -84,8 +87,12 @@ def test_scheduler_runs_ingestion_triggered_through_the_api(resettle_env, wareho
             time.sleep(2)
         assert "ingest_submissions" in dags
         _request(f"{base}/api/v2/dags/ingest_submissions", "PATCH", {"is_paused": False}, token)
-        run = _request(f"{base}/api/v2/dags/ingest_submissions/dagRuns", "POST",
-                       {"logical_date": None, "conf": {"period": PERIOD}}, token)
+        run = _request(
+            f"{base}/api/v2/dags/ingest_submissions/dagRuns",
+            "POST",
+            {"logical_date": None, "conf": {"period": PERIOD}},
+            token,
+        )
 
         state, deadline = run["state"], time.monotonic() + 300
         while state not in ("success", "failed") and time.monotonic() < deadline:
@@ -119,7 +126,11 @@ def test_scheduler_runs_ingestion_triggered_through_the_api(resettle_env, wareho
         down = subprocess.run([*cli, "down"], env=env, capture_output=True, text=True, timeout=120)
     assert down.returncode == 0, down.stderr
     assert set(down.stdout.split("stopped: ")[1].strip().split(", ")) == {
-        "api-server", "scheduler", "dag-processor", "triggerer"}
+        "api-server",
+        "scheduler",
+        "dag-processor",
+        "triggerer",
+    }
     time.sleep(1)
     assert not [name for name, pid in pids.items() if _alive(pid)]
     assert not services.exists()

@@ -49,7 +49,7 @@ def _break_id_numbers(text: str, rows: int) -> str:
     for i in range(1, rows + 1):
         cells = lines[i].rstrip("\r\n").split(",")
         cells[column] = cells[column][:-1] + ("0" if cells[column][-1] != "0" else "1")
-        lines[i] = ",".join(cells) + lines[i][len(lines[i].rstrip("\r\n")):]
+        lines[i] = ",".join(cells) + lines[i][len(lines[i].rstrip("\r\n")) :]
     return "".join(lines)
 
 
@@ -78,15 +78,23 @@ def month(resettle_env, warehouse_url, monkeypatch):
         for file in find_files(PERIOD, wave):
             ingest_file(file, warehouse_url)
     with psycopg.connect(warehouse_url) as conn:
-        statuses = dict(conn.execute(
-            "select file_name, status from ops.submission where source = 'gongnong' and dataset = %s", (ROSTER,)))
-        rejected = conn.execute("select submission_id, file_name from ops.submission where status = 'rejected'"
-                                ).fetchall()
+        statuses = dict(
+            conn.execute(
+                "select file_name, status from ops.submission where source = 'gongnong' and dataset = %s", (ROSTER,)
+            )
+        )
+        rejected = conn.execute(
+            "select submission_id, file_name from ops.submission where status = 'rejected'"
+        ).fetchall()
     assert statuses == {roster.name: "rejected", fixed.name: "accepted"}, statuses
     assert [name for _, name in rejected if "领导小组办公室" not in name] == [roster.name]
     rejected = [(i, name) for i, name in rejected if name == roster.name]
-    return {"url": warehouse_url, "rejected_id": rejected[0][0], "rejected_file": roster.name,
-            "outbox": resettle_env["outbox"]}
+    return {
+        "url": warehouse_url,
+        "rejected_id": rejected[0][0],
+        "rejected_file": roster.name,
+        "outbox": resettle_env["outbox"],
+    }
 
 
 @pytest.fixture
@@ -116,8 +124,9 @@ def _rows(url: str, key_prefix: str = "") -> list[dict]:
     from psycopg.rows import dict_row
 
     with psycopg.connect(url, row_factory=dict_row) as conn:
-        return conn.execute("select * from ops.alert where condition_key like %s order by alert_id",
-                            (key_prefix + "%",)).fetchall()
+        return conn.execute(
+            "select * from ops.alert where condition_key like %s order by alert_id", (key_prefix + "%",)
+        ).fetchall()
 
 
 def test_a_month_of_alerts_reaches_the_right_people_once_and_clears(month, receivers):
@@ -176,8 +185,10 @@ def test_a_month_of_alerts_reaches_the_right_people_once_and_clears(month, recei
     assert len(xingan_rows) == 4 and all(r["resolved_at"] == at(10, 28, 1) for r in xingan_rows)
 
     # +6 days (and an hour): leadership hears of taishan and gongnong (once per source), and the late alerts go on
-    sent = step(at(11, 1, 1), taishan_late | _late(("gongnong", ROSTER))
-                | {f"escalation:taishan:{PERIOD}", f"escalation:gongnong:{PERIOD}"})
+    sent = step(
+        at(11, 1, 1),
+        taishan_late | _late(("gongnong", ROSTER)) | {f"escalation:taishan:{PERIOD}", f"escalation:gongnong:{PERIOD}"},
+    )
     escalation = next(a for a in sent if a["condition_key"] == f"escalation:taishan:{PERIOD}")
     assert [r["role"] for r in escalation["recipients"]] == ["leadership", "office"]
     assert "逾期7天" in escalation["title_zh"], "6 days and an hour: whole days rounded up, as in timeliness"
@@ -199,7 +210,8 @@ def test_a_month_of_alerts_reaches_the_right_people_once_and_clears(month, recei
     assert outcome.success, outcome.failures
     with psycopg.connect(url) as conn:
         history = conn.execute(
-            "select kind_zh, source_name_zh, channels_ok, is_open, recipient_count from marts.alert_history").fetchall()
+            "select kind_zh, source_name_zh, channels_ok, is_open, recipient_count from marts.alert_history"
+        ).fetchall()
     assert len(history) == len(_rows(url))
     assert all(ok for _, _, ok, _, _ in history), "every alert reached both channels"
     office = [r for r in _rows(url) if _office(r["condition_key"])]
@@ -227,8 +239,7 @@ def test_mail_and_webhook_carry_readable_chinese(month, receivers):
 
 
 @pytest.mark.parametrize("failure", ["http_500", "refused"])
-def test_a_failing_webhook_is_retried_and_logged_and_mail_still_goes(failure, warehouse_url, resettle_env,
-                                                                      monkeypatch):
+def test_a_failing_webhook_is_retried_and_logged_and_mail_still_goes(failure, warehouse_url, resettle_env, monkeypatch):
     prepare_warehouse(warehouse_url)
     with SmtpReceiver() as smtp, WebhookReceiver(status=500) as hook:
         port = hook.port if failure == "http_500" else free_port()
@@ -250,7 +261,8 @@ def test_a_failing_webhook_is_retried_and_logged_and_mail_still_goes(failure, wa
 
 
 def test_an_alert_no_channel_delivered_is_tried_again_and_unconfigured_channels_are_skipped(
-        warehouse_url, resettle_env, monkeypatch):
+    warehouse_url, resettle_env, monkeypatch
+):
     prepare_warehouse(warehouse_url)
     monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", f"smtp://127.0.0.1:{free_port()}?disable_ssl=true&disable_tls=true")
     monkeypatch.delenv("AIRFLOW_CONN_RESETTLE_WEBHOOK", raising=False)
@@ -316,8 +328,9 @@ def test_cli_replays_a_moment_and_lists_the_log(warehouse_url, resettle_env, rec
     assert code == 2 and "missing entries for" in out and str(broken) in out
 
 
-def test_a_failed_task_alerts_the_engineers_once_even_without_the_warehouse(warehouse_url, resettle_env, receivers,
-                                                                            monkeypatch):
+def test_a_failed_task_alerts_the_engineers_once_even_without_the_warehouse(
+    warehouse_url, resettle_env, receivers, monkeypatch
+):
     from types import SimpleNamespace
 
     from resettle.airflow.callbacks import notify_failure
@@ -326,8 +339,14 @@ def test_a_failed_task_alerts_the_engineers_once_even_without_the_warehouse(ware
     prepare_warehouse(warehouse_url)
     monkeypatch.setenv("AIRFLOW_CONN_RESETTLE_WAREHOUSE", warehouse_url)
     monkeypatch.setenv("RESETTLE_ALERT_BACKOFF_SECONDS", "0")
-    ti = SimpleNamespace(dag_id="build_marts", task_id="dbt.int_projects_unified_run", run_id="manual__1",
-                         map_index=-1, try_number=2, log_url=None)
+    ti = SimpleNamespace(
+        dag_id="build_marts",
+        task_id="dbt.int_projects_unified_run",
+        run_id="manual__1",
+        map_index=-1,
+        try_number=2,
+        log_url=None,
+    )
     context = {"ti": ti, "task": object(), "exception": RuntimeError("dbt build failed")}
     notify_failure(context)
     notify_failure(context)

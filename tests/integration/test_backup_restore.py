@@ -25,8 +25,9 @@ FIRST = "2026-08"
 
 
 def _cli(*args: str, env: dict) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "resettle.cli", *args], env=env, capture_output=True, text=True,
-                          timeout=900)
+    return subprocess.run(
+        [sys.executable, "-m", "resettle.cli", *args], env=env, capture_output=True, text=True, timeout=900
+    )
 
 
 @pytest.fixture
@@ -39,8 +40,9 @@ def empty_warehouse(pg_server):
         conn.execute(f'drop database if exists "{name}" with (force)')
 
 
-def test_backup_restore_rebuild_gives_identical_marts(resettle_env, warehouse_url, empty_warehouse, tmp_path,
-                                                      monkeypatch):
+def test_backup_restore_rebuild_gives_identical_marts(
+    resettle_env, warehouse_url, empty_warehouse, tmp_path, monkeypatch
+):
     monkeypatch.setenv("RESETTLE_WAREHOUSE_URL", warehouse_url)
     monkeypatch.setenv("RESETTLE_PSEUDONYM_KEY", "p" * 64)
     generate(resettle_env["landing"], FIRST, months=2, households=250, seed=11, inject_errors=True)
@@ -60,8 +62,9 @@ def test_backup_restore_rebuild_gives_identical_marts(resettle_env, warehouse_ur
     manifest = json.loads((folder / "manifest.json").read_text())
     archived = sorted(p for p in resettle_env["archive"].rglob("*") if p.is_file())
     assert len(manifest["files"]) == len(archived) + 1
-    assert all(manifest["files"][f"archive/{p.relative_to(resettle_env['archive'])}"] == sha256_file(p)
-               for p in archived)
+    assert all(
+        manifest["files"][f"archive/{p.relative_to(resettle_env['archive'])}"] == sha256_file(p) for p in archived
+    )
 
     new_archive = tmp_path / "restored-archive"
     target = {**env, "RESETTLE_WAREHOUSE_URL": empty_warehouse, "RESETTLE_ARCHIVE": str(new_archive)}
@@ -87,15 +90,28 @@ def test_a_damaged_backup_is_refused_before_anything_is_restored(tmp_path, empty
     (folder / "archive" / "ab").mkdir(parents=True)
     (folder / "warehouse.dump").write_bytes(b"dump")
     (folder / "archive" / "ab" / "ab.csv").write_bytes(b"changed")
-    (folder / "manifest.json").write_text(json.dumps({
-        "format": 1, "schema_version": 3, "submissions": 1, "archive_root": "/data/archive",
-        "files": {"warehouse.dump": sha256_file(folder / "warehouse.dump"), "archive/ab/ab.csv": "0" * 64}}))
-    env = {**os.environ, "PYTHONPATH": str(REPO / "plugins"), "RESETTLE_WAREHOUSE_URL": empty_warehouse,
-           "RESETTLE_ARCHIVE": str(tmp_path / "archive")}
+    (folder / "manifest.json").write_text(
+        json.dumps(
+            {
+                "format": 1,
+                "schema_version": 3,
+                "submissions": 1,
+                "archive_root": "/data/archive",
+                "files": {"warehouse.dump": sha256_file(folder / "warehouse.dump"), "archive/ab/ab.csv": "0" * 64},
+            }
+        )
+    )
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO / "plugins"),
+        "RESETTLE_WAREHOUSE_URL": empty_warehouse,
+        "RESETTLE_ARCHIVE": str(tmp_path / "archive"),
+    }
     result = _cli("restore", str(folder), env=env)
     assert result.returncode == 2
-    assert result.stderr.strip() == (f"error: {folder / 'archive/ab/ab.csv'} does not match its sha256 in the "
-                                     "manifest: the backup is damaged")
+    assert result.stderr.strip() == (
+        f"error: {folder / 'archive/ab/ab.csv'} does not match its sha256 in the manifest: the backup is damaged"
+    )
     assert not (tmp_path / "archive").exists()
     with psycopg.connect(empty_warehouse) as conn:
         assert conn.execute("select to_regclass('ops.submission')").fetchone() == (None,)

@@ -38,8 +38,11 @@ PERIOD = "2026-10"
 HOUSEHOLDS = 200
 WORKERS = ("worker-1", "worker-2")
 SERVICES = ("airflow-apiserver", "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer")
-IMAGE_PATHS = {"/opt/resettle/dags": REPO / "dags", "/opt/resettle/dbt_project": REPO / "dbt_project",
-               "/opt/resettle/expectations": REPO / "expectations"}
+IMAGE_PATHS = {
+    "/opt/resettle/dags": REPO / "dags",
+    "/opt/resettle/dbt_project": REPO / "dbt_project",
+    "/opt/resettle/expectations": REPO / "expectations",
+}
 """What the Dockerfile copies into the image, at the same place in the repository."""
 PIPELINE_SECONDS = 1200
 EMBEDDED_SECONDS = 900
@@ -71,8 +74,9 @@ class Topology:
 
     def start(self, name: str, argv: list[str], env: dict[str, str]) -> None:
         with (self.logs / f"{name}.log").open("ab") as log:
-            self.procs[name] = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                                stdin=subprocess.DEVNULL, start_new_session=True)
+            self.procs[name] = subprocess.Popen(
+                argv, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+            )
 
     def dead(self) -> list[str]:
         return [name for name, proc in self.procs.items() if proc.poll() is not None]
@@ -151,8 +155,9 @@ def _healthcheck(topology: Topology, service: dict) -> bool:
     from airflow.utils.net import get_hostname
 
     env = topology.env("airflow-scheduler", HOSTNAME=get_hostname())
-    check = subprocess.run(["bash", "-c", compose.interpolate(test[1])], env=env, capture_output=True,
-                           text=True, timeout=120)
+    check = subprocess.run(
+        ["bash", "-c", compose.interpolate(test[1])], env=env, capture_output=True, text=True, timeout=120
+    )
     return check.returncode == 0
 
 
@@ -168,10 +173,16 @@ def test_celery_topology_from_the_compose_file_runs_the_pipeline_on_two_workers(
     warehouse_db, _ = _database(pg_server, "resettle", warehouse_password, superuser=True)
     embedded_db, _ = _database(pg_server, "resettle", warehouse_password, superuser=True)
     redis_port, api_port = free_port(), free_port()
-    _write_secrets(tmp_path / "secrets", {
-        "airflow_db_password": airflow_password, "warehouse_password": warehouse_password,
-        "airflow_fernet_key": base64.urlsafe_b64encode(os.urandom(32)).decode(),
-        "smtp_default": "", "resettle_webhook": ""})
+    _write_secrets(
+        tmp_path / "secrets",
+        {
+            "airflow_db_password": airflow_password,
+            "warehouse_password": warehouse_password,
+            "airflow_fernet_key": base64.urlsafe_b64encode(os.urandom(32)).decode(),
+            "smtp_default": "",
+            "resettle_webhook": "",
+        },
+    )
 
     replacements = {
         "airflow-db:5432/airflow": f"{pg_host}/{airflow_db}",
@@ -194,7 +205,9 @@ def test_celery_topology_from_the_compose_file_runs_the_pipeline_on_two_workers(
         "AIRFLOW_HOME": str(airflow_home),
         "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""),
         "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "plugins")]),
-        "AIRFLOW__API__HOST": "127.0.0.1", "AIRFLOW__API__PORT": str(api_port), "AIRFLOW__API__WORKERS": "1",
+        "AIRFLOW__API__HOST": "127.0.0.1",
+        "AIRFLOW__API__PORT": str(api_port),
+        "AIRFLOW__API__WORKERS": "1",
         "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_PORT": str(free_port()),
         "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "10",
@@ -208,24 +221,48 @@ def test_celery_topology_from_the_compose_file_runs_the_pipeline_on_two_workers(
     staged = tmp_path / "staged"
     expected_files = len(generate(staged, PERIOD, households=HOUSEHOLDS, seed=3).files)
     shutil.copytree(staged, tmp_path / "embedded-landing", copy_function=shutil.copy2)
-    embedded = {**{k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "RESETTLE_"))},
-                "PYTHONPATH": str(REPO / "plugins"),
-                "RESETTLE_WAREHOUSE_URL": f"postgresql://resettle:{warehouse_password}@{pg_host}/{embedded_db}",
-                "RESETTLE_HOME": str(tmp_path / "embedded"), "RESETTLE_LANDING": str(tmp_path / "embedded-landing"),
-                "RESETTLE_ARCHIVE": str(tmp_path / "embedded-archive"),
-                "RESETTLE_OUTBOX": str(tmp_path / "embedded-outbox"),
-                "RESETTLE_PSEUDONYM_KEY_FILE": str(tmp_path / "secrets" / "pseudonym_key")}
+    embedded = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "RESETTLE_"))},
+        "PYTHONPATH": str(REPO / "plugins"),
+        "RESETTLE_WAREHOUSE_URL": f"postgresql://resettle:{warehouse_password}@{pg_host}/{embedded_db}",
+        "RESETTLE_HOME": str(tmp_path / "embedded"),
+        "RESETTLE_LANDING": str(tmp_path / "embedded-landing"),
+        "RESETTLE_ARCHIVE": str(tmp_path / "embedded-archive"),
+        "RESETTLE_OUTBOX": str(tmp_path / "embedded-outbox"),
+        "RESETTLE_PSEUDONYM_KEY_FILE": str(tmp_path / "secrets" / "pseudonym_key"),
+    }
     with (tmp_path / "embedded-run.log").open("wb") as log:
-        run = subprocess.Popen([sys.executable, "-m", "resettle.cli", "run", "--period", PERIOD], env=embedded,
-                               stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                               start_new_session=True)
+        run = subprocess.Popen(
+            [sys.executable, "-m", "resettle.cli", "run", "--period", PERIOD],
+            env=embedded,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
     try:
-        topology.start("redis", [redis, "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "",
-                                 "--appendonly", "no", "--dir", str(tmp_path)], os.environ.copy())
+        topology.start(
+            "redis",
+            [
+                redis,
+                "--port",
+                str(redis_port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(tmp_path),
+            ],
+            os.environ.copy(),
+        )
         init = spec["services"]["airflow-init"]
         script = topology.map(compose.interpolate(init["command"][1]))
-        result = subprocess.run(["bash", "-c", script], env=topology.env("airflow-init"), capture_output=True,
-                                text=True, timeout=300)
+        result = subprocess.run(
+            ["bash", "-c", script], env=topology.env("airflow-init"), capture_output=True, text=True, timeout=300
+        )
         assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
         assert "warehouse initialised" in result.stdout
 
@@ -234,13 +271,15 @@ def test_celery_topology_from_the_compose_file_runs_the_pipeline_on_two_workers(
             topology.start(name, ["airflow", *command], topology.env(name))
         for worker in WORKERS:
             command = shlex.split(spec["services"]["airflow-worker"]["command"])
-            env = topology.env("airflow-worker", RESETTLE_TEST_WORKER_NAME=worker,
-                               AIRFLOW__CORE__HOSTNAME_CALLABLE="tests.integration.celery_worker_name.hostname",
-                               AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT=str(free_port()))
+            env = topology.env(
+                "airflow-worker",
+                RESETTLE_TEST_WORKER_NAME=worker,
+                AIRFLOW__CORE__HOSTNAME_CALLABLE="tests.integration.celery_worker_name.hostname",
+                AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT=str(free_port()),
+            )
             topology.start(worker, ["airflow", *command, "--celery-hostname", f"{worker}@%h"], env)
 
-        _wait(lambda: _healthy(f"http://127.0.0.1:{api_port}/api/v2/monitor/health"), 180, "the API server",
-              topology)
+        _wait(lambda: _healthy(f"http://127.0.0.1:{api_port}/api/v2/monitor/health"), 180, "the API server", topology)
         watch_state = Path(topology.map("/opt/resettle/state")) / "landing_watch.json"
         _wait(watch_state.exists, 180, "the triggerer to watch the landing folder", topology)
         report_lines.append(f"services up after {time.monotonic() - started:.0f}s")
@@ -254,27 +293,36 @@ def test_celery_topology_from_the_compose_file_runs_the_pipeline_on_two_workers(
 
         def settled() -> bool:
             with psycopg.connect(warehouse) as conn:
-                done = conn.execute("select count(*) from ops.submission where status in "
-                                    "('accepted', 'accepted_with_warnings')").fetchone()[0]
+                done = conn.execute(
+                    "select count(*) from ops.submission where status in ('accepted', 'accepted_with_warnings')"
+                ).fetchone()[0]
             with psycopg.connect(metadata) as conn:
-                runs = conn.execute("select dag_id, state from dag_run where dag_id in "
-                                    "('ingest_submissions', 'build_marts')").fetchall()
+                runs = conn.execute(
+                    "select dag_id, state from dag_run where dag_id in ('ingest_submissions', 'build_marts')"
+                ).fetchall()
                 queued = conn.execute("select count(*) from asset_dag_run_queue").fetchone()[0]
             failed = [dag for dag, state in runs if state == "failed"]
             assert not failed, f"{failed} failed; see {topology.logs}"
-            return (done == expected_files and queued == 0 and ("build_marts", "success") in runs
-                    and all(state == "success" for _, state in runs))
+            return (
+                done == expected_files
+                and queued == 0
+                and ("build_marts", "success") in runs
+                and all(state == "success" for _, state in runs)
+            )
 
         _wait(lambda: settled() and (time.sleep(8) or settled()), PIPELINE_SECONDS, "ingest and marts", topology)
-        report_lines.append(f"pipeline done after {time.monotonic() - started:.0f}s "
-                            f"({expected_files} files accepted)")
+        report_lines.append(f"pipeline done after {time.monotonic() - started:.0f}s ({expected_files} files accepted)")
         with psycopg.connect(metadata) as conn:
-            per_host = dict(conn.execute(
-                "select hostname, count(*) from task_instance where state = 'success' and dag_id in "
-                "('ingest_submissions', 'build_marts') group by hostname order by hostname").fetchall())
+            per_host = dict(
+                conn.execute(
+                    "select hostname, count(*) from task_instance where state = 'success' and dag_id in "
+                    "('ingest_submissions', 'build_marts') group by hostname order by hostname"
+                ).fetchall()
+            )
             per_dag = conn.execute(
                 "select dag_id, hostname, count(*) from task_instance where state = 'success' "
-                "group by 1, 2 order by 1, 2").fetchall()
+                "group by 1, 2 order by 1, 2"
+            ).fetchall()
         report_lines.append(f"successful task instances per worker: {per_host}")
         report_lines += [f"  {dag_id} on {host}: {n}" for dag_id, host, n in per_dag]
     finally:
@@ -306,6 +354,7 @@ def test_celery_topology_from_the_compose_file_runs_the_pipeline_on_two_workers(
     assert celery_marts == embedded_marts
     assert celery_marts["household_resettlement"][0] > 0
     with open(ARTIFACTS / "celery-topology.txt", "a") as out:
-        out.write(f"marts equal to the embedded run's: {sorted(celery_marts)}\n"
-                  f"total {time.monotonic() - started:.0f}s\n")
+        out.write(
+            f"marts equal to the embedded run's: {sorted(celery_marts)}\ntotal {time.monotonic() - started:.0f}s\n"
+        )
     _drop(pg_server, airflow_db, warehouse_db, embedded_db)

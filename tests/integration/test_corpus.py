@@ -85,11 +85,17 @@ def _snapshot(url: str) -> dict:
                 """select submission_id, source, dataset, period, file_name, sha256, size_bytes, archive_path, status,
                           rows_total, rows_valid, errors, warnings, message_zh, duplicate_of, superseded_by,
                           processed_at
-                   from ops.submission order by submission_id""").fetchall(),
+                   from ops.submission order by submission_id"""
+            ).fetchall(),
             "finding": conn.execute("select * from ops.finding order by submission_id, finding_no").fetchall(),
-            "raw": {dataset: conn.execute(sql.SQL("select submission_id, count(*) from {} group by 1 order by 1")
-                                          .format(sql.Identifier("raw", dataset))).fetchall()
-                    for dataset in DATASETS},
+            "raw": {
+                dataset: conn.execute(
+                    sql.SQL("select submission_id, count(*) from {} group by 1 order by 1").format(
+                        sql.Identifier("raw", dataset)
+                    )
+                ).fetchall()
+                for dataset in DATASETS
+            },
         }
 
 
@@ -137,15 +143,24 @@ def _submission(conn: psycopg.Connection, submission_id: int) -> dict:
 def _findings(conn: psycopg.Connection, submission_id: int) -> list[tuple]:
     return conn.execute(
         """select excel_row, column_header, check_name, severity, message_zh, value from ops.finding
-           where submission_id = %s order by finding_no""", (submission_id,)).fetchall()
+           where submission_id = %s order by finding_no""",
+        (submission_id,),
+    ).fetchall()
 
 
 def _raw_count(conn: psycopg.Connection, dataset: str | None, submission_id: int) -> int:
     if dataset is None:
-        return sum(conn.execute(sql.SQL("select count(*) from {} where submission_id = %s")
-                                .format(sql.Identifier("raw", d)), (submission_id,)).fetchone()[0] for d in DATASETS)
-    return conn.execute(sql.SQL("select count(*) from {} where submission_id = %s").format(
-        sql.Identifier("raw", dataset)), (submission_id,)).fetchone()[0]
+        return sum(
+            conn.execute(
+                sql.SQL("select count(*) from {} where submission_id = %s").format(sql.Identifier("raw", d)),
+                (submission_id,),
+            ).fetchone()[0]
+            for d in DATASETS
+        )
+    return conn.execute(
+        sql.SQL("select count(*) from {} where submission_id = %s").format(sql.Identifier("raw", dataset)),
+        (submission_id,),
+    ).fetchone()[0]
 
 
 def _sort(items) -> list:
@@ -170,8 +185,9 @@ def test_corpus_is_listed_small_and_in_a_sensible_order():
     listed = [key(e) for e in FILES]
     assert len(listed) == len(set(listed)), "a file is listed twice in expected.yml"
     assert len({e["id"] for e in FILES}) == len(FILES), "ids in expected.yml must be unique"
-    assert on_disk == set(listed), (f"not listed: {sorted(on_disk - set(listed))}; "
-                                    f"listed but missing: {sorted(set(listed) - on_disk)}")
+    assert on_disk == set(listed), (
+        f"not listed: {sorted(on_disk - set(listed))}; listed but missing: {sorted(set(listed) - on_disk)}"
+    )
     assert sum((CORPUS / name).stat().st_size for name in on_disk) < 1_000_000
     # the previous month first; in a month, ledgers and department feeds before rosters and progress
     order = [(str(e["period"]), e["dataset"] in DEPENDS_ON_LEDGER) for e in FILES if e.get("dataset")]
@@ -193,31 +209,43 @@ def test_file_outcome(corpus_run: CorpusRun, entry: dict):
     with psycopg.connect(corpus_run.url) as conn:
         sub = _submission(conn, outcome["submission_id"])
         findings = _findings(conn, outcome["submission_id"])
-        shown = "\n".join(f"    row={r} column={c} check={k} severity={s} value={v!r}: {m}"
-                          for r, c, k, s, m, v in findings) or "    (none)"
+        shown = (
+            "\n".join(
+                f"    row={r} column={c} check={k} severity={s} value={v!r}: {m}" for r, c, k, s, m, v in findings
+            )
+            or "    (none)"
+        )
         context = f"{name}\n  message: {sub['message_zh']}\n  findings:\n{shown}"
 
         assert outcome["status"] == entry["status"], (
-            f"status {outcome['status']!r}, expected {entry['status']!r}: {context}")
+            f"status {outcome['status']!r}, expected {entry['status']!r}: {context}"
+        )
         if "duplicate_of" in entry:
             original = corpus_run.first[f"{entry['source']}/{entry['period']}/{entry['duplicate_of']}"]
             assert sub["duplicate_of"] == original.get("submission_id"), f"not marked as a copy: {context}"
         if "dataset" in entry:
             assert sub["dataset"] == entry["dataset"], (
-                f"recognised as {sub['dataset']!r}, expected {entry['dataset']!r}: {context}")
+                f"recognised as {sub['dataset']!r}, expected {entry['dataset']!r}: {context}"
+            )
 
         actual = Counter((r, c, k, s) for r, c, k, s, _, _ in findings)
         expected = Counter((f["row"], f["column"], f["check"], f["severity"]) for f in entry["findings"])
         if actual != expected:
             missing, unexpected = expected - actual, actual - expected
-            pytest.fail(f"findings differ: missing {_sort(missing.elements())}, "
-                        f"unexpected {_sort(unexpected.elements())}: {context}")
+            pytest.fail(
+                f"findings differ: missing {_sort(missing.elements())}, "
+                f"unexpected {_sort(unexpected.elements())}: {context}"
+            )
         for f in entry["findings"]:
             if f.get("message"):
-                messages = [m for r, c, k, s, m, _ in findings
-                            if (r, c, k, s) == (f["row"], f["column"], f["check"], f["severity"])]
+                messages = [
+                    m
+                    for r, c, k, s, m, _ in findings
+                    if (r, c, k, s) == (f["row"], f["column"], f["check"], f["severity"])
+                ]
                 assert any(f["message"] in m for m in messages), (
-                    f"no message containing {f['message']!r} for {f['row']}/{f['column']}/{f['check']}: {context}")
+                    f"no message containing {f['message']!r} for {f['row']}/{f['column']}/{f['check']}: {context}"
+                )
 
         raw = _raw_count(conn, entry.get("dataset"), outcome["submission_id"])
         assert raw == entry["rows"], f"{raw} rows in raw, expected {entry['rows']}: {context}"
@@ -230,12 +258,15 @@ def test_file_outcome(corpus_run: CorpusRun, entry: dict):
             column = check["column"]
             value = conn.execute(
                 sql.SQL("select {} from {} where submission_id = %s and source_row = %s").format(
-                    sql.Identifier(column), sql.Identifier("raw", entry["dataset"])),
-                (outcome["submission_id"], check["row"])).fetchone()
+                    sql.Identifier(column), sql.Identifier("raw", entry["dataset"])
+                ),
+                (outcome["submission_id"], check["row"]),
+            ).fetchone()
             assert value is not None, f"no raw row for source_row {check['row']}: {context}"
             assert _same_value(value[0], check["value"]), (
                 f"raw.{entry['dataset']} source_row {check['row']} {column} = {value[0]!r}, "
-                f"expected {check['value']!r}: {context}")
+                f"expected {check['value']!r}: {context}"
+            )
 
     for text in [sub["message_zh"], *(m for *_, m, _ in findings)]:
         assert text and re.search(r"[\u4e00-\u9fff]", text), f"a clerk gets no Chinese message: {context}"
@@ -258,8 +289,10 @@ def test_each_accepted_file_is_superseded_by_the_next_one_for_its_source_dataset
                 expected_final[earlier] = ("superseded", key(entry))
             latest[group] = key(entry)
     with psycopg.connect(corpus_run.url) as conn:
-        by_id = {row[0]: row for row in conn.execute(
-            "select submission_id, file_name, status, superseded_by from ops.submission")}
+        by_id = {
+            row[0]: row
+            for row in conn.execute("select submission_id, file_name, status, superseded_by from ops.submission")
+        }
     problems = []
     for name, (status, successor) in expected_final.items():
         if ids[name] is None:
@@ -269,8 +302,10 @@ def test_each_accepted_file_is_superseded_by_the_next_one_for_its_source_dataset
         wanted_by = ids.get(successor) if successor else None
         if (actual_status, superseded_by) != (status, wanted_by):
             actual_by = by_id[superseded_by][1] if superseded_by in by_id else None
-            problems.append(f"{name}: ends {actual_status} (superseded by {actual_by}), expected {status}"
-                            + (f" (superseded by {successor.rsplit('/', 1)[1]})" if successor else ""))
+            problems.append(
+                f"{name}: ends {actual_status} (superseded by {actual_by}), expected {status}"
+                + (f" (superseded by {successor.rsplit('/', 1)[1]})" if successor else "")
+            )
     assert not problems, "\n".join(problems)
 
 
@@ -285,10 +320,12 @@ def test_a_corrected_resubmission_supersedes_the_earlier_one_and_both_keep_their
         assert _raw_count(conn, "tax_status", corrected["submission_id"]) == 6
         current = conn.execute(
             """select submission_id from ops.submission where source = 'tax' and dataset = 'tax_status'
-               and period = '2026-10' and status in ('accepted', 'accepted_with_warnings')""").fetchall()
+               and period = '2026-10' and status in ('accepted', 'accepted_with_warnings')"""
+        ).fetchall()
         assert current == [(corrected["submission_id"],)], "exactly one current tax file for the month"
-        arrears = conn.execute("select submission_id, tax_arrears from raw.tax_status where source_row = 6 "
-                               "order by submission_id").fetchall()
+        arrears = conn.execute(
+            "select submission_id, tax_arrears from raw.tax_status where source_row = 6 order by submission_id"
+        ).fetchall()
         assert [float(a) for _, a in arrears] == [47310.6, 147310.6]
 
 
@@ -308,9 +345,12 @@ def test_the_same_bytes_under_another_name_in_the_same_folder_is_a_duplicate(cor
 
 def test_every_file_is_archived_byte_for_byte_under_its_sha256(corpus_run):
     with psycopg.connect(corpus_run.url) as conn:
-        rows = {(source, period, file_name): (sha, size, Path(path)) for source, period, file_name, sha, size, path
-                in conn.execute("select source, period, file_name, sha256, size_bytes, archive_path "
-                                "from ops.submission")}
+        rows = {
+            (source, period, file_name): (sha, size, Path(path))
+            for source, period, file_name, sha, size, path in conn.execute(
+                "select source, period, file_name, sha256, size_bytes, archive_path from ops.submission"
+            )
+        }
     assert len(rows) == len(FILES)
     for entry in FILES:
         original = (CORPUS / key(entry)).read_bytes()
@@ -332,4 +372,3 @@ def test_reprocessing_the_whole_corpus_changes_nothing(corpus_run):
     assert corpus_run.after_second["submission"] == corpus_run.after_first["submission"]
     assert corpus_run.after_second["raw"] == corpus_run.after_first["raw"]
     assert corpus_run.after_second["finding"] == corpus_run.after_first["finding"]
-

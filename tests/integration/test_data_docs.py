@@ -36,8 +36,9 @@ def test_data_docs_cost_per_file_does_not_grow(warehouse_url, resettle_env, monk
     def timed_record(result, **kwargs):
         # The decision is already visible to another connection when the docs are written.
         with psycopg.connect(warehouse_url) as other:
-            status = other.execute("select status from ops.submission where submission_id = %s",
-                                   (kwargs["submission_id"],)).fetchone()[0]
+            status = other.execute(
+                "select status from ops.submission where submission_id = %s", (kwargs["submission_id"],)
+            ).fetchone()[0]
         committed.append(status != "received")
         start = time.perf_counter()
         page = record(result, **kwargs)

@@ -25,12 +25,20 @@ def test_build_and_docs_on_an_empty_warehouse(warehouse_url, resettle_env):
     assert docs.success, docs.failures
     catalog = json.loads((settings().dbt_project_dir / "target" / "catalog.json").read_text())
     marts = {node["metadata"]["name"] for node in catalog["nodes"].values() if node["metadata"]["schema"] == "marts"}
-    assert {"project_joint_review", "household_resettlement", "district_monthly_progress", "housing_supply",
-            "developer_risk"} <= marts
+    assert {
+        "project_joint_review",
+        "household_resettlement",
+        "district_monthly_progress",
+        "housing_supply",
+        "developer_risk",
+    } <= marts
 
     manifest = json.loads((settings().dbt_project_dir / "target" / "manifest.json").read_text())
-    documented = {node["name"]: {n for n, c in node["columns"].items() if c["description"].strip()}
-                  for node in manifest["nodes"].values() if node["resource_type"] == "model"}
+    documented = {
+        node["name"]: {n for n, c in node["columns"].items() if c["description"].strip()}
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model"
+    }
     for node in catalog["nodes"].values():
         if node["metadata"]["schema"] != "marts":
             continue

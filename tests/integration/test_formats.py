@@ -48,16 +48,20 @@ def _csv(path, headers, rows, encoding):
 
 def _typed_rows(conn, dataset: str, submission_id: int) -> list[tuple]:
     columns = ", ".join(contract(dataset).column_names)
-    return conn.execute(f"select {columns} from raw.{dataset} where submission_id = %s order by source_row",
-                        (submission_id,)).fetchall()
+    return conn.execute(
+        f"select {columns} from raw.{dataset} where submission_id = %s order by source_row", (submission_id,)
+    ).fetchall()
 
 
 @pytest.fixture(scope="module")
 def originals(tmp_path_factory):
     landing = tmp_path_factory.mktemp("formats_landing")
     generate(landing, PERIOD, households=300, seed=21)
-    return {parse(f.path).dataset: f for f in discover(landing, PERIOD) if f.source in ("xiangyang",) or
-            f.source in ("housing_bureau", "housing_center", "court", "police", "tax")}
+    return {
+        parse(f.path).dataset: f
+        for f in discover(landing, PERIOD)
+        if f.source in ("xiangyang",) or f.source in ("housing_bureau", "housing_center", "court", "police", "tax")
+    }
 
 
 @pytest.mark.parametrize("dataset", DATASETS)
@@ -68,8 +72,12 @@ def test_dataset_loads_the_same_rows_from_every_shape(dataset, originals, resett
     rows = parsed.rows
     chinese = [parsed.columns.get(name, name.removeprefix("extra:")) for name in parsed.headers]
     chinese = [c.column(h).header_zh if h in c.column_names else h for h in chinese]
-    english = [h if h not in {col.header_zh for col in c.columns} else next(
-        col.name for col in c.columns if col.header_zh == h) for h in chinese]
+    english = [
+        h
+        if h not in {col.header_zh for col in c.columns}
+        else next(col.name for col in c.columns if col.header_zh == h)
+        for h in chinese
+    ]
     folder = resettle_env["landing"] / original.source / PERIOD
     folder.mkdir(parents=True)
     keyword = c.file_keywords[0]
@@ -85,8 +93,10 @@ def test_dataset_loads_the_same_rows_from_every_shape(dataset, originals, resett
         if dataset in ("household_roster", "monthly_progress"):
             ledger = originals["project_ledger"]
             (folder / ledger.path.name).write_bytes(ledger.path.read_bytes())
-            assert process_file(conn, LandedFile(original.source, PERIOD, folder / ledger.path.name))["status"] \
+            assert (
+                process_file(conn, LandedFile(original.source, PERIOD, folder / ledger.path.name))["status"]
                 == "accepted"
+            )
         loaded = []
         for name, write in variants.items():
             path = folder / name

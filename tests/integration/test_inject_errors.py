@@ -34,8 +34,8 @@ def ingested(resettle_env, warehouse_url, monkeypatch):
 
 def _submission(conn, source: str, period: str, file_name: str) -> dict:
     return conn.execute(
-        "select * from ops.submission where source = %s and period = %s and file_name = %s",
-        (source, period, file_name)).fetchone()
+        "select * from ops.submission where source = %s and period = %s and file_name = %s", (source, period, file_name)
+    ).fetchone()
 
 
 def test_every_injected_mistake_is_reported_at_its_cell(ingested, warehouse_url, resettle_env):
@@ -48,14 +48,16 @@ def test_every_injected_mistake_is_reported_at_its_cell(ingested, warehouse_url,
             assert sub["status"] == "rejected", (error["kind"], sub["status"], sub["message_zh"])
             findings = conn.execute(
                 "select excel_row, column_header, message_zh from ops.finding where submission_id = %s",
-                (sub["submission_id"],)).fetchall()
+                (sub["submission_id"],),
+            ).fetchall()
             if error["kind"] == "required_column_missing":
                 expected = (None, error["column_header"])
             else:
                 expected = (error["excel_row"], error["column_header"])
             assert expected in {(f["excel_row"], f["column_header"]) for f in findings}, (error, findings)
-            receipt = receipt_path(resettle_env["outbox"], sub["source"], sub["period"], sub["file_name"],
-                                   sub["submission_id"])
+            receipt = receipt_path(
+                resettle_env["outbox"], sub["source"], sub["period"], sub["file_name"], sub["submission_id"]
+            )
             assert receipt.exists(), receipt
 
 
@@ -73,8 +75,20 @@ def test_files_without_a_planted_mistake_are_accepted_and_status_tells_who_sent_
 
     with psycopg.connect(warehouse_url) as conn:
         status = period_status(conn, FIRST)
-    fields = {"source", "dataset", "period", "file_name", "sha256", "status", "received_at", "rows", "errors",
-              "warnings", "on_time", "receipt"}
+    fields = {
+        "source",
+        "dataset",
+        "period",
+        "file_name",
+        "sha256",
+        "status",
+        "received_at",
+        "rows",
+        "errors",
+        "warnings",
+        "on_time",
+        "receipt",
+    }
     assert all(fields <= set(row) for row in status)
     rejected = [row for row in status if row["status"] == "rejected"]
     assert rejected and all(row["receipt"] for row in rejected)

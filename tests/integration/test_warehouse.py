@@ -41,8 +41,9 @@ def test_warehouse_up_url_status_down_round_trip(cli_env):
 
     from resettle.warehouse.server import _bin
 
-    psql = subprocess.run([str(_bin("psql")), url, "-tAc", "select current_database()"],
-                          capture_output=True, text=True, timeout=60)
+    psql = subprocess.run(
+        [str(_bin("psql")), url, "-tAc", "select current_database()"], capture_output=True, text=True, timeout=60
+    )
     assert psql.stdout.strip() == "resettle", psql.stderr
 
     again = _cli("warehouse", "up", env=cli_env)
@@ -55,8 +56,9 @@ def test_warehouse_up_url_status_down_round_trip(cli_env):
     with pytest.raises(psycopg.OperationalError):
         psycopg.connect(url, connect_timeout=3)
 
-    with psycopg.connect(_cli("warehouse", "up", env=cli_env) and _cli("warehouse", "url", env=cli_env)
-                         .stdout.strip()) as conn:
+    with psycopg.connect(
+        _cli("warehouse", "up", env=cli_env) and _cli("warehouse", "url", env=cli_env).stdout.strip()
+    ) as conn:
         assert conn.execute("select to_regclass('ops.submission')").fetchone()[0] == "ops.submission"
 
 
@@ -77,7 +79,8 @@ def test_bootstrap_is_idempotent(warehouse_url):
         bootstrap(conn)
         columns = conn.execute(
             "select count(*) from information_schema.columns where table_schema = 'raw' "
-            "and table_name = 'household_roster'").fetchone()[0]
+            "and table_name = 'household_roster'"
+        ).fetchone()[0]
     from resettle.domain.contracts import contract
     from resettle.warehouse.schema import DERIVED_COLUMNS, LINEAGE_COLUMNS
 
@@ -96,8 +99,10 @@ def test_a_submission_with_raw_rows_cannot_be_deleted(warehouse_url):
                     values ('tax', '2026-10', %s, %s, %s, 1, now(), 'x', 'accepted') returning submission_id"""
         kept = conn.execute(insert, ("a.csv", "/a.csv", "a" * 64)).fetchone()[0]
         empty = conn.execute(insert, ("b.csv", "/b.csv", "b" * 64)).fetchone()[0]
-        conn.execute("insert into raw.tax_status (submission_id, source, period, source_row) "
-                     "values (%s, 'tax', '2026-10', 2)", (kept,))
+        conn.execute(
+            "insert into raw.tax_status (submission_id, source, period, source_row) values (%s, 'tax', '2026-10', 2)",
+            (kept,),
+        )
         with pytest.raises(psycopg.errors.RaiseException, match="has rows in raw"):
             conn.execute("delete from ops.submission where submission_id = %s", (kept,))
         conn.execute("delete from ops.submission where submission_id = %s", (empty,))

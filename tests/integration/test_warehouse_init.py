@@ -36,20 +36,27 @@ def deploy_env(tmp_path, warehouse_url) -> dict:
     for name, value in values.items():
         (secrets / name).write_text(value + "\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith("RESETTLE_")}
-    env.update({
-        "PYTHONPATH": str(REPO / "plugins"),
-        "RESETTLE_HOME": str(tmp_path / "home"),
-        "RESETTLE_WAREHOUSE_URL": url,
-        "RESETTLE_WAREHOUSE_PASSWORD_FILE": str(secrets / "warehouse_password"),
-        "RESETTLE_PSEUDONYM_KEY_FILE": str(secrets / "pseudonym_key"),
-        "RESETTLE_DASHBOARD_PASSWORD_FILE": str(secrets / "dashboard_password"),
-    })
+    env.update(
+        {
+            "PYTHONPATH": str(REPO / "plugins"),
+            "RESETTLE_HOME": str(tmp_path / "home"),
+            "RESETTLE_WAREHOUSE_URL": url,
+            "RESETTLE_WAREHOUSE_PASSWORD_FILE": str(secrets / "warehouse_password"),
+            "RESETTLE_PSEUDONYM_KEY_FILE": str(secrets / "pseudonym_key"),
+            "RESETTLE_DASHBOARD_PASSWORD_FILE": str(secrets / "dashboard_password"),
+        }
+    )
     return env
 
 
 def _init(env: dict) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "resettle.cli", "warehouse", "init"], env=env,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "resettle.cli", "warehouse", "init"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def _catalog(url: str) -> dict:
@@ -57,17 +64,20 @@ def _catalog(url: str) -> dict:
     with psycopg.connect(url) as conn:
         columns = conn.execute(
             "select table_schema, table_name, column_name, data_type, is_nullable, column_default "
-            "from information_schema.columns where table_schema in ('ops', 'access') order by 1, 2, 3").fetchall()
+            "from information_schema.columns where table_schema in ('ops', 'access') order by 1, 2, 3"
+        ).fetchall()
         constraints = conn.execute(
             "select n.nspname, conname, pg_get_constraintdef(c.oid) from pg_constraint c "
             "join pg_namespace n on n.oid = c.connamespace where n.nspname in ('ops', 'access') order by 1, 2"
         ).fetchall()
         indexes = conn.execute(
             "select schemaname, indexname, indexdef from pg_indexes where schemaname in ('ops', 'access', 'raw') "
-            "order by 1, 2").fetchall()
+            "order by 1, 2"
+        ).fetchall()
         functions = conn.execute(
             "select p.proname, md5(pg_get_functiondef(p.oid)) from pg_proc p join pg_namespace n "
-            "on n.oid = p.pronamespace where n.nspname = 'access' order by 1").fetchall()
+            "on n.oid = p.pronamespace where n.nspname = 'access' order by 1"
+        ).fetchall()
     return {"columns": columns, "constraints": constraints, "indexes": indexes, "functions": functions}
 
 
@@ -81,7 +91,8 @@ def test_init_creates_a_fresh_warehouse_and_is_idempotent(deploy_env, warehouse_
         assert versions == [(m.version, m.name) for m in available()]
         assert conn.execute("select to_regclass('raw.household_roster')").fetchone()[0] == "raw.household_roster"
         assert conn.execute("select rolcanlogin from pg_roles where rolname = 'resettle_dashboard'").fetchone() == (
-            True,)
+            True,
+        )
 
     again = _init(deploy_env)
     assert again.returncode == 0, again.stderr
@@ -89,14 +100,14 @@ def test_init_creates_a_fresh_warehouse_and_is_idempotent(deploy_env, warehouse_
     assert _catalog(warehouse_url) == catalog
 
     # The dashboard logs in with the password from its secret file (the role's verifier was set from it).
-    dashboard = urlsplit(warehouse_url)._replace(netloc=f"resettle_dashboard:{'d' * 24}@"
-                                                 f"{urlsplit(warehouse_url).hostname}:{urlsplit(warehouse_url).port}")
+    dashboard = urlsplit(warehouse_url)._replace(
+        netloc=f"resettle_dashboard:{'d' * 24}@{urlsplit(warehouse_url).hostname}:{urlsplit(warehouse_url).port}"
+    )
     with psycopg.connect(urlunsplit(dashboard)) as conn:
         assert conn.execute("select current_user").fetchone() == ("resettle_dashboard",)
 
 
-def test_init_upgrades_a_warehouse_of_the_previous_release_to_the_fresh_schema(deploy_env, warehouse_url,
-                                                                               pg_server):
+def test_init_upgrades_a_warehouse_of_the_previous_release_to_the_fresh_schema(deploy_env, warehouse_url, pg_server):
     with psycopg.connect(warehouse_url) as conn:
         conn.execute(PREVIOUS_RELEASE.read_text())
         for statement in raw_ddl("project_ledger"):
@@ -104,16 +115,19 @@ def test_init_upgrades_a_warehouse_of_the_previous_release_to_the_fresh_schema(d
         conn.execute(
             "insert into ops.submission (source, dataset, period, file_name, landing_path, sha256, size_bytes, "
             "received_at, archive_path, status) values ('taishan', 'project_ledger', '2026-09', 'a.xlsx', "
-            "'taishan/2026-09/a.xlsx', 'ab', 1, now(), 'ab/ab.xlsx', 'accepted')")
-        conn.execute("insert into access.dashboard_user (username, role, password_hash) "
-                     "values ('leader1', 'leader', 'scrypt$x')")
+            "'taishan/2026-09/a.xlsx', 'ab', 1, now(), 'ab/ab.xlsx', 'accepted')"
+        )
+        conn.execute(
+            "insert into access.dashboard_user (username, role, password_hash) values ('leader1', 'leader', 'scrypt$x')"
+        )
     upgraded = _init(deploy_env)
     assert upgraded.returncode == 0, upgraded.stderr
     assert f"schema version 0 -> {len(available())}" in upgraded.stdout
 
     with psycopg.connect(warehouse_url) as conn:
         assert conn.execute("select file_name, status, processed_by from ops.submission").fetchall() == [
-            ("a.xlsx", "accepted", None)]
+            ("a.xlsx", "accepted", None)
+        ]
         assert conn.execute("select username from access.dashboard_user").fetchall() == [("leader1",)]
 
     fresh_name = "t_fresh_" + os.urandom(4).hex()
@@ -135,8 +149,10 @@ def test_init_refuses_a_warehouse_of_a_newer_release_and_an_edited_migration(dep
         conn.execute("insert into ops.schema_version (version, name, sha256) values (999, 'future', 'x')")
     newer = _init(deploy_env)
     assert newer.returncode == 2
-    assert newer.stderr.strip() == (f"error: the warehouse is at schema version 999, newer than this release knows "
-                                    f"({len(available())}): run the newer release of resettle")
+    assert newer.stderr.strip() == (
+        f"error: the warehouse is at schema version 999, newer than this release knows "
+        f"({len(available())}): run the newer release of resettle"
+    )
     with psycopg.connect(warehouse_url) as conn:
         conn.execute("delete from ops.schema_version where version = 999")
         conn.execute("update ops.schema_version set sha256 = 'edited' where version = 1")
@@ -145,14 +161,21 @@ def test_init_refuses_a_warehouse_of_a_newer_release_and_an_edited_migration(dep
     assert "0001_ops_baseline.sql differs from the one applied" in edited.stderr
 
 
-@pytest.mark.parametrize("broken, expected", [
-    ({"RESETTLE_PSEUDONYM_KEY_FILE": None},
-     "error: RESETTLE_PSEUDONYM_KEY (or RESETTLE_PSEUDONYM_KEY_FILE) is not set"),
-    ({"RESETTLE_DASHBOARD_PASSWORD_FILE": "/nonexistent/dashboard_password"},
-     "error: RESETTLE_DASHBOARD_PASSWORD_FILE: cannot read /nonexistent/dashboard_password "
-     "(No such file or directory)"),
-    ({"RESETTLE_WAREHOUSE_URL": None}, "error: RESETTLE_WAREHOUSE_URL (or RESETTLE_WAREHOUSE_URL_FILE) is not set"),
-])
+@pytest.mark.parametrize(
+    "broken, expected",
+    [
+        (
+            {"RESETTLE_PSEUDONYM_KEY_FILE": None},
+            "error: RESETTLE_PSEUDONYM_KEY (or RESETTLE_PSEUDONYM_KEY_FILE) is not set",
+        ),
+        (
+            {"RESETTLE_DASHBOARD_PASSWORD_FILE": "/nonexistent/dashboard_password"},
+            "error: RESETTLE_DASHBOARD_PASSWORD_FILE: cannot read /nonexistent/dashboard_password "
+            "(No such file or directory)",
+        ),
+        ({"RESETTLE_WAREHOUSE_URL": None}, "error: RESETTLE_WAREHOUSE_URL (or RESETTLE_WAREHOUSE_URL_FILE) is not set"),
+    ],
+)
 def test_init_with_a_missing_secret_says_which_and_touches_nothing(deploy_env, warehouse_url, broken, expected):
     env = dict(deploy_env)
     for name, value in broken.items():
@@ -164,8 +187,9 @@ def test_init_with_a_missing_secret_says_which_and_touches_nothing(deploy_env, w
     assert result.returncode == 2
     assert result.stderr.strip() == expected
     with psycopg.connect(warehouse_url) as conn:
-        assert conn.execute("select count(*) from pg_namespace where nspname in ('ops', 'access', 'raw')"
-                            ).fetchone() == (0,)
+        assert conn.execute(
+            "select count(*) from pg_namespace where nspname in ('ops', 'access', 'raw')"
+        ).fetchone() == (0,)
 
 
 def test_init_against_an_unreachable_server_names_the_host(deploy_env):
@@ -185,11 +209,13 @@ def test_init_adopts_a_warehouse_whose_schema_version_holds_only_ddl_digests(dep
     versioned table, the data kept."""
     with psycopg.connect(warehouse_url) as conn:
         conn.execute(PREVIOUS_RELEASE.read_text())
-        conn.execute("create table ops.schema_version (digest text primary key, "
-                     "applied_at timestamptz not null default now())")
+        conn.execute(
+            "create table ops.schema_version (digest text primary key, applied_at timestamptz not null default now())"
+        )
         conn.execute("insert into ops.schema_version (digest) values ('abc')")
     result = _init(deploy_env)
     assert result.returncode == 0, result.stderr
     with psycopg.connect(warehouse_url) as conn:
         assert [v for (v,) in conn.execute("select version from ops.schema_version order by 1")] == [
-            m.version for m in available()]
+            m.version for m in available()
+        ]

@@ -16,10 +16,20 @@ from resettle.airflow import callbacks
 
 
 def _task_context(map_index: int = -1) -> dict:
-    ti = SimpleNamespace(dag_id="ingest_submissions", task_id="ingest_file", run_id="scheduled__2026-10-26T01:00",
-                         map_index=map_index, try_number=3, log_url="http://localhost:8080/log")
-    return {"ti": ti, "task": object(), "dag_run": SimpleNamespace(dag_id="ingest_submissions"),
-            "exception": RuntimeError("connection to server at 127.0.0.1 refused")}
+    ti = SimpleNamespace(
+        dag_id="ingest_submissions",
+        task_id="ingest_file",
+        run_id="scheduled__2026-10-26T01:00",
+        map_index=map_index,
+        try_number=3,
+        log_url="http://localhost:8080/log",
+    )
+    return {
+        "ti": ti,
+        "task": object(),
+        "dag_run": SimpleNamespace(dag_id="ingest_submissions"),
+        "exception": RuntimeError("connection to server at 127.0.0.1 refused"),
+    }
 
 
 def test_a_failed_task_names_dag_task_run_and_error():
@@ -49,8 +59,10 @@ def test_the_failure_callback_never_raises(monkeypatch):
 def test_a_missed_deadline_sends_one_pipeline_alert(monkeypatch):
     sent = []
     monkeypatch.setattr(callbacks, "_send", sent.append)
-    context = {"dag_run": {"dag_id": "build_marts", "run_id": "manual__1"},
-               "deadline": {"id": "x", "deadline_time": dt.datetime(2026, 10, 26, 2, 0, tzinfo=dt.UTC)}}
+    context = {
+        "dag_run": {"dag_id": "build_marts", "run_id": "manual__1"},
+        "deadline": {"id": "x", "deadline_time": dt.datetime(2026, 10, 26, 2, 0, tzinfo=dt.UTC)},
+    }
     asyncio.run(callbacks.deadline_missed(context=context))
     [condition] = sent
     assert condition.key == "pipeline:deadline:build_marts:manual__1"
@@ -83,7 +95,9 @@ def test_the_deadline_alert_serializes_with_an_importable_async_callback(monkeyp
 
 @pytest.mark.parametrize("module", ["resettle.airflow.callbacks", "resettle.alerts"])
 def test_importing_the_callbacks_loads_no_database_driver_or_airflow(module):
-    probe = (f"import json, sys; import {module}\n"
-             "print(json.dumps([m for m in ('psycopg', 'airflow', 'yaml', 'pandas') if m in sys.modules]))")
+    probe = (
+        f"import json, sys; import {module}\n"
+        "print(json.dumps([m for m in ('psycopg', 'airflow', 'yaml', 'pandas') if m in sys.modules]))"
+    )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
     assert json.loads(out.stdout.strip().splitlines()[-1]) == []

@@ -12,10 +12,13 @@ from resettle.alerts.channels import Delivery, Outgoing
 from tests.alert_receivers import SmtpReceiver, WebhookReceiver
 
 FAST = Delivery(retries=2, backoff_seconds=0, timeout_seconds=5)
-MESSAGE = Outgoing("【逾期未报】泰山区2026年10月「逾期未回迁安置居民台账」已逾期2天",
-                   "泰山区的数据已逾期。\n请尽快报送。",
-                   ("taishan@district.example.org", "office@leading-group.example.org"), ("13800000000",),
-                   {"condition_key": "late:taishan:household_roster:2026-10", "kind": "late"})
+MESSAGE = Outgoing(
+    "【逾期未报】泰山区2026年10月「逾期未回迁安置居民台账」已逾期2天",
+    "泰山区的数据已逾期。\n请尽快报送。",
+    ("taishan@district.example.org", "office@leading-group.example.org"),
+    ("13800000000",),
+    {"condition_key": "late:taishan:household_roster:2026-10", "kind": "late"},
+)
 
 
 @pytest.fixture
@@ -65,9 +68,10 @@ def test_each_webhook_format_gets_its_body(fmt, monkeypatch):
         assert body["recipients"] == list(MESSAGE.emails)
 
 
-@pytest.mark.parametrize(("status", "answer", "error"), [(500, None, "500"),
-                                                        (200, {"errcode": 310000, "errmsg": "sign not match"},
-                                                         "errcode 310000")])
+@pytest.mark.parametrize(
+    ("status", "answer", "error"),
+    [(500, None, "500"), (200, {"errcode": 310000, "errmsg": "sign not match"}, "errcode 310000")],
+)
 def test_a_failing_webhook_is_retried_then_reported_without_stopping_mail(smtp, monkeypatch, status, answer, error):
     with WebhookReceiver(status=status, answer=answer) as hook:
         monkeypatch.setenv("AIRFLOW_CONN_RESETTLE_WEBHOOK", hook.conn_json("dingtalk"))
@@ -92,17 +96,23 @@ def test_webhook_url_from_connection_fields(monkeypatch):
         extra = fields.pop("extra", {})
         return channels.webhook_url(Connection(conn_id="x", conn_type="http", extra=json.dumps(extra), **fields))
 
-    assert url(host="oapi.dingtalk.com", schema="https", extra={"path": "/robot/send?access_token=t"}) == \
-        "https://oapi.dingtalk.com/robot/send?access_token=t"
+    assert (
+        url(host="oapi.dingtalk.com", schema="https", extra={"path": "/robot/send?access_token=t"})
+        == "https://oapi.dingtalk.com/robot/send?access_token=t"
+    )
     assert url(host="127.0.0.1", port=8080, extra={"path": "hook"}) == "http://127.0.0.1:8080/hook"
-    assert url(host="https://qyapi.weixin.qq.com/", extra={"path": "/cgi-bin/webhook/send?key=k"}) == \
-        "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k"
+    assert (
+        url(host="https://qyapi.weixin.qq.com/", extra={"path": "/cgi-bin/webhook/send?key=k"})
+        == "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k"
+    )
 
 
 def test_an_unknown_webhook_format_is_a_failed_channel(monkeypatch, no_webhook):
     monkeypatch.delenv("AIRFLOW_CONN_SMTP_DEFAULT", raising=False)
-    monkeypatch.setenv("AIRFLOW_CONN_RESETTLE_WEBHOOK", json.dumps(
-        {"conn_type": "http", "host": "127.0.0.1", "port": 9, "extra": {"format": "telegram"}}))
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_RESETTLE_WEBHOOK",
+        json.dumps({"conn_type": "http", "host": "127.0.0.1", "port": 9, "extra": {"format": "telegram"}}),
+    )
     result = channels.deliver(MESSAGE, FAST)["webhook"]
     assert result["status"] == "failed" and "telegram" in result["error"]
 
@@ -141,13 +151,18 @@ def test_dingtalk_signature_matches_the_documented_algorithm():
     from tests.alert_receivers import dingtalk_sign_ok
 
     timestamp, sign = channels.sign_dingtalk("this is secret", 1577836800000)
-    expected = base64.b64encode(hmac_.new(b"this is secret", b"1577836800000\nthis is secret",
-                                          hashlib.sha256).digest()).decode()
+    expected = base64.b64encode(
+        hmac_.new(b"this is secret", b"1577836800000\nthis is secret", hashlib.sha256).digest()
+    ).decode()
     assert timestamp == 1577836800000 and sign == expected.replace("+", "%2B").replace("/", "%2F").replace("=", "%3D")
-    assert dingtalk_sign_ok(f"/robot/send?access_token=t&timestamp={timestamp}&sign={sign}", "this is secret",
-                            now_ms=timestamp + 1000)
-    assert not dingtalk_sign_ok(f"/robot/send?access_token=t&timestamp={timestamp}&sign={sign}", "this is secret",
-                                now_ms=timestamp + 2 * 3600 * 1000)
+    assert dingtalk_sign_ok(
+        f"/robot/send?access_token=t&timestamp={timestamp}&sign={sign}", "this is secret", now_ms=timestamp + 1000
+    )
+    assert not dingtalk_sign_ok(
+        f"/robot/send?access_token=t&timestamp={timestamp}&sign={sign}",
+        "this is secret",
+        now_ms=timestamp + 2 * 3600 * 1000,
+    )
 
 
 def test_webhook_bodies_follow_the_documented_formats():

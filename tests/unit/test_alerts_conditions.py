@@ -24,21 +24,38 @@ from resettle.timeliness.expected import ExpectedSubmission
 PERIOD = "2026-10"
 DUE = due_at(PERIOD, reference.sources()["taishan"].due_day)
 NAMES = {"taishan": "泰山区", "court": "市中级人民法院"}
-TITLES = {"project_ledger": "逾期未回迁安置项目台账", "household_roster": "逾期未回迁安置居民台账",
-          "court_cases": "涉房地产开发企业案件信息"}
+TITLES = {
+    "project_ledger": "逾期未回迁安置项目台账",
+    "household_roster": "逾期未回迁安置居民台账",
+    "court_cases": "涉房地产开发企业案件信息",
+}
 
 
 def expected(source: str, dataset: str, state: str, as_of: dt.datetime, due: dt.datetime = DUE) -> ExpectedSubmission:
     return ExpectedSubmission(
-        source=source, dataset=dataset, period=PERIOD, due_at=due, extension=None, state=state, is_due=as_of > due,
-        completed_at=None, on_time=None, days_late=0, latest_submission_id=7 if state == "rejected" else None,
+        source=source,
+        dataset=dataset,
+        period=PERIOD,
+        due_at=due,
+        extension=None,
+        state=state,
+        is_due=as_of > due,
+        completed_at=None,
+        on_time=None,
+        days_late=0,
+        latest_submission_id=7 if state == "rejected" else None,
         latest_status="rejected" if state == "rejected" else None,
         latest_file_name="居民台账.xlsx" if state == "rejected" else None,
-        latest_errors=3 if state == "rejected" else None, latest_message_zh=None)
+        latest_errors=3 if state == "rejected" else None,
+        latest_message_zh=None,
+    )
 
 
-def evaluate(as_of: dt.datetime, states: dict[tuple[str, str], str], policy: Policy | None = None,
-             ) -> dict[str, Condition]:
+def evaluate(
+    as_of: dt.datetime,
+    states: dict[tuple[str, str], str],
+    policy: Policy | None = None,
+) -> dict[str, Condition]:
     items = [expected(s, d, state, as_of) for (s, d), state in states.items()]
     return {c.key: c for c in period_conditions(items, as_of, policy or Policy(), NAMES, TITLES)}
 
@@ -47,12 +64,17 @@ def sendable(found: dict[str, Condition]) -> set[str]:
     return {k for k, c in found.items() if c.sendable}
 
 
-TAISHAN = {("taishan", "project_ledger"): "complete", ("taishan", "household_roster"): "missing",
-           ("court", "court_cases"): "complete"}
+TAISHAN = {
+    ("taishan", "project_ledger"): "complete",
+    ("taishan", "household_roster"): "missing",
+    ("court", "court_cases"): "complete",
+}
 
 
-@pytest.mark.parametrize(("before", "sent"), [(dt.timedelta(days=3, hours=1), False), (dt.timedelta(days=2), True),
-                                               (dt.timedelta(seconds=0), True)])
+@pytest.mark.parametrize(
+    ("before", "sent"),
+    [(dt.timedelta(days=3, hours=1), False), (dt.timedelta(days=2), True), (dt.timedelta(seconds=0), True)],
+)
 def test_reminder_is_sent_only_in_the_days_before_the_due_time(before, sent):
     found = evaluate(DUE - before, TAISHAN)
     assert set(found) == {"reminder:taishan:2026-10"}, "court is complete: no reminder"
@@ -68,8 +90,11 @@ def test_reminder_days_are_configurable():
 
 
 def test_after_the_due_time_each_missing_or_rejected_dataset_is_late_but_the_reminder_still_holds():
-    states = {("taishan", "project_ledger"): "rejected", ("taishan", "household_roster"): "missing",
-              ("court", "court_cases"): "processing"}
+    states = {
+        ("taishan", "project_ledger"): "rejected",
+        ("taishan", "household_roster"): "missing",
+        ("court", "court_cases"): "processing",
+    }
     found = evaluate(DUE + dt.timedelta(hours=1), states)
     assert sendable(found) == {"late:taishan:project_ledger:2026-10", "late:taishan:household_roster:2026-10"}
     assert not found["late:court:court_cases:2026-10"].sendable, "a file being validated is not chased"
@@ -80,8 +105,9 @@ def test_after_the_due_time_each_missing_or_rejected_dataset_is_late_but_the_rem
     assert late.title_zh == "【逾期未报】泰山区2026年10月「逾期未回迁安置项目台账」已逾期1天"
 
 
-@pytest.mark.parametrize(("late_by", "escalated"), [(dt.timedelta(days=4, hours=23), False),
-                                                   (dt.timedelta(days=5), True)])
+@pytest.mark.parametrize(
+    ("late_by", "escalated"), [(dt.timedelta(days=4, hours=23), False), (dt.timedelta(days=5), True)]
+)
 def test_escalation_to_leadership_after_k_days_once_per_source(late_by, escalated):
     states = {("taishan", "project_ledger"): "missing", ("taishan", "household_roster"): "missing"}
     found = evaluate(DUE + late_by, states)
@@ -115,8 +141,16 @@ def test_once_only_and_repeating_cadences():
 
 def test_a_rejected_file_alerts_its_sender_until_its_dataset_is_accepted():
     finding = Finding(12, "身份证号", "230403194403220562", "身份证号校验位错误")
-    rejected = RejectedFile(41, "taishan", "household_roster", PERIOD, "居民台账.xlsx", 9, [finding],
-                            "/outbox/taishan/2026-10/居民台账_回执_41.xlsx")
+    rejected = RejectedFile(
+        41,
+        "taishan",
+        "household_roster",
+        PERIOD,
+        "居民台账.xlsx",
+        9,
+        [finding],
+        "/outbox/taishan/2026-10/居民台账_回执_41.xlsx",
+    )
     [found] = invalid_conditions([rejected], set(), NAMES, TITLES)
     assert found.key == "invalid:taishan:household_roster:2026-10:41" and found.roles == ("taishan",)
     assert "共发现9处错误" in found.message_zh and "第12行、“身份证号”列" in found.message_zh

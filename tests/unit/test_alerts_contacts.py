@@ -17,8 +17,10 @@ def test_committed_contacts_cover_every_source_and_role_at_example_domains(monke
     assert set(loaded) == {*SOURCES, "office", "leadership", "engineers"}
     for contact in loaded.values():
         assert contact.email
-        assert all(a.rsplit("@", 1)[1].split(".")[-2:] in (["example", "org"], ["example", "com"],
-                                                          ["example", "net"]) for a in contact.email), contact
+        assert all(
+            a.rsplit("@", 1)[1].split(".")[-2:] in (["example", "org"], ["example", "com"], ["example", "net"])
+            for a in contact.email
+        ), contact
 
 
 def _write(tmp_path, data) -> str:
@@ -41,14 +43,17 @@ def test_resettle_contacts_points_to_another_file(tmp_path, monkeypatch):
     assert loaded["taishan"].name == "taishan"
 
 
-@pytest.mark.parametrize(("change", "expected"), [
-    (lambda d: d.pop("court"), "missing entries for court"),
-    (lambda d: d.update(mayor={"email": ["m@example.org"]}), "unknown entries mayor"),
-    (lambda d: d.update(tax={"email": ["not-an-address"]}), "tax: 'not-an-address' is not an email address"),
-    (lambda d: d.update(office={"email": []}), "office: `email` must be a non-empty list"),
-    (lambda d: d.update(police={"email": ["p@example.org"], "phone": "110"}), "police: unknown field(s) phone"),
-    (lambda d: d.update(leadership="leader@example.org"), "leadership: expected a mapping"),
-])
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda d: d.pop("court"), "missing entries for court"),
+        (lambda d: d.update(mayor={"email": ["m@example.org"]}), "unknown entries mayor"),
+        (lambda d: d.update(tax={"email": ["not-an-address"]}), "tax: 'not-an-address' is not an email address"),
+        (lambda d: d.update(office={"email": []}), "office: `email` must be a non-empty list"),
+        (lambda d: d.update(police={"email": ["p@example.org"], "phone": "110"}), "police: unknown field(s) phone"),
+        (lambda d: d.update(leadership="leader@example.org"), "leadership: expected a mapping"),
+    ],
+)
 def test_an_invalid_file_is_refused_with_the_entry_and_problem_named(tmp_path, change, expected):
     data = _valid()
     change(data)

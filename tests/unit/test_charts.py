@@ -11,14 +11,25 @@ from resettle.domain import reference
 from resettle.reporting.dashboard import charts
 from resettle.reporting.dashboard.figures import headline, trend
 
-PROGRESS = pd.DataFrame([
-    # district, period, projects, total, unresettled, resettled, priority, flagged
-    ("xiangyang", "2026-09", 5, 100, 80, 20, 2, 1),
-    ("nanshan", "2026-09", 3, 50, 50, 0, 1, 0),
-    ("xiangyang", "2026-10", 5, 100, 70, 30, 2, 1),
-    ("nanshan", "2026-10", 2, 40, 35, 5, 0, 2),
-], columns=["district", "period", "projects", "households_total", "households_unresettled",
-            "households_resettled", "priority_projects", "flagged_projects"])
+PROGRESS = pd.DataFrame(
+    [
+        # district, period, projects, total, unresettled, resettled, priority, flagged
+        ("xiangyang", "2026-09", 5, 100, 80, 20, 2, 1),
+        ("nanshan", "2026-09", 3, 50, 50, 0, 1, 0),
+        ("xiangyang", "2026-10", 5, 100, 70, 30, 2, 1),
+        ("nanshan", "2026-10", 2, 40, 35, 5, 0, 2),
+    ],
+    columns=[
+        "district",
+        "period",
+        "projects",
+        "households_total",
+        "households_unresettled",
+        "households_resettled",
+        "priority_projects",
+        "flagged_projects",
+    ],
+)
 PROGRESS["percent_resettled"] = (100 * PROGRESS.households_resettled / PROGRESS.households_total).round(1)
 
 
@@ -50,11 +61,14 @@ def test_the_district_map_places_every_district_of_the_seed_once():
     assert charts.tile_map(PROGRESS[PROGRESS.period == "2026-10"], "percent_resettled").to_dict()
 
 
-@pytest.mark.parametrize("svg", [
-    charts.svg_bars([("向阳区", 30.0), ("南山区", 12.5)], "各区安置完成率", percent=True),
-    charts.svg_trend([("2026年9月", 13.3), ("2026年10月", 25.0)], "全市安置完成率"),
-    charts.svg_tiles(PROGRESS[PROGRESS.period == "2026-10"], "households_unresettled"),
-])
+@pytest.mark.parametrize(
+    "svg",
+    [
+        charts.svg_bars([("向阳区", 30.0), ("南山区", 12.5)], "各区安置完成率", percent=True),
+        charts.svg_trend([("2026年9月", 13.3), ("2026年10月", 25.0)], "全市安置完成率"),
+        charts.svg_tiles(PROGRESS[PROGRESS.period == "2026-10"], "households_unresettled"),
+    ],
+)
 def test_bulletin_charts_are_self_contained_svg(svg):
     root = ET.fromstring(svg)
     assert root.tag == "{http://www.w3.org/2000/svg}svg"

@@ -15,10 +15,18 @@ from resettle.intake.parse import parse
 from resettle.intake.validate import validate
 
 
-@pytest.mark.parametrize(("written", "key"), [
-    ("XY-2014-001", "XY-2014-001"), ("XY2014001", "XY2014001"), (" xy-２０１４-001\u3000", "XY-2014-001"),
-    ("ＸＹ－２０１４－００１", "XY-2014-001"), ("  ", None), (None, None), ("南山-7", "南山-7"),
-])
+@pytest.mark.parametrize(
+    ("written", "key"),
+    [
+        ("XY-2014-001", "XY-2014-001"),
+        ("XY2014001", "XY2014001"),
+        (" xy-２０１４-001\u3000", "XY-2014-001"),
+        ("ＸＹ－２０１４－００１", "XY-2014-001"),
+        ("  ", None),
+        (None, None),
+        ("南山-7", "南山-7"),
+    ],
+)
 def test_a_code_is_trimmed_and_folded_but_keeps_its_form(written, key):
     assert normalize_code(written) == key
 
@@ -38,10 +46,17 @@ def _ledger(tmp_path, codes: list[str]):
     from resettle.domain.identifiers import uscc_check_char
 
     c = contract("project_ledger")
-    row = {"project_name": "红旗小区", "district": "南山区", "developer_name": "鹤岗市某房地产开发有限公司",
-           "developer_uscc": "91230400MA1CD4E5F" + uscc_check_char("91230400MA1CD4E5F"),
-           "project_nature": "市场开发", "disposal_category": "2",
-           "contracted_return_date": "2018-12-31", "households_total": "2", "households_unresettled": "1"}
+    row = {
+        "project_name": "红旗小区",
+        "district": "南山区",
+        "developer_name": "鹤岗市某房地产开发有限公司",
+        "developer_uscc": "91230400MA1CD4E5F" + uscc_check_char("91230400MA1CD4E5F"),
+        "project_nature": "市场开发",
+        "disposal_category": "2",
+        "contracted_return_date": "2018-12-31",
+        "households_total": "2",
+        "households_unresettled": "1",
+    }
     path = tmp_path / "南山区项目台账2026年10月.csv"
     with path.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh)

@@ -31,12 +31,15 @@ def test_an_empty_password_is_refused():
         hash_password("")
 
 
-@pytest.mark.parametrize(("role", "district", "scope"), [
-    ("leader", None, "resettle_city"),
-    ("engineer", None, "resettle_city"),
-    ("office", None, "resettle_office"),
-    ("district", "taishan", "resettle_district_taishan"),
-])
+@pytest.mark.parametrize(
+    ("role", "district", "scope"),
+    [
+        ("leader", None, "resettle_city"),
+        ("engineer", None, "resettle_city"),
+        ("office", None, "resettle_office"),
+        ("district", "taishan", "resettle_district_taishan"),
+    ],
+)
 def test_each_role_runs_as_its_scope_role(role, district, scope):
     assert scope_role(role, district) == scope
 

@@ -49,20 +49,25 @@ def test_the_app_gets_the_login_role_url_and_not_the_admin_url(monkeypatch):
 
 
 def test_importing_the_package_and_commands_does_not_import_streamlit():
-    code = ("import sys, resettle.reporting.dashboard, resettle.cli.dashboard, resettle.reporting.dashboard.data, "
-            "resettle.reporting.bulletin, resettle.warehouse.access; print('streamlit' in sys.modules)")
+    code = (
+        "import sys, resettle.reporting.dashboard, resettle.cli.dashboard, resettle.reporting.dashboard.data, "
+        "resettle.reporting.bulletin, resettle.warehouse.access; print('streamlit' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
 
-@pytest.mark.parametrize(("column", "description", "label"), [
-    ("households_unresettled", "未安置户数 — households not yet resettled at the end of the month.", "未安置户数"),
-    ("project_name", "项目名称.", "项目名称"),
-    ("households_total", "涉及户数 (ledger).", "涉及户数"),
-    ("period", "Reporting month, `YYYY-MM` (报送期).", "报送期"),
-    ("odd", "Only English here.", "odd"),
-    ("empty", None, "empty"),
-])
+@pytest.mark.parametrize(
+    ("column", "description", "label"),
+    [
+        ("households_unresettled", "未安置户数 — households not yet resettled at the end of the month.", "未安置户数"),
+        ("project_name", "项目名称.", "项目名称"),
+        ("households_total", "涉及户数 (ledger).", "涉及户数"),
+        ("period", "Reporting month, `YYYY-MM` (报送期).", "报送期"),
+        ("odd", "Only English here.", "odd"),
+        ("empty", None, "empty"),
+    ],
+)
 def test_labels_come_from_the_persisted_column_descriptions(column, description, label):
     assert label_of(column, description) == label
 
@@ -80,13 +85,16 @@ def test_serve_only_dashboard_without_its_password_or_warehouse_says_which(tmp_p
     argv = [sys.executable, "-m", "resettle.cli", "dashboard", "--no-setup", "--address", "0.0.0.0"]
     missing = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120)
     assert (missing.returncode, missing.stderr.strip()) == (
-        2, "error: RESETTLE_DASHBOARD_PASSWORD (or RESETTLE_DASHBOARD_PASSWORD_FILE) is not set")
+        2,
+        "error: RESETTLE_DASHBOARD_PASSWORD (or RESETTLE_DASHBOARD_PASSWORD_FILE) is not set",
+    )
     (tmp_path / "pw").write_text("x" * 24)
     env["RESETTLE_DASHBOARD_PASSWORD_FILE"] = str(tmp_path / "pw")
     unreachable = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120)
     assert unreachable.returncode == 2
     assert unreachable.stderr.strip().startswith(
-        f"error: cannot reach the warehouse at 127.0.0.1:{port}/r as the dashboard role: ")
+        f"error: cannot reach the warehouse at 127.0.0.1:{port}/r as the dashboard role: "
+    )
     assert len(unreachable.stderr.strip().splitlines()) == 1
 
 

@@ -13,8 +13,15 @@ import pytest
 
 from resettle.reporting.export import frame_to_xlsx, frames_to_xlsx, is_dangerous
 
-PLANTED = ['=HYPERLINK("http://attacker.invalid","点我")', "+1+2", "-2+3", "@SUM(A1)", "\t=1", "\r=1",
-           "=cmd|' /C calc'!A0"]
+PLANTED = [
+    '=HYPERLINK("http://attacker.invalid","点我")',
+    "+1+2",
+    "-2+3",
+    "@SUM(A1)",
+    "\t=1",
+    "\r=1",
+    "=cmd|' /C calc'!A0",
+]
 
 
 def _cells(data: bytes):
@@ -33,11 +40,17 @@ def test_formula_like_strings_are_written_as_quoted_text():
 
 
 def test_ordinary_values_keep_their_types():
-    frame = pd.DataFrame({
-        "text": ["泰山区", None], "count": [3, 4], "rate": [Decimal("30.7"), float("nan")],
-        "day": [dt.date(2026, 10, 25), None], "flag": [True, False], "codes": [["F01", "F06"], []],
-        "negative": [-5, 0],
-    })
+    frame = pd.DataFrame(
+        {
+            "text": ["泰山区", None],
+            "count": [3, 4],
+            "rate": [Decimal("30.7"), float("nan")],
+            "day": [dt.date(2026, 10, 25), None],
+            "flag": [True, False],
+            "codes": [["F01", "F06"], []],
+            "negative": [-5, 0],
+        }
+    )
     book = openpyxl.load_workbook(io.BytesIO(frame_to_xlsx(frame, labels={"text": "区"})))
     rows = list(book.active.iter_rows(values_only=True))
     assert rows[0] == ("区", "count", "rate", "day", "flag", "codes", "negative")
@@ -48,8 +61,9 @@ def test_ordinary_values_keep_their_types():
     assert not book.active["A2"].quotePrefix
 
 
-@pytest.mark.parametrize(("text", "dangerous"), [("=1", True), ("+", True), ("a=1", False), ("泰山区", False),
-                                                 ("", False), ("\tx", True)])
+@pytest.mark.parametrize(
+    ("text", "dangerous"), [("=1", True), ("+", True), ("a=1", False), ("泰山区", False), ("", False), ("\tx", True)]
+)
 def test_dangerous_prefixes(text, dangerous):
     assert is_dangerous(text) is dangerous
 

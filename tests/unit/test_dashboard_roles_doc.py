@@ -18,7 +18,7 @@ def role_table() -> dict[str, dict[str, str]]:
     start = next(i for i, line in enumerate(lines) if line.startswith("| dashboard role |"))
     head = [cell.strip() for cell in lines[start].strip("|").split("|")]
     rows = {}
-    for line in lines[start + 2:]:
+    for line in lines[start + 2 :]:
         if not line.startswith("|"):
             break
         cells = [cell.strip() for cell in line.strip("|").split("|")]

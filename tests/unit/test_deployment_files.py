@@ -30,8 +30,12 @@ SECRET_NAME = re.compile(r"PASSWORD|SECRET(?!S__)|_KEY$|TOKEN|FERNET")
 
 def test_compose_file_validates_against_the_compose_spec():
     checker = Path(sys.executable).parent / "check-jsonschema"
-    result = subprocess.run([str(checker), "--builtin-schema", "vendor.compose-spec", str(compose.COMPOSE)],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [str(checker), "--builtin-schema", "vendor.compose-spec", str(compose.COMPOSE)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -57,9 +61,19 @@ def test_every_reference_is_declared():
 
 
 def test_long_running_services_have_healthchecks_restart_policies_and_pinned_images():
-    assert set(SERVICES) >= {"airflow-db", "warehouse-db", "redis", "airflow-init", "airflow-apiserver",
-                             "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer", "airflow-worker",
-                             "dashboard", "mailpit"}
+    assert set(SERVICES) >= {
+        "airflow-db",
+        "warehouse-db",
+        "redis",
+        "airflow-init",
+        "airflow-apiserver",
+        "airflow-scheduler",
+        "airflow-dag-processor",
+        "airflow-triggerer",
+        "airflow-worker",
+        "dashboard",
+        "mailpit",
+    }
     for name, service in SERVICES.items():
         image = compose.interpolate(service["image"])
         assert ":" in image and not image.endswith(":latest"), f"{name}: {image} is not pinned"
@@ -78,7 +92,7 @@ def _resettle_lines() -> list[list[str]]:
     lines = []
     for service in SERVICES.values():
         for line in compose.command_lines(service.get("command")):
-            lines += [line[line.index("resettle"):]] if "resettle" in line[:1] else []
+            lines += [line[line.index("resettle") :]] if "resettle" in line[:1] else []
     return lines
 
 
@@ -128,7 +142,7 @@ def _read_by_code(name: str, image: str) -> bool:
     if name in IMAGE_VARIABLES.get(image.split(":")[0], set()):
         return True
     if name.startswith("AIRFLOW__"):
-        section, key = name[len("AIRFLOW__"):].lower().split("__", 1)
+        section, key = name[len("AIRFLOW__") :].lower().split("__", 1)
         for suffix in ("_cmd", "_secret"):
             if key.endswith(suffix) and (section, key[: -len(suffix)]) in conf.sensitive_config_values:
                 return True
@@ -168,8 +182,9 @@ def test_no_secret_is_written_in_the_compose_file_or_the_image():
 
 def test_image_is_the_pinned_airflow_with_resettle_and_the_manifest():
     dockerfile = (REPO / "Dockerfile").read_text()
-    airflow = next(line for line in (REPO / "constraints.txt").read_text().splitlines()
-                   if line.startswith("apache-airflow=="))
+    airflow = next(
+        line for line in (REPO / "constraints.txt").read_text().splitlines() if line.startswith("apache-airflow==")
+    )
     version = airflow.split("==")[1]
     assert f"FROM apache/airflow:{version}-python3.11" in dockerfile
     assert "--constraint constraints.txt" in dockerfile
@@ -177,8 +192,11 @@ def test_image_is_the_pinned_airflow_with_resettle_and_the_manifest():
 
 
 def test_env_example_documents_every_variable_the_compose_file_reads():
-    documented = {line.split("=", 1)[0] for line in (REPO / ".env.example").read_text().splitlines()
-                  if re.match(r"^[A-Z_]+=", line)}
+    documented = {
+        line.split("=", 1)[0]
+        for line in (REPO / ".env.example").read_text().splitlines()
+        if re.match(r"^[A-Z_]+=", line)
+    }
     assert documented == compose.variables()
     secrets_documented = set(re.findall(r"^#\s{3}([a-z_]+)\s", (REPO / ".env.example").read_text(), re.M))
     assert secrets_documented == set(SPEC["secrets"])

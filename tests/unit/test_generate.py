@@ -80,7 +80,7 @@ def read_table(path: Path) -> tuple[int, list[str], list[dict[str, object]]]:
         raise AssertionError(f"no header row in {path.name}")
     headers = [c for c in raw[header_index] if c not in (None, "")]
     rows = []
-    for row in raw[header_index + 1:]:
+    for row in raw[header_index + 1 :]:
         first = row[0]
         if all(c in (None, "") for c in row) or (isinstance(first, str) and first.startswith("填报")):
             break
@@ -150,7 +150,7 @@ def test_manifest_lists_every_file_with_its_row_count(clean):
     assert manifest["errors"] == []
     on_disk = {p.relative_to(clean.out).as_posix() for p in clean.out.rglob("*.*") if p.name != MANIFEST}
     assert {f["path"] for f in manifest["files"]} == on_disk
-    for entry in manifest["files"][:: 5]:
+    for entry in manifest["files"][::5]:
         assert len(read_table(clean.out / entry["path"])[2]) == entry["rows"]
 
 
@@ -246,8 +246,13 @@ def test_every_resident_id_is_valid_by_stdnum_and_from_heilongjiang(clean):
 
 
 def test_every_uscc_written_is_valid_by_stdnum(clean):
-    columns = {"project_ledger": "developer_uscc", "construction_status": "developer_uscc",
-               "court_cases": "defendant_uscc", "police_cases": "company_uscc", "tax_status": "uscc"}
+    columns = {
+        "project_ledger": "developer_uscc",
+        "construction_status": "developer_uscc",
+        "court_cases": "defendant_uscc",
+        "police_cases": "company_uscc",
+        "tax_status": "uscc",
+    }
     seen = 0
     for dataset, column in columns.items():
         for rows in tables(clean, dataset).values():
@@ -302,8 +307,10 @@ def test_progress_counts_follow_the_roster_and_never_fall(clean):
             assert as_number(row["resettled_cumulative"]) == len(dates)
             assert as_number(row["resettled_cumulative"]) >= previous.get(row["project_code"], 0)
             previous[row["project_code"]] = as_number(row["resettled_cumulative"])
-    assert sum(as_number(r["resettled_this_month"]) for rows in tables(clean, "monthly_progress").values()
-               for r in rows) > 0
+    assert (
+        sum(as_number(r["resettled_this_month"]) for rows in tables(clean, "monthly_progress").values() for r in rows)
+        > 0
+    )
 
 
 def test_a_resettled_household_stays_resettled_on_the_same_date(clean):
@@ -372,13 +379,19 @@ def test_departments_know_the_developers_by_category(clean):
 
 def _named_in(report, dataset: str, period: str, code: str) -> bool:
     """A case whose USCC is missing still names the company (perhaps written differently)."""
-    name = next(r["developer_name"] for rows in tables(report, "project_ledger").values() for r in rows
-                if r["developer_uscc"] == code)
+    name = next(
+        r["developer_name"]
+        for rows in tables(report, "project_ledger").values()
+        for r in rows
+        if r["developer_uscc"] == code
+    )
     squeeze = str.maketrans({"(": "（", ")": "）", " ": None})
     key = name.translate(squeeze).replace("有限责任公司", "有限公司")
     column = "company_name" if dataset == "police_cases" else "defendant_name"
-    return any(str(r[column]).translate(squeeze).replace("有限责任公司", "有限公司") == key
-               for r in tables(report, dataset)[(dataset_source(dataset), period)])
+    return any(
+        str(r[column]).translate(squeeze).replace("有限责任公司", "有限公司") == key
+        for r in tables(report, dataset)[(dataset_source(dataset), period)]
+    )
 
 
 def dataset_source(dataset: str) -> str:
@@ -386,8 +399,11 @@ def dataset_source(dataset: str) -> str:
 
 
 def test_category_two_projects_carry_a_continue_construction_commitment(clean):
-    category = {r["project_code"]: as_category(r["disposal_category"])
-                for rows in tables(clean, "project_ledger").values() for r in rows}
+    category = {
+        r["project_code"]: as_category(r["disposal_category"])
+        for rows in tables(clean, "project_ledger").values()
+        for r in rows
+    }
     for r in tables(clean, "construction_status")[("housing_bureau", PERIOD)]:
         if category[r["project_code"]] == 2:
             assert r["commitment_signed"] == "是"
@@ -508,10 +524,22 @@ def test_injected_errors_cover_the_clerks_mistakes_and_really_break_rules(dirty)
     by_kind = defaultdict(list)
     for error in dirty.errors:
         by_kind[error.kind].append(error)
-    assert {"id_number_excel_float", "id_number_15_digits", "id_check_char_wrong", "phone_ten_digits",
-            "date_invalid", "enum_unknown", "rental_for_displaced", "onsite_return_without_commitment",
-            "resettled_without_date", "household_code_duplicate", "required_column_missing", "unresettled_above_total",
-            "project_code_not_in_ledger", "uscc_check_char_wrong"} <= set(by_kind)
+    assert {
+        "id_number_excel_float",
+        "id_number_15_digits",
+        "id_check_char_wrong",
+        "phone_ten_digits",
+        "date_invalid",
+        "enum_unknown",
+        "rental_for_displaced",
+        "onsite_return_without_commitment",
+        "resettled_without_date",
+        "household_code_duplicate",
+        "required_column_missing",
+        "unresettled_above_total",
+        "project_code_not_in_ledger",
+        "uscc_check_char_wrong",
+    } <= set(by_kind)
     assert len({e.source for e in dirty.errors if e.source in DISTRICTS}) >= 3
     float_id = by_kind["id_number_excel_float"][0]
     assert float(float_id.value) == pytest.approx(2.3e17, rel=0.01) and "e+17" in float_id.value.lower()
@@ -546,8 +574,11 @@ def test_rows_around_an_injected_error_stay_clean(dirty):
 def test_certificates_are_only_for_exchange_flats_households_moved_into(clean):
     units = tables(clean, "housing_units")
     for (_, period), rows in tables(clean, "property_certificates").items():
-        occupied = {u["unit_code"]: u["household_code"] for u in units[("housing_center", period)]
-                    if u["status"] == "已入住" and u["unit_type"] == "产权调换房"}
+        occupied = {
+            u["unit_code"]: u["household_code"]
+            for u in units[("housing_center", period)]
+            if u["status"] == "已入住" and u["unit_type"] == "产权调换房"
+        }
         assert rows
         for r in rows:
             assert occupied.get(r["unit_code"]) == r["household_code"], r
@@ -566,8 +597,13 @@ def test_petitions_come_from_households_of_the_slowest_projects(clean):
     for c in cases:
         household = by_code[c["household_code"]] if c["household_code"] else heads[c["id_number"]]
         assert household["project_code"] == c["project_code"]
-    in_scope = {r["project_code"] for (_, p), rows in tables(clean, "project_ledger").items() if p == period
-                for r in rows if r["project_nature"] == "市场开发" and as_category(r["disposal_category"]) != 5}
+    in_scope = {
+        r["project_code"]
+        for (_, p), rows in tables(clean, "project_ledger").items()
+        if p == period
+        for r in rows
+        if r["project_nature"] == "市场开发" and as_category(r["disposal_category"]) != 5
+    }
     waiting = defaultdict(list)
     for r in rosters:
         waiting[r["project_code"]].append(r["resettled"] == "否")
@@ -579,8 +615,9 @@ def test_petitions_come_from_households_of_the_slowest_projects(clean):
 
 def test_repayment_agreements_are_signed_by_developers_of_categories_one_to_four(clean):
     period = periods(clean)[-1]
-    ledgers = {r["project_code"]: r for (_, p), rows in tables(clean, "project_ledger").items() if p == period
-               for r in rows}
+    ledgers = {
+        r["project_code"]: r for (_, p), rows in tables(clean, "project_ledger").items() if p == period for r in rows
+    }
     agreements = tables(clean, "repayment_agreements")[("housing_center", period)]
     assert agreements
     for a in agreements:
@@ -588,6 +625,7 @@ def test_repayment_agreements_are_signed_by_developers_of_categories_one_to_four
         assert project["developer_uscc"] == a["developer_uscc"]
         assert as_category(project["disposal_category"]) in (1, 2, 3, 4)
         assert as_number(a["amount_repaid"]) <= as_number(a["amount_agreed"])
-    refunds = [r for (_, p), rows in tables(clean, "household_roster").items() if p == period for r in rows
-               if r["refund_due"]]
+    refunds = [
+        r for (_, p), rows in tables(clean, "household_roster").items() if p == period for r in rows if r["refund_due"]
+    ]
     assert refunds and all(r["resettlement_choice"] == "退还费用" for r in refunds)

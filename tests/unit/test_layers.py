@@ -89,8 +89,11 @@ def test_domain_imports_nothing_else_of_resettle():
     outside = []
     for path in sorted((PACKAGE / "domain").rglob("*.py")):
         module = _module_name(path, PACKAGE)
-        outside += [f"{module}:{line} {name}" for line, name in _imports(path, module)
-                    if name.split(".")[0] == "resettle" and not name.startswith("resettle.domain")]
+        outside += [
+            f"{module}:{line} {name}"
+            for line, name in _imports(path, module)
+            if name.split(".")[0] == "resettle" and not name.startswith("resettle.domain")
+        ]
     assert outside == []
 
 

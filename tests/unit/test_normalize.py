@@ -28,10 +28,15 @@ def test_full_width_characters_and_stray_spaces_fold_to_plain_text():
     assert fold("泰山区") == "泰山区"
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("1,234.50", Decimal("1234.50")), ("１２３", Decimal("123")), ("12 345", Decimal("12345")),
-    ("3，000", Decimal("3000")),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1,234.50", Decimal("1234.50")),
+        ("１２３", Decimal("123")),
+        ("12 345", Decimal("12345")),
+        ("3，000", Decimal("3000")),
+    ],
+)
 def test_numbers_with_separators_read_as_decimals(text, expected):
     assert parse_number(text) == expected
 
@@ -41,8 +46,9 @@ def test_a_word_is_not_a_number():
         parse_number("约三百")
 
 
-@pytest.mark.parametrize("text", ["2019-11-11", "2019/11/11", "2019.11.11", "2019年11月11日", "20191111",
-                                  "2019-11-11T08:00:00", "43780"])
+@pytest.mark.parametrize(
+    "text", ["2019-11-11", "2019/11/11", "2019.11.11", "2019年11月11日", "20191111", "2019-11-11T08:00:00", "43780"]
+)
 def test_every_date_form_offices_write_reads_as_the_same_day(text):
     assert parse_date(text) == dt.date(2019, 11, 11)
 
@@ -64,8 +70,9 @@ def test_a_thirteenth_month_is_refused():
         parse_period("2026-13")
 
 
-@pytest.mark.parametrize(("text", "expected"), [("2", 2), ("继续建设", 2), ("2-继续建设", 2), ("（主体灭失）", 3),
-                                                ("5", 5)])
+@pytest.mark.parametrize(
+    ("text", "expected"), [("2", 2), ("继续建设", 2), ("2-继续建设", 2), ("（主体灭失）", 3), ("5", 5)]
+)
 def test_a_disposal_category_reads_from_its_number_or_its_name(text, expected):
     assert parse_disposal_category(text) == expected
 
@@ -90,16 +97,25 @@ def test_headers_match_whatever_the_width_case_and_brackets():
 
 
 def test_the_dataset_comes_from_the_file_name_and_the_longest_keyword_wins():
-    assert detect_dataset("泰山区项目台账2026年10月.xlsx", candidates=("project_ledger", "household_roster",
-                                                                 "monthly_progress")) == "project_ledger"
+    assert (
+        detect_dataset(
+            "泰山区项目台账2026年10月.xlsx", candidates=("project_ledger", "household_roster", "monthly_progress")
+        )
+        == "project_ledger"
+    )
     assert detect_dataset("随便起的名字.xlsx", candidates=("project_ledger",)) is None
 
 
 def _parsed(rows: list[dict]) -> ParsedFile:
     frame = pd.DataFrame(rows, dtype="str")
-    return ParsedFile(dataset="household_roster", headers=list(frame.columns),
-                      columns={c: c for c in frame.columns}, frame=frame,
-                      row_numbers=list(range(3, 3 + len(rows))), header_row=2)
+    return ParsedFile(
+        dataset="household_roster",
+        headers=list(frame.columns),
+        columns={c: c for c in frame.columns},
+        frame=frame,
+        row_numbers=list(range(3, 3 + len(rows))),
+        header_row=2,
+    )
 
 
 def test_an_id_number_excel_turned_into_a_float_is_a_finding_on_its_row():

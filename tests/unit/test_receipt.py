@@ -36,8 +36,18 @@ def _roster_xlsx(path: Path) -> Path:
     ws["A1"] = TITLE
     ws.merge_cells("A1:H1")
     ws.append(HEADERS)
-    ws.append(["XY2019-001-0001", "XY2019-001", "张三", "230404198001011234", "13845671234", "被动迁移", 85.5,
-               dt.datetime(2019, 11, 11)])
+    ws.append(
+        [
+            "XY2019-001-0001",
+            "XY2019-001",
+            "张三",
+            "230404198001011234",
+            "13845671234",
+            "被动迁移",
+            85.5,
+            dt.datetime(2019, 11, 11),
+        ]
+    )
     ws.append(["XY2019-001-0002", "XY2019-001", "李四", None, "04683331234", "现金购房", 60, "2019/11/12"])
     ws.append(["XY2019-001-0003", "XY2019-001", "王五", BAD_ID, None, "被动迁", 850, None])
     ws.append(["填报说明：本表由区住建局填报"])
@@ -59,9 +69,18 @@ ROSTER_FINDINGS = [
 
 def _write(tmp_path: Path, original: Path, findings: list[Finding], **overrides) -> Path:
     args = dict(
-        source="xiangyang", period="2026-10", file_name=original.name, dataset="household_roster",
-        status="rejected", submission_id=42, received_at=RECEIVED, findings=findings, original=original,
-        sheet="居民台账", header_row=2, message_zh="“逾期未回迁安置居民台账”未通过校验，已退回。",
+        source="xiangyang",
+        period="2026-10",
+        file_name=original.name,
+        dataset="household_roster",
+        status="rejected",
+        submission_id=42,
+        received_at=RECEIVED,
+        findings=findings,
+        original=original,
+        sheet="居民台账",
+        header_row=2,
+        message_zh="“逾期未回迁安置居民台账”未通过校验，已退回。",
     )
     args.update(overrides)
     return write_receipt(tmp_path / "outbox", **args)
@@ -72,7 +91,7 @@ def _table(path: Path) -> list[tuple]:
     rows = list(ws.iter_rows(values_only=True))
     start = next(i for i, row in enumerate(rows) if row[0] == "序号")
     assert rows[start] == ("序号", "行号", "列名", "填写的值", "问题说明", "级别")
-    return [row[1:] for row in rows[start + 1:]]
+    return [row[1:] for row in rows[start + 1 :]]
 
 
 def _header_block(path: Path) -> dict[str, str]:
@@ -123,8 +142,14 @@ def test_receipt_header_says_who_when_what_and_what_to_do_in_chinese(tmp_path):
 
 def test_warned_file_is_reported_as_accepted_with_a_request_to_check(tmp_path):
     warning = Finding(3, "约定面积(㎡)", "85.5", "面积与上月不一致，请核实", "warning", "range")
-    path = _write(tmp_path, _roster_xlsx(tmp_path / "居民台账.xlsx"), [warning], status="accepted_with_warnings",
-                  source="court", dataset=None)
+    path = _write(
+        tmp_path,
+        _roster_xlsx(tmp_path / "居民台账.xlsx"),
+        [warning],
+        status="accepted_with_warnings",
+        source="court",
+        dataset=None,
+    )
 
     block = _header_block(path)
     assert block["报送单位"] == "市中级人民法院"
@@ -221,11 +246,14 @@ def test_csv_line_numbers_are_the_rows_of_the_annotated_copy(tmp_path):
     assert _table(path)[0] == (4, "开发企业统一社会信用代码", "9123040", "统一社会信用代码应为18位", "错误")
 
 
-@pytest.mark.parametrize("name, content", [
-    ("台账.xlsx", b"this is not a zip archive at all"),
-    ("台账.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512),
-    ("台账.csv", b"\xff\xfe\x00\x81\x30\x81\xff" * 3),
-])
+@pytest.mark.parametrize(
+    "name, content",
+    [
+        ("台账.xlsx", b"this is not a zip archive at all"),
+        ("台账.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512),
+        ("台账.csv", b"\xff\xfe\x00\x81\x30\x81\xff" * 3),
+    ],
+)
 def test_unreadable_original_still_gets_a_receipt_with_a_note(tmp_path, name, content):
     original = tmp_path / name
     original.write_bytes(content)
@@ -258,20 +286,24 @@ def test_receipt_is_under_outbox_source_period_and_named_after_the_clerks_file(t
     assert not [p for p in path.parent.iterdir() if p != path]  # no temporary files left behind
 
 
-@pytest.mark.parametrize("file_name, expected", [
-    ("../../etc/向阳区 居民台账.xlsx", "向阳区 居民台账_回执_7.xlsx"),
-    ("C:\\Users\\clerk\\台账:10月?.csv", "台账_10月_回执_7.xlsx"),
-    ("..", "文件_回执_7.xlsx"),
-    ("居民台账" * 40 + ".xlsx", "居民台账" * 12 + "居民_回执_7.xlsx"),
-])
+@pytest.mark.parametrize(
+    "file_name, expected",
+    [
+        ("../../etc/向阳区 居民台账.xlsx", "向阳区 居民台账_回执_7.xlsx"),
+        ("C:\\Users\\clerk\\台账:10月?.csv", "台账_10月_回执_7.xlsx"),
+        ("..", "文件_回执_7.xlsx"),
+        ("居民台账" * 40 + ".xlsx", "居民台账" * 12 + "居民_回执_7.xlsx"),
+    ],
+)
 def test_receipt_file_name_cannot_escape_the_period_folder(tmp_path, file_name, expected):
     path = receipt_path(tmp_path, "xiangyang", "2026-10", file_name, 7)
     assert path.parent == tmp_path / "xiangyang" / "2026-10"
     assert path.name == expected
 
 
-@pytest.mark.parametrize("source, period", [("../xiangyang", "2026-10"), ("xiangyang", "2026-13"),
-                                            ("xiangyang", "../2026-10")])
+@pytest.mark.parametrize(
+    "source, period", [("../xiangyang", "2026-10"), ("xiangyang", "2026-13"), ("xiangyang", "../2026-10")]
+)
 def test_receipt_path_refuses_folders_that_are_not_a_source_and_period(tmp_path, source, period):
     with pytest.raises(ValueError):
         receipt_path(tmp_path, source, period, "台账.xlsx", 1)

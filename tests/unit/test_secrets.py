@@ -19,11 +19,14 @@ def test_a_secret_comes_from_its_file_without_the_trailing_newline(tmp_path, mon
     assert key() == b"s3cret"
 
 
-@pytest.mark.parametrize("setup, message", [
-    ({"X_SECRET": "a", "X_SECRET_FILE": "/f"}, "X_SECRET and X_SECRET_FILE are both set: set one"),
-    ({"X_SECRET_FILE": "/nonexistent/x"}, "X_SECRET_FILE: cannot read /nonexistent/x (No such file or directory)"),
-    ({}, "X_SECRET (or X_SECRET_FILE) is not set"),
-])
+@pytest.mark.parametrize(
+    "setup, message",
+    [
+        ({"X_SECRET": "a", "X_SECRET_FILE": "/f"}, "X_SECRET and X_SECRET_FILE are both set: set one"),
+        ({"X_SECRET_FILE": "/nonexistent/x"}, "X_SECRET_FILE: cannot read /nonexistent/x (No such file or directory)"),
+        ({}, "X_SECRET (or X_SECRET_FILE) is not set"),
+    ],
+)
 def test_a_missing_secret_names_its_variable(monkeypatch, setup, message):
     for name in ("X_SECRET", "X_SECRET_FILE"):
         monkeypatch.delenv(name, raising=False)

@@ -33,8 +33,11 @@ def test_every_expectation_says_its_severity_and_what_a_clerk_reads(dataset):
 
 def test_every_required_column_is_checked_for_emptiness():
     for dataset in DATASETS:
-        checked = {e["kwargs"]["column"] for e in suite_document(dataset)["expectations"]
-                   if e["type"] == "expect_column_values_to_not_be_null"}
+        checked = {
+            e["kwargs"]["column"]
+            for e in suite_document(dataset)["expectations"]
+            if e["type"] == "expect_column_values_to_not_be_null"
+        }
         assert checked == {c.name for c in contract(dataset).columns if c.not_null}
 
 

@@ -29,10 +29,19 @@ FIRST_ROW, LAST_ROW = 3, 2002
 CODED = ("enum", "yes_no", "district", "disposal_category")
 DISPOSAL_LABELS = ["自愿放弃", "继续建设", "主体灭失", "不配合", "正常在建"]
 TYPE_WORDS = {
-    "text": "文本", "code": "编号", "integer": "整数", "decimal": "数值", "date": "日期", "enum": "下拉选择",
+    "text": "文本",
+    "code": "编号",
+    "integer": "整数",
+    "decimal": "数值",
+    "date": "日期",
+    "enum": "下拉选择",
     "yes_no": "是否",
-    "id_number": "身份证号", "uscc": "统一社会信用代码", "phone": "电话", "period": "所属期",
-    "district": "下拉选择", "disposal_category": "下拉选择",
+    "id_number": "身份证号",
+    "uscc": "统一社会信用代码",
+    "phone": "电话",
+    "period": "所属期",
+    "district": "下拉选择",
+    "disposal_category": "下拉选择",
 }
 
 
@@ -71,7 +80,8 @@ def _list_values(wb: openpyxl.Workbook, formula: str) -> list[str]:
 
 def _is_code(column: Column) -> bool:
     return column.type in ("code", "id_number", "uscc", "phone", "period") or (
-        column.type == "text" and column.pattern is not None)
+        column.type == "text" and column.pattern is not None
+    )
 
 
 # ----- files ---------------------------------------------------------------------------------------------------
@@ -203,7 +213,11 @@ def test_numbers_and_dates_out_of_range_are_stopped_at_entry(written):
     by_range = {str(dv.sqref): dv for dv in ws.data_validations.dataValidation}
     households = by_range[f"J{FIRST_ROW}:J{LAST_ROW}"]
     assert (households.type, households.operator, households.formula1, households.formula2) == (
-        "whole", "between", "0", "100000")
+        "whole",
+        "between",
+        "0",
+        "100000",
+    )
     returned = by_range[f"H{FIRST_ROW}:H{LAST_ROW}"]
     assert (returned.type, returned.formula1, returned.formula2) == ("date", "DATE(1995,1,1)", "DATE(2035,12,31)")
 
@@ -246,7 +260,7 @@ def test_explanation_sheet_lists_every_column_rule_deadline_and_folder(written):
         rows = [[cell for cell in row] for row in wb["填表说明"].iter_rows(values_only=True)]
         start = next(i for i, row in enumerate(rows) if row[0] == "列名")
         assert rows[start][:5] == ["列名", "是否必填", "类型", "可选值或格式", "说明"]
-        table = rows[start + 1: start + 1 + len(c.columns)]
+        table = rows[start + 1 : start + 1 + len(c.columns)]
         assert [r[0] for r in table] == [col.header_zh for col in c.columns]
         assert [r[1] for r in table] == ["是" if col.not_null else "否" for col in c.columns]
         assert [r[2] for r in table] == [TYPE_WORDS[col.type] for col in c.columns]
@@ -254,7 +268,7 @@ def test_explanation_sheet_lists_every_column_rule_deadline_and_folder(written):
         for row, col in zip(table, c.columns, strict=True):
             if col.type in CODED:
                 assert row[3] == "、".join(_expected_choices(col))
-        text = "\n".join(str(v) for row in rows[start + 1 + len(c.columns):] for v in row if v)
+        text = "\n".join(str(v) for row in rows[start + 1 + len(c.columns) :] for v in row if v)
         assert "校验规则" in text
         for rule in c.rules:
             assert rule.message_zh in text
@@ -264,7 +278,8 @@ def test_explanation_sheet_lists_every_column_rule_deadline_and_folder(written):
 # ----- round trip through the intake ---------------------------------------------------------------------------
 
 ROUND_TRIPS = [("xiangyang", d) for d in datasets_for("xiangyang")] + [
-    (s, d) for s in DEPARTMENTS for d in datasets_for(s)]
+    (s, d) for s in DEPARTMENTS for d in datasets_for(s)
+]
 START = dt.date(2020, 6, 1)
 # Values a rule ties to another column; everything else follows from the column's type.
 GIVEN = {

@@ -25,10 +25,17 @@ def run_check(url: str, kinds: Collection[str] | None = None, period: str | None
     failed = []
     for alert in sent:
         by_kind[alert["kind"]] = by_kind.get(alert["kind"], 0) + 1
-        failed += [f"{alert['condition_key']} ({name})" for name, result in alert["channel_results"].items()
-                   if result.get("status") == "failed"]
-    return {"sent": by_kind, "keys": [a["condition_key"] for a in sent], "failed_channels": failed,
-            "channels": channel_tally(sent)}
+        failed += [
+            f"{alert['condition_key']} ({name})"
+            for name, result in alert["channel_results"].items()
+            if result.get("status") == "failed"
+        ]
+    return {
+        "sent": by_kind,
+        "keys": [a["condition_key"] for a in sent],
+        "failed_channels": failed,
+        "channels": channel_tally(sent),
+    }
 
 
 def describe(summary: dict) -> str:
@@ -54,11 +61,24 @@ def file_failed(url: str, outcome: dict) -> dict | None:
     from resettle.alerts.engine import notify
     from resettle.domain import reference
 
-    title, text = messages.file_failed(reference.sources()[outcome["source"]].name_zh, outcome["period"],
-                                       outcome["file_name"], outcome["submission_id"], outcome.get("error"))
-    condition = Condition(key("pipeline", "file_failed", outcome["submission_id"]), "pipeline", title, text,
-                          source=outcome["source"], dataset=outcome.get("dataset"), period=outcome["period"],
-                          submission_id=outcome["submission_id"], facts={"error": outcome.get("error")})
+    title, text = messages.file_failed(
+        reference.sources()[outcome["source"]].name_zh,
+        outcome["period"],
+        outcome["file_name"],
+        outcome["submission_id"],
+        outcome.get("error"),
+    )
+    condition = Condition(
+        key("pipeline", "file_failed", outcome["submission_id"]),
+        "pipeline",
+        title,
+        text,
+        source=outcome["source"],
+        dataset=outcome.get("dataset"),
+        period=outcome["period"],
+        submission_id=outcome["submission_id"],
+        facts={"error": outcome.get("error")},
+    )
     try:
         conn = psycopg.connect(url, autocommit=True, connect_timeout=5)
     except Exception:

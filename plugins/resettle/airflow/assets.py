@@ -26,5 +26,9 @@ def landing_asset() -> Asset:
 
     s = settings()
     trigger = LandingZoneTrigger(landing=str(s.landing), state_file=str(s.home / "landing_watch.json"))
-    return Asset(name="landing", uri="resettle://landing", group="landing",
-                 watchers=[AssetWatcher(name="landing_zone_watcher", trigger=trigger)])
+    return Asset(
+        name="landing",
+        uri="resettle://landing",
+        group="landing",
+        watchers=[AssetWatcher(name="landing_zone_watcher", trigger=trigger)],
+    )

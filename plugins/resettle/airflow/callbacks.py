@@ -67,10 +67,21 @@ def failure_condition(context: dict):
     if task_id and map_index is not None and map_index >= 0:
         task_id = f"{task_id}[{map_index}]"
     error = context.get("exception") or context.get("reason")
-    title, text = messages.task_failed(dag_id, task_id, run_id, _get(ti, "try_number") if is_task else None,
-                                       str(error)[:500] if error else None, _get(ti, "log_url") if is_task else None)
-    return Condition(key("pipeline", "failed", dag_id, task_id or "dag", run_id), "pipeline", title, text,
-                     facts={"dag_id": dag_id, "task_id": task_id, "run_id": run_id})
+    title, text = messages.task_failed(
+        dag_id,
+        task_id,
+        run_id,
+        _get(ti, "try_number") if is_task else None,
+        str(error)[:500] if error else None,
+        _get(ti, "log_url") if is_task else None,
+    )
+    return Condition(
+        key("pipeline", "failed", dag_id, task_id or "dag", run_id),
+        "pipeline",
+        title,
+        text,
+        facts={"dag_id": dag_id, "task_id": task_id, "run_id": run_id},
+    )
 
 
 def notify_failure(context: dict) -> None:
@@ -92,8 +103,9 @@ def deadline_condition(context: dict):
     if isinstance(moment, dt.datetime):
         moment = messages.when(moment)
     title, text = messages.run_overdue(dag_id, run_id, str(moment) if moment else None)
-    return Condition(key("pipeline", "deadline", dag_id, run_id), "pipeline", title, text,
-                     facts={"dag_id": dag_id, "run_id": run_id})
+    return Condition(
+        key("pipeline", "deadline", dag_id, run_id), "pipeline", title, text, facts={"dag_id": dag_id, "run_id": run_id}
+    )
 
 
 async def deadline_missed(context: dict | None = None, **kwargs) -> None:
@@ -130,5 +142,9 @@ def run_deadline(hours: float):
         return None
     from airflow.sdk import AsyncCallback, DeadlineAlert, DeadlineReference
 
-    return DeadlineAlert(reference=DeadlineReference.DAGRUN_QUEUED_AT, interval=dt.timedelta(hours=hours),
-                         callback=AsyncCallback(deadline_missed), name="run_overdue")
+    return DeadlineAlert(
+        reference=DeadlineReference.DAGRUN_QUEUED_AT,
+        interval=dt.timedelta(hours=hours),
+        callback=AsyncCallback(deadline_missed),
+        name="run_overdue",
+    )

@@ -100,8 +100,14 @@ def apply(warehouse_url: str, port: int = DEFAULT_PORT) -> None:
     home.mkdir(parents=True, exist_ok=True)
     marker = home / ".migrated-3.3.2"
     if not marker.exists():
-        subprocess.run([_airflow(), "db", "migrate"], env={**os.environ, **env}, check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        subprocess.run(
+            [_airflow(), "db", "migrate"],
+            env={**os.environ, **env},
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         marker.touch()
     from resettle.intake.archive import private_tree
 
@@ -137,8 +143,10 @@ def up(warehouse_url: str, port: int = DEFAULT_PORT, wait_seconds: int = 180) ->
         return info
     busy = [p for p in (port, port + 1, port + 2) if port_in_use(p)]
     if busy:
-        raise RuntimeError(f"port(s) {busy} already in use (the UI takes --port, its log servers the next two); "
-                           "choose another with --port")
+        raise RuntimeError(
+            f"port(s) {busy} already in use (the UI takes --port, its log servers the next two); "
+            "choose another with --port"
+        )
     apply(warehouse_url, port)
     env = {**os.environ, **environment(warehouse_url, port)}
     logs = settings().airflow_home / "logs" / "services"
@@ -146,9 +154,15 @@ def up(warehouse_url: str, port: int = DEFAULT_PORT, wait_seconds: int = 180) ->
     procs = {}
     for component in COMPONENTS:
         with (logs / f"{component}.log").open("ab") as log:
-            procs[component] = subprocess.Popen([_airflow(), component], env=env, stdout=log,
-                                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                                start_new_session=True, umask=0o077)
+            procs[component] = subprocess.Popen(
+                [_airflow(), component],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                umask=0o077,
+            )
     pids = {name: proc.pid for name, proc in procs.items()}
     info = {"pids": pids, "port": port, "url": f"http://127.0.0.1:{port}", "user": ADMIN_USER}
     _pid_file().write_text(json.dumps(info))

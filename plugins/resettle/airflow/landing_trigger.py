@@ -77,8 +77,12 @@ class LandingZoneTrigger(BaseEventTrigger):
     def serialize(self) -> tuple[str, dict[str, Any]]:
         return (
             f"{type(self).__module__}.{type(self).__qualname__}",
-            {"landing": self.landing, "state_file": self.state_file, "poll_seconds": self.poll_seconds,
-             "settle_seconds": self.settle_seconds},
+            {
+                "landing": self.landing,
+                "state_file": self.state_file,
+                "poll_seconds": self.poll_seconds,
+                "settle_seconds": self.settle_seconds,
+            },
         )
 
     async def run(self):

@@ -97,8 +97,7 @@ def summarize(outcomes: list[dict]) -> dict[str, int]:
 
 def updated_datasets(outcomes: list[dict]) -> list[str]:
     """Datasets with newly accepted data in this run: the Assets to announce."""
-    return sorted({o["dataset"] for o in outcomes
-                   if o.get("new") and o["status"] in accepted_statuses()})
+    return sorted({o["dataset"] for o in outcomes if o.get("new") and o["status"] in accepted_statuses()})
 
 
 def accepted_since(url: str, moment) -> list[str]:
@@ -106,10 +105,14 @@ def accepted_since(url: str, moment) -> list[str]:
     import psycopg
 
     with psycopg.connect(url) as conn:
-        return [r[0] for r in conn.execute(
-            """select distinct dataset from ops.submission
+        return [
+            r[0]
+            for r in conn.execute(
+                """select distinct dataset from ops.submission
                where processed_at >= %s and status = any(%s) order by 1""",
-            (moment, list(accepted_statuses())))]
+                (moment, list(accepted_statuses())),
+            )
+        ]
 
 
 def last_build_nodes(url: str) -> str:
@@ -141,8 +144,12 @@ def mart_row_counts(url: str) -> dict[str, int]:
     from psycopg import sql
 
     with psycopg.connect(url) as conn:
-        tables = [r[0] for r in conn.execute(
-            "select table_name from information_schema.tables where table_schema = 'marts' order by 1")]
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
+            )
+        ]
         return {
             t: conn.execute(sql.SQL("select count(*) from marts.{}").format(sql.Identifier(t))).fetchone()[0]
             for t in tables

@@ -97,10 +97,10 @@ def plan_dbt_build(context: dict, url: str) -> str:
     from resettle.warehouse.dbt_runner import missing_relations
 
     datasets: list[str] = []
-    for asset in (context.get("triggering_asset_events") or {}):
+    for asset in context.get("triggering_asset_events") or {}:
         name = getattr(asset, "name", "") or ""
         if name.startswith("raw."):
-            datasets.append(name[len("raw."):])
+            datasets.append(name[len("raw.") :])
     conf = getattr(context.get("dag_run"), "conf", None) or {}
     datasets += list(conf.get("datasets") or [])
     return dbt_selection(datasets, bool(missing_relations(url)))
@@ -137,7 +137,8 @@ def dbt_task_group(group_id: str = "dbt"):
             profile_name="resettle",
             target_name="warehouse",
             profile_mapping=PostgresUserPasswordProfileMapping(
-                conn_id=WAREHOUSE_CONN_ID, profile_args={"schema": "public", "threads": DBT_THREADS}),
+                conn_id=WAREHOUSE_CONN_ID, profile_args={"schema": "public", "threads": DBT_THREADS}
+            ),
         ),
         execution_config=ExecutionConfig(
             execution_mode=ExecutionMode.WATCHER,
@@ -145,8 +146,12 @@ def dbt_task_group(group_id: str = "dbt"):
             dbt_executable_path=str(Path(sys.executable).parent / "dbt"),
             dbt_project_path=project_dir,
         ),
-        render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST, test_behavior=TestBehavior.AFTER_EACH,
-                                   should_detach_multiple_parents_tests=False, emit_datasets=False),
+        render_config=RenderConfig(
+            load_method=LoadMode.DBT_MANIFEST,
+            test_behavior=TestBehavior.AFTER_EACH,
+            should_detach_multiple_parents_tests=False,
+            emit_datasets=False,
+        ),
         operator_args={
             "install_deps": False,
             "dbt_cmd_global_flags": ["--quiet"] if os.environ.get("RESETTLE_DBT_QUIET") == "1" else [],
@@ -180,14 +185,26 @@ def _local_task_group(group_id: str, project_dir):
         group_id=group_id,
         project_config=ProjectConfig(manifest_path=manifest_path(), project_name="resettle"),
         profile_config=ProfileConfig(
-            profile_name="resettle", target_name="warehouse",
-            profile_mapping=PostgresUserPasswordProfileMapping(conn_id=WAREHOUSE_CONN_ID,
-                                                               profile_args={"schema": "public"})),
+            profile_name="resettle",
+            target_name="warehouse",
+            profile_mapping=PostgresUserPasswordProfileMapping(
+                conn_id=WAREHOUSE_CONN_ID, profile_args={"schema": "public"}
+            ),
+        ),
         execution_config=ExecutionConfig(
-            execution_mode=ExecutionMode.LOCAL, invocation_mode=InvocationMode.DBT_RUNNER,
-            dbt_executable_path=str(Path(sys.executable).parent / "dbt"), dbt_project_path=project_dir),
-        render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST, test_behavior=TestBehavior.BUILD,
-                                   should_detach_multiple_parents_tests=True, emit_datasets=False),
-        operator_args={"install_deps": False,
-                       "dbt_cmd_global_flags": ["--quiet"] if os.environ.get("RESETTLE_DBT_QUIET") == "1" else []},
+            execution_mode=ExecutionMode.LOCAL,
+            invocation_mode=InvocationMode.DBT_RUNNER,
+            dbt_executable_path=str(Path(sys.executable).parent / "dbt"),
+            dbt_project_path=project_dir,
+        ),
+        render_config=RenderConfig(
+            load_method=LoadMode.DBT_MANIFEST,
+            test_behavior=TestBehavior.BUILD,
+            should_detach_multiple_parents_tests=True,
+            emit_datasets=False,
+        ),
+        operator_args={
+            "install_deps": False,
+            "dbt_cmd_global_flags": ["--quiet"] if os.environ.get("RESETTLE_DBT_QUIET") == "1" else [],
+        },
     )

@@ -35,8 +35,9 @@ class FileSecretsBackend(BaseSecretsBackend):
         try:
             value = Path(path).read_text().strip()
         except OSError as err:
-            raise ConfigError(f"AIRFLOW_CONN_{conn_id.upper()}_FILE: cannot read {path} "
-                              f"({err.strerror or err})") from None
+            raise ConfigError(
+                f"AIRFLOW_CONN_{conn_id.upper()}_FILE: cannot read {path} ({err.strerror or err})"
+            ) from None
         return value or None
 
     def get_variable(self, key: str, team_name: str | None = None) -> str | None:

@@ -17,9 +17,7 @@ from psycopg.types.json import Jsonb
 from resettle.alerts.channels import delivered
 from resettle.alerts.conditions import Condition
 
-INDEXES = (
-    "create index if not exists alert_open_idx on ops.alert (period, condition_key) where resolved_at is null",
-)
+INDEXES = ("create index if not exists alert_open_idx on ops.alert (period, condition_key) where resolved_at is null",)
 LOCK_KEY = 20191112
 """Advisory lock: two checks at once (the hourly DAG and a CLI run) must not both send."""
 
@@ -34,8 +32,8 @@ def lock(conn: psycopg.Connection) -> None:
 def last_sent(conn: psycopg.Connection, keys: Iterable[str]) -> dict[str, dt.datetime]:
     """Per condition key, when it was last delivered (rows where every tried channel failed don't count)."""
     rows = conn.execute(
-        "select condition_key, sent_at, channel_results from ops.alert where condition_key = any(%s)",
-        (list(keys),)).fetchall()
+        "select condition_key, sent_at, channel_results from ops.alert where condition_key = any(%s)", (list(keys),)
+    ).fetchall()
     out: dict[str, dt.datetime] = {}
     for key, sent_at, results in rows:
         if delivered(results or {}) and (key not in out or sent_at > out[key]):
@@ -45,20 +43,35 @@ def last_sent(conn: psycopg.Connection, keys: Iterable[str]) -> dict[str, dt.dat
 
 def open_periods(conn: psycopg.Connection) -> list[str]:
     """Months with open reminder/late/escalation/invalid alerts: evaluated so they can be resolved."""
-    return [r[0] for r in conn.execute(
-        "select distinct period from ops.alert where resolved_at is null and period is not null "
-        "and kind <> 'pipeline' order by 1")]
+    return [
+        r[0]
+        for r in conn.execute(
+            "select distinct period from ops.alert where resolved_at is null and period is not null "
+            "and kind <> 'pipeline' order by 1"
+        )
+    ]
 
 
-def record(conn: psycopg.Connection, condition: Condition, recipients: list[dict], results: dict,
-           sent_at: dt.datetime) -> int:
+def record(
+    conn: psycopg.Connection, condition: Condition, recipients: list[dict], results: dict, sent_at: dt.datetime
+) -> int:
     return conn.execute(
         """insert into ops.alert (condition_key, kind, source, dataset, period, submission_id, title_zh, message_zh,
                                   recipients, channel_results, sent_at)
            values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) returning alert_id""",
-        (condition.key, condition.kind, condition.source, condition.dataset, condition.period,
-         condition.submission_id, condition.title_zh, condition.message_zh, Jsonb(recipients), Jsonb(results),
-         sent_at),
+        (
+            condition.key,
+            condition.kind,
+            condition.source,
+            condition.dataset,
+            condition.period,
+            condition.submission_id,
+            condition.title_zh,
+            condition.message_zh,
+            Jsonb(recipients),
+            Jsonb(results),
+            sent_at,
+        ),
     ).fetchone()[0]
 
 
@@ -69,7 +82,8 @@ def resolve(conn: psycopg.Connection, periods: list[str], holding: set[str], as_
            where resolved_at is null and kind <> 'pipeline' and period = any(%s) and sent_at <= %s
              and not (condition_key = any(%s))
            returning condition_key""",
-        (as_of, periods, as_of, sorted(holding))).fetchall()
+        (as_of, periods, as_of, sorted(holding)),
+    ).fetchall()
     return sorted({r[0] for r in rows})
 
 
@@ -83,5 +97,6 @@ def listing(conn: psycopg.Connection, open_only: bool = False, limit: int = 200)
                        channel_results, sent_at, resolved_at
                 from ops.alert {"where resolved_at is null" if open_only else ""}
                 order by sent_at desc, alert_id desc limit %s""",
-            (limit,))
+            (limit,),
+        )
         return cur.fetchall()

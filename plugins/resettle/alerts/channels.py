@@ -145,11 +145,18 @@ def payload(fmt: str, message: Outgoing) -> dict:
     if fmt == "wecom":
         mentions = "".join(f"<@{m}>" for m in message.mentions)
         tail = f"\n\n{mentions}" if mentions else ""
-        return {"msgtype": "markdown", "markdown": {"content": _fit(markdown, WECOM_MAX_BYTES - len(tail.encode()))
-                                                               + tail}}
+        return {
+            "msgtype": "markdown",
+            "markdown": {"content": _fit(markdown, WECOM_MAX_BYTES - len(tail.encode())) + tail},
+        }
     if fmt == "json":
-        return {**message.fields, "title_zh": message.title, "message_zh": message.text,
-                "recipients": list(message.emails), "mentions": list(message.mentions)}
+        return {
+            **message.fields,
+            "title_zh": message.title,
+            "message_zh": message.text,
+            "recipients": list(message.emails),
+            "mentions": list(message.mentions),
+        }
     raise ValueError(f"unknown webhook format {fmt!r}; expected one of {', '.join(FORMATS)}")
 
 
@@ -158,7 +165,7 @@ def _fit(text: str, limit: int) -> str:
     data = text.encode("utf-8")
     if len(data) <= limit:
         return text
-    return data[:limit - len("…".encode())].decode("utf-8", "ignore") + "…"
+    return data[: limit - len("…".encode())].decode("utf-8", "ignore") + "…"
 
 
 def sign_dingtalk(secret: str, timestamp_ms: int | None = None) -> tuple[int, str]:
@@ -195,8 +202,9 @@ def post_webhook(conn, message: Outgoing, timeout: float) -> dict:
     """POST the alert as JSON; a non-2xx answer, or a DingTalk/WeCom `errcode` other than 0, is a failure."""
     fmt = conn.extra_dejson.get("format", "json")
     body = json.dumps(payload(fmt, message), ensure_ascii=False).encode("utf-8")
-    request = urllib.request.Request(webhook_url(conn), data=body, method="POST",
-                                     headers={"Content-Type": "application/json; charset=utf-8"})
+    request = urllib.request.Request(
+        webhook_url(conn), data=body, method="POST", headers={"Content-Type": "application/json; charset=utf-8"}
+    )
     with urllib.request.urlopen(request, timeout=timeout) as response:
         status, text = response.status, response.read(4096).decode("utf-8", "replace")
     try:
@@ -235,6 +243,7 @@ def safe(message: Outgoing) -> Outgoing:
     and the facts (whatever separates their digits), and the title on one line (no control characters), so
     neither a value nor a file name puts personal data or a header of its own into a mail or a group chat.
     The mentions (the group chat's @ of duty officers' phones) are addresses, not content."""
+
     def clean(value):
         if isinstance(value, str):
             return mask_personal(value)
@@ -244,8 +253,13 @@ def safe(message: Outgoing) -> Outgoing:
             return [clean(v) for v in value]
         return value
 
-    return Outgoing(single_line(mask_personal(message.title)), mask_personal(message.text), message.emails,
-                    message.mentions, clean(dict(message.fields)))
+    return Outgoing(
+        single_line(mask_personal(message.title)),
+        mask_personal(message.text),
+        message.emails,
+        message.mentions,
+        clean(dict(message.fields)),
+    )
 
 
 def deliver(message: Outgoing, delivery: Delivery | None = None) -> dict[str, dict]:

@@ -112,8 +112,14 @@ def _days(delta: dt.timedelta) -> int:
     return max(0, math.ceil(delta.total_seconds() / 86400))
 
 
-def period_conditions(items: Iterable, as_of: dt.datetime, policy: Policy, names: dict[str, str],
-                      titles: dict[str, str], sendable: bool = True) -> list[Condition]:
+def period_conditions(
+    items: Iterable,
+    as_of: dt.datetime,
+    policy: Policy,
+    names: dict[str, str],
+    titles: dict[str, str],
+    sendable: bool = True,
+) -> list[Condition]:
     """Reminder, late and escalation conditions of one period from its expected submissions
     (`resettle.timeliness.expected.ExpectedSubmission`); `sendable=False` evaluates a period only to resolve."""
     by_source: dict[str, list] = {}
@@ -128,33 +134,69 @@ def period_conditions(items: Iterable, as_of: dt.datetime, policy: Policy, names
         pending = [(titles[e.dataset], messages.STATE_ZH[e.state]) for e in open_items]
         base = {"source": source, "source_zh": names[source], "period": period, "due_at": due.isoformat()}
         title, text = messages.reminder(names[source], period, due, pending)
-        out.append(Condition(
-            key("reminder", source, period), "reminder", title, text, source=source, period=period,
-            sendable=sendable and due - dt.timedelta(days=policy.reminder_days) <= as_of <= due,
-            facts={**base, "datasets": [e.dataset for e in open_items]}))
+        out.append(
+            Condition(
+                key("reminder", source, period),
+                "reminder",
+                title,
+                text,
+                source=source,
+                period=period,
+                sendable=sendable and due - dt.timedelta(days=policy.reminder_days) <= as_of <= due,
+                facts={**base, "datasets": [e.dataset for e in open_items]},
+            )
+        )
         if as_of <= due:
             continue
         days_late = _days(as_of - due)
         for e in open_items:
-            title, text = messages.late(names[source], titles[e.dataset], period, due, days_late, e.state,
-                                        e.latest_file_name, e.latest_errors)
-            out.append(Condition(
-                key("late", source, e.dataset, period), "late", title, text, source=source, dataset=e.dataset,
-                period=period, submission_id=e.latest_submission_id, cadence=policy.late_every,
-                sendable=sendable and e.state in ("missing", "rejected"),
-                facts={**base, "dataset": e.dataset, "dataset_zh": titles[e.dataset], "state": e.state,
-                       "days_late": days_late}))
+            title, text = messages.late(
+                names[source], titles[e.dataset], period, due, days_late, e.state, e.latest_file_name, e.latest_errors
+            )
+            out.append(
+                Condition(
+                    key("late", source, e.dataset, period),
+                    "late",
+                    title,
+                    text,
+                    source=source,
+                    dataset=e.dataset,
+                    period=period,
+                    submission_id=e.latest_submission_id,
+                    cadence=policy.late_every,
+                    sendable=sendable and e.state in ("missing", "rejected"),
+                    facts={
+                        **base,
+                        "dataset": e.dataset,
+                        "dataset_zh": titles[e.dataset],
+                        "state": e.state,
+                        "days_late": days_late,
+                    },
+                )
+            )
         if as_of - due >= dt.timedelta(days=policy.escalate_after_days):
             title, text = messages.escalation(names[source], period, due, days_late, pending)
-            out.append(Condition(
-                key("escalation", source, period), "escalation", title, text, source=source, period=period,
-                sendable=sendable, facts={**base, "datasets": [e.dataset for e in open_items],
-                                          "days_late": days_late}))
+            out.append(
+                Condition(
+                    key("escalation", source, period),
+                    "escalation",
+                    title,
+                    text,
+                    source=source,
+                    period=period,
+                    sendable=sendable,
+                    facts={**base, "datasets": [e.dataset for e in open_items], "days_late": days_late},
+                )
+            )
     return out
 
 
-def invalid_conditions(rejected: Iterable[RejectedFile], complete: set[tuple[str, str | None, str]],
-                       names: dict[str, str], titles: dict[str, str]) -> list[Condition]:
+def invalid_conditions(
+    rejected: Iterable[RejectedFile],
+    complete: set[tuple[str, str | None, str]],
+    names: dict[str, str],
+    titles: dict[str, str],
+) -> list[Condition]:
     """One condition per rejected file whose dataset has no accepted file yet in its month.
 
     `complete` holds (source, dataset, period) with an accepted file; a file whose dataset could not be
@@ -165,14 +207,32 @@ def invalid_conditions(rejected: Iterable[RejectedFile], complete: set[tuple[str
         if (r.source, r.dataset, r.period) in complete:
             continue
         dataset_zh = titles.get(r.dataset) if r.dataset else None
-        title, text = messages.invalid(names[r.source], dataset_zh, r.period, r.file_name, r.errors, r.findings,
-                                       r.receipt)
-        out.append(Condition(
-            key("invalid", r.source, r.dataset or "unknown", r.period, r.submission_id), "invalid", title, text,
-            source=r.source, dataset=r.dataset, period=r.period, submission_id=r.submission_id,
-            sendable=r.sendable,
-            facts={"source": r.source, "source_zh": names[r.source], "dataset": r.dataset, "dataset_zh": dataset_zh,
-                   "period": r.period, "file_name": r.file_name, "errors": r.errors, "receipt": r.receipt}))
+        title, text = messages.invalid(
+            names[r.source], dataset_zh, r.period, r.file_name, r.errors, r.findings, r.receipt
+        )
+        out.append(
+            Condition(
+                key("invalid", r.source, r.dataset or "unknown", r.period, r.submission_id),
+                "invalid",
+                title,
+                text,
+                source=r.source,
+                dataset=r.dataset,
+                period=r.period,
+                submission_id=r.submission_id,
+                sendable=r.sendable,
+                facts={
+                    "source": r.source,
+                    "source_zh": names[r.source],
+                    "dataset": r.dataset,
+                    "dataset_zh": dataset_zh,
+                    "period": r.period,
+                    "file_name": r.file_name,
+                    "errors": r.errors,
+                    "receipt": r.receipt,
+                },
+            )
+        )
     return out
 
 
@@ -209,13 +269,28 @@ def supervision_conditions(items: Iterable[OpenItem], as_of: dt.datetime, policy
         if item.due_date >= today or item.responsible_source is None:
             continue
         days = (today - item.due_date).days
-        title, text = messages.supervision_overdue(item.responsible_unit, item.item_no, item.task,
-                                                   item.project_code, item.due_date, days)
-        out.append(Condition(
-            key("supervision", item.item_no), "supervision", title, text, source=item.responsible_source,
-            dataset="supervision_items", period=item.period, submission_id=item.submission_id,
-            cadence=policy.late_every,
-            facts={"item_no": item.item_no, "project_code": item.project_code, "task": item.task,
-                   "responsible_unit": item.responsible_unit, "due_date": item.due_date.isoformat(),
-                   "days_overdue": days}))
+        title, text = messages.supervision_overdue(
+            item.responsible_unit, item.item_no, item.task, item.project_code, item.due_date, days
+        )
+        out.append(
+            Condition(
+                key("supervision", item.item_no),
+                "supervision",
+                title,
+                text,
+                source=item.responsible_source,
+                dataset="supervision_items",
+                period=item.period,
+                submission_id=item.submission_id,
+                cadence=policy.late_every,
+                facts={
+                    "item_no": item.item_no,
+                    "project_code": item.project_code,
+                    "task": item.task,
+                    "responsible_unit": item.responsible_unit,
+                    "due_date": item.due_date.isoformat(),
+                    "days_overdue": days,
+                },
+            )
+        )
     return out

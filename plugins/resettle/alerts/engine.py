@@ -36,12 +36,15 @@ def _names_and_titles() -> tuple[dict[str, str], dict[str, str]]:
     from resettle.domain import reference
     from resettle.domain.contracts import DATASETS, contract
 
-    return ({s: src.name_zh for s, src in reference.sources().items()},
-            {d: contract(d).title_zh for d in DATASETS})
+    return ({s: src.name_zh for s, src in reference.sources().items()}, {d: contract(d).title_zh for d in DATASETS})
 
 
-def _rejected_files(conn: psycopg.Connection, periods: Sequence[str], as_of: dt.datetime, policy: Policy,
-                    ) -> list[RejectedFile]:
+def _rejected_files(
+    conn: psycopg.Connection,
+    periods: Sequence[str],
+    as_of: dt.datetime,
+    policy: Policy,
+) -> list[RejectedFile]:
     from resettle.domain.config import settings
     from resettle.intake.receipt import receipt_path
 
@@ -49,16 +52,31 @@ def _rejected_files(conn: psycopg.Connection, periods: Sequence[str], as_of: dt.
         """select submission_id, source, dataset, period, file_name, errors from ops.submission
            where status in ('rejected', 'refused') and received_at <= %s and (period = any(%s) or received_at > %s)
            order by received_at, submission_id""",
-        (as_of, list(periods), as_of - policy.invalid_lookback)).fetchall()
+        (as_of, list(periods), as_of - policy.invalid_lookback),
+    ).fetchall()
     out = []
     for submission_id, source, dataset, period, file_name, errors in subs:
-        findings = [Finding(*row) for row in conn.execute(
-            """select excel_row, column_header, value, message_zh, severity, check_name from ops.finding
+        findings = [
+            Finding(*row)
+            for row in conn.execute(
+                """select excel_row, column_header, value, message_zh, severity, check_name from ops.finding
                where submission_id = %s and severity = 'error' order by finding_no limit %s""",
-            (submission_id, policy.findings_shown))]
+                (submission_id, policy.findings_shown),
+            )
+        ]
         receipt = receipt_path(settings().outbox, source, period, file_name, submission_id)
-        out.append(RejectedFile(submission_id, source, dataset, period, file_name, max(errors, len(findings)),
-                                findings, str(receipt) if receipt.exists() else None))
+        out.append(
+            RejectedFile(
+                submission_id,
+                source,
+                dataset,
+                period,
+                file_name,
+                max(errors, len(findings)),
+                findings,
+                str(receipt) if receipt.exists() else None,
+            )
+        )
     return out
 
 
@@ -70,20 +88,29 @@ def _open_items(conn: psycopg.Connection, as_of: dt.datetime) -> list[conditions
         """select submission_id, period from ops.submission
            where dataset = 'supervision_items' and status in ('accepted', 'accepted_with_warnings')
              and received_at <= %s
-           order by period desc, submission_id desc limit 1""", (as_of,)).fetchone()
+           order by period desc, submission_id desc limit 1""",
+        (as_of,),
+    ).fetchone()
     if latest is None:
         return []
     by_name = {src.name_zh: code for code, src in reference.sources().items()}
     rows = conn.execute(
         """select item_no, project_code, task, responsible_unit, due_date from raw.supervision_items
            where submission_id = %s and status = '办理中' and due_date is not null order by item_no""",
-        (latest[0],)).fetchall()
-    return [conditions.OpenItem(item_no, latest[1], project, task, unit, by_name.get(unit), due, latest[0])
-            for item_no, project, task, unit, due in rows]
+        (latest[0],),
+    ).fetchall()
+    return [
+        conditions.OpenItem(item_no, latest[1], project, task, unit, by_name.get(unit), due, latest[0])
+        for item_no, project, task, unit, due in rows
+    ]
 
 
-def evaluate(conn: psycopg.Connection, as_of: dt.datetime, periods: Sequence[str], policy: Policy,
-             ) -> tuple[list[Condition], list[str]]:
+def evaluate(
+    conn: psycopg.Connection,
+    as_of: dt.datetime,
+    periods: Sequence[str],
+    policy: Policy,
+) -> tuple[list[Condition], list[str]]:
     """Every condition holding as of the moment, and the months evaluated (sending ones plus months with
     open alerts or recent rejected files, which are evaluated so their alerts can be resolved)."""
     from resettle.timeliness.expected import expected_submissions
@@ -107,8 +134,9 @@ def evaluate(conn: psycopg.Connection, as_of: dt.datetime, periods: Sequence[str
     return found, months
 
 
-def recipients(condition: Condition, contacts: dict[str, Contact]) -> tuple[list[dict], tuple[str, ...],
-                                                                             tuple[str, ...]]:
+def recipients(
+    condition: Condition, contacts: dict[str, Contact]
+) -> tuple[list[dict], tuple[str, ...], tuple[str, ...]]:
     """The log's recipient list, and the de-duplicated email addresses and mentions to send to."""
     people = [contacts[role] for role in condition.roles]
     listed = [{"role": c.role, "name": c.name, "email": list(c.email)} for c in people]
@@ -117,22 +145,46 @@ def recipients(condition: Condition, contacts: dict[str, Contact]) -> tuple[list
     return listed, emails, mentions
 
 
-def _send(conn: psycopg.Connection | None, condition: Condition, as_of: dt.datetime, contacts: dict[str, Contact],
-          delivery: channels.Delivery, dry_run: bool) -> dict:
+def _send(
+    conn: psycopg.Connection | None,
+    condition: Condition,
+    as_of: dt.datetime,
+    contacts: dict[str, Contact],
+    delivery: channels.Delivery,
+    dry_run: bool,
+) -> dict:
     listed, emails, mentions = recipients(condition, contacts)
-    condition = dataclasses.replace(condition, title_zh=single_line(mask_personal(condition.title_zh)),
-                                    message_zh=mask_personal(condition.message_zh))
+    condition = dataclasses.replace(
+        condition,
+        title_zh=single_line(mask_personal(condition.title_zh)),
+        message_zh=mask_personal(condition.message_zh),
+    )
     results: dict = {}
     if not dry_run:
-        fields = {"condition_key": condition.key, "kind": condition.kind, "sent_at": as_of.isoformat(),
-                  **condition.facts}
-        results = channels.deliver(channels.Outgoing(condition.title_zh, condition.message_zh, emails, mentions,
-                                                     fields), delivery)
+        fields = {
+            "condition_key": condition.key,
+            "kind": condition.kind,
+            "sent_at": as_of.isoformat(),
+            **condition.facts,
+        }
+        results = channels.deliver(
+            channels.Outgoing(condition.title_zh, condition.message_zh, emails, mentions, fields), delivery
+        )
     alert_id = alert_log.record(conn, condition, listed, results, as_of) if conn is not None and not dry_run else None
-    return {"alert_id": alert_id, "condition_key": condition.key, "kind": condition.kind, "source": condition.source,
-            "dataset": condition.dataset, "period": condition.period, "submission_id": condition.submission_id,
-            "title_zh": condition.title_zh, "message_zh": condition.message_zh, "recipients": listed,
-            "channel_results": results, "sent_at": as_of}
+    return {
+        "alert_id": alert_id,
+        "condition_key": condition.key,
+        "kind": condition.kind,
+        "source": condition.source,
+        "dataset": condition.dataset,
+        "period": condition.period,
+        "submission_id": condition.submission_id,
+        "title_zh": condition.title_zh,
+        "message_zh": condition.message_zh,
+        "recipients": listed,
+        "channel_results": results,
+        "sent_at": as_of,
+    }
 
 
 def _moment(as_of: dt.datetime | None) -> dt.datetime:
@@ -143,10 +195,17 @@ def _moment(as_of: dt.datetime | None) -> dt.datetime:
     return as_of
 
 
-def check(conn: psycopg.Connection, as_of: dt.datetime | None = None, *, periods: Sequence[str] | None = None,
-          policy: Policy | None = None, delivery: channels.Delivery | None = None,
-          contacts: dict[str, Contact] | None = None, dry_run: bool = False,
-          kinds: Collection[str] | None = None) -> list[dict]:
+def check(
+    conn: psycopg.Connection,
+    as_of: dt.datetime | None = None,
+    *,
+    periods: Sequence[str] | None = None,
+    policy: Policy | None = None,
+    delivery: channels.Delivery | None = None,
+    contacts: dict[str, Contact] | None = None,
+    dry_run: bool = False,
+    kinds: Collection[str] | None = None,
+) -> list[dict]:
     """Send every alert due as of `as_of` (default now) for `periods` (default: the last month due and the
     current one), log each sending in ops.alert and resolve the alerts whose condition cleared.
 
@@ -177,13 +236,24 @@ def check(conn: psycopg.Connection, as_of: dt.datetime | None = None, *, periods
         cleared = alert_log.resolve(conn, months, {c.key for c in found}, as_of)
         if cleared:
             log.info("resolved %d alert condition(s): %s", len(cleared), ", ".join(cleared))
-    log.info("alert check as of %s over %s: %d %s", as_of.isoformat(), ", ".join(periods), len(sent),
-             "due (dry run: not sent)" if dry_run else "sent")
+    log.info(
+        "alert check as of %s over %s: %d %s",
+        as_of.isoformat(),
+        ", ".join(periods),
+        len(sent),
+        "due (dry run: not sent)" if dry_run else "sent",
+    )
     return sent
 
 
-def notify(conn: psycopg.Connection | None, condition: Condition, as_of: dt.datetime | None = None, *,
-           contacts: dict[str, Contact] | None = None, delivery: channels.Delivery | None = None) -> dict | None:
+def notify(
+    conn: psycopg.Connection | None,
+    condition: Condition,
+    as_of: dt.datetime | None = None,
+    *,
+    contacts: dict[str, Contact] | None = None,
+    delivery: channels.Delivery | None = None,
+) -> dict | None:
     """Send one condition now unless its key was already sent within its cadence (for pipeline alerts).
 
     Without a connection (the warehouse may be what failed) it is sent without logging or dedup.
@@ -197,7 +267,6 @@ def notify(conn: psycopg.Connection | None, condition: Condition, as_of: dt.date
         return _send(None, condition, as_of, contacts, delivery, dry_run=False)
     with conn.transaction():
         alert_log.lock(conn)
-        if not conditions.due_to_send(condition, alert_log.last_sent(conn, [condition.key]).get(condition.key),
-                                      as_of):
+        if not conditions.due_to_send(condition, alert_log.last_sent(conn, [condition.key]).get(condition.key), as_of):
             return None
         return _send(conn, condition, as_of, contacts, delivery, dry_run=False)

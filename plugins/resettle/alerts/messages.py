@@ -54,8 +54,16 @@ def reminder(source_zh: str, period: str, due: dt.datetime, pending: Sequence[tu
     return title, text
 
 
-def late(source_zh: str, dataset_zh: str, period: str, due: dt.datetime, days_late: int, state: str,
-         latest_file: str | None, latest_errors: int | None) -> tuple[str, str]:
+def late(
+    source_zh: str,
+    dataset_zh: str,
+    period: str,
+    due: dt.datetime,
+    days_late: int,
+    state: str,
+    latest_file: str | None,
+    latest_errors: int | None,
+) -> tuple[str, str]:
     """After the due time: one dataset of a source is still missing or rejected."""
     title = f"【逾期未报】{source_zh}{zh_month(period)}「{dataset_zh}」已逾期{days_late}天"
     if state == "rejected" and latest_file:
@@ -70,8 +78,9 @@ def late(source_zh: str, dataset_zh: str, period: str, due: dt.datetime, days_la
     return title, text
 
 
-def escalation(source_zh: str, period: str, due: dt.datetime, days_late: int,
-               overdue: Sequence[tuple[str, str]]) -> tuple[str, str]:
+def escalation(
+    source_zh: str, period: str, due: dt.datetime, days_late: int, overdue: Sequence[tuple[str, str]]
+) -> tuple[str, str]:
     """After K days late: leadership and the office are told which source is holding the month up."""
     title = f"【逾期督办】{source_zh}{zh_month(period)}数据逾期{days_late}天仍未报送"
     text = (
@@ -82,15 +91,24 @@ def escalation(source_zh: str, period: str, due: dt.datetime, days_late: int,
     return title, text
 
 
-def invalid(source_zh: str, dataset_zh: str | None, period: str, file_name: str, errors: int,
-            findings: Sequence[Finding], receipt: str | None) -> tuple[str, str]:
+def invalid(
+    source_zh: str,
+    dataset_zh: str | None,
+    period: str,
+    file_name: str,
+    errors: int,
+    findings: Sequence[Finding],
+    receipt: str | None,
+) -> tuple[str, str]:
     """A file was rejected: the count, the first problems with their Excel cell, and where the receipt is."""
     what = f"「{dataset_zh}」" if dataset_zh else "（未能识别数据类型）"
     title = f"【文件退回】{source_zh}{zh_month(period)}{what}文件《{file_name}》未通过校验"
     lines = []
     for i, f in enumerate(findings, 1):
-        where = "、".join(p for p in (f"第{f.row}行" if f.row else "",
-                                       f"“{f.column}”列" if f.column else "") if p) or "整个文件"
+        where = (
+            "、".join(p for p in (f"第{f.row}行" if f.row else "", f"“{f.column}”列" if f.column else "") if p)
+            or "整个文件"
+        )
         value = f"，填写的值：{mask(f.value)}" if f.row else ""
         lines.append(f"{i}. {where}{value}：{f.message_zh}")
     more = f"\n（以上为前{len(findings)}处，全部问题见回执）" if errors > len(findings) else ""
@@ -104,14 +122,16 @@ def invalid(source_zh: str, dataset_zh: str | None, period: str, file_name: str,
     return title, text
 
 
-def task_failed(dag_id: str, task_id: str | None, run_id: str, try_number: int | None, error: str | None,
-                log_url: str | None) -> tuple[str, str]:
+def task_failed(
+    dag_id: str, task_id: str | None, run_id: str, try_number: int | None, error: str | None, log_url: str | None
+) -> tuple[str, str]:
     """A task (or a whole DAG run) failed after its retries: for the engineers on duty."""
     what = f"任务 {dag_id}.{task_id}" if task_id else f"流程 {dag_id}"
     title = f"【流程故障】{what} 运行失败"
     text = (
         f"{what} 运行失败（运行编号 {run_id}"
-        + (f"，第{try_number}次尝试" if try_number else "") + "）。\n"
+        + (f"，第{try_number}次尝试" if try_number else "")
+        + "）。\n"
         + (f"错误信息：{error}\n" if error else "")
         + (f"日志：{log_url}\n" if log_url else "")
         + f"请值班工程师查看任务日志并处理；处理方法见 DAG {dag_id} 文档中的 Triage 部分。"
@@ -124,14 +144,16 @@ def run_overdue(dag_id: str, run_id: str, deadline: str | None) -> tuple[str, st
     title = f"【流程超时】{dag_id} 未在规定时间内完成"
     text = (
         f"流程 {dag_id} 的运行 {run_id} 未在规定时间"
-        + (f"（{deadline}）" if deadline else "") + "前完成，数据可能未按时更新。\n"
+        + (f"（{deadline}）" if deadline else "")
+        + "前完成，数据可能未按时更新。\n"
         "请值班工程师在 Airflow 中查看该运行卡在哪个任务（排队、重试或长时间运行），处理后确认本月数据已更新。"
     )
     return title, text
 
 
-def supervision_overdue(unit_zh: str, item_no: str, task: str, project: str | None, due: dt.date,
-                        days_overdue: int) -> tuple[str, str]:
+def supervision_overdue(
+    unit_zh: str, item_no: str, task: str, project: str | None, due: dt.date, days_overdue: int
+) -> tuple[str, str]:
     """A supervised task (督办事项) past its due date and not reported done."""
     where = f"（项目{project}）" if project else ""
     title = f"【督办逾期】{unit_zh}督办事项{item_no}已超过办结时限{days_overdue}天"

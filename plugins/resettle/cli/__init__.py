@@ -31,7 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="resettle",
         description="Overdue relocation-resettlement data platform: intake, validation, warehouse and marts.",
         epilog="Paths: RESETTLE_LANDING (data/landing), RESETTLE_OUTBOX (data/outbox), RESETTLE_HOME (.resettle); "
-               "RESETTLE_WAREHOUSE_URL selects an external PostgreSQL instead of the embedded one.",
+        "RESETTLE_WAREHOUSE_URL selects an external PostgreSQL instead of the embedded one.",
     )
     p.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")

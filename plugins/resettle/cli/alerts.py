@@ -13,8 +13,13 @@ import sys
 from resettle.alerts.channels import channel_tally
 from resettle.domain.periods import SHANGHAI, moment_arg, period_arg
 
-KIND_ZH = {"reminder": "报送提醒", "late": "逾期未报", "escalation": "逾期督办", "invalid": "文件退回",
-           "pipeline": "流程故障"}
+KIND_ZH = {
+    "reminder": "报送提醒",
+    "late": "逾期未报",
+    "escalation": "逾期督办",
+    "invalid": "文件退回",
+    "pipeline": "流程故障",
+}
 CHANNEL_ZH = {"sent": "已发送", "failed": "失败", "skipped": "未配置"}
 
 
@@ -53,9 +58,16 @@ def format_alerts(alerts: list[dict], with_resolution: bool = False) -> str:
         head = (*head, "解除时间")
     rows = []
     for a in alerts:
-        row = [a.get("alert_id"), _when(a["sent_at"]), KIND_ZH.get(a["kind"], a["kind"]),
-               names.get(a["source"], a["source"]), titles.get(a["dataset"], a["dataset"]), a["period"],
-               _channel(a["channel_results"], "email"), _channel(a["channel_results"], "webhook")]
+        row = [
+            a.get("alert_id"),
+            _when(a["sent_at"]),
+            KIND_ZH.get(a["kind"], a["kind"]),
+            names.get(a["source"], a["source"]),
+            titles.get(a["dataset"], a["dataset"]),
+            a["period"],
+            _channel(a["channel_results"], "email"),
+            _channel(a["channel_results"], "webhook"),
+        ]
         if with_resolution:
             row.append(_when(a.get("resolved_at")) if a.get("resolved_at") else "未解除")
         rows.append((*row, a["title_zh"]))
@@ -129,20 +141,33 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def add_commands(subparsers) -> argparse.ArgumentParser:
     """Add `alerts check` and `alerts list` to the `resettle` command's subparsers."""
-    a = subparsers.add_parser("alerts", help="send due reminders and late/invalid-file alerts; read the alert log",
-                              description="Evaluate the alert conditions (reminder, late, escalation, invalid file) "
-                                          "as of a moment, send what is due by email and webhook, and log it in "
-                                          "ops.alert. Contacts: plugins/resettle/alerts/contacts.yml or "
-                                          "RESETTLE_CONTACTS; channels: Airflow connections smtp_default and "
-                                          "resettle_webhook (AIRFLOW_CONN_*).")
+    a = subparsers.add_parser(
+        "alerts",
+        help="send due reminders and late/invalid-file alerts; read the alert log",
+        description="Evaluate the alert conditions (reminder, late, escalation, invalid file) "
+        "as of a moment, send what is due by email and webhook, and log it in "
+        "ops.alert. Contacts: plugins/resettle/alerts/contacts.yml or "
+        "RESETTLE_CONTACTS; channels: Airflow connections smtp_default and "
+        "resettle_webhook (AIRFLOW_CONN_*).",
+    )
     sub = a.add_subparsers(dest="alerts_action", required=True, metavar="ACTION")
-    c = sub.add_parser("check", help="send the alerts due now (or as of --as-of)",
-                       description="Send every alert due, at most once per cadence; resolve cleared ones. "
-                                   "Exits 1 when a channel failed to deliver an alert (it is retried next check).")
-    c.add_argument("--as-of", type=moment_arg, help="evaluate as of this moment (ISO; default now; "
-                                                      "without an offset: Beijing time)")
-    c.add_argument("--period", type=period_arg, action="append",
-                   help="reporting month YYYY-MM (repeatable; default: the last month due and the current one)")
+    c = sub.add_parser(
+        "check",
+        help="send the alerts due now (or as of --as-of)",
+        description="Send every alert due, at most once per cadence; resolve cleared ones. "
+        "Exits 1 when a channel failed to deliver an alert (it is retried next check).",
+    )
+    c.add_argument(
+        "--as-of",
+        type=moment_arg,
+        help="evaluate as of this moment (ISO; default now; without an offset: Beijing time)",
+    )
+    c.add_argument(
+        "--period",
+        type=period_arg,
+        action="append",
+        help="reporting month YYYY-MM (repeatable; default: the last month due and the current one)",
+    )
     c.add_argument("--dry-run", action="store_true", help="show what would be sent; send and record nothing")
     c.add_argument("--json", action="store_true", help="print the alerts and channel results as JSON")
     c.set_defaults(func=cmd_check)

@@ -16,9 +16,20 @@ from resettle.domain.config import DISTRICTS
 from resettle.domain.periods import period_arg
 
 APP = Path(__file__).resolve().parents[1] / "reporting" / "dashboard" / "app.py"
-STREAMLIT_FLAGS = ("--server.headless", "true", "--browser.gatherUsageStats", "false",
-                   "--server.fileWatcherType", "none", "--global.developmentMode", "false",
-                   "--client.toolbarMode", "viewer", "--client.disableDataExport", "true")
+STREAMLIT_FLAGS = (
+    "--server.headless",
+    "true",
+    "--browser.gatherUsageStats",
+    "false",
+    "--server.fileWatcherType",
+    "none",
+    "--global.developmentMode",
+    "false",
+    "--client.toolbarMode",
+    "viewer",
+    "--client.disableDataExport",
+    "true",
+)
 """Headless, no telemetry, no deploy menu, and no built-in CSV download of tables: every export goes through
 the formula-safe xlsx writer (and the access log, for households)."""
 
@@ -54,8 +65,9 @@ def cmd_users(args: argparse.Namespace) -> int:
             if args.json:
                 print(to_json(listed))
                 return 0
-            rows = [(u["username"], u["role"], u["district"], "disabled" if u["disabled"] else "active")
-                    for u in listed]
+            rows = [
+                (u["username"], u["role"], u["district"], "disabled" if u["disabled"] else "active") for u in listed
+            ]
             print(text_table(("username", "role", "district", "state"), rows) if rows else EMPTY)
             return 0
         if args.action == "disable":
@@ -72,15 +84,26 @@ ADDRESS_ENV = "RESETTLE_DASHBOARD_ADDRESS"
 
 
 def streamlit_command(port: int, address: str = "127.0.0.1") -> list[str]:
-    return [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port),
-            "--server.address", address, *STREAMLIT_FLAGS]
+    return [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP),
+        "--server.port",
+        str(port),
+        "--server.address",
+        address,
+        *STREAMLIT_FLAGS,
+    ]
 
 
 def dashboard_env(login_url: str) -> dict[str, str]:
     """The app's environment: the login role's URL, never the admin's, and no telemetry."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("RESETTLE_WAREHOUSE_")}
-    env.update({"RESETTLE_DASHBOARD_DB_URL": login_url, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
-                "DO_NOT_TRACK": "1"})
+    env.update(
+        {"RESETTLE_DASHBOARD_DB_URL": login_url, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false", "DO_NOT_TRACK": "1"}
+    )
     return env
 
 
@@ -94,8 +117,9 @@ def _check_login(url: str) -> None:
         with psycopg.connect(url, connect_timeout=10) as conn:
             conn.execute("select 1")
     except psycopg.OperationalError as err:
-        raise WarehouseError(f"cannot reach the warehouse at {describe(url)} as the dashboard role: "
-                             f"{str(err).strip().splitlines()[-1]}") from None
+        raise WarehouseError(
+            f"cannot reach the warehouse at {describe(url)} as the dashboard role: {str(err).strip().splitlines()[-1]}"
+        ) from None
 
 
 def cmd_dashboard(args: argparse.Namespace) -> int:
@@ -204,8 +228,11 @@ def cmd_review_sheet(args: argparse.Namespace) -> int:
 
 def add_commands(subparsers) -> None:
     """Register `users`, `dashboard` and `bulletin` on the `resettle` parser's subparsers."""
-    u = subparsers.add_parser("users", help="dashboard users: add, list or disable",
-                              description="Dashboard accounts, stored hashed (scrypt) in access.dashboard_user.")
+    u = subparsers.add_parser(
+        "users",
+        help="dashboard users: add, list or disable",
+        description="Dashboard accounts, stored hashed (scrypt) in access.dashboard_user.",
+    )
     actions = u.add_subparsers(dest="action", required=True)
     add = actions.add_parser("add", help="add a user (or reset its password and role)")
     add.add_argument("username")
@@ -218,16 +245,25 @@ def add_commands(subparsers) -> None:
     disable.add_argument("username")
     u.set_defaults(func=cmd_users)
 
-    d = subparsers.add_parser("dashboard", help="start the leadership dashboard (Streamlit) in the foreground",
-                              description="Sets up the access roles, then serves the dashboard (on 127.0.0.1 "
-                                          "unless --address or RESETTLE_DASHBOARD_ADDRESS says otherwise).")
+    d = subparsers.add_parser(
+        "dashboard",
+        help="start the leadership dashboard (Streamlit) in the foreground",
+        description="Sets up the access roles, then serves the dashboard (on 127.0.0.1 "
+        "unless --address or RESETTLE_DASHBOARD_ADDRESS says otherwise).",
+    )
     d.add_argument("--port", type=int, default=0, help="default: a free port")
     d.add_argument("--address", help=f"address to bind (default: {ADDRESS_ENV} or 127.0.0.1)")
-    d.add_argument("--no-setup", action="store_true",
-                   help="serve only, as the dashboard login role (roles and users were set up by "
-                        "`resettle warehouse init`); needs no administrator password")
-    d.add_argument("--demo-users", action="store_true",
-                   help="create one demo user per role and district with known passwords (demo data only)")
+    d.add_argument(
+        "--no-setup",
+        action="store_true",
+        help="serve only, as the dashboard login role (roles and users were set up by "
+        "`resettle warehouse init`); needs no administrator password",
+    )
+    d.add_argument(
+        "--demo-users",
+        action="store_true",
+        help="create one demo user per role and district with known passwords (demo data only)",
+    )
     d.set_defaults(func=cmd_dashboard)
 
     b = subparsers.add_parser("bulletin", help="write the monthly bulletin (xlsx + print-ready HTML)")

@@ -17,8 +17,14 @@ def cmd_generate(args: argparse.Namespace) -> int:
     from resettle.devtools.generator import generate
 
     out = Path(args.out) if args.out else settings().landing
-    report = generate(out, args.period, months=args.months, seed=args.seed, households=args.households,
-                      inject_errors=args.inject_errors)
+    report = generate(
+        out,
+        args.period,
+        months=args.months,
+        seed=args.seed,
+        households=args.households,
+        inject_errors=args.inject_errors,
+    )
     print(f"wrote {len(report.files)} files for {args.months} month(s) from {args.period} into {out}")
     if args.inject_errors:
         print(f"injected {len(report.errors)} clerk mistakes (listed in {out / '_generation.json'})")
@@ -39,15 +45,23 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     if args.target == "all":
         marts = (args.households, args.months) if args.households_given else None
-        print(bench.bench_all(quick=args.quick, marts=marts, out=Path(args.out) if args.out else None,
-                              month_households=tuple(args.month_households or ()) or None))
+        print(
+            bench.bench_all(
+                quick=args.quick,
+                marts=marts,
+                out=Path(args.out) if args.out else None,
+                month_households=tuple(args.month_households or ()) or None,
+            )
+        )
         return 0
     if args.target == "xlsx":
         f = bench.bench_xlsx(args.rows if args.rows_given else 100_000)
-        print(f"xlsx roster: {f['rows']:,} rows, {f['file_mb']:.1f} MB\n"
-              f"python-calamine (the intake's reader): {f['calamine_s']:7.2f} s\n"
-              f"openpyxl                            : {f['openpyxl_s']:7.2f} s\n"
-              f"ratio: {f['ratio']:.2f}x")
+        print(
+            f"xlsx roster: {f['rows']:,} rows, {f['file_mb']:.1f} MB\n"
+            f"python-calamine (the intake's reader): {f['calamine_s']:7.2f} s\n"
+            f"openpyxl                            : {f['openpyxl_s']:7.2f} s\n"
+            f"ratio: {f['ratio']:.2f}x"
+        )
         return 0
     figures = bench.bench_intake(args.rows)
     print(bench.report(figures))
@@ -55,9 +69,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def add_commands(sub) -> None:
-    g = sub.add_parser("generate", help="write realistic synthetic submissions into a landing folder",
-                       description="Generate all datasets for the six districts and five departments, "
-                                   "consistent across sources and months. Deterministic for a seed.")
+    g = sub.add_parser(
+        "generate",
+        help="write realistic synthetic submissions into a landing folder",
+        description="Generate all datasets for the six districts and five departments, "
+        "consistent across sources and months. Deterministic for a seed.",
+    )
     g.add_argument("--out", help="landing root to write into (default: RESETTLE_LANDING or data/landing)")
     g.add_argument("--period", type=period_arg, required=True, help="first reporting month, YYYY-MM")
     g.add_argument("--months", type=int, default=1, help="number of consecutive months (default 1)")
@@ -66,20 +83,31 @@ def add_commands(sub) -> None:
     g.add_argument("--inject-errors", action="store_true", help="add the kinds of mistakes clerks make")
     g.set_defaults(func=cmd_generate)
 
-    b = sub.add_parser("bench", help="benchmarks that print their figures",
-                       description="Measure speed and memory. `intake`: a household roster CSV of N rows through "
-                                   "the full intake, against a plain COPY of the same file. `marts`: a full dbt "
-                                   "build against the incremental build of one new month at M months of history "
-                                   "(in a scratch database on the warehouse server). `xlsx`: the intake's "
-                                   "workbook reader against openpyxl. `all`: every benchmark, written to "
-                                   "docs/benchmarks.md.")
+    b = sub.add_parser(
+        "bench",
+        help="benchmarks that print their figures",
+        description="Measure speed and memory. `intake`: a household roster CSV of N rows through "
+        "the full intake, against a plain COPY of the same file. `marts`: a full dbt "
+        "build against the incremental build of one new month at M months of history "
+        "(in a scratch database on the warehouse server). `xlsx`: the intake's "
+        "workbook reader against openpyxl. `all`: every benchmark, written to "
+        "docs/benchmarks.md.",
+    )
     b.add_argument("target", choices=["intake", "xlsx", "marts", "all"], help="what to measure")
-    b.add_argument("--rows", type=int, default=1_000_000,
-                   help="intake: rows in the generated file (default 1,000,000); xlsx: rows (default 100,000)")
+    b.add_argument(
+        "--rows",
+        type=int,
+        default=1_000_000,
+        help="intake: rows in the generated file (default 1,000,000); xlsx: rows (default 100,000)",
+    )
     b.add_argument("--households", type=int, default=200_000, help="marts: households in the city (default 200,000)")
     b.add_argument("--months", type=int, default=24, help="marts: months of history (default 24)")
     b.add_argument("--quick", action="store_true", help="all: small sizes, a smoke test of every benchmark")
-    b.add_argument("--month-households", type=int, action="append",
-                   help="all: city size for the month latency (repeatable; default 3,000 and 20,000)")
+    b.add_argument(
+        "--month-households",
+        type=int,
+        action="append",
+        help="all: city size for the month latency (repeatable; default 3,000 and 20,000)",
+    )
     b.add_argument("--out", help="all: where to write the report (default docs/benchmarks.md)")
     b.set_defaults(func=cmd_bench)

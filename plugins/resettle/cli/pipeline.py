@@ -34,8 +34,7 @@ def load_dag(dag_id: str):
     return dags[0]
 
 
-def run_period(period: str | None, build: bool = True, verbose: bool = False, ingest: bool = True,
-               echo=None) -> dict:
+def run_period(period: str | None, build: bool = True, verbose: bool = False, ingest: bool = True, echo=None) -> dict:
     """Run the pipeline DAGs in-process for a period: ingest, then build the marts.
 
     `echo`, when given, receives a progress line per step (files found, ingested, dbt nodes built), each
@@ -102,16 +101,24 @@ def _quiet_logs() -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    result = run_period(args.period, build=not args.no_marts, verbose=args.verbose, ingest=not args.marts_only,
-                        echo=lambda line: print(line, flush=True))
+    result = run_period(
+        args.period,
+        build=not args.no_marts,
+        verbose=args.verbose,
+        ingest=not args.marts_only,
+        echo=lambda line: print(line, flush=True),
+    )
     print(f"period {args.period}: " + ", ".join(f"{k} {v}" for k, v in result["submissions"].items()))
     for table, n in result["marts"].items():
         print(f"  marts.{table}: {n} rows")
     print("seconds: " + json.dumps({k: round(v, 2) for k, v in result.items() if k.endswith("_seconds")}))
     failed = result["submissions"].get("failed", 0)
     if failed:
-        print(f"{failed} file(s) failed on our side (status failed; the engineers were alerted): see "
-              f"`resettle status --period {args.period}` and the task logs", file=sys.stderr)
+        print(
+            f"{failed} file(s) failed on our side (status failed; the engineers were alerted): see "
+            f"`resettle status --period {args.period}` and the task logs",
+            file=sys.stderr,
+        )
         return 1
     return 0
 
@@ -138,8 +145,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         bootstrap(conn)
     landing = settings().landing
     step(f"generating {args.months} months for {args.households:,} households ...")
-    report = generate(landing, first, months=args.months, seed=args.seed, households=args.households,
-                      inject_errors=args.inject_errors)
+    report = generate(
+        landing, first, months=args.months, seed=args.seed, households=args.households, inject_errors=args.inject_errors
+    )
     step(f"generated {len(report.files)} files for {first} .. {last} into {landing}")
     result = {}
     for i in range(args.months):
@@ -201,28 +209,38 @@ def cmd_airflow(args: argparse.Namespace) -> int:
 
 
 def add_commands(sub) -> None:
-    r = sub.add_parser("run", help="run the pipeline DAGs in-process for one reporting month",
-                       description="Ingest the landing zone's files for a period and build the marts, by "
-                                   "running the Airflow DAGs in this process (dag.test()).")
+    r = sub.add_parser(
+        "run",
+        help="run the pipeline DAGs in-process for one reporting month",
+        description="Ingest the landing zone's files for a period and build the marts, by "
+        "running the Airflow DAGs in this process (dag.test()).",
+    )
     r.add_argument("--period", type=period_arg, required=True, help="reporting month, YYYY-MM")
     r.add_argument("--no-marts", action="store_true", help="ingest only; do not run dbt")
     r.add_argument("--marts-only", action="store_true", help="build the marts on every dataset; ingest nothing")
     r.add_argument("--verbose", action="store_true", help="show Airflow's task logs")
     r.set_defaults(func=cmd_run)
 
-    d = sub.add_parser("demo", help="warehouse up, generate months of data, run them in order, show what was built",
-                       description="The one-command demo on the embedded setup.")
+    d = sub.add_parser(
+        "demo",
+        help="warehouse up, generate months of data, run them in order, show what was built",
+        description="The one-command demo on the embedded setup.",
+    )
     d.add_argument("--period", type=period_arg, help="last month to generate (default: the latest month due)")
     d.add_argument("--months", type=int, default=3, help="number of months (default 3)")
     d.add_argument("--seed", type=int, default=20191111, help="random seed")
     d.add_argument("--households", type=int, default=3000, help="households in the simulated city")
-    d.add_argument("--inject-errors", action="store_true",
-                   help="include the mistakes clerks make, to see rejections and receipts")
+    d.add_argument(
+        "--inject-errors", action="store_true", help="include the mistakes clerks make, to see rejections and receipts"
+    )
     d.set_defaults(func=cmd_demo)
 
-    a = sub.add_parser("airflow", help="start or stop the real Airflow services on the embedded setup",
-                       description="Start the API server + UI, scheduler, DAG processor and triggerer "
-                                   "(LocalExecutor, SQLite metadata) on the same DAGs and warehouse.")
+    a = sub.add_parser(
+        "airflow",
+        help="start or stop the real Airflow services on the embedded setup",
+        description="Start the API server + UI, scheduler, DAG processor and triggerer "
+        "(LocalExecutor, SQLite metadata) on the same DAGs and warehouse.",
+    )
     a.add_argument("action", choices=["up", "down"])
     a.add_argument("--port", type=int, default=8080, help="API server / UI port (default 8080)")
     a.set_defaults(func=cmd_airflow)

@@ -18,6 +18,17 @@ def format_table(rows: list[dict]) -> str:
         on_time = None if r["on_time"] is None else ("是" if r["on_time"] else "否")
         title = contract(r["dataset"]).title_zh.replace("逾期未回迁安置", "") if r["dataset"] else "未识别"
         state = MISSING_ZH if r["status"] == "missing" else status_zh(r["status"])
-        lines.append((reference.sources()[r["source"]].name_zh, title, state, when, on_time,
-                      r["rows"], r["errors"], r["warnings"], r["file_name"]))
+        lines.append(
+            (
+                reference.sources()[r["source"]].name_zh,
+                title,
+                state,
+                when,
+                on_time,
+                r["rows"],
+                r["errors"],
+                r["warnings"],
+                r["file_name"],
+            )
+        )
     return text_table(head, lines, right=(5, 6, 7))

@@ -56,9 +56,17 @@ def cmd_extensions(args: argparse.Namespace) -> int:
     with warehouse.connect() as conn:
         bootstrap(conn)
         if args.action == "grant":
-            missing = [flag for flag, value in (("--source", args.source), ("--period", args.period),
-                                                ("--until", args.until), ("--by", args.by),
-                                                ("--reason", args.reason)) if not value]
+            missing = [
+                flag
+                for flag, value in (
+                    ("--source", args.source),
+                    ("--period", args.period),
+                    ("--until", args.until),
+                    ("--by", args.by),
+                    ("--reason", args.reason),
+                )
+                if not value
+            ]
             if missing:
                 print(f"error: grant needs {', '.join(missing)}", file=sys.stderr)
                 return 2
@@ -81,37 +89,57 @@ def cmd_extensions(args: argparse.Namespace) -> int:
     from resettle.domain import reference
 
     names = {code: s.name_zh for code, s in reference.sources().items()}
-    rows = [(names.get(e.source, e.source), e.period, f"{e.due_at.astimezone(SHANGHAI):%Y-%m-%d %H:%M}",
-             e.granted_by, e.reason) for e in granted]
+    rows = [
+        (
+            names.get(e.source, e.source),
+            e.period,
+            f"{e.due_at.astimezone(SHANGHAI):%Y-%m-%d %H:%M}",
+            e.granted_by,
+            e.reason,
+        )
+        for e in granted
+    ]
     print(text_table(("报送单位", "月份", "延至", "批准人", "原因"), rows) if rows else EMPTY)
     return 0
 
 
 def add_commands(sub) -> None:
-    st = sub.add_parser("status", help="who has sent what for a period: file, status, rows, errors, on time",
-                        description="The submission register for a period, per source and dataset, with the "
-                                    "expected datasets not yet received.")
+    st = sub.add_parser(
+        "status",
+        help="who has sent what for a period: file, status, rows, errors, on time",
+        description="The submission register for a period, per source and dataset, with the "
+        "expected datasets not yet received.",
+    )
     st.add_argument("--period", type=period_arg, required=True, help="reporting month, YYYY-MM")
     st.add_argument("--json", action="store_true", help="print a JSON list of objects instead of a table")
     st.set_defaults(func=cmd_status)
 
-    tp = sub.add_parser("template", help="write the blank xlsx templates a source fills in",
-                        description="Per dataset of the source, the workbook a clerk fills in: title and header "
-                                    "the parser expects, drop-downs for coded columns, text-formatted ID and code "
-                                    "columns, and a sheet explaining each column.")
+    tp = sub.add_parser(
+        "template",
+        help="write the blank xlsx templates a source fills in",
+        description="Per dataset of the source, the workbook a clerk fills in: title and header "
+        "the parser expects, drop-downs for coded columns, text-formatted ID and code "
+        "columns, and a sheet explaining each column.",
+    )
     tp.add_argument("--source", required=True, choices=SOURCES, help="the district or department")
     tp.add_argument("--period", type=period_arg, required=True, help="reporting month, YYYY-MM")
     tp.add_argument("--out", help="folder to write into (default: the current folder)")
     tp.set_defaults(func=cmd_template)
 
-    su = sub.add_parser("suites", help="write expectations/suites/*.json from the dataset contracts",
-                        description="Render every dataset's Great Expectations suite, as built from its contract, "
-                                    "to expectations/suites/<dataset>.json for review (a test keeps them current).")
+    su = sub.add_parser(
+        "suites",
+        help="write expectations/suites/*.json from the dataset contracts",
+        description="Render every dataset's Great Expectations suite, as built from its contract, "
+        "to expectations/suites/<dataset>.json for review (a test keeps them current).",
+    )
     su.set_defaults(func=cmd_suites)
 
-    ex = sub.add_parser("extensions", help="grant or list due-time extensions per source and month",
-                        description="An extension moves a source's due time for one month; who granted it and why "
-                                    "are recorded, and the latest grant is the one in force.")
+    ex = sub.add_parser(
+        "extensions",
+        help="grant or list due-time extensions per source and month",
+        description="An extension moves a source's due time for one month; who granted it and why "
+        "are recorded, and the latest grant is the one in force.",
+    )
     ex.add_argument("action", choices=["grant", "list"])
     ex.add_argument("--source", choices=SOURCES, help="the district or department")
     ex.add_argument("--period", type=period_arg, help="reporting month, YYYY-MM")

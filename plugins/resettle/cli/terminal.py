@@ -15,8 +15,9 @@ from decimal import Decimal
 EMPTY = "（无）"
 
 
-def text_table(head: Sequence[str], rows: Iterable[Sequence], right: Iterable[int] = (),
-               width: int | None = None) -> str:
+def text_table(
+    head: Sequence[str], rows: Iterable[Sequence], right: Iterable[int] = (), width: int | None = None
+) -> str:
     """A plain-text table (no colour codes) with columns padded by display width.
 
     `right` lists the column positions to right-align (counts). Columns are never cut: a terminal narrower
@@ -32,8 +33,16 @@ def text_table(head: Sequence[str], rows: Iterable[Sequence], right: Iterable[in
         table.add_column(name, justify="right" if i in aligned else "left", no_wrap=True)
     for row in rows:
         table.add_row(*("-" if v is None or v == "" else str(v) for v in row))
-    console = Console(width=width or 10_000, color_system=None, force_terminal=False, record=True,
-                      file=_Discard(), highlight=False, emoji=False, soft_wrap=False)
+    console = Console(
+        width=width or 10_000,
+        color_system=None,
+        force_terminal=False,
+        record=True,
+        file=_Discard(),
+        highlight=False,
+        emoji=False,
+        soft_wrap=False,
+    )
     console.print(table)
     lines = console.export_text(styles=False).splitlines()
     return "\n".join(line.rstrip() for line in lines if line.strip())

@@ -41,7 +41,7 @@ def cmd_warehouse(args: argparse.Namespace) -> int:
             bootstrap(conn)
         where = "external" if external else f"embedded at {settings().pgdata}"
         print(f"warehouse up ({where}): {_redact(url)}")
-        print("  connect: psql \"$(resettle warehouse url)\"")
+        print('  connect: psql "$(resettle warehouse url)"')
         return 0
     if args.action == "down":
         if external:
@@ -67,8 +67,10 @@ def _warehouse_init() -> int:
     url = settings().warehouse_url
     result = warehouse.initialize(url)
     ran = ", ".join(result["migrations"]) or "none pending"
-    print(f"warehouse {warehouse.describe(url)}: schema version {result['from_version']} -> {result['version']} "
-          f"(migrations: {ran}); {len(result['roles'])} access roles")
+    print(
+        f"warehouse {warehouse.describe(url)}: schema version {result['from_version']} -> {result['version']} "
+        f"(migrations: {ran}); {len(result['roles'])} access roles"
+    )
     return 0
 
 
@@ -89,13 +91,17 @@ def cmd_restore(args: argparse.Namespace) -> int:
     folder = Path(args.folder)
     if args.verify_only:
         manifest = verify(folder)
-        print(f"{folder}: {len(manifest['files'])} files match the manifest "
-              f"(schema version {manifest['schema_version']}, {manifest['submissions']} submissions)")
+        print(
+            f"{folder}: {len(manifest['files'])} files match the manifest "
+            f"(schema version {manifest['schema_version']}, {manifest['submissions']} submissions)"
+        )
         return 0
     result = restore(folder, warehouse.url(start=True), settings().archive)
-    print(f"restored {result['submissions']} submissions and {result['archive_files']} archived files into "
-          f"{warehouse.describe(warehouse.url())} (schema version {result['backup_schema_version']} -> "
-          f"{result['schema_version']}); rebuild the marts: resettle dbt build --full-refresh")
+    print(
+        f"restored {result['submissions']} submissions and {result['archive_files']} archived files into "
+        f"{warehouse.describe(warehouse.url())} (schema version {result['backup_schema_version']} -> "
+        f"{result['schema_version']}); rebuild the marts: resettle dbt build --full-refresh"
+    )
     return 0
 
 
@@ -123,37 +129,54 @@ def cmd_dbt(args: argparse.Namespace) -> int:
 
 
 def add_commands(sub) -> None:
-    w = sub.add_parser("warehouse", help="start, stop or locate the warehouse (embedded PostgreSQL by default)",
-                       description="Manage the warehouse. Without RESETTLE_WAREHOUSE_URL a local PostgreSQL is "
-                                   "kept under .resettle/ and stays up between commands until `down`.")
-    w.add_argument("action", choices=["up", "down", "status", "url", "init"],
-                   help="up: start and create schemas; down: stop; status: report; url: print a libpq URL; "
-                        "init: set up or upgrade an external warehouse (RESETTLE_WAREHOUSE_URL): migrations, "
-                        "raw tables, roles and grants, in one transaction")
+    w = sub.add_parser(
+        "warehouse",
+        help="start, stop or locate the warehouse (embedded PostgreSQL by default)",
+        description="Manage the warehouse. Without RESETTLE_WAREHOUSE_URL a local PostgreSQL is "
+        "kept under .resettle/ and stays up between commands until `down`.",
+    )
+    w.add_argument(
+        "action",
+        choices=["up", "down", "status", "url", "init"],
+        help="up: start and create schemas; down: stop; status: report; url: print a libpq URL; "
+        "init: set up or upgrade an external warehouse (RESETTLE_WAREHOUSE_URL): migrations, "
+        "raw tables, roles and grants, in one transaction",
+    )
     w.set_defaults(func=cmd_warehouse)
 
-    bk = sub.add_parser("backup", help="back up the warehouse (pg_dump) and the archive, with a sha256 manifest",
-                        description="Write a folder resettle-backup-<UTC time> holding warehouse.dump (pg_dump, "
-                                    "custom format), a copy of the archive and manifest.json with every file's "
-                                    "sha256.")
+    bk = sub.add_parser(
+        "backup",
+        help="back up the warehouse (pg_dump) and the archive, with a sha256 manifest",
+        description="Write a folder resettle-backup-<UTC time> holding warehouse.dump (pg_dump, "
+        "custom format), a copy of the archive and manifest.json with every file's "
+        "sha256.",
+    )
     bk.add_argument("--out", help="folder to write the backup into (default: RESETTLE_HOME/backups)")
     bk.set_defaults(func=cmd_backup)
 
-    rs = sub.add_parser("restore", help="restore a backup into an empty warehouse and archive",
-                        description="Check every file against the manifest, then restore the warehouse (roles, "
-                                    "pg_restore in one transaction) and the archive, and run the warehouse set-up. "
-                                    "The warehouse must be empty. Rebuild the marts afterwards.")
+    rs = sub.add_parser(
+        "restore",
+        help="restore a backup into an empty warehouse and archive",
+        description="Check every file against the manifest, then restore the warehouse (roles, "
+        "pg_restore in one transaction) and the archive, and run the warehouse set-up. "
+        "The warehouse must be empty. Rebuild the marts afterwards.",
+    )
     rs.add_argument("folder", help="a resettle-backup-* folder")
     rs.add_argument("--verify-only", action="store_true", help="only check the files against the manifest")
     rs.set_defaults(func=cmd_restore)
 
-    sg = sub.add_parser("staging", help="write the dbt sources and staging models from the dataset contracts",
-                        description="Render dbt_project/models/staging/<source>/ (sources, models, docs) from "
-                                    "expectations/contracts (a test keeps them current).")
+    sg = sub.add_parser(
+        "staging",
+        help="write the dbt sources and staging models from the dataset contracts",
+        description="Render dbt_project/models/staging/<source>/ (sources, models, docs) from "
+        "expectations/contracts (a test keeps them current).",
+    )
     sg.set_defaults(func=cmd_staging)
 
-    t = sub.add_parser("dbt", help="run a dbt command against the warehouse (default: build)",
-                       description="Pass arguments to dbt with the warehouse profile set, e.g. "
-                                   "`resettle dbt build --select marts`.")
+    t = sub.add_parser(
+        "dbt",
+        help="run a dbt command against the warehouse (default: build)",
+        description="Pass arguments to dbt with the warehouse profile set, e.g. `resettle dbt build --select marts`.",
+    )
     t.add_argument("dbt_args", nargs=argparse.REMAINDER, help="arguments for dbt")
     t.set_defaults(func=cmd_dbt)

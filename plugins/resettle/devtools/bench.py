@@ -42,19 +42,21 @@ def _templates(rng: random.Random, n: int) -> list[dict]:
         choices = ["异地产权调换", "原址回迁"] if displaced else ["租赁住房", "原址购房", "未选择"]
         choice = rng.choice(choices)
         agreement = AGREEMENT_FOR.get(choice, "无")
-        pool.append({
-            "head_name": people.person_name(rng, male),
-            "id_number": people.resident_id(rng, "230402", birth, male, issued),
-            "phone": people.phone(rng) or "",
-            "household_type": "被动迁" if displaced else "现金购房",
-            "contract_date": people.random_date(rng, dt.date(2010, 1, 1), dt.date(2018, 12, 31)).isoformat(),
-            "contracted_area_m2": f"{rng.randint(45, 140)}.{rng.randint(0, 9)}",
-            "has_lawful_residence": "否" if not displaced else rng.choice(["是", "否"]),
-            "resettlement_choice": choice,
-            "agreement_type": agreement,
-            "agreement_date": "2021/3/15" if agreement != "无" else "",
-            "petition_level": rng.choice(["无"] * 8 + ["区", "市"]),
-        })
+        pool.append(
+            {
+                "head_name": people.person_name(rng, male),
+                "id_number": people.resident_id(rng, "230402", birth, male, issued),
+                "phone": people.phone(rng) or "",
+                "household_type": "被动迁" if displaced else "现金购房",
+                "contract_date": people.random_date(rng, dt.date(2010, 1, 1), dt.date(2018, 12, 31)).isoformat(),
+                "contracted_area_m2": f"{rng.randint(45, 140)}.{rng.randint(0, 9)}",
+                "has_lawful_residence": "否" if not displaced else rng.choice(["是", "否"]),
+                "resettlement_choice": choice,
+                "agreement_type": agreement,
+                "agreement_date": "2021/3/15" if agreement != "无" else "",
+                "petition_level": rng.choice(["无"] * 8 + ["区", "市"]),
+            }
+        )
     return pool
 
 
@@ -75,8 +77,15 @@ def write_roster(landing: Path, rows: int, seed: int = 7) -> tuple[Path, Path]:
             project = f"XY2012-{i // per_project + 1:03d}"
             counts[project] = counts.get(project, 0) + 1
             facts = pool[i % len(pool)]
-            values = {**facts, "household_code": f"{project}-{i % per_project + 1:04d}", "project_code": project,
-                      "contract_no": f"HT{i:08d}", "resettled": "否", "resettled_date": "", "unit_code": ""}
+            values = {
+                **facts,
+                "household_code": f"{project}-{i % per_project + 1:04d}",
+                "project_code": project,
+                "contract_no": f"HT{i:08d}",
+                "resettled": "否",
+                "resettled_date": "",
+                "unit_code": "",
+            }
             out.writerow([values[c.name] for c in roster_c.columns])
     uscc = people.uscc(rng, "230402", 2010)
     ledger = folder / "向阳区项目台账（2026年10月）.csv"
@@ -84,11 +93,22 @@ def write_roster(landing: Path, rows: int, seed: int = 7) -> tuple[Path, Path]:
         out = csv.writer(fh)
         out.writerow([c.header_zh for c in ledger_c.columns])
         for project, n in counts.items():
-            values = {"project_code": project, "project_name": f"测试小区{project[-3:]}", "district": "向阳区",
-                      "developer_name": "鹤岗市测试房地产开发有限公司", "developer_uscc": uscc,
-                      "project_nature": "市场开发", "disposal_category": "2", "contracted_return_date": "2015-06-30",
-                      "overdue_reason": "资金链断裂", "households_total": str(n), "households_unresettled": str(n),
-                      "resettlement_area_m2": "1,000.5", "lead_unit": "区住建局", "remarks": ""}
+            values = {
+                "project_code": project,
+                "project_name": f"测试小区{project[-3:]}",
+                "district": "向阳区",
+                "developer_name": "鹤岗市测试房地产开发有限公司",
+                "developer_uscc": uscc,
+                "project_nature": "市场开发",
+                "disposal_category": "2",
+                "contracted_return_date": "2015-06-30",
+                "overdue_reason": "资金链断裂",
+                "households_total": str(n),
+                "households_unresettled": str(n),
+                "resettlement_area_m2": "1,000.5",
+                "lead_unit": "区住建局",
+                "remarks": "",
+            }
             out.writerow([values[c.name] for c in ledger_c.columns])
     return roster, ledger
 
@@ -101,10 +121,20 @@ def _child(mode: str, url: str, path: Path, env_home: Path) -> dict:
     """Run one measured step in a fresh interpreter; it prints its own JSON figures."""
     import os
 
-    env = {"RESETTLE_WAREHOUSE_URL": url, "RESETTLE_HOME": str(env_home), "RESETTLE_ARCHIVE": str(env_home / "archive"),
-           "RESETTLE_LANDING": str(path.parents[2]), "RESETTLE_OUTBOX": str(env_home / "outbox")}
-    out = subprocess.run([sys.executable, "-m", "resettle.devtools.bench", mode, str(path)], env={**os.environ, **env},
-                         capture_output=True, text=True, check=False)
+    env = {
+        "RESETTLE_WAREHOUSE_URL": url,
+        "RESETTLE_HOME": str(env_home),
+        "RESETTLE_ARCHIVE": str(env_home / "archive"),
+        "RESETTLE_LANDING": str(path.parents[2]),
+        "RESETTLE_OUTBOX": str(env_home / "outbox"),
+    }
+    out = subprocess.run(
+        [sys.executable, "-m", "resettle.devtools.bench", mode, str(path)],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if out.returncode != 0:
         raise RuntimeError(f"bench step {mode} failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -120,9 +150,13 @@ def _plain_copy(path: Path) -> dict:
         conn.execute("drop table if exists public.bench_plain_copy")
         conn.execute(f"create table public.bench_plain_copy ({', '.join(f'{n} text' for n in names)})")
         start = time.perf_counter()
-        with conn.cursor() as cur, cur.copy(
-                "copy public.bench_plain_copy from stdin with (format csv, header true, encoding 'GB18030')") as cp, \
-                path.open("rb") as fh:
+        with (
+            conn.cursor() as cur,
+            cur.copy(
+                "copy public.bench_plain_copy from stdin with (format csv, header true, encoding 'GB18030')"
+            ) as cp,
+            path.open("rb") as fh,
+        ):
             while chunk := fh.read(1 << 20):
                 cp.write(chunk)
         conn.commit()
@@ -148,8 +182,14 @@ def _intake(path: Path) -> dict:
         start = time.perf_counter()
         outcome = process_file(conn, LandedFile(SOURCE, PERIOD, path))
         seconds = time.perf_counter() - start
-    return {"seconds": seconds, "import_seconds": imported, "rows": outcome["rows_valid"], "status": outcome["status"],
-            "errors": outcome["errors"], "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return {
+        "seconds": seconds,
+        "import_seconds": imported,
+        "rows": outcome["rows_valid"],
+        "status": outcome["status"],
+        "errors": outcome["errors"],
+        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
 
 
 def bench_intake(rows: int) -> dict:
@@ -176,8 +216,14 @@ def bench_intake(rows: int) -> dict:
             _child("_intake", url, ledger, tmp_path / "home")
             plain = _child("_plain_copy", url, roster, tmp_path / "home")
             intake = _child("_intake", url, roster, tmp_path / "home")
-            return {"rows": rows, "file_mb": roster.stat().st_size / 1e6, "write_seconds": written,
-                    "plain_copy": plain, "intake": intake, "ratio": intake["seconds"] / plain["seconds"]}
+            return {
+                "rows": rows,
+                "file_mb": roster.stat().st_size / 1e6,
+                "write_seconds": written,
+                "plain_copy": plain,
+                "intake": intake,
+                "ratio": intake["seconds"] / plain["seconds"],
+            }
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'drop database if exists "{name}" with (force)')
@@ -185,18 +231,22 @@ def bench_intake(rows: int) -> dict:
 
 def report(figures: dict) -> str:
     plain, intake = figures["plain_copy"], figures["intake"]
-    return "\n".join([
-        f"household roster: {figures['rows']:,} rows, {figures['file_mb']:.1f} MB (GB18030 CSV)",
-        f"plain COPY     : {plain['seconds']:7.2f} s  {plain['rows'] / plain['seconds']:>10,.0f} rows/s"
-        f"  peak {plain['peak_mb']:,.0f} MB",
-        f"full intake    : {intake['seconds']:7.2f} s  {intake['rows'] / max(intake['seconds'], 1e-9):>10,.0f} rows/s"
-        f"  peak {intake['peak_mb']:,.0f} MB  ({intake['status']}, {intake['errors']} errors)",
-        f"  (plus {intake['import_seconds']:.1f} s once per worker process to import Great Expectations)",
-        f"ratio intake / COPY: {figures['ratio']:.2f}x   (target: at most 4x, peak under 2,048 MB)",
-    ])
+    return "\n".join(
+        [
+            f"household roster: {figures['rows']:,} rows, {figures['file_mb']:.1f} MB (GB18030 CSV)",
+            f"plain COPY     : {plain['seconds']:7.2f} s  {plain['rows'] / plain['seconds']:>10,.0f} rows/s"
+            f"  peak {plain['peak_mb']:,.0f} MB",
+            f"full intake    : {intake['seconds']:7.2f} s  "
+            f"{intake['rows'] / max(intake['seconds'], 1e-9):>10,.0f} rows/s"
+            f"  peak {intake['peak_mb']:,.0f} MB  ({intake['status']}, {intake['errors']} errors)",
+            f"  (plus {intake['import_seconds']:.1f} s once per worker process to import Great Expectations)",
+            f"ratio intake / COPY: {figures['ratio']:.2f}x   (target: at most 4x, peak under 2,048 MB)",
+        ]
+    )
 
 
 # ---- xlsx ---------------------------------------------------------------------------------------------
+
 
 def write_roster_xlsx(folder: Path, rows: int, seed: int = 7) -> Path:
     """A roster workbook as a district sends it: a merged title row, the header, N rows (dates as Excel
@@ -213,10 +263,17 @@ def write_roster_xlsx(folder: Path, rows: int, seed: int = 7) -> Path:
     for i in range(rows):
         project = f"XY2012-{i // 400 + 1:03d}"
         facts = pool[i % len(pool)]
-        values = {**facts, "household_code": f"{project}-{i % 400 + 1:04d}", "project_code": project,
-                  "contract_no": f"HT{i:08d}", "resettled": "否", "resettled_date": None, "unit_code": None,
-                  "contract_date": dt.date.fromisoformat(facts["contract_date"]),
-                  "contracted_area_m2": float(facts["contracted_area_m2"])}
+        values = {
+            **facts,
+            "household_code": f"{project}-{i % 400 + 1:04d}",
+            "project_code": project,
+            "contract_no": f"HT{i:08d}",
+            "resettled": "否",
+            "resettled_date": None,
+            "unit_code": None,
+            "contract_date": dt.date.fromisoformat(facts["contract_date"]),
+            "contracted_area_m2": float(facts["contracted_area_m2"]),
+        }
         ws.append([values[col.name] for col in c.columns])
     ws.append(["填报人：张三  联系电话：0468-1234567"])
     path = folder / "向阳区居民台账（2026年10月）.xlsx"
@@ -226,10 +283,12 @@ def write_roster_xlsx(folder: Path, rows: int, seed: int = 7) -> Path:
 
 def _trimmed_rows(sheets):
     """Sheets without trailing empty cells (a workbook without a stored dimension reads ragged in openpyxl)."""
+
     def trim(row):
         while row and row[-1] is None:
             row = row[:-1]
         return row
+
     return [(name, [trim(list(r)) for r in rows]) for name, rows in sheets]
 
 
@@ -248,11 +307,17 @@ def bench_xlsx(rows: int) -> dict:
         openpyxl_s = time.perf_counter() - start
         if _trimmed_rows(ours) != _trimmed_rows(reference):
             raise RuntimeError("python-calamine and openpyxl read the bench workbook differently")
-        return {"rows": rows, "file_mb": path.stat().st_size / 1e6, "calamine_s": calamine_s,
-                "openpyxl_s": openpyxl_s, "ratio": calamine_s / openpyxl_s}
+        return {
+            "rows": rows,
+            "file_mb": path.stat().st_size / 1e6,
+            "calamine_s": calamine_s,
+            "openpyxl_s": openpyxl_s,
+            "ratio": calamine_s / openpyxl_s,
+        }
 
 
 # ---- month latency -------------------------------------------------------------------------------------
+
 
 def _scratch(name: str) -> str:
     import psycopg
@@ -276,12 +341,19 @@ def _cli_json(args: list[str], env: dict, timeout: int = 3600) -> dict:
     """Run `resettle ARGS` in a fresh interpreter; returns the timings it prints last (JSON)."""
     import os
 
-    out = subprocess.run([sys.executable, "-m", "resettle.cli", *args], env={**os.environ, **env},
-                         capture_output=True, text=True, timeout=timeout, check=False)
+    out = subprocess.run(
+        [sys.executable, "-m", "resettle.cli", *args],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
     if out.returncode != 0:
         raise RuntimeError(f"resettle {' '.join(args)} failed:\n{out.stdout[-2000:]}\n{out.stderr[-3000:]}")
-    return json.loads(next(line for line in reversed(out.stdout.splitlines())
-                           if line.startswith("seconds: "))[len("seconds: "):])
+    return json.loads(
+        next(line for line in reversed(out.stdout.splitlines()) if line.startswith("seconds: "))[len("seconds: ") :]
+    )
 
 
 def bench_month(households: int, compare_local: bool = True, seed: int = 20191111) -> dict:
@@ -293,19 +365,29 @@ def bench_month(households: int, compare_local: bool = True, seed: int = 2019111
     url = _scratch(f"resettle_bench_month_{households}")
     with tempfile.TemporaryDirectory(prefix="resettle-bench-month-") as tmp:
         work = Path(tmp)
-        env = {"RESETTLE_WAREHOUSE_URL": url, **{f"RESETTLE_{n.upper()}": str(work / n)
-                                                  for n in ("landing", "outbox", "archive", "home")}}
+        env = {
+            "RESETTLE_WAREHOUSE_URL": url,
+            **{f"RESETTLE_{n.upper()}": str(work / n) for n in ("landing", "outbox", "archive", "home")},
+        }
         generate(work / "landing", "2026-09", months=2, seed=seed, households=households)
         first = _cli(["run", "--period", "2026-09"], env)
         start = time.perf_counter()
         month = _cli_json(["run", "--period", "2026-10"], env)
-        figures = {"households": households, "first_month_s": first, "wall_s": time.perf_counter() - start,
-                   "month_s": month["ingest_seconds"] + month["build_seconds"], "ingest_s": month["ingest_seconds"],
-                   "build_s": month["build_seconds"], "url": url, "env": env}
+        figures = {
+            "households": households,
+            "first_month_s": first,
+            "wall_s": time.perf_counter() - start,
+            "month_s": month["ingest_seconds"] + month["build_seconds"],
+            "ingest_s": month["ingest_seconds"],
+            "build_s": month["build_seconds"],
+            "url": url,
+            "env": env,
+        }
         if compare_local:
             for mode in ("local", "watcher"):
-                seconds = _cli_json(["run", "--period", "2026-10", "--marts-only"],
-                                    {**env, "RESETTLE_DBT_EXECUTION": mode})
+                seconds = _cli_json(
+                    ["run", "--period", "2026-10", "--marts-only"], {**env, "RESETTLE_DBT_EXECUTION": mode}
+                )
                 figures[f"build_{mode}_s"] = seconds["build_seconds"]
         figures["dashboard"] = bench_dashboard(url, env)
     return figures
@@ -317,8 +399,10 @@ PAGES = {
     "总览": lambda w, p: (w.periods(), w.key_figures(p), w.progress(), w.timeliness(p)),
     "各区": lambda w, p: (w.progress(), w.timeliness(None)),
     "项目": lambda w, p: (w.projects(p), w.developers(p), w.housing_supply(p)),
-    "住户": lambda w, p: (w.household_counts(p),
-                         w.household_list(p, w.user.district, None, True) if w.user.may_list_households else None),
+    "住户": lambda w, p: (
+        w.household_counts(p),
+        w.household_list(p, w.user.district, None, True) if w.user.may_list_households else None,
+    ),
     "数据质量": lambda w, p: (w.files(p),),
     "预警": lambda w, p: (w.alerts(p),),
 }
@@ -340,8 +424,10 @@ def bench_dashboard(url: str, env: dict, repeats: int = 20) -> dict:
         with psycopg.connect(url) as conn:
             ensure_roles(conn)
             period = conn.execute("select max(period) from marts.district_monthly_progress").fetchone()[0]
-        users = {"leader": User("bench_leader", "leader", None),
-                 "district": User("bench_district", "district", "xiangyang")}
+        users = {
+            "leader": User("bench_leader", "leader", None),
+            "district": User("bench_district", "district", "xiangyang"),
+        }
         result: dict = {}
         for label, user in users.items():
             wh = Warehouse(login_url(url), user)
@@ -385,8 +471,9 @@ def bench_dag_parse() -> dict:
     env = {**os.environ, **embedded_airflow.environment("postgresql://nobody@127.0.0.1:9/none")}
     figures = {}
     for path in sorted(settings().dags_dir.glob("*.py")):
-        out = subprocess.run([sys.executable, "-c", _PARSE_PROBE, str(path)], env=env, capture_output=True,
-                             text=True, check=False)
+        out = subprocess.run(
+            [sys.executable, "-c", _PARSE_PROBE, str(path)], env=env, capture_output=True, text=True, check=False
+        )
         if out.returncode != 0:
             raise RuntimeError(f"parsing {path.name} failed:\n{out.stderr[-2000:]}")
         figures[path.stem] = json.loads(out.stdout.strip().splitlines()[-1])
@@ -396,14 +483,22 @@ def bench_dag_parse() -> dict:
 # ---- all -----------------------------------------------------------------------------------------------
 
 SIZES = {
-    "full": {"intake_rows": 1_000_000, "xlsx_rows": 100_000, "month_households": (3_000, 20_000),
-             "marts": (200_000, 24)},
+    "full": {
+        "intake_rows": 1_000_000,
+        "xlsx_rows": 100_000,
+        "month_households": (3_000, 20_000),
+        "marts": (200_000, 24),
+    },
     "quick": {"intake_rows": 20_000, "xlsx_rows": 2_000, "month_households": (300,), "marts": (2_000, 3)},
 }
 
 
-def bench_all(quick: bool = False, marts: tuple[int, int] | None = None, out: Path | None = None,
-              month_households: tuple[int, ...] | None = None) -> str:
+def bench_all(
+    quick: bool = False,
+    marts: tuple[int, int] | None = None,
+    out: Path | None = None,
+    month_households: tuple[int, ...] | None = None,
+) -> str:
     """Every benchmark, then `docs/benchmarks.md` (or `out`) with each figure, its target and its ratio."""
     from resettle import warehouse
     from resettle.devtools import bench_marts
@@ -414,42 +509,92 @@ def bench_all(quick: bool = False, marts: tuple[int, int] | None = None, out: Pa
     rows: list[tuple[str, str, str, str, str]] = []  # (figure, value, target, baseline, ratio)
 
     intake = bench_intake(size["intake_rows"])
-    rows.append((f"intake, {intake['rows']:,}-row GB18030 roster", f"{intake['intake']['seconds']:.2f} s",
-                 "≤ 4× plain COPY", f"plain COPY {intake['plain_copy']['seconds']:.2f} s",
-                 f"{intake['ratio']:.2f}×"))
+    rows.append(
+        (
+            f"intake, {intake['rows']:,}-row GB18030 roster",
+            f"{intake['intake']['seconds']:.2f} s",
+            "≤ 4× plain COPY",
+            f"plain COPY {intake['plain_copy']['seconds']:.2f} s",
+            f"{intake['ratio']:.2f}×",
+        )
+    )
     rows.append(("intake peak memory", f"{intake['intake']['peak_mb']:,.0f} MB", "< 2,048 MB", "", ""))
-    rows.append(("Great Expectations import (once per worker process)",
-                 f"{intake['intake']['import_seconds']:.1f} s", "once per process", "", ""))
+    rows.append(
+        (
+            "Great Expectations import (once per worker process)",
+            f"{intake['intake']['import_seconds']:.1f} s",
+            "once per process",
+            "",
+            "",
+        )
+    )
     xlsx = bench_xlsx(size["xlsx_rows"])
-    rows.append((f"xlsx read, {xlsx['rows']:,}-row roster ({xlsx['file_mb']:.1f} MB)",
-                 f"{xlsx['calamine_s']:.2f} s", "faster than openpyxl", f"openpyxl {xlsx['openpyxl_s']:.2f} s",
-                 f"{xlsx['ratio']:.2f}×"))
+    rows.append(
+        (
+            f"xlsx read, {xlsx['rows']:,}-row roster ({xlsx['file_mb']:.1f} MB)",
+            f"{xlsx['calamine_s']:.2f} s",
+            "faster than openpyxl",
+            f"openpyxl {xlsx['openpyxl_s']:.2f} s",
+            f"{xlsx['ratio']:.2f}×",
+        )
+    )
     dashboard: dict = {}
     for households in month_households or size["month_households"]:
         target = "< 60 s" if households >= 20_000 else "< 20 s" if households >= 3_000 else "smoke"
         month = bench_month(households, compare_local=not quick)
-        rows.append((f"month latency, {households:,} households (drop → build_marts done, dag.test())",
-                     f"{month['month_s']:.1f} s (ingest {month['ingest_s']:.1f} s, marts {month['build_s']:.1f} s; "
-                     f"{month['wall_s']:.1f} s with interpreter start)", target,
-                     f"first month {month['first_month_s']:.1f} s",
-                     f"{month['month_s'] / month['first_month_s']:.2f}×"))
+        rows.append(
+            (
+                f"month latency, {households:,} households (drop → build_marts done, dag.test())",
+                f"{month['month_s']:.1f} s (ingest {month['ingest_s']:.1f} s, marts {month['build_s']:.1f} s; "
+                f"{month['wall_s']:.1f} s with interpreter start)",
+                target,
+                f"first month {month['first_month_s']:.1f} s",
+                f"{month['month_s'] / month['first_month_s']:.2f}×",
+            )
+        )
         if "build_local_s" in month:
-            rows.append((f"build_marts alone, {households:,} households, watcher (one dbt build)",
-                         f"{month['build_watcher_s']:.1f} s", "faster than one dbt call per node",
-                         f"local mode {month['build_local_s']:.1f} s",
-                         f"{month['build_watcher_s'] / month['build_local_s']:.2f}×"))
+            rows.append(
+                (
+                    f"build_marts alone, {households:,} households, watcher (one dbt build)",
+                    f"{month['build_watcher_s']:.1f} s",
+                    "faster than one dbt call per node",
+                    f"local mode {month['build_local_s']:.1f} s",
+                    f"{month['build_watcher_s'] / month['build_local_s']:.2f}×",
+                )
+            )
         dashboard = month["dashboard"]
     for page, ms in dashboard.items():
         rows.append((f"dashboard p95, {page}", f"{ms:.0f} ms", "< 300 ms", "", f"{ms / 300:.2f}× target"))
     households, months = marts or size["marts"]
     m = bench_marts.bench_marts(warehouse.url(start=True), households, months)
-    rows.append((f"marts, full build, {m.households:,} households × {m.months} months",
-                 f"{m.full_build_s:.1f} s", "≤ 60 s", "", ""))
-    rows.append(("marts, incremental month", f"{m.incremental_build_s:.1f} s", "≤ 20% of full build",
-                 f"full build {m.full_build_s:.1f} s", f"{m.ratio:.0%}"))
+    rows.append(
+        (
+            f"marts, full build, {m.households:,} households × {m.months} months",
+            f"{m.full_build_s:.1f} s",
+            "≤ 60 s",
+            "",
+            "",
+        )
+    )
+    rows.append(
+        (
+            "marts, incremental month",
+            f"{m.incremental_build_s:.1f} s",
+            "≤ 20% of full build",
+            f"full build {m.full_build_s:.1f} s",
+            f"{m.ratio:.0%}",
+        )
+    )
     for dag_id, parse in bench_dag_parse().items():
-        rows.append((f"DAG parse, {dag_id}", f"{parse['warm']:.3f} s", "< 0.3 s",
-                     f"first parse {parse['cold']:.2f} s", f"{parse['warm'] / 0.3:.2f}× target"))
+        rows.append(
+            (
+                f"DAG parse, {dag_id}",
+                f"{parse['warm']:.3f} s",
+                "< 0.3 s",
+                f"first parse {parse['cold']:.2f} s",
+                f"{parse['warm'] / 0.3:.2f}× target",
+            )
+        )
     text = _report_md(rows, quick, time.perf_counter() - started)
     target = out or PROJECT_ROOT / "docs" / "benchmarks.md"
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -461,10 +606,15 @@ def _report_md(rows, quick: bool, seconds: float) -> str:
     import os
     import platform
 
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                            check=False).stdout.strip() or "unknown"
-    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True,
-                           check=False).stdout.strip()
+    commit = (
+        subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
+        ).stdout.strip()
+        or "unknown"
+    )
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True, check=False
+    ).stdout.strip()
     load = os.getloadavg()
     lines = [
         "# Benchmarks",

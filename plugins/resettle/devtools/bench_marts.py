@@ -82,11 +82,19 @@ def grow_rosters(conn: psycopg.Connection, period: str, households: int) -> int:
     copies = -(-households // have) - 1 if have else 0
     if copies <= 0:
         return have
-    columns = [r[0] for r in conn.execute(
-        """select column_name from information_schema.columns
-           where table_schema = 'raw' and table_name = 'household_roster' order by ordinal_position""")]
-    changed = {"household_code": "r.household_code || '-' || copy", "id_pseudonym": "r.id_pseudonym || '-' || copy",
-               "unit_code": "null", "source_row": "r.source_row + copy * 1000000"}
+    columns = [
+        r[0]
+        for r in conn.execute(
+            """select column_name from information_schema.columns
+           where table_schema = 'raw' and table_name = 'household_roster' order by ordinal_position"""
+        )
+    ]
+    changed = {
+        "household_code": "r.household_code || '-' || copy",
+        "id_pseudonym": "r.id_pseudonym || '-' || copy",
+        "unit_code": "null",
+        "source_row": "r.source_row + copy * 1000000",
+    }
     with conn.transaction():
         conn.execute(
             f"""insert into raw.household_roster ({", ".join(columns)})
@@ -125,12 +133,15 @@ def copy_month(conn: psycopg.Connection, from_period: str, to_period: str) -> in
             {"to": to_period, "months": months},
         )
         for dataset in DATASETS:
-            columns = [r[0] for r in conn.execute(
-                """select column_name from information_schema.columns
+            columns = [
+                r[0]
+                for r in conn.execute(
+                    """select column_name from information_schema.columns
                    where table_schema = 'raw' and table_name = %s and column_name not in ('submission_id', 'period')
                    order by ordinal_position""",
-                (dataset,),
-            )]
+                    (dataset,),
+                )
+            ]
             listed = ", ".join(columns)
             cur = conn.execute(
                 f"""insert into raw.{dataset} (submission_id, period, {listed})
@@ -178,22 +189,35 @@ def bench_marts(server_url: str, households: int = 200_000, months: int = 24, se
     incremental_s, incremental_counts, incremental_slowest = _timed_build(["build"], url)
     with psycopg.connect(url, autocommit=True) as conn:
         history_rows = sum(conn.execute(f"select count(*) from raw.{d}").fetchone()[0] for d in DATASETS)
-    return MartsFigures(households, months, history_rows, setup, full_s, incremental_s, full_counts,
-                        incremental_counts, full_slowest, incremental_slowest)
+    return MartsFigures(
+        households,
+        months,
+        history_rows,
+        setup,
+        full_s,
+        incremental_s,
+        full_counts,
+        incremental_counts,
+        full_slowest,
+        incremental_slowest,
+    )
 
 
 def report(f: MartsFigures) -> str:
     target = "met" if f.ratio <= 0.20 else "NOT met"
-    return "\n".join([
-        f"marts benchmark: {f.households:,} households, {f.months} months of history "
-        f"({f.history_rows:,} raw rows after the new month)",
-        f"  setup (generate, ingest one month, copy history): {f.setup_s:7.1f} s",
-        f"  full build (dbt build --full-refresh):             {f.full_build_s:7.1f} s  {f.full_counts}",
-        f"  incremental build of one new month (dbt build):   {f.incremental_build_s:7.1f} s  {f.incremental_counts}",
-        f"  ratio incremental / full: {f.ratio:.1%} (target at most 20%: {target})",
-        "  slowest nodes, full build:        " + _nodes(f.full_slowest),
-        "  slowest nodes, incremental build: " + _nodes(f.incremental_slowest),
-    ])
+    return "\n".join(
+        [
+            f"marts benchmark: {f.households:,} households, {f.months} months of history "
+            f"({f.history_rows:,} raw rows after the new month)",
+            f"  setup (generate, ingest one month, copy history): {f.setup_s:7.1f} s",
+            f"  full build (dbt build --full-refresh):             {f.full_build_s:7.1f} s  {f.full_counts}",
+            f"  incremental build of one new month (dbt build):   {f.incremental_build_s:7.1f} s  "
+            f"{f.incremental_counts}",
+            f"  ratio incremental / full: {f.ratio:.1%} (target at most 20%: {target})",
+            "  slowest nodes, full build:        " + _nodes(f.full_slowest),
+            "  slowest nodes, incremental build: " + _nodes(f.incremental_slowest),
+        ]
+    )
 
 
 def _nodes(slowest: list[tuple[float, str]]) -> str:

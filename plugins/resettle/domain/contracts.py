@@ -27,8 +27,7 @@ DEPARTMENT_DATASETS = {
 }
 OFFICE_DATASETS = ("review_decisions", "supervision_items")
 """The leading-group office's records of joint reviews (联审会签) and supervised tasks (督办)."""
-DATASETS = (DISTRICT_DATASETS + tuple(d for datasets in DEPARTMENT_DATASETS.values() for d in datasets)
-            + OFFICE_DATASETS)
+DATASETS = DISTRICT_DATASETS + tuple(d for datasets in DEPARTMENT_DATASETS.values() for d in datasets) + OFFICE_DATASETS
 
 DEPENDS_ON_LEDGER = ("household_roster", "monthly_progress")
 """Datasets checked against the same district's project ledger of the month."""

@@ -115,6 +115,7 @@ def mask_personal(text: str) -> str:
     """Hide the middle of every ID- or phone-length digit run, whatever separates its digits: alerts travel
     by email and group chat, so they say where the problem is, not the personal data. The separators are
     dropped and all but the first and last few digits replaced by `*` (4 each from 11 digits, 3 below)."""
+
     def hide(m: re.Match) -> str:
         digits = re.sub(r"[ \-.\u00a0]", "", m.group())
         keep = 4 if len(digits) >= 11 else 3

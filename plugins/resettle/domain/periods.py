@@ -50,6 +50,7 @@ def moment_arg(text: str) -> dt.datetime:
     try:
         moment = dt.datetime.fromisoformat(text.strip())
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date-time (e.g. 2026-10-26 09:00 or 2026-10-26T09:00+08:00): "
-                                         f"{text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"not a date-time (e.g. 2026-10-26 09:00 or 2026-10-26T09:00+08:00): {text!r}"
+        ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)

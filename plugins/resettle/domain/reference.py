@@ -41,16 +41,24 @@ def seed_rows(seed: str) -> list[dict[str, str]]:
 @cache
 def districts() -> dict[str, District]:
     return {
-        r["district"]: District(r["district"], r["district_name_zh"], r["project_code_prefix"], r["region_code"],
-                                int(r.get("tile_row") or 0), int(r.get("tile_col") or 0))
+        r["district"]: District(
+            r["district"],
+            r["district_name_zh"],
+            r["project_code_prefix"],
+            r["region_code"],
+            int(r.get("tile_row") or 0),
+            int(r.get("tile_col") or 0),
+        )
         for r in seed_rows("districts")
     }
 
 
 @cache
 def sources() -> dict[str, Source]:
-    return {r["source"]: Source(r["source"], r["source_name_zh"], r["source_kind"], int(r["due_day"]))
-            for r in seed_rows("sources")}
+    return {
+        r["source"]: Source(r["source"], r["source_name_zh"], r["source_kind"], int(r["due_day"]))
+        for r in seed_rows("sources")
+    }
 
 
 def first_due_day() -> int:
@@ -76,8 +84,11 @@ class CodePattern:
 @cache
 def code_patterns() -> tuple[CodePattern, ...]:
     """The `code_patterns` seed (may be empty)."""
-    return tuple(CodePattern(r["source"], r["dataset"], r["column_name"], r["pattern"], r.get("example") or "")
-                 for r in seed_rows("code_patterns") if r.get("pattern"))
+    return tuple(
+        CodePattern(r["source"], r["dataset"], r["column_name"], r["pattern"], r.get("example") or "")
+        for r in seed_rows("code_patterns")
+        if r.get("pattern")
+    )
 
 
 @cache

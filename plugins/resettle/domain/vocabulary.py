@@ -29,9 +29,12 @@ def _flag(text: str) -> bool:
 
 @cache
 def statuses() -> dict[str, Status]:
-    return {r["status"]: Status(r["status"], r["status_zh"], _flag(r["is_accepted"]), _flag(r["is_complete"]),
-                                _flag(r["is_final"]))
-            for r in seed_rows("submission_statuses")}
+    return {
+        r["status"]: Status(
+            r["status"], r["status_zh"], _flag(r["is_accepted"]), _flag(r["is_complete"]), _flag(r["is_final"])
+        )
+        for r in seed_rows("submission_statuses")
+    }
 
 
 @cache
@@ -54,4 +57,3 @@ def final_statuses() -> tuple[str, ...]:
 
 def status_zh(status: str) -> str:
     return statuses()[status].status_zh if status in statuses() else status
-

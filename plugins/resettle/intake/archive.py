@@ -108,8 +108,11 @@ def archive(path: Path, archive_root: Path, settle_seconds: float = 0.0, now: fl
                 now_there = os.lstat(path)
             except FileNotFoundError:
                 now_there = None
-            if _signature(after) != _signature(before) or now_there is None \
-                    or _signature(now_there) != _signature(before):
+            if (
+                _signature(after) != _signature(before)
+                or now_there is None
+                or _signature(now_there) != _signature(before)
+            ):
                 raise Unsettled(f"{path} changed while it was being read")
             sha = digest.hexdigest()
             suffix = path.suffix.lower() if path.suffix.lower() in (".xlsx", ".xlsm", ".csv", ".xls") else ".bin"
@@ -119,8 +122,9 @@ def archive(path: Path, archive_root: Path, settle_seconds: float = 0.0, now: fl
                 os.replace(tmp, target)
         finally:
             tmp.unlink(missing_ok=True)
-    return Archived(sha256=sha, size_bytes=before.st_size, path=target,
-                    mtime=dt.datetime.fromtimestamp(before.st_mtime, tz=dt.UTC))
+    return Archived(
+        sha256=sha, size_bytes=before.st_size, path=target, mtime=dt.datetime.fromtimestamp(before.st_mtime, tz=dt.UTC)
+    )
 
 
 def clean_partial_copies(archive_root: Path, older_than_seconds: float = 3600.0) -> int:

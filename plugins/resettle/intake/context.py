@@ -48,8 +48,11 @@ KNOWN_SETS = {
 }
 """What a contract's `references` may name: the values the warehouse holds, as of the file's month (each
 source's latest accepted file up to that month)."""
-KNOWN_SET_LABELS = {"allocated_units": "市保障性住房服务中心的房源分配情况", "ledger_projects": "各区的项目台账",
-                    "reported_projects": "各区已报送的项目台账"}
+KNOWN_SET_LABELS = {
+    "allocated_units": "市保障性住房服务中心的房源分配情况",
+    "ledger_projects": "各区的项目台账",
+    "reported_projects": "各区已报送的项目台账",
+}
 
 
 @dataclass(frozen=True)
@@ -94,16 +97,21 @@ def _current_submission(conn: psycopg.Connection, source: str, dataset: str, per
 
 
 def load_context(conn: psycopg.Connection, source: str, dataset: str, period: str) -> PackageContext:
-    ctx = PackageContext(own_district=source if source in DISTRICTS else None,
-                         code_patterns=tuple(p for p in reference.code_patterns()
-                                             if p.source == source and p.dataset == dataset))
+    ctx = PackageContext(
+        own_district=source if source in DISTRICTS else None,
+        code_patterns=tuple(p for p in reference.code_patterns() if p.source == source and p.dataset == dataset),
+    )
     previous = _current_submission(conn, source, dataset, add_months(period, -1))
     if previous:
         ctx.previous_rows = previous[1]
     if dataset == "project_ledger" and previous:
-        ctx.previous_projects = dict(conn.execute(
-            "select project_code, project_name from raw.project_ledger where submission_id = %s and project_code"
-            " is not null", (previous[0],)).fetchall())
+        ctx.previous_projects = dict(
+            conn.execute(
+                "select project_code, project_name from raw.project_ledger where submission_id = %s and project_code"
+                " is not null",
+                (previous[0],),
+            ).fetchall()
+        )
     if dataset in DEPENDS_ON_LEDGER:
         ledger = _current_submission(conn, source, "project_ledger", period)
         if ledger:
@@ -111,7 +119,9 @@ def load_context(conn: psycopg.Connection, source: str, dataset: str, period: st
                 code: (total or 0, unresettled or 0)
                 for code, total, unresettled in conn.execute(
                     """select project_code, households_total, households_unresettled from raw.project_ledger
-                       where submission_id = %s""", (ledger[0],))
+                       where submission_id = %s""",
+                    (ledger[0],),
+                )
             }
     references = contract(dataset).references
     if references:
@@ -122,16 +132,22 @@ def load_context(conn: psycopg.Connection, source: str, dataset: str, period: st
     if dataset == "supervision_items":
         ctx.member_units = {s.name_zh for s in reference.sources().values()}
     if dataset == "monthly_progress" and previous:
-        ctx.previous_cumulative = dict(conn.execute(
-            "select project_code, resettled_cumulative from raw.monthly_progress where submission_id = %s",
-            (previous[0],)).fetchall())
+        ctx.previous_cumulative = dict(
+            conn.execute(
+                "select project_code, resettled_cumulative from raw.monthly_progress where submission_id = %s",
+                (previous[0],),
+            ).fetchall()
+        )
     return ctx
 
 
 def unavailable_references(dataset: str, ctx: PackageContext) -> list[str]:
     """The labels of the reference data a file could not be checked against (none accepted yet)."""
-    return [KNOWN_SET_LABELS[ref.known] for ref in contract(dataset).references
-            if ctx.known is not None and ctx.known.get(ref.known) is None]
+    return [
+        KNOWN_SET_LABELS[ref.known]
+        for ref in contract(dataset).references
+        if ctx.known is not None and ctx.known.get(ref.known) is None
+    ]
 
 
 def add_context_columns(frame: pd.DataFrame, dataset: str, ctx: PackageContext) -> list[ProblemColumn]:
@@ -161,8 +177,10 @@ def add_context_columns(frame: pd.DataFrame, dataset: str, ctx: PackageContext) 
     if dataset == "supervision_items" and ctx.member_units is not None:
         frame["_problem__ctx_member_unit"] = [
             f"责任单位“{unit}”不是报送单位名称（如 市公安局、泰山区），请按报送单位名称填写"
-            if isinstance(unit, str) and unit and unit not in ctx.member_units else None
-            for unit in frame["responsible_unit"]]
+            if isinstance(unit, str) and unit and unit not in ctx.member_units
+            else None
+            for unit in frame["responsible_unit"]
+        ]
         problems.append(ProblemColumn("ctx_member_unit", "responsible_unit", "error", "unit_is_a_source"))
     return problems
 
@@ -212,8 +230,10 @@ def _renumbered(frame: pd.DataFrame, ctx: PackageContext) -> ProblemColumn:
         old = by_name.get(_name_key(name))
         if old and old not in renamed and _name_key(name):
             renamed.add(old)
-            messages[position] = (f"项目“{name}”上月编号为{old}，本月为{code}：同一项目的编号应每月保持不变，"
-                                  f"请改回{old}；如确需改号，请在备注中说明")
+            messages[position] = (
+                f"项目“{name}”上月编号为{old}，本月为{code}：同一项目的编号应每月保持不变，"
+                f"请改回{old}；如确需改号，请在备注中说明"
+            )
     frame["_problem__ctx_code_renumbered"] = messages
     ctx.carried_codes = {code: name for code, name in previous.items() if code not in renamed}
     ctx.missing_codes = {code: name for code, name in ctx.carried_codes.items() if code not in present}

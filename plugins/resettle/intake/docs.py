@@ -26,8 +26,13 @@ def site_index() -> Path:
 
 def _trimmed(result):
     for r in result.results:
-        for key in ("unexpected_list", "unexpected_index_list", "partial_unexpected_list",
-                    "partial_unexpected_index_list", "partial_unexpected_counts"):
+        for key in (
+            "unexpected_list",
+            "unexpected_index_list",
+            "partial_unexpected_list",
+            "partial_unexpected_index_list",
+            "partial_unexpected_counts",
+        ):
             if isinstance(r.result.get(key), list) and len(r.result[key]) > SAMPLE:
                 r.result[key] = r.result[key][:SAMPLE]
         r.result.pop("unexpected_index_query", None)

@@ -74,8 +74,9 @@ def check_file(path: Path, kind: str, lim: Limits | None = None) -> None:
     lim = lim or limits()
     size = path.stat().st_size
     if size > lim.file_mb * _MB:
-        raise LimitExceeded(f"文件大小为{size / _MB:.0f}MB，超过系统上限{lim.file_mb:.0f}MB，请删除无关的工作表或"
-                            "拆分后重新报送")
+        raise LimitExceeded(
+            f"文件大小为{size / _MB:.0f}MB，超过系统上限{lim.file_mb:.0f}MB，请删除无关的工作表或拆分后重新报送"
+        )
     if kind == "csv":
         _check_text(path)
         return
@@ -86,12 +87,16 @@ def check_file(path: Path, kind: str, lim: Limits | None = None) -> None:
             parts = zf.infolist()
             total = sum(p.file_size for p in parts)
             if total > lim.unzipped_mb * _MB:
-                raise LimitExceeded(f"该Excel文件解压后为{total / _MB:.0f}MB，超过系统上限{lim.unzipped_mb:.0f}MB，"
-                                    "可能含有大量空白格式或隐藏内容。请只保留数据另存为 .xlsx 后重新报送")
+                raise LimitExceeded(
+                    f"该Excel文件解压后为{total / _MB:.0f}MB，超过系统上限{lim.unzipped_mb:.0f}MB，"
+                    "可能含有大量空白格式或隐藏内容。请只保留数据另存为 .xlsx 后重新报送"
+                )
             for p in parts:
                 if p.file_size > lim.ratio_floor_mb * _MB and p.file_size > lim.zip_ratio * max(p.compress_size, 1):
-                    raise LimitExceeded("该Excel文件的压缩比异常（解压后体积是压缩时的数百倍以上），系统未读取。"
-                                        "请在Excel中打开确认后只保留数据另存为 .xlsx 重新报送")
+                    raise LimitExceeded(
+                        "该Excel文件的压缩比异常（解压后体积是压缩时的数百倍以上），系统未读取。"
+                        "请在Excel中打开确认后只保留数据另存为 .xlsx 重新报送"
+                    )
             for p in parts:
                 if p.filename.startswith("xl/worksheets/") and p.filename.endswith(".xml"):
                     with zf.open(p) as fh:
@@ -107,8 +112,10 @@ def _check_text(path: Path) -> None:
     with path.open("rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             if b"\x00" in chunk:
-                raise LimitExceeded("CSV文件中含有空字符（NUL），不是普通文本文件，"
-                                    "可能已损坏或以“Unicode文本”格式保存。请在Excel中另存为“CSV（逗号分隔）”后重新报送")
+                raise LimitExceeded(
+                    "CSV文件中含有空字符（NUL），不是普通文本文件，"
+                    "可能已损坏或以“Unicode文本”格式保存。请在Excel中另存为“CSV（逗号分隔）”后重新报送"
+                )
 
 
 def _check_dimension(head: bytes, lim: Limits) -> None:
@@ -124,11 +131,14 @@ def _check_dimension(head: bytes, lim: Limits) -> None:
 def _check_size(rows: int, cols: int, lim: Limits, declared: bool = False) -> None:
     said = "声明的" if declared else ""
     if cols > lim.columns:
-        raise LimitExceeded(f"工作表{said}列数为{cols}列，超过系统上限{lim.columns}列。请删除无关的列"
-                            "（或清除整列格式）后另存为 .xlsx 重新报送")
+        raise LimitExceeded(
+            f"工作表{said}列数为{cols}列，超过系统上限{lim.columns}列。请删除无关的列"
+            "（或清除整列格式）后另存为 .xlsx 重新报送"
+        )
     if rows > lim.rows:
-        raise LimitExceeded(f"工作表{said}行数为{rows}行，超过系统上限{lim.rows}行。请删除无关的行"
-                            "（或清除整行格式）后另存重新报送")
+        raise LimitExceeded(
+            f"工作表{said}行数为{rows}行，超过系统上限{lim.rows}行。请删除无关的行（或清除整行格式）后另存重新报送"
+        )
     if rows * cols > lim.cells:
         raise LimitExceeded(f"工作表{said}范围为{rows}行×{cols}列，超过系统上限{lim.cells}个单元格，请拆分后重新报送")
 
@@ -158,8 +168,9 @@ def time_limit(seconds: float | None = None) -> Iterator[None]:
         return
 
     def expired(signum, frame):
-        raise TimeLimitExceeded(f"文件处理时间超过系统上限{seconds:.0f}秒，系统未能完成校验。请拆分文件或删除"
-                                "无关内容后重新报送")
+        raise TimeLimitExceeded(
+            f"文件处理时间超过系统上限{seconds:.0f}秒，系统未能完成校验。请拆分文件或删除无关内容后重新报送"
+        )
 
     started = time.monotonic()
     previous = signal.signal(signal.SIGALRM, expired)

@@ -88,7 +88,9 @@ def clean_leftovers(conn: psycopg.Connection, archive_root) -> dict[str, int]:
             cur = conn.execute(
                 f"""delete from {raw_table(dataset)} r using ops.submission s
                     where s.submission_id = r.submission_id
-                      and s.status <> all(%s)""", (list(complete_statuses()),))
+                      and s.status <> all(%s)""",
+                (list(complete_statuses()),),
+            )
             if cur.rowcount:
                 removed[dataset] = cur.rowcount
     return removed

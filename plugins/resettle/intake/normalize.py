@@ -71,8 +71,11 @@ def parse_date(text: str) -> dt.date:
 def parse_period(text: str) -> str:
     """A tax period: `2026-10`, `2026/10`, `202610`, `2026年10月`, or a date (an Excel date cell) in that month."""
     t = fold(text).replace(" ", "")
-    m = (re.fullmatch(r"(\d{4})[-/.年](\d{1,2})月?", t) or re.fullmatch(r"(\d{4})(\d{2})", t)
-         or re.fullmatch(r"(\d{4})-(\d{2})-\d{2}", t))
+    m = (
+        re.fullmatch(r"(\d{4})[-/.年](\d{1,2})月?", t)
+        or re.fullmatch(r"(\d{4})(\d{2})", t)
+        or re.fullmatch(r"(\d{4})-(\d{2})-\d{2}", t)
+    )
     if not m or not 1 <= int(m[2]) <= 12:
         raise CellError("所属期应写成 YYYY-MM，如 2026-10（请将单元格设为文本格式）")
     return f"{m[1]}-{int(m[2]):02d}"
@@ -162,7 +165,6 @@ FULLWIDTH = {**{code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}, 0x3000: 
 """Full-width ASCII forms (Ａ１２，) to their half-width letters, digits and punctuation."""
 
 
-
 def fold_series(values: pd.Series) -> pd.Series:
     """Full-width to half-width, only where a full-width character occurs (most columns have none)."""
     wide = values.str.contains("[\uff01-\uff5e\u3000]", regex=True).fillna(False).to_numpy(dtype=bool)
@@ -230,11 +232,17 @@ def normalize(parsed: ParsedFile) -> tuple[pd.DataFrame, list[Finding]]:
         for name in parsed.missing_columns
     ]
     if parsed.frame.empty and not parsed.missing_columns:
-        findings.append(Finding(None, None, None, "文件中没有数据行（只有表头），请填写数据后重新报送",
-                                check="no_rows"))
+        findings.append(
+            Finding(None, None, None, "文件中没有数据行（只有表头），请填写数据后重新报送", check="no_rows")
+        )
     findings += [
-        Finding(row, None, None, "填报说明（或填报人）行的下方还有数据，这些行未被读取；请把所有数据放在说明行上方",
-                check="rows_after_notes")
+        Finding(
+            row,
+            None,
+            None,
+            "填报说明（或填报人）行的下方还有数据，这些行未被读取；请把所有数据放在说明行上方",
+            check="rows_after_notes",
+        )
         for row in parsed.rows_after_notes[:20]
     ]
     source = parsed.frame
@@ -248,8 +256,10 @@ def normalize(parsed: ParsedFile) -> tuple[pd.DataFrame, list[Finding]]:
         typed, errors = convert(col, values)
         bad = errors.notna().to_numpy()
         if bad.any():
-            findings += [Finding(int(row), header, str(value), message) for row, value, message
-                         in zip(rows[bad], values[bad], errors[bad], strict=True)]
+            findings += [
+                Finding(int(row), header, str(value), message)
+                for row, value, message in zip(rows[bad], values[bad], errors[bad], strict=True)
+            ]
         data[col.name] = typed.mask(errors.notna()) if bad.any() and vectorized else typed
         if col.type == "id_number":
             data[f"_problem__{col.name}"] = id_problems(data[col.name])

@@ -53,7 +53,6 @@ class ParsedFile:
     malformed_rows: list[int] = field(default_factory=list)
     """CSV lines (not notes) with another number of fields than the header: never silently dropped."""
 
-
     def release_data(self) -> None:
         """Drop the text cells once typed: a big file should not be held twice in memory."""
         self.frame = self.frame.iloc[0:0]
@@ -78,8 +77,9 @@ def _alias_table(c: Contract) -> dict[str, str]:
     return table
 
 
-def detect_dataset(file_name: str, header_rows: list[list[str]] | None = None,
-                   candidates: tuple[str, ...] = DATASETS) -> str | None:
+def detect_dataset(
+    file_name: str, header_rows: list[list[str]] | None = None, candidates: tuple[str, ...] = DATASETS
+) -> str | None:
     """The dataset of a file: from its name, or failing that from the headers it carries.
 
     Only the datasets the sender may send are candidates (the folder says who sent it); among keywords
@@ -87,9 +87,11 @@ def detect_dataset(file_name: str, header_rows: list[list[str]] | None = None,
     datasets equally (居民台账（已与项目台账核对）) is settled by the headers, or is None without them.
     """
     name = header_key(Path(file_name).stem)
-    matches = {dataset: max(len(header_key(k)) for k in contract(dataset).file_keywords if header_key(k) in name)
-               for dataset in candidates
-               if any(header_key(k) in name for k in contract(dataset).file_keywords)}
+    matches = {
+        dataset: max(len(header_key(k)) for k in contract(dataset).file_keywords if header_key(k) in name)
+        for dataset in candidates
+        if any(header_key(k) in name for k in contract(dataset).file_keywords)
+    }
     if matches:
         longest = max(matches.values())
         named = tuple(d for d, n in matches.items() if n == longest)
@@ -161,8 +163,7 @@ def read_xlsx_openpyxl(path: Path) -> list[tuple[str | None, list[list[str | Non
     wb = _open_workbook(path)
     try:
         return [
-            (ws.title, [[cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)])
-            for ws in wb.worksheets
+            (ws.title, [[cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]) for ws in wb.worksheets
         ]
     finally:
         wb.close()
@@ -241,8 +242,10 @@ def _grid(rows: list[list[str | None]], ncols: int) -> pd.DataFrame:
 def _xlsx_sheets(path: Path) -> list[_Sheet]:
     sheets = []
     for name, rows in _read_xlsx(path):
+
         def body(h: int, ncols: int, rows=rows):
-            return _grid(rows[h + 1:], ncols), np.arange(h + 2, len(rows) + 1), []
+            return _grid(rows[h + 1 :], ncols), np.arange(h + 2, len(rows) + 1), []
+
         sheets.append(_Sheet(name, rows[:MAX_TITLE_ROWS], body))
     return sheets
 
@@ -277,23 +280,33 @@ def _csv_sheets(path: Path) -> list[_Sheet]:
         try:
             table = pacsv.read_csv(
                 path,
-                read_options=pacsv.ReadOptions(encoding="utf8" if encoding.startswith("utf-8") else encoding,
-                                               column_names=names, skip_rows=h + 1, use_threads=False,
-                                               block_size=1 << 22),
+                read_options=pacsv.ReadOptions(
+                    encoding="utf8" if encoding.startswith("utf-8") else encoding,
+                    column_names=names,
+                    skip_rows=h + 1,
+                    use_threads=False,
+                    block_size=1 << 22,
+                ),
                 parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid, ignore_empty_lines=False),
-                convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
-                                                     strings_can_be_null=False),
+                convert_options=pacsv.ConvertOptions(
+                    column_types={n: pa.string() for n in names}, strings_can_be_null=False
+                ),
             )
         except (pa.ArrowInvalid, UnicodeDecodeError) as err:
-            raise ParseError("CSV文件格式有误，无法逐行读取（可能有未闭合的引号或编码错误），"
-                             "请用Excel另存为CSV后重新报送") from err
+            raise ParseError(
+                "CSV文件格式有误，无法逐行读取（可能有未闭合的引号或编码错误），请用Excel另存为CSV后重新报送"
+            ) from err
         grid = table.rename_columns([str(i) for i in range(ncols)]).to_pandas(
-            types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
+            types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get
+        )
         grid.columns = range(ncols)
         skipped_lines = {number for number, _ in skipped}
         first = h + 2
-        lines = np.fromiter((n for n in range(first, first + len(grid) + len(skipped)) if n not in skipped_lines),
-                            dtype=np.int64, count=len(grid))
+        lines = np.fromiter(
+            (n for n in range(first, first + len(grid) + len(skipped)) if n not in skipped_lines),
+            dtype=np.int64,
+            count=len(grid),
+        )
         return grid, lines, skipped
 
     return [_Sheet(None, head[:MAX_TITLE_ROWS], body)]
@@ -325,8 +338,9 @@ def _clean(grid: pd.DataFrame) -> pd.DataFrame:
     return grid
 
 
-def parse(path: Path, dataset: str | None = None, file_name: str | None = None,
-          candidates: tuple[str, ...] = DATASETS) -> ParsedFile:
+def parse(
+    path: Path, dataset: str | None = None, file_name: str | None = None, candidates: tuple[str, ...] = DATASETS
+) -> ParsedFile:
     """Parse a file into text columns of the dataset, keeping extra columns by their header.
 
     The file's kind comes from `file_name` (the clerk's name), so an archived copy can be parsed.
@@ -349,8 +363,7 @@ def parse(path: Path, dataset: str | None = None, file_name: str | None = None,
         raise ParseError(f"在文件中找不到“{c.title_zh}”的表头，请使用标准模板")
     _, sheet, h = max(found, key=lambda x: x[0])
     header_cells = sheet.head[h]
-    title_row, title = next(((i + 1, cell) for i, r in enumerate(sheet.head[:h]) for cell in r if cell),
-                            (None, None))
+    title_row, title = next(((i + 1, cell) for i, r in enumerate(sheet.head[:h]) for cell in r if cell), (None, None))
     columns: dict[str, str] = {}
     positions: list[tuple[int, str]] = []
     extras: list[str] = []
@@ -388,8 +401,17 @@ def parse(path: Path, dataset: str | None = None, file_name: str | None = None,
     frame = frame.reset_index(drop=True)
     missing = [col.name for col in c.columns if col.required and col.name not in columns]
     return ParsedFile(
-        dataset=dataset, headers=[name for _, name in positions], columns=columns, frame=frame,
-        row_numbers=lines[keep].tolist(), header_row=h + 1, title=title, title_row=title_row, sheet=sheet.name,
-        extra_headers=extras, missing_columns=missing, rows_after_notes=after_notes,
+        dataset=dataset,
+        headers=[name for _, name in positions],
+        columns=columns,
+        frame=frame,
+        row_numbers=lines[keep].tolist(),
+        header_row=h + 1,
+        title=title,
+        title_row=title_row,
+        sheet=sheet.name,
+        extra_headers=extras,
+        missing_columns=missing,
+        rows_after_notes=after_notes,
         malformed_rows=[n for n in malformed if notes_from is None or n < notes_from],
     )

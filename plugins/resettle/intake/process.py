@@ -44,6 +44,7 @@ _TITLE_PERIOD = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月")
 _NAME_PERIOD = re.compile(r"(?<!\d)(20\d{2})\s*(?:年\s*|[-._])?(1[0-2]|0?[1-9])(?:\s*月|(?!\d))")
 FAILED_ZH = "系统处理该文件时出错（不是文件的问题），工程师已收到通知，处理后会自动重新校验，无需重新报送。"
 
+
 def title_findings(parsed: ParsedFile, landed: LandedFile) -> list[Finding]:
     """A title naming another district or month than the folder the file was dropped in."""
     if not parsed.title:
@@ -52,16 +53,27 @@ def title_findings(parsed: ParsedFile, landed: LandedFile) -> list[Finding]:
     own = reference.districts().get(landed.source)
     named = [d for d in reference.districts().values() if d.name_zh in parsed.title]
     if own and named and own not in named:
-        findings.append(Finding(
-            parsed.title_row, None, parsed.title,
-            f"表格标题写的是“{named[0].name_zh}”，但文件报送在“{own.name_zh}”的文件夹中，请确认是否报错了区",
-            check="title_district"))
+        findings.append(
+            Finding(
+                parsed.title_row,
+                None,
+                parsed.title,
+                f"表格标题写的是“{named[0].name_zh}”，但文件报送在“{own.name_zh}”的文件夹中，请确认是否报错了区",
+                check="title_district",
+            )
+        )
     m = _TITLE_PERIOD.search(parsed.title)
     if m and f"{m[1]}-{int(m[2]):02d}" != landed.period:
-        findings.append(Finding(
-            parsed.title_row, None, parsed.title,
-            f"表格标题写的是{m[1]}年{int(m[2])}月，但报送期为{landed.period[:4]}年{int(landed.period[5:])}月，"
-            "请确认月份", check="title_period"))
+        findings.append(
+            Finding(
+                parsed.title_row,
+                None,
+                parsed.title,
+                f"表格标题写的是{m[1]}年{int(m[2])}月，但报送期为{landed.period[:4]}年{int(landed.period[5:])}月，"
+                "请确认月份",
+                check="title_period",
+            )
+        )
     return findings
 
 
@@ -71,33 +83,53 @@ def period_findings(parsed: ParsedFile, landed: LandedFile, frame) -> list[Findi
     findings = []
     m = _NAME_PERIOD.search(landed.file_name)
     if m and f"{m[1]}-{int(m[2]):02d}" != landed.period:
-        findings.append(Finding(
-            None, None, landed.file_name,
-            f"文件名写的是{m[1]}年{int(m[2])}月，但报送在{landed.period[:4]}年{int(landed.period[5:])}月的文件夹中，"
-            "请确认是否报错了月份", check="name_period"))
+        findings.append(
+            Finding(
+                None,
+                None,
+                landed.file_name,
+                f"文件名写的是{m[1]}年{int(m[2])}月，但报送在{landed.period[:4]}年{int(landed.period[5:])}月的文件夹中，"
+                "请确认是否报错了月份",
+                check="name_period",
+            )
+        )
     for col in contract(parsed.dataset).columns:
         if col.type != "period" or col.name not in frame.columns:
             continue
         values = frame[col.name].dropna().astype(str)
         if len(values) and not (values == landed.period).any():
             named = values.value_counts().index[0]
-            findings.append(Finding(
-                None, parsed.columns.get(col.name, col.header_zh), named,
-                f"表中“{parsed.columns.get(col.name, col.header_zh)}”没有一行是{landed.period[:4]}年"
-                f"{int(landed.period[5:])}月（多为{named}），文件可能是其他月份的，请确认后重新报送",
-                check="content_period"))
+            findings.append(
+                Finding(
+                    None,
+                    parsed.columns.get(col.name, col.header_zh),
+                    named,
+                    f"表中“{parsed.columns.get(col.name, col.header_zh)}”没有一行是{landed.period[:4]}年"
+                    f"{int(landed.period[5:])}月（多为{named}），文件可能是其他月份的，请确认后重新报送",
+                    check="content_period",
+                )
+            )
     return findings
 
 
 def malformed_findings(parsed: ParsedFile) -> list[Finding]:
     """CSV lines with more or fewer fields than the header: an error each, never dropped in silence."""
     width = len(parsed.headers)
-    return [Finding(n, None, None, f"该行的字段数与表头（{width}列）不一致，可能多了或少了逗号，或有未闭合的引号，"
-                    "该行无法读取", check="row_width") for n in parsed.malformed_rows]
+    return [
+        Finding(
+            n,
+            None,
+            None,
+            f"该行的字段数与表头（{width}列）不一致，可能多了或少了逗号，或有未闭合的引号，该行无法读取",
+            check="row_width",
+        )
+        for n in parsed.malformed_rows
+    ]
 
 
-def _message(status: str, dataset_title: str | None, rows: int | None, errors: int, warnings: int,
-             first: Finding | None) -> str:
+def _message(
+    status: str, dataset_title: str | None, rows: int | None, errors: int, warnings: int, first: Finding | None
+) -> str:
     name = f"“{dataset_title}”" if dataset_title else "文件"
     if status == "accepted":
         return f"{name}已接收，共{rows}行，校验全部通过。"
@@ -118,23 +150,28 @@ def _where(f: Finding) -> str:
     return "".join(parts) + ("：" if parts else "")
 
 
-def _record(conn: psycopg.Connection, sub: Submission, findings: list[Finding],
-            outcomes: list[ExpectationOutcome]) -> None:
+def _record(
+    conn: psycopg.Connection, sub: Submission, findings: list[Finding], outcomes: list[ExpectationOutcome]
+) -> None:
     conn.execute("delete from ops.finding where submission_id = %s", (sub.submission_id,))
     conn.execute("delete from ops.validation_result where submission_id = %s", (sub.submission_id,))
     with conn.cursor() as cur:
         cur.executemany(
             """insert into ops.finding (submission_id, finding_no, severity, check_name, excel_row, column_header,
                                         value, message_zh) values (%s, %s, %s, %s, %s, %s, %s, %s)""",
-            [(sub.submission_id, i, f.severity, f.check, f.row, f.column, f.value, f.message_zh)
-             for i, f in enumerate(findings, start=1)],
+            [
+                (sub.submission_id, i, f.severity, f.check, f.row, f.column, f.value, f.message_zh)
+                for i, f in enumerate(findings, start=1)
+            ],
         )
         cur.executemany(
             """insert into ops.validation_result (submission_id, expectation, check_name, column_name, severity,
                                                   success, unexpected_count) values (%s, %s, %s, %s, %s, %s, %s)
                on conflict do nothing""",
-            [(sub.submission_id, o.expectation, o.check, o.column or "", o.severity, o.success, o.unexpected_count)
-             for o in outcomes],
+            [
+                (sub.submission_id, o.expectation, o.check, o.column or "", o.severity, o.success, o.unexpected_count)
+                for o in outcomes
+            ],
         )
 
 
@@ -143,8 +180,17 @@ def _finish(conn: psycopg.Connection, sub: Submission) -> None:
         """update ops.submission set status = %s, dataset = %s, rows_total = %s, rows_valid = %s, errors = %s,
                   warnings = %s, message_zh = %s, processed_at = now(), processed_by = %s
             where submission_id = %s""",
-        (sub.status, sub.dataset, sub.rows_total, sub.rows_valid, sub.errors, sub.warnings, sub.message_zh,
-         socket.gethostname(), sub.submission_id),
+        (
+            sub.status,
+            sub.dataset,
+            sub.rows_total,
+            sub.rows_valid,
+            sub.errors,
+            sub.warnings,
+            sub.message_zh,
+            socket.gethostname(),
+            sub.submission_id,
+        ),
     )
 
 
@@ -170,8 +216,9 @@ def _supersede(conn: psycopg.Connection, sub: Submission) -> None:
     )
     if in_force != sub.submission_id:
         sub.status = "superseded"
-        conn.execute("update ops.submission set superseded_by = %s where submission_id = %s",
-                     (in_force, sub.submission_id))
+        conn.execute(
+            "update ops.submission set superseded_by = %s where submission_id = %s", (in_force, sub.submission_id)
+        )
 
 
 def process_file(conn: psycopg.Connection, landed: LandedFile) -> dict:
@@ -191,8 +238,14 @@ def process_file(conn: psycopg.Connection, landed: LandedFile) -> dict:
             archived = archive(landed.path, settings().archive, settings().settle_seconds)
         except Unsettled as err:
             log.info("waiting for %s: %s", landed.path, err)
-            return {"source": landed.source, "period": landed.period, "file_name": landed.file_name,
-                    "status": "waiting", "dataset": None, "new": False}
+            return {
+                "source": landed.source,
+                "period": landed.period,
+                "file_name": landed.file_name,
+                "status": "waiting",
+                "dataset": None,
+                "new": False,
+            }
         except NotRegular:  # replaced (by a link, a FIFO...) after discovery
             reason = refusal(landed.path, landed.path.parent.resolve()) or "special"
             return _refuse(conn, LandedFile(landed.source, landed.period, landed.path, reason))
@@ -210,8 +263,14 @@ def process_file(conn: psycopg.Connection, landed: LandedFile) -> dict:
         from resettle.intake import docs
 
         decided, gx_result = documented[0]
-        docs.record(gx_result, submission_id=decided.submission_id, source=decided.source,
-                    dataset=decided.dataset, period=decided.period, file_name=decided.file_name)
+        docs.record(
+            gx_result,
+            submission_id=decided.submission_id,
+            source=decided.source,
+            dataset=decided.dataset,
+            period=decided.period,
+            file_name=decided.file_name,
+        )
     return outcome
 
 
@@ -253,8 +312,9 @@ def _process(conn: psycopg.Connection, landed: LandedFile, archived, sub: Submis
             sub.status = "duplicate"
             sub.message_zh = _message("duplicate", None, None, 0, 0, None)
             _finish(conn, sub)
-            conn.execute("update ops.submission set duplicate_of = %s where submission_id = %s",
-                         (original, sub.submission_id))
+            conn.execute(
+                "update ops.submission set duplicate_of = %s where submission_id = %s", (original, sub.submission_id)
+            )
         return {**asdict(sub), "new": True}
 
     findings: list[Finding] = []
@@ -268,17 +328,37 @@ def _process(conn: psycopg.Connection, landed: LandedFile, archived, sub: Submis
             sub.rows_total = len(parsed.frame)
             frame, findings = normalize(parsed)
             parsed.release_data()
-            findings = title_findings(parsed, landed) + period_findings(parsed, landed, frame) \
-                + malformed_findings(parsed) + findings
+            findings = (
+                title_findings(parsed, landed)
+                + period_findings(parsed, landed, frame)
+                + malformed_findings(parsed)
+                + findings
+            )
             if not parsed.missing_columns:
                 package = load_context(conn, sub.source, parsed.dataset, sub.period)
                 if parsed.dataset in DEPENDS_ON_LEDGER and package.ledger is None:
-                    findings.append(Finding(
-                        None, None, None, "本区本月的项目台账尚未报送或未通过校验，暂无法核对本表的项目编号和户数；"
-                        "项目台账通过后请重新报送本表", "warning", "ledger_available"))
-                findings += [Finding(None, None, None, f"尚无已通过校验的{label}，暂无法核对本表的相关编号",
-                                     "warning", "reference_available")
-                             for label in unavailable_references(parsed.dataset, package)]
+                    findings.append(
+                        Finding(
+                            None,
+                            None,
+                            None,
+                            "本区本月的项目台账尚未报送或未通过校验，暂无法核对本表的项目编号和户数；"
+                            "项目台账通过后请重新报送本表",
+                            "warning",
+                            "ledger_available",
+                        )
+                    )
+                findings += [
+                    Finding(
+                        None,
+                        None,
+                        None,
+                        f"尚无已通过校验的{label}，暂无法核对本表的相关编号",
+                        "warning",
+                        "reference_available",
+                    )
+                    for label in unavailable_references(parsed.dataset, package)
+                ]
                 published, validation = _write_audit_publish(conn, sub, frame, parsed, findings, package)
                 if validation.gx_result is not None:
                     documented.append((sub, validation.gx_result))
@@ -286,8 +366,9 @@ def _process(conn: psycopg.Connection, landed: LandedFile, archived, sub: Submis
     except ParseError as err:
         if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
             conn.rollback()
-        row = conn.execute("select status from ops.submission where submission_id = %s",
-                           (sub.submission_id,)).fetchone()
+        row = conn.execute(
+            "select status from ops.submission where submission_id = %s", (sub.submission_id,)
+        ).fetchone()
         decided = row[0] if row else "received"
         conn.commit()
         if decided != "received":  # the time limit struck after the file was published: it stays published
@@ -304,8 +385,9 @@ def _process(conn: psycopg.Connection, landed: LandedFile, archived, sub: Submis
     return _done(conn, sub, archived.path, findings, parsed)
 
 
-def _write_audit_publish(conn: psycopg.Connection, sub: Submission, frame, parsed: ParsedFile,
-                         findings: list[Finding], package) -> tuple[bool, Validation]:
+def _write_audit_publish(
+    conn: psycopg.Connection, sub: Submission, frame, parsed: ParsedFile, findings: list[Finding], package
+) -> tuple[bool, Validation]:
     """Write the rows, audit them, and publish, in one transaction; the write and the audit overlap.
 
     COPY runs in a second thread while the suite runs here (the database does its share of the work while
@@ -329,26 +411,30 @@ def _write_audit_publish(conn: psycopg.Connection, sub: Submission, frame, parse
     return sub.status != "received", validation
 
 
-def _decide(conn: psycopg.Connection, sub: Submission, findings: list[Finding],
-            outcomes: list[ExpectationOutcome]) -> None:
+def _decide(
+    conn: psycopg.Connection, sub: Submission, findings: list[Finding], outcomes: list[ExpectationOutcome]
+) -> None:
     errors = [f for f in findings if f.severity == "error"]
     sub.errors, sub.warnings = len(errors), len(findings) - len(errors)
     title = contract(sub.dataset).title_zh if sub.dataset else None
-    sub.message_zh = _message(sub.status, title, sub.rows_total, sub.errors, sub.warnings,
-                              errors[0] if errors else None)
+    sub.message_zh = _message(
+        sub.status, title, sub.rows_total, sub.errors, sub.warnings, errors[0] if errors else None
+    )
     _record(conn, sub, findings, outcomes)
     _finish(conn, sub)
 
 
-def _done(conn: psycopg.Connection, sub: Submission, original, findings: list[Finding],
-          parsed: ParsedFile | None) -> dict:
+def _done(
+    conn: psycopg.Connection, sub: Submission, original, findings: list[Finding], parsed: ParsedFile | None
+) -> dict:
     if sub.status in ("rejected", "accepted_with_warnings") or (sub.status == "superseded" and findings):
         _receipt(conn, sub, original if parsed is not None else None, findings, parsed)
     return {**asdict(sub), "new": True}
 
 
-def _receipt(conn: psycopg.Connection, sub: Submission, original, findings: list[Finding],
-             parsed: ParsedFile | None) -> None:
+def _receipt(
+    conn: psycopg.Connection, sub: Submission, original, findings: list[Finding], parsed: ParsedFile | None
+) -> None:
     """Write the clerk's receipt; a failure here is logged, never undoes the decision already recorded.
 
     The annotated copy of the original is made only from a file parsed as the sender's own dataset
@@ -359,11 +445,19 @@ def _receipt(conn: psycopg.Connection, sub: Submission, original, findings: list
 
     try:
         write_receipt(
-            settings().outbox, source=sub.source, period=sub.period, file_name=sub.file_name, dataset=sub.dataset,
-            status=sub.status, submission_id=sub.submission_id,
-            received_at=received_at(conn, sub.submission_id), findings=findings,
-            original=original if parsed is not None else None, sheet=parsed.sheet if parsed else None,
-            header_row=parsed.header_row if parsed else None, message_zh=sub.message_zh or "",
+            settings().outbox,
+            source=sub.source,
+            period=sub.period,
+            file_name=sub.file_name,
+            dataset=sub.dataset,
+            status=sub.status,
+            submission_id=sub.submission_id,
+            received_at=received_at(conn, sub.submission_id),
+            findings=findings,
+            original=original if parsed is not None else None,
+            sheet=parsed.sheet if parsed else None,
+            header_row=parsed.header_row if parsed else None,
+            message_zh=sub.message_zh or "",
         )
     except Exception:
         log.exception("receipt for submission %s could not be written", sub.submission_id)

@@ -22,7 +22,7 @@ def _extras_json(frame: pd.DataFrame, extras: list[str]) -> pd.Series:
     """Extra columns a clerk added, kept per row as JSON (header → value), or NULL when none were filled."""
     if not extras:
         return pd.Series(None, index=frame.index, dtype=object)
-    names = [e[len("extra:"):] for e in extras]
+    names = [e[len("extra:") :] for e in extras]
 
     def row_json(values) -> str | None:
         kept = {n: v for n, v in zip(names, values, strict=True) if not pd.isna(v)}
@@ -31,8 +31,9 @@ def _extras_json(frame: pd.DataFrame, extras: list[str]) -> pd.Series:
     return pd.Series([row_json(v) for v in frame[extras].itertuples(index=False, name=None)], index=frame.index)
 
 
-def copy_rows(conn: psycopg.Connection, submission_id: int, source: str, period: str, frame: pd.DataFrame,
-              dataset: str) -> int:
+def copy_rows(
+    conn: psycopg.Connection, submission_id: int, source: str, period: str, frame: pd.DataFrame, dataset: str
+) -> int:
     """COPY the frame's contract columns (and extras as JSON) with their lineage; returns rows written."""
     names = list(stored_columns(dataset))
     derived = list(DERIVED_COLUMNS.get(dataset, ()))
@@ -41,9 +42,16 @@ def copy_rows(conn: psycopg.Connection, submission_id: int, source: str, period:
     sql = f"copy {raw_table(dataset)} ({', '.join(columns)}) from stdin with (format csv)"
     with conn.cursor() as cur, cur.copy(sql) as copy:
         for start in range(0, len(frame), CHUNK_ROWS):
-            part = frame.iloc[start:start + CHUNK_ROWS]
-            out = pd.DataFrame({"submission_id": submission_id, "source": source, "period": period,
-                                "source_row": part["source_row"], "extras": _extras_json(part, extras)})
+            part = frame.iloc[start : start + CHUNK_ROWS]
+            out = pd.DataFrame(
+                {
+                    "submission_id": submission_id,
+                    "source": source,
+                    "period": period,
+                    "source_row": part["source_row"],
+                    "extras": _extras_json(part, extras),
+                }
+            )
             if "id_pseudonym" in derived:
                 out_derived = pd.DataFrame({"id_pseudonym": pseudonyms(part["id_number"])}, index=part.index)
             else:

@@ -47,8 +47,14 @@ EXCEL_MAX_TEXT = 32_767
 ERROR_COLOR = "FFFFC7CE"
 WARNING_COLOR = "FFFFEB9C"
 LEVEL_ZH = {"error": "错误", "warning": "提示"}
-STATUS_ZH = {"accepted": "已接收", "accepted_with_warnings": "已接收（有提示）", "rejected": "已退回",
-             "superseded": "已接收，已被此后收到的文件替换", "refused": "未读取", "failed": "系统处理出错"}
+STATUS_ZH = {
+    "accepted": "已接收",
+    "accepted_with_warnings": "已接收（有提示）",
+    "rejected": "已退回",
+    "superseded": "已接收，已被此后收到的文件替换",
+    "refused": "未读取",
+    "failed": "系统处理出错",
+}
 NEXT_STEP_ZH = {
     "accepted": "数据已入库，无需处理。",
     "accepted_with_warnings": "数据已入库，请核实下列提示，如有错误请更正后重新报送。",
@@ -76,6 +82,7 @@ _WRAP = Alignment(wrap_text=True, vertical="top")
 
 # --- where a receipt lives ---------------------------------------------------------------------------------
 
+
 def safe_stem(file_name: str) -> str:
     """The clerk's file name without folders, suffix or characters a file system refuses; Chinese is kept."""
     name = re.split(r"[/\\]", str(file_name))[-1]
@@ -98,9 +105,23 @@ def receipt_path(outbox: Path, source: str, period: str, file_name: str, submiss
 
 # --- the workbook ------------------------------------------------------------------------------------------
 
-def write_receipt(outbox: Path, *, source: str, period: str, file_name: str, dataset: str | None, status: str,
-                  submission_id: int, received_at: dt.datetime, findings: list[Finding], original: Path | None,
-                  sheet: str | None = None, header_row: int | None = None, message_zh: str) -> Path:
+
+def write_receipt(
+    outbox: Path,
+    *,
+    source: str,
+    period: str,
+    file_name: str,
+    dataset: str | None,
+    status: str,
+    submission_id: int,
+    received_at: dt.datetime,
+    findings: list[Finding],
+    original: Path | None,
+    sheet: str | None = None,
+    header_row: int | None = None,
+    message_zh: str,
+) -> Path:
     """Write the receipt for one processed file and return its path (an existing receipt is replaced).
 
     `received_at` is shown in Beijing time; a naive datetime is taken as UTC. `original` is the file as
@@ -114,8 +135,9 @@ def write_receipt(outbox: Path, *, source: str, period: str, file_name: str, dat
     ordered = _ordered(findings)
     wb = Workbook(write_only=True)
     receipt_ws = wb.create_sheet(RECEIPT_SHEET)
-    annotation = _annotate(wb, Path(original), sheet, header_row, ordered) if original is not None \
-        else _Annotation(skipped=True)
+    annotation = (
+        _annotate(wb, Path(original), sheet, header_row, ordered) if original is not None else _Annotation(skipped=True)
+    )
     _write_receipt_sheet(
         receipt_ws,
         header=[
@@ -196,16 +218,27 @@ def _text(value: object) -> str:
 def _needs_care(text: str) -> bool:
     """Text openpyxl would store as a formula or an error, or refuse, if appended as a plain value, or that
     Excel would take for a formula once a user edits the cell (it then gets the quote prefix)."""
-    return is_formula_like(text) or text in ERROR_CODES or len(text) > EXCEL_MAX_TEXT \
+    return (
+        is_formula_like(text)
+        or text in ERROR_CODES
+        or len(text) > EXCEL_MAX_TEXT
         or ILLEGAL_CHARACTERS_RE.search(text) is not None
+    )
 
 
 def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def _cell(ws, value: object, *, font: Font | None = None, fill: PatternFill | None = None,
-          number_format: str | None = None, wrap: bool = False) -> WriteOnlyCell:
+def _cell(
+    ws,
+    value: object,
+    *,
+    font: Font | None = None,
+    fill: PatternFill | None = None,
+    number_format: str | None = None,
+    wrap: bool = False,
+) -> WriteOnlyCell:
     """A cell whose text stays text (a value starting with '=' is not turned into a formula)."""
     is_text = isinstance(value, str)
     if is_text:
@@ -256,18 +289,21 @@ def _write_receipt_sheet(ws, *, header: list[tuple[str, str]], findings: list[Fi
     ws.append([_cell(ws, h, font=_BOLD, wrap=True) for h in TABLE_HEADERS])
     for number, f in enumerate(findings, start=1):
         error = _is_error(f)
-        ws.append([
-            _cell(ws, number),
-            _cell(ws, f.row) if f.row is not None else None,
-            _cell(ws, f.column, wrap=True) if f.column else None,
-            _cell(ws, f.value, wrap=True) if f.value is not None else None,
-            _cell(ws, f.message_zh, wrap=True),
-            _cell(ws, LEVEL_ZH["error" if error else "warning"], fill=_fill(error)),
-        ])
+        ws.append(
+            [
+                _cell(ws, number),
+                _cell(ws, f.row) if f.row is not None else None,
+                _cell(ws, f.column, wrap=True) if f.column else None,
+                _cell(ws, f.value, wrap=True) if f.value is not None else None,
+                _cell(ws, f.message_zh, wrap=True),
+                _cell(ws, LEVEL_ZH["error" if error else "warning"], fill=_fill(error)),
+            ]
+        )
     ws.auto_filter.ref = f"A{table_row}:{last_col}{table_row + max(len(findings), 1)}"
 
 
 # --- the annotated copy ------------------------------------------------------------------------------------
+
 
 @dataclass
 class _Annotation:
@@ -332,8 +368,9 @@ def _open(path: Path, sheet: str | None) -> _Source:
     raise ValueError(f"unsupported original {path.name}")
 
 
-def _find_header_row(rows: list[list[tuple[object, str | None]]], header_row: int | None,
-                     findings: list[Finding]) -> int | None:
+def _find_header_row(
+    rows: list[list[tuple[object, str | None]]], header_row: int | None, findings: list[Finding]
+) -> int | None:
     """The given header row, or else the early row naming most of the findings' columns."""
     if header_row:
         return header_row
@@ -375,8 +412,9 @@ def _comment(cell_findings: list[Finding], column: int, header: dict[int, str | 
     return Comment(text, _AUTHOR, height=min(height, 400), width=260)
 
 
-def _annotate(wb: Workbook, original: Path, sheet: str | None, header_row: int | None,
-              findings: list[Finding]) -> _Annotation:
+def _annotate(
+    wb: Workbook, original: Path, sheet: str | None, header_row: int | None, findings: list[Finding]
+) -> _Annotation:
     """Copy the clerk's sheet into `原表标注` at the same positions and mark each finding's cell."""
     result = _Annotation()
     try:
@@ -399,7 +437,7 @@ def _annotate(wb: Workbook, original: Path, sheet: str | None, header_row: int |
         result.copied = True
         ws = wb.create_sheet(ANNOTATED_SHEET)
         widths: dict[int, int] = {}
-        for row in head[h - 1 if h else 0:]:  # a merged title above the header would make column A huge
+        for row in head[h - 1 if h else 0 :]:  # a merged title above the header would make column A huge
             for j, (value, _) in enumerate(row[:EXCEL_MAX_COLUMNS], start=1):
                 if value is not None:
                     widths[j] = max(widths.get(j, 0), _width(cell_text(value) or ""))
@@ -430,8 +468,13 @@ def _chain(first: list, rest: Iterator) -> Iterator:
     yield from rest
 
 
-def _copied_row(ws, number: int, row: list[tuple[object, str | None]], marks: dict[int, dict[int, list]],
-                header: dict[int, str | None]) -> list:
+def _copied_row(
+    ws,
+    number: int,
+    row: list[tuple[object, str | None]],
+    marks: dict[int, dict[int, list]],
+    header: dict[int, str | None],
+) -> list:
     width = len(row)
     while width and row[width - 1][0] in (None, ""):
         width -= 1
@@ -456,6 +499,7 @@ def _copied_row(ws, number: int, row: list[tuple[object, str | None]], marks: di
 
 # --- reproducible bytes ------------------------------------------------------------------------------------
 
+
 def _make_reproducible(path: Path, stamp: dt.datetime) -> None:
     """Fixed zip entry times and a fixed modification time, so the same inputs give the same bytes."""
     modified = f"{stamp.isoformat(timespec='seconds')}Z".encode()
@@ -467,8 +511,11 @@ def _make_reproducible(path: Path, stamp: dt.datetime) -> None:
                 entry.compress_type = zipfile.ZIP_DEFLATED
                 entry.external_attr = 0o644 << 16
                 if info.filename == "docProps/core.xml":
-                    xml = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
-                                 rb"\g<1>" + modified + rb"\g<2>", src.read(info))
+                    xml = re.sub(
+                        rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                        rb"\g<1>" + modified + rb"\g<2>",
+                        src.read(info),
+                    )
                     dst.writestr(entry, xml)
                     continue
                 with src.open(info) as fin, dst.open(entry, "w", force_zip64=info.file_size > 2**30) as fout:

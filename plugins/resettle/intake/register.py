@@ -30,8 +30,7 @@ class Submission:
 
 def received_at(conn: psycopg.Connection, submission_id: int) -> dt.datetime:
     """When the platform received a registered file (see `register`)."""
-    row = conn.execute("select received_at from ops.submission where submission_id = %s",
-                       (submission_id,)).fetchone()
+    row = conn.execute("select received_at from ops.submission where submission_id = %s", (submission_id,)).fetchone()
     if row is None:
         raise LookupError(f"no submission {submission_id}")
     return row[0]
@@ -64,9 +63,17 @@ def register(conn: psycopg.Connection, landed: LandedFile, archived: Archived | 
             values (%s, %s, %s, %s, %s, %s, coalesce(%s, now()), %s, %s)
             on conflict (source, period, file_name, sha256) do nothing
             """,
-            (landed.source, landed.period, landed.file_name, str(landed.path), sha,
-             archived.size_bytes if archived else 0, mtime if replay else None,
-             str(archived.path) if archived else "", mtime),
+            (
+                landed.source,
+                landed.period,
+                landed.file_name,
+                str(landed.path),
+                sha,
+                archived.size_bytes if archived else 0,
+                mtime if replay else None,
+                str(archived.path) if archived else "",
+                mtime,
+            ),
         )
         cur.execute(
             """select submission_id, source, period, file_name, sha256, status, dataset, rows_total, rows_valid,

@@ -28,21 +28,44 @@ def period_status(conn: psycopg.Connection, period: str) -> list[dict]:
     due = {e.source: e.due_at for e in expected}
     out = []
     for row in submissions(conn, period):
-        out.append({
-            "source": row["source"], "dataset": row["dataset"], "period": row["period"],
-            "file_name": row["file_name"], "sha256": row["sha256"], "status": row["status"],
-            "received_at": row["received_at"].astimezone(SHANGHAI).isoformat(), "rows": row["rows_total"],
-            "errors": row["errors"], "warnings": row["warnings"], "on_time": row["received_at"] <= due[row["source"]],
-            "receipt": _receipt(row),
-            "message_zh": row["message_zh"], "submission_id": row["submission_id"],
-        })
+        out.append(
+            {
+                "source": row["source"],
+                "dataset": row["dataset"],
+                "period": row["period"],
+                "file_name": row["file_name"],
+                "sha256": row["sha256"],
+                "status": row["status"],
+                "received_at": row["received_at"].astimezone(SHANGHAI).isoformat(),
+                "rows": row["rows_total"],
+                "errors": row["errors"],
+                "warnings": row["warnings"],
+                "on_time": row["received_at"] <= due[row["source"]],
+                "receipt": _receipt(row),
+                "message_zh": row["message_zh"],
+                "submission_id": row["submission_id"],
+            }
+        )
     for e in expected:
         if e.state != "complete":
-            out.append({
-                "source": e.source, "dataset": e.dataset, "period": period, "file_name": None, "sha256": None,
-                "status": "missing", "received_at": None, "rows": None, "errors": None, "warnings": None,
-                "on_time": None, "receipt": None, "message_zh": None, "submission_id": None,
-            })
+            out.append(
+                {
+                    "source": e.source,
+                    "dataset": e.dataset,
+                    "period": period,
+                    "file_name": None,
+                    "sha256": None,
+                    "status": "missing",
+                    "received_at": None,
+                    "rows": None,
+                    "errors": None,
+                    "warnings": None,
+                    "on_time": None,
+                    "receipt": None,
+                    "message_zh": None,
+                    "submission_id": None,
+                }
+            )
     order = {s: i for i, s in enumerate(SOURCES)}
     out.sort(key=lambda r: (order[r["source"]], r["dataset"] or "", r["submission_id"] or 1 << 62))
     return out

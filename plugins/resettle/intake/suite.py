@@ -44,25 +44,44 @@ def _column_expectations(c: Contract) -> list:
     for col in c.columns:
         label = col.header_zh
         if col.not_null:
-            out.append(gxe.ExpectColumnValuesToNotBeNull(
-                column=col.name, meta=_meta("not_null", col.name, f"“{label}”为必填项，不能为空")))
+            out.append(
+                gxe.ExpectColumnValuesToNotBeNull(
+                    column=col.name, meta=_meta("not_null", col.name, f"“{label}”为必填项，不能为空")
+                )
+            )
         if col.type == "enum" and col.allowed:
-            out.append(gxe.ExpectColumnValuesToBeInSet(
-                column=col.name, value_set=list(col.allowed),
-                meta=_meta("allowed", col.name, f"“{label}”只能填写：{'、'.join(col.allowed)}")))
+            out.append(
+                gxe.ExpectColumnValuesToBeInSet(
+                    column=col.name,
+                    value_set=list(col.allowed),
+                    meta=_meta("allowed", col.name, f"“{label}”只能填写：{'、'.join(col.allowed)}"),
+                )
+            )
         if col.type == "district":
-            out.append(gxe.ExpectColumnValuesToBeInSet(
-                column=col.name, value_set=list(reference.districts()),
-                meta=_meta("allowed", col.name, f"“{label}”不是本市的区")))
+            out.append(
+                gxe.ExpectColumnValuesToBeInSet(
+                    column=col.name,
+                    value_set=list(reference.districts()),
+                    meta=_meta("allowed", col.name, f"“{label}”不是本市的区"),
+                )
+            )
         if col.type == "disposal_category":
             categories = disposal_categories()
-            out.append(gxe.ExpectColumnValuesToBeInSet(
-                column=col.name, value_set=list(categories),
-                meta=_meta("allowed", col.name, f"“{label}”应为 {min(categories)}-{max(categories)}")))
+            out.append(
+                gxe.ExpectColumnValuesToBeInSet(
+                    column=col.name,
+                    value_set=list(categories),
+                    meta=_meta("allowed", col.name, f"“{label}”应为 {min(categories)}-{max(categories)}"),
+                )
+            )
         if col.pattern:
-            out.append(gxe.ExpectColumnValuesToMatchRegex(
-                column=col.name, regex=col.pattern,
-                meta=_meta("pattern", col.name, f"“{label}”格式不正确（{col.description_zh}）")))
+            out.append(
+                gxe.ExpectColumnValuesToMatchRegex(
+                    column=col.name,
+                    regex=col.pattern,
+                    meta=_meta("pattern", col.name, f"“{label}”格式不正确（{col.description_zh}）"),
+                )
+            )
         if col.min is not None or col.max is not None:
             noun = column_type(col.type).noun_zh
             bounds = f"{'' if col.min is None else col.min} 至 {'' if col.max is None else col.max}".strip()
@@ -70,9 +89,14 @@ def _column_expectations(c: Contract) -> list:
             high: Any = col.max
             if col.type == "date":
                 low, high = _days(low), _days(high)
-            out.append(gxe.ExpectColumnValuesToBeBetween(
-                column=col.name, min_value=low, max_value=high,
-                meta=_meta("range", col.name, f"“{label}”的{noun}超出合理范围（{bounds}）")))
+            out.append(
+                gxe.ExpectColumnValuesToBeBetween(
+                    column=col.name,
+                    min_value=low,
+                    max_value=high,
+                    meta=_meta("range", col.name, f"“{label}”的{noun}超出合理范围（{bounds}）"),
+                )
+            )
     return out
 
 
@@ -80,54 +104,94 @@ def _key_expectation(c: Contract):
     if len(c.key) == 1:
         key = c.column(c.key[0])
         return gxe.ExpectColumnValuesToBeUnique(
-            column=key.name, meta=_meta("unique", key.name, f"“{key.header_zh}”重复，每个编号只能出现一次"))
+            column=key.name, meta=_meta("unique", key.name, f"“{key.header_zh}”重复，每个编号只能出现一次")
+        )
     labels = "+".join(c.column(k).header_zh for k in c.key)
     return gxe.ExpectCompoundColumnsToBeUnique(
-        column_list=list(c.key), meta=_meta("unique", c.key[0], f"“{labels}”组合重复"))
+        column_list=list(c.key), meta=_meta("unique", c.key[0], f"“{labels}”组合重复")
+    )
 
 
 def _context_expectations(c: Contract, ctx: PackageContext) -> list:
     out: list = []
     if ctx.own_district and "district" in c.column_names:
         name = reference.districts()[ctx.own_district].name_zh
-        out.append(gxe.ExpectColumnValuesToBeInSet(
-            column="district", value_set=[ctx.own_district],
-            meta=_meta("own_district", "district",
-                       f"“所属区”与报送单位不一致：本文件由{name}报送，只能填报{name}的项目")))
+        out.append(
+            gxe.ExpectColumnValuesToBeInSet(
+                column="district",
+                value_set=[ctx.own_district],
+                meta=_meta(
+                    "own_district", "district", f"“所属区”与报送单位不一致：本文件由{name}报送，只能填报{name}的项目"
+                ),
+            )
+        )
     if ctx.ledger is not None and "project_code" in c.column_names:
-        out.append(gxe.ExpectColumnValuesToBeInSet(
-            column="project_code", value_set=sorted(ctx.ledger),
-            meta=_meta("project_in_ledger", "project_code",
-                       "项目编号在本区本月的项目台账中不存在，请核对编号或补报项目台账")))
+        out.append(
+            gxe.ExpectColumnValuesToBeInSet(
+                column="project_code",
+                value_set=sorted(ctx.ledger),
+                meta=_meta(
+                    "project_in_ledger",
+                    "project_code",
+                    "项目编号在本区本月的项目台账中不存在，请核对编号或补报项目台账",
+                ),
+            )
+        )
     if ctx.carried_codes:
         missing = ctx.missing_codes or {}
         named = "、".join(f"{code}（{name}）" for code, name in sorted(missing.items())[:MAX_CODES_NAMED])
         more = f"等{len(missing)}个" if len(missing) > MAX_CODES_NAMED else ""
-        out.append(gxe.ExpectColumnDistinctValuesToContainSet(
-            column="project_code", value_set=sorted(ctx.carried_codes),
-            meta=_meta("codes_carried_over", None,
-                       f"上月项目台账中的项目本月未出现：{named}{more}。如项目已撤销或合并，请在备注中说明；"
-                       "如编号写法有变，请沿用上月的编号", "warning")))
+        out.append(
+            gxe.ExpectColumnDistinctValuesToContainSet(
+                column="project_code",
+                value_set=sorted(ctx.carried_codes),
+                meta=_meta(
+                    "codes_carried_over",
+                    None,
+                    f"上月项目台账中的项目本月未出现：{named}{more}。如项目已撤销或合并，请在备注中说明；"
+                    "如编号写法有变，请沿用上月的编号",
+                    "warning",
+                ),
+            )
+        )
     for pattern in ctx.code_patterns:
         if pattern.column in c.column_names:
             col = c.column(pattern.column)
             example = f"，如 {pattern.example}" if pattern.example else ""
-            out.append(gxe.ExpectColumnValuesToMatchRegex(
-                column=col.name, regex=f"^(?:{pattern.pattern})$",
-                meta=_meta("code_pattern", col.name,
-                           f"“{col.header_zh}”与领导小组办公室为本单位约定的编号格式不一致{example}", "warning")))
+            out.append(
+                gxe.ExpectColumnValuesToMatchRegex(
+                    column=col.name,
+                    regex=f"^(?:{pattern.pattern})$",
+                    meta=_meta(
+                        "code_pattern",
+                        col.name,
+                        f"“{col.header_zh}”与领导小组办公室为本单位约定的编号格式不一致{example}",
+                        "warning",
+                    ),
+                )
+            )
     if ctx.previous_rows is not None and ctx.previous_rows >= VOLUME_MIN_ROWS:
         low = math.floor(ctx.previous_rows * (1 - VOLUME_SWING))
         high = math.ceil(ctx.previous_rows * (1 + VOLUME_SWING))
-        out.append(gxe.ExpectTableRowCountToBeBetween(
-            min_value=low, max_value=high,
-            meta=_meta("volume_swing", None, f"本月数据行数与上月（{ctx.previous_rows}行）相比变化超过"
-                       f"{int(VOLUME_SWING * 100)}%，请确认是否漏报或重复报送", "warning")))
+        out.append(
+            gxe.ExpectTableRowCountToBeBetween(
+                min_value=low,
+                max_value=high,
+                meta=_meta(
+                    "volume_swing",
+                    None,
+                    f"本月数据行数与上月（{ctx.previous_rows}行）相比变化超过"
+                    f"{int(VOLUME_SWING * 100)}%，请确认是否漏报或重复报送",
+                    "warning",
+                ),
+            )
+        )
     return out
 
 
-def build_suite(c: Contract, problems: Sequence[ProblemColumn] = (), ctx: PackageContext | None = None
-                ) -> gx.ExpectationSuite:
+def build_suite(
+    c: Contract, problems: Sequence[ProblemColumn] = (), ctx: PackageContext | None = None
+) -> gx.ExpectationSuite:
     suite = gx.ExpectationSuite(name=c.dataset)
     expectations = _column_expectations(c)
     expectations += [
@@ -137,8 +201,10 @@ def build_suite(c: Contract, problems: Sequence[ProblemColumn] = (), ctx: Packag
     expectations.append(_key_expectation(c))
     expectations += [
         gxe.ExpectColumnValuesToBeInSet(
-            column=f"_rule__{rule.name}", value_set=[True],
-            meta=_meta(f"rule:{rule.name}", rule.column, rule.message_zh, rule.severity))
+            column=f"_rule__{rule.name}",
+            value_set=[True],
+            meta=_meta(f"rule:{rule.name}", rule.column, rule.message_zh, rule.severity),
+        )
         for rule in c.rules
     ]
     expectations += _context_expectations(c, ctx or PackageContext())
@@ -175,7 +241,8 @@ def export_suites(folder) -> list:
     written = []
     for dataset in DATASETS:
         path = folder / f"{dataset}.json"
-        path.write_text(json.dumps(suite_document(dataset), ensure_ascii=False, indent=2, sort_keys=True) + "\n",
-                        encoding="utf-8")
+        path.write_text(
+            json.dumps(suite_document(dataset), ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+        )
         written.append(path)
     return written

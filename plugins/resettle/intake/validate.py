@@ -116,8 +116,9 @@ def gx_suite_of(configs: list, name: str):
     return suite
 
 
-def validate(frame: pd.DataFrame, parsed: ParsedFile, known: Sequence[Finding] = (),
-             package: PackageContext | None = None) -> Validation:
+def validate(
+    frame: pd.DataFrame, parsed: ParsedFile, known: Sequence[Finding] = (), package: PackageContext | None = None
+) -> Validation:
     """Validate with the dataset's Great Expectations suite; each failing row becomes a finding.
 
     `known` are the normalizer's findings: a cell already reported as unreadable is not reported again as
@@ -136,8 +137,10 @@ def validate(frame: pd.DataFrame, parsed: ParsedFile, known: Sequence[Finding] =
     result = batch.validate(suite, result_format={"result_format": "BOOLEAN_ONLY"})
     if not result.success:
         failed = gx_suite_of([r.expectation_config for r in result.results if not r.success], c.dataset)
-        detail = {_key(r.expectation_config): r for r in
-                  batch.validate(failed, result_format={"result_format": "COMPLETE"}).results}
+        detail = {
+            _key(r.expectation_config): r
+            for r in batch.validate(failed, result_format={"result_format": "COMPLETE"}).results
+        }
         result.results = [detail.get(_key(r.expectation_config), r) for r in result.results]
     findings: list[Finding] = list(known)
     unreadable = {(f.row, f.column) for f in known}
@@ -148,21 +151,36 @@ def validate(frame: pd.DataFrame, parsed: ParsedFile, known: Sequence[Finding] =
         column = meta.get("column")
         header = parsed.columns.get(column, c.column(column).header_zh) if column else None
         unexpected = r.result.get("unexpected_index_list") or []
-        outcomes.append(ExpectationOutcome(
-            expectation=cfg.type, column=column, check=meta["check"], severity=meta["severity"],
-            success=bool(r.success), unexpected_count=int(r.result.get("unexpected_count") or len(unexpected)),
-        ))
+        outcomes.append(
+            ExpectationOutcome(
+                expectation=cfg.type,
+                column=column,
+                check=meta["check"],
+                severity=meta["severity"],
+                success=bool(r.success),
+                unexpected_count=int(r.result.get("unexpected_count") or len(unexpected)),
+            )
+        )
         if r.success:
             continue
         if not unexpected and column is None:
             findings.append(Finding(None, None, None, meta["message_zh"], meta["severity"], meta["check"]))
             continue
-        problem_column = next((c_ for c_ in frame.columns if c_.startswith("_problem__")
-                               and c_ == cfg.kwargs.get("column")), None)
+        problem_column = next(
+            (c_ for c_ in frame.columns if c_.startswith("_problem__") and c_ == cfg.kwargs.get("column")), None
+        )
         if len(unexpected) > MAX_FINDINGS_PER_CHECK:
-            findings.append(Finding(
-                None, header, None, f"{meta['message_zh'] or '同类问题'}：共{len(unexpected)}行，下面只列出前"
-                f"{MAX_FINDINGS_PER_CHECK}行，请整列检查", meta["severity"], meta["check"]))
+            findings.append(
+                Finding(
+                    None,
+                    header,
+                    None,
+                    f"{meta['message_zh'] or '同类问题'}：共{len(unexpected)}行，下面只列出前"
+                    f"{MAX_FINDINGS_PER_CHECK}行，请整列检查",
+                    meta["severity"],
+                    meta["check"],
+                )
+            )
             unexpected = unexpected[:MAX_FINDINGS_PER_CHECK]
         for item in unexpected:
             i = item if isinstance(item, int) else item.get("index", next(iter(item.values())))

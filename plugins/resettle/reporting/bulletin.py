@@ -29,45 +29,90 @@ TREND_MONTHS = 12
 """Months the bulletin's trend chart covers, ending with the bulletin's month."""
 
 RANKING_LABELS = {
-    "rank": "名次", "district_name_zh": "区", "projects": "项目数", "households_total": "涉及户数",
-    "households_unresettled": "未安置户数", "percent_resettled": "安置完成率(%)",
-    "percent_change": "完成率环比(百分点)", "resettled_this_month": "本月新增安置户数",
-    "unresettled_change": "未安置户数环比", "reporting_rate": "报送率(%)", "on_time_rate": "及时率(%)",
+    "rank": "名次",
+    "district_name_zh": "区",
+    "projects": "项目数",
+    "households_total": "涉及户数",
+    "households_unresettled": "未安置户数",
+    "percent_resettled": "安置完成率(%)",
+    "percent_change": "完成率环比(百分点)",
+    "resettled_this_month": "本月新增安置户数",
+    "unresettled_change": "未安置户数环比",
+    "reporting_rate": "报送率(%)",
+    "on_time_rate": "及时率(%)",
 }
 LATE_LABELS = {
-    "source_name_zh": "报送单位", "expected": "应报", "accepted": "已接收", "late": "逾期报送", "missing": "未报",
-    "rejected": "退回未重报", "days_late": "逾期天数", "is_extended": "已延期",
+    "source_name_zh": "报送单位",
+    "expected": "应报",
+    "accepted": "已接收",
+    "late": "逾期报送",
+    "missing": "未报",
+    "rejected": "退回未重报",
+    "days_late": "逾期天数",
+    "is_extended": "已延期",
 }
 PROJECT_LABELS = {
-    "project_code": "项目编号", "project_name": "项目名称", "district_name_zh": "区", "developer_name": "开发企业",
-    "disposal_category_zh": "处置类别", "months_overdue": "逾期月数", "households_unresettled": "未安置户数",
+    "project_code": "项目编号",
+    "project_name": "项目名称",
+    "district_name_zh": "区",
+    "developer_name": "开发企业",
+    "disposal_category_zh": "处置类别",
+    "months_overdue": "逾期月数",
+    "households_unresettled": "未安置户数",
     "highest_petition_level": "最高信访层级",
-    "priority_score": "优先级评分", "is_priority": "重点",
+    "priority_score": "优先级评分",
+    "is_priority": "重点",
     "flags_zh": "一致性问题",
 }
 FLAG_LABELS = {
-    "project_code": "项目编号", "project_name": "项目名称", "district_name_zh": "区", "flag_count": "问题数",
-    "flag_codes": "问题代码", "flags_zh": "一致性问题",
+    "project_code": "项目编号",
+    "project_name": "项目名称",
+    "district_name_zh": "区",
+    "flag_count": "问题数",
+    "flag_codes": "问题代码",
+    "flags_zh": "一致性问题",
 }
 SUMMARY_LABELS = {"figure": "指标", "previous": "上月", "current": "本月", "change": "环比变化"}
 CHANGE_LABELS = {
-    "project_code": "项目编号", "project_name": "项目名称", "district_name_zh": "区", "change_zh": "变化情况",
-    "households_total": "涉及户数", "households_scope_change": "范围变化户数",
+    "project_code": "项目编号",
+    "project_name": "项目名称",
+    "district_name_zh": "区",
+    "change_zh": "变化情况",
+    "households_total": "涉及户数",
+    "households_scope_change": "范围变化户数",
 }
 SUPERVISION_LABELS = {
-    "responsible_unit": "责任单位", "items": "督办事项数", "open": "办理中", "overdue": "逾期未办结",
-    "done_on_time": "按期办结", "done_late": "逾期办结", "overdue_items": "逾期事项",
+    "responsible_unit": "责任单位",
+    "items": "督办事项数",
+    "open": "办理中",
+    "overdue": "逾期未办结",
+    "done_on_time": "按期办结",
+    "done_late": "逾期办结",
+    "overdue_items": "逾期事项",
 }
 CERTIFICATE_LABELS = {
-    "rank": "名次", "district_name_zh": "区", "households_resettled": "应办证户数", "applied": "已申请",
-    "issued": "已发证", "issued_this_month": "本月发证", "issued_percent": "发证率(%)", "blocked": "暂缓办理",
-    "blocked_tax_arrears": "其中开发企业欠税", "not_applied_6_months": "安置满6个月未申请",
+    "rank": "名次",
+    "district_name_zh": "区",
+    "households_resettled": "应办证户数",
+    "applied": "已申请",
+    "issued": "已发证",
+    "issued_this_month": "本月发证",
+    "issued_percent": "发证率(%)",
+    "blocked": "暂缓办理",
+    "blocked_tax_arrears": "其中开发企业欠税",
+    "not_applied_6_months": "安置满6个月未申请",
     "median_days_to_certificate": "安置至发证天数(中位)",
 }
 PETITION_LABELS = {
-    "district_name_zh": "区", "new_cases": "本月新增", "resolved_cases": "本月办结", "open_cases": "在办",
-    "open_province": "在办到省", "open_beijing": "在办进京", "open_mass": "在办集体访",
-    "without_handler": "到省进京未落实专人", "open_persons": "在办人数",
+    "district_name_zh": "区",
+    "new_cases": "本月新增",
+    "resolved_cases": "本月办结",
+    "open_cases": "在办",
+    "open_province": "在办到省",
+    "open_beijing": "在办进京",
+    "open_mass": "在办集体访",
+    "without_handler": "到省进京未落实专人",
+    "open_persons": "在办人数",
 }
 
 
@@ -123,10 +168,14 @@ def build_bulletin(conn: psycopg.Connection, period: str) -> Bulletin:
         raise ValueError(f"not a reporting month YYYY-MM: {period!r}")
     previous = add_months(period, -1)
     notes: list[str] = []
-    history = _frame(conn, "select district, district_name_zh, period, projects, households_total,"
-                           " households_unresettled, households_resettled, percent_resettled, resettled_this_month,"
-                           " priority_projects, flagged_projects from marts.district_monthly_progress"
-                           " where period between %s and %s", (add_months(period, -(TREND_MONTHS - 1)), period))
+    history = _frame(
+        conn,
+        "select district, district_name_zh, period, projects, households_total,"
+        " households_unresettled, households_resettled, percent_resettled, resettled_this_month,"
+        " priority_projects, flagged_projects from marts.district_monthly_progress"
+        " where period between %s and %s",
+        (add_months(period, -(TREND_MONTHS - 1)), period),
+    )
     for column in history.columns[3:]:
         history[column] = _num(history[column])
     progress = history[history.period.isin([period, previous])]
@@ -137,10 +186,14 @@ def build_bulletin(conn: psycopg.Connection, period: str) -> Bulletin:
 
     timeliness = None
     if _exists(conn, "submission_timeliness"):
-        timeliness = _frame(conn, "select source, source_name_zh, source_kind, district, expected, accepted,"
-                                  " on_time, late, missing, rejected, days_late, is_extended, reporting_rate,"
-                                  " on_time_rate"
-                                  " from marts.submission_timeliness where period = %s order by source", (period,))
+        timeliness = _frame(
+            conn,
+            "select source, source_name_zh, source_kind, district, expected, accepted,"
+            " on_time, late, missing, rejected, days_late, is_extended, reporting_rate,"
+            " on_time_rate"
+            " from marts.submission_timeliness where period = %s order by source",
+            (period,),
+        )
         for column in ("reporting_rate", "on_time_rate"):
             timeliness[column] = _num(timeliness[column])
     else:
@@ -164,11 +217,18 @@ def build_bulletin(conn: psycopg.Connection, period: str) -> Bulletin:
         late_missing = late_missing.sort_values(["missing", "days_late"], ascending=False)[list(LATE_LABELS)]
         late_missing = late_missing.reset_index(drop=True)
 
-    priority = _frame(conn, "select " + ", ".join(PROJECT_LABELS) + " from marts.project_joint_review"
-                      " where period = %s and is_in_scope order by priority_score desc, project_code limit %s",
-                      (period, TOP_PROJECTS))
-    flags = _frame(conn, "select " + ", ".join(FLAG_LABELS) + " from marts.project_joint_review"
-                   " where period = %s and flag_count > 0 order by flag_count desc, project_code", (period,))
+    priority = _frame(
+        conn,
+        "select " + ", ".join(PROJECT_LABELS) + " from marts.project_joint_review"
+        " where period = %s and is_in_scope order by priority_score desc, project_code limit %s",
+        (period, TOP_PROJECTS),
+    )
+    flags = _frame(
+        conn,
+        "select " + ", ".join(FLAG_LABELS) + " from marts.project_joint_review"
+        " where period = %s and flag_count > 0 order by flag_count desc, project_code",
+        (period,),
+    )
 
     summary = _summary(history, period, timeliness)
     charts = _charts(history, period, current.reset_index()) if not current.empty else []
@@ -181,13 +241,18 @@ def build_bulletin(conn: psycopg.Connection, period: str) -> Bulletin:
 def _changes(conn: psycopg.Connection, period: str) -> pd.DataFrame:
     """Projects whose category or scope changed since last month, whose ledger does not follow a joint-review
     decision, or that are "normal construction" but already past their contracted return date."""
-    frame = _frame(conn, "select project_code, project_name, district_name_zh, previous_category_zh,"
-                         " disposal_category_zh, category_changed, scope_change, is_decision_not_followed,"
-                         " decided_category_zh,"
-                         " is_normal_but_overdue, months_overdue, households_total, households_scope_change"
-                         " from marts.project_joint_review where period = %s and (category_changed"
-                         " or scope_change is not null or is_decision_not_followed or is_normal_but_overdue)"
-                         " order by project_code", (period,))
+    frame = _frame(
+        conn,
+        "select project_code, project_name, district_name_zh, previous_category_zh,"
+        " disposal_category_zh, category_changed, scope_change, is_decision_not_followed,"
+        " decided_category_zh,"
+        " is_normal_but_overdue, months_overdue, households_total, households_scope_change"
+        " from marts.project_joint_review where period = %s and (category_changed"
+        " or scope_change is not null or is_decision_not_followed or is_normal_but_overdue)"
+        " order by project_code",
+        (period,),
+    )
+
     def describe(row) -> str:
         parts = []
         if row.category_changed:
@@ -208,19 +273,27 @@ def _supervision(conn: psycopg.Connection, period: str) -> pd.DataFrame | None:
     """Supervised tasks per responsible unit: open, overdue, done on time, done late, and which are overdue."""
     if not _exists(conn, "supervision_items"):
         return None
-    items = _frame(conn, "select item_no, responsible_unit, state_zh from marts.supervision_items where period = %s"
-                         " order by responsible_unit, item_no", (period,))
+    items = _frame(
+        conn,
+        "select item_no, responsible_unit, state_zh from marts.supervision_items where period = %s"
+        " order by responsible_unit, item_no",
+        (period,),
+    )
     if items.empty:
         return pd.DataFrame(columns=list(SUPERVISION_LABELS))
     rows = []
     for unit, mine in items.groupby("responsible_unit", sort=True):
-        rows.append({
-            "responsible_unit": unit, "items": len(mine), "open": int((mine.state_zh == "办理中").sum()),
-            "overdue": int((mine.state_zh == "逾期未办结").sum()),
-            "done_on_time": int((mine.state_zh == "按期办结").sum()),
-            "done_late": int((mine.state_zh == "逾期办结").sum()),
-            "overdue_items": "、".join(mine.item_no[mine.state_zh == "逾期未办结"]) or None,
-        })
+        rows.append(
+            {
+                "responsible_unit": unit,
+                "items": len(mine),
+                "open": int((mine.state_zh == "办理中").sum()),
+                "overdue": int((mine.state_zh == "逾期未办结").sum()),
+                "done_on_time": int((mine.state_zh == "按期办结").sum()),
+                "done_late": int((mine.state_zh == "逾期办结").sum()),
+                "overdue_items": "、".join(mine.item_no[mine.state_zh == "逾期未办结"]) or None,
+            }
+        )
     return pd.DataFrame(rows, columns=list(SUPERVISION_LABELS))
 
 
@@ -242,7 +315,8 @@ def _petitions(conn: psycopg.Connection, period: str) -> pd.DataFrame | None:
     if not _exists(conn, "petition_cases"):
         return None
     return _frame(
-        conn, "select coalesce(d.district_name_zh, '未定区') as district_name_zh,"
+        conn,
+        "select coalesce(d.district_name_zh, '未定区') as district_name_zh,"
         " count(*) filter (where p.is_new_this_month) as new_cases,"
         " count(*) filter (where p.is_closed_this_month) as resolved_cases,"
         " count(*) filter (where p.is_open) as open_cases,"
@@ -252,7 +326,9 @@ def _petitions(conn: psycopg.Connection, period: str) -> pd.DataFrame | None:
         " count(*) filter (where p.lacks_handler) as without_handler,"
         " coalesce(sum(p.persons) filter (where p.is_open), 0) as open_persons"
         " from marts.petition_cases as p left join reference.districts as d on p.district = d.district"
-        " where p.period = %s group by 1 order by open_cases desc, 1", (period,))
+        " where p.period = %s group by 1 order by open_cases desc, 1",
+        (period,),
+    )
 
 
 def _charts(history: pd.DataFrame, period: str, current: pd.DataFrame) -> list[str]:
@@ -263,8 +339,11 @@ def _charts(history: pd.DataFrame, period: str, current: pd.DataFrame) -> list[s
     months = trend(history)
     return [
         svg_trend(list(zip(months.month_zh, months.percent_resettled, strict=True)), "全市安置完成率（逐月）"),
-        svg_bars(list(zip(current.district_name_zh, current.percent_resettled, strict=True)),
-                 f"{zh_month(period)}各区安置完成率", percent=True),
+        svg_bars(
+            list(zip(current.district_name_zh, current.percent_resettled, strict=True)),
+            f"{zh_month(period)}各区安置完成率",
+            percent=True,
+        ),
         svg_tiles(current, "households_unresettled", f"{zh_month(period)}各区未安置户数"),
     ]
 
@@ -276,8 +355,7 @@ def _summary(history: pd.DataFrame, period: str, timeliness: pd.DataFrame | None
     rows = []
     for figure in headline(history, period):
         name = f"{figure.label_zh}(%)" if figure.percent else figure.label_zh
-        rows.append({"figure": name, "previous": figure.previous, "current": figure.current,
-                     "change": figure.change})
+        rows.append({"figure": name, "previous": figure.previous, "current": figure.current, "change": figure.change})
     if timeliness is not None and not timeliness.empty:
         expected = timeliness.expected.sum()
         rate = round(100 * timeliness.accepted.sum() / expected, 1) if expected else None
@@ -298,8 +376,12 @@ def write_bulletin(conn: psycopg.Connection, period: str, out_dir: Path | str) -
     xlsx_path, html_path = out / f"bulletin_{period}.xlsx", out / f"bulletin_{period}.html"
     book = SafeWorkbook(str(xlsx_path))
     for sheet, heading, frame, labels in bulletin.sections:
-        book.add_frame(sheet, frame if frame is not None else pd.DataFrame({"说明": ["暂无数据"]}),
-                       title=f"{zh_month(period)}回迁安置工作通报 · {heading}", labels=labels)
+        book.add_frame(
+            sheet,
+            frame if frame is not None else pd.DataFrame({"说明": ["暂无数据"]}),
+            title=f"{zh_month(period)}回迁安置工作通报 · {heading}",
+            labels=labels,
+        )
     book.close()
     html_path.write_text(render_html(bulletin), encoding="utf-8")
     return xlsx_path, html_path
@@ -361,7 +443,8 @@ def render_html(bulletin: Bulletin) -> str:
     """A self-contained, print-ready page (A4, repeated table headers, no external resources)."""
     generated = dt.datetime.now(SHANGHAI).strftime("%Y-%m-%d %H:%M")
     parts = [
-        "<!DOCTYPE html>", '<html lang="zh-CN"><head><meta charset="utf-8">',
+        "<!DOCTYPE html>",
+        '<html lang="zh-CN"><head><meta charset="utf-8">',
         f"<title>{html.escape(zh_month(bulletin.period))}回迁安置工作通报</title>",
         f"<style>{PRINT_CSS}</style></head><body>",
         f"<h1>{html.escape(zh_month(bulletin.period))}回迁安置工作通报</h1>",
@@ -373,8 +456,11 @@ def render_html(bulletin: Bulletin) -> str:
         parts.append(f"<h2>{html.escape(heading)}</h2>")
         parts.append(_html_table(frame, labels))
         if i == 0 and bulletin.charts:
-            parts.append('<div class="charts">' + "".join(f'<figure class="chart">{svg}</figure>'
-                                                          for svg in bulletin.charts) + "</div>")
+            parts.append(
+                '<div class="charts">'
+                + "".join(f'<figure class="chart">{svg}</figure>' for svg in bulletin.charts)
+                + "</div>"
+            )
     parts.append("</body></html>")
     return "\n".join(parts)
 
@@ -397,10 +483,24 @@ def html_to_pdf(html_path: Path, pdf_path: Path | None = None) -> Path:
         raise RuntimeError("no Chromium found for PDF output: set RESETTLE_CHROMIUM or print the HTML from a browser")
     pdf_path = pdf_path or html_path.with_suffix(".pdf")
     subprocess.run(
-        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--no-pdf-header-footer", f"--print-to-pdf={pdf_path}", html_path.resolve().as_uri()],
-        check=True, capture_output=True, timeout=120)
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={pdf_path}",
+            html_path.resolve().as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     if not pdf_path.exists():
         raise RuntimeError(f"Chromium wrote no PDF for {html_path}")
     return pdf_path

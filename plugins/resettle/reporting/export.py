@@ -35,10 +35,17 @@ class SafeWorkbook:
     def __init__(self, target):
         import xlsxwriter
 
-        self.book = xlsxwriter.Workbook(target, {
-            "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
-            "nan_inf_to_errors": False, "remove_timezone": True, "in_memory": True,
-        })
+        self.book = xlsxwriter.Workbook(
+            target,
+            {
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+                "strings_to_numbers": False,
+                "nan_inf_to_errors": False,
+                "remove_timezone": True,
+                "in_memory": True,
+            },
+        )
         self.header = self.book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
         self.title = self.book.add_format({"bold": True, "font_size": 14})
         self.text = self.book.add_format({})
@@ -71,8 +78,9 @@ class SafeWorkbook:
             text = str(value)
             sheet.write_string(row, col, text, self.quoted if is_dangerous(text) else self.text)
 
-    def add_frame(self, name: str, frame: pd.DataFrame, title: str | None = None,
-                  labels: dict[str, str] | None = None) -> None:
+    def add_frame(
+        self, name: str, frame: pd.DataFrame, title: str | None = None, labels: dict[str, str] | None = None
+    ) -> None:
         sheet = self.book.add_worksheet(_sheet_name(name))
         row = 0
         if title:

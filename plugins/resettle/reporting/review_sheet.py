@@ -61,23 +61,36 @@ def build_sheet(conn: psycopg.Connection, project_code: str, period: str) -> Rev
     """The sheet's content, or None when the project is not in the month's marts (or not visible)."""
     if not PERIOD_RE.match(period):
         raise ValueError(f"not a reporting month YYYY-MM: {period!r}")
-    found = _rows(conn, "select * from marts.project_joint_review where period = %s and project_code = %s",
-                  (period, project_code))
+    found = _rows(
+        conn, "select * from marts.project_joint_review where period = %s and project_code = %s", (period, project_code)
+    )
     if not found:
         return None
     sheet = ReviewSheet(period, found[0])
     if _exists(conn, "project_route_steps"):
-        sheet.steps = _rows(conn, "select step_order, step_name_zh, state_zh, is_done, lead_unit_zh, evidence_zh"
-                                  " from marts.project_route_steps where period = %s and project_code = %s"
-                                  " order by step_order", (period, project_code))
+        sheet.steps = _rows(
+            conn,
+            "select step_order, step_name_zh, state_zh, is_done, lead_unit_zh, evidence_zh"
+            " from marts.project_route_steps where period = %s and project_code = %s"
+            " order by step_order",
+            (period, project_code),
+        )
     if _exists(conn, "review_decisions"):
-        sheet.decisions = _rows(conn, "select meeting_no, meeting_date, units, decision, category_after_zh"
-                                      " from marts.review_decisions where project_code = %s and period <= %s"
-                                      " order by meeting_date desc, meeting_no desc limit 5", (project_code, period))
+        sheet.decisions = _rows(
+            conn,
+            "select meeting_no, meeting_date, units, decision, category_after_zh"
+            " from marts.review_decisions where project_code = %s and period <= %s"
+            " order by meeting_date desc, meeting_no desc limit 5",
+            (project_code, period),
+        )
     if _exists(conn, "supervision_items"):
-        sheet.open_items = _rows(conn, "select item_no, task, responsible_unit, due_date, state_zh, days_overdue"
-                                       " from marts.supervision_items where period = %s and project_code = %s"
-                                       " and not is_done order by due_date, item_no", (period, project_code))
+        sheet.open_items = _rows(
+            conn,
+            "select item_no, task, responsible_unit, due_date, state_zh, days_overdue"
+            " from marts.supervision_items where period = %s and project_code = %s"
+            " and not is_done order by due_date, item_no",
+            (period, project_code),
+        )
     return sheet
 
 
@@ -109,31 +122,69 @@ def _count(value) -> str:
 def department_rows(p: dict) -> list[tuple[str, str, str, str]]:
     """(department, item, 本项目, 该企业名下全部项目) lines: what each department says, at its own level."""
     return [
-        ("市中级人民法院", "案件数（未结）",
-         f"{_count(p.get('court_cases'))}（{_count(p.get('court_cases_open'))}）",
-         f"{_count(p.get('developer_court_cases'))}（{_count(p.get('developer_court_cases_open'))}）"),
-        ("市中级人民法院", "标的金额", _money(p.get("court_claim_amount")),
-         _money(p.get("developer_court_claim_amount"))),
-        ("市中级人民法院", "查封资产估值", _money(p.get("seized_asset_value")),
-         _money(p.get("developer_seized_asset_value"))),
-        ("市中级人民法院", "拍卖成交金额", _money(p.get("auction_proceeds")),
-         _money(p.get("developer_auction_proceeds"))),
-        ("市公安局", "立案数（涉嫌罪名）", "按企业报送",
-         f"{_count(p.get('developer_police_cases'))}（{_text(p.get('developer_police_charges'))}）"),
+        (
+            "市中级人民法院",
+            "案件数（未结）",
+            f"{_count(p.get('court_cases'))}（{_count(p.get('court_cases_open'))}）",
+            f"{_count(p.get('developer_court_cases'))}（{_count(p.get('developer_court_cases_open'))}）",
+        ),
+        (
+            "市中级人民法院",
+            "标的金额",
+            _money(p.get("court_claim_amount")),
+            _money(p.get("developer_court_claim_amount")),
+        ),
+        (
+            "市中级人民法院",
+            "查封资产估值",
+            _money(p.get("seized_asset_value")),
+            _money(p.get("developer_seized_asset_value")),
+        ),
+        (
+            "市中级人民法院",
+            "拍卖成交金额",
+            _money(p.get("auction_proceeds")),
+            _money(p.get("developer_auction_proceeds")),
+        ),
+        (
+            "市公安局",
+            "立案数（涉嫌罪名）",
+            "按企业报送",
+            f"{_count(p.get('developer_police_cases'))}（{_text(p.get('developer_police_charges'))}）",
+        ),
         ("市公安局", "冻结资金", "按企业报送", _money(p.get("developer_frozen_funds"))),
-        ("市税务局", "欠税金额（非正常户）", "按企业报送",
-         f"{_money(p.get('developer_tax_arrears'))}（{_text(p.get('developer_is_abnormal_taxpayer'))}）"),
-        ("市住建局", "继续建设承诺书 / 资金来源",
-         f"{_text(p.get('commitment_signed'))} / {_text(p.get('funding_source'))}", ""),
-        ("市住建局", "施工许可证 / 形象进度",
-         f"{_text(p.get('construction_permit_no'))} / "
-         + ("—" if p.get("progress_pct") is None else f"{p.get('progress_pct')}%"), ""),
+        (
+            "市税务局",
+            "欠税金额（非正常户）",
+            "按企业报送",
+            f"{_money(p.get('developer_tax_arrears'))}（{_text(p.get('developer_is_abnormal_taxpayer'))}）",
+        ),
+        (
+            "市住建局",
+            "继续建设承诺书 / 资金来源",
+            f"{_text(p.get('commitment_signed'))} / {_text(p.get('funding_source'))}",
+            "",
+        ),
+        (
+            "市住建局",
+            "施工许可证 / 形象进度",
+            f"{_text(p.get('construction_permit_no'))} / "
+            + ("—" if p.get("progress_pct") is None else f"{p.get('progress_pct')}%"),
+            "",
+        ),
         ("市住建局", "承诺竣工日期", _text(p.get("committed_completion_date")), ""),
-        ("市保障性住房服务中心", "需房源 / 已分配 / 已入住",
-         f"{_count(p.get('units_needed'))} / {_count(p.get('units_allocated'))} / {_count(p.get('units_occupied'))}",
-         ""),
-        ("区信访", "信访户数（最高层级）",
-         f"{_count(p.get('petitioning_households'))}（{_text(p.get('highest_petition_level'))}）", ""),
+        (
+            "市保障性住房服务中心",
+            "需房源 / 已分配 / 已入住",
+            f"{_count(p.get('units_needed'))} / {_count(p.get('units_allocated'))} / {_count(p.get('units_occupied'))}",
+            "",
+        ),
+        (
+            "区信访",
+            "信访户数（最高层级）",
+            f"{_count(p.get('petitioning_households'))}（{_text(p.get('highest_petition_level'))}）",
+            "",
+        ),
     ]
 
 
@@ -177,40 +228,76 @@ def render_html(sheet: ReviewSheet) -> str:
         ("所属区", e(_text(p.get("district_name_zh"))), "项目性质", e(_text(p.get("project_nature")))),
         ("开发企业", e(_text(p.get("developer_name"))), "统一社会信用代码", e(_text(p.get("developer_uscc")))),
         ("处置类别", e(_text(p.get("disposal_category_zh"))), "纳入攻坚范围", e(_text(p.get("is_in_scope")))),
-        ("约定回迁日期", e(_text(p.get("contracted_return_date"))), "逾期月数 / 停滞月数",
-         e(f"{_text(p.get('months_overdue'))} / {_text(p.get('months_without_progress'))}")),
-        ("涉及户数 / 未安置", e(f"{_count(p.get('households_total'))} / {_count(p.get('households_unresettled'))}"),
-         "待安置 / 退款处置",
-         e(f"{_count(p.get('households_awaiting'))} / {_count(p.get('households_refund_route'))}")),
+        (
+            "约定回迁日期",
+            e(_text(p.get("contracted_return_date"))),
+            "逾期月数 / 停滞月数",
+            e(f"{_text(p.get('months_overdue'))} / {_text(p.get('months_without_progress'))}"),
+        ),
+        (
+            "涉及户数 / 未安置",
+            e(f"{_count(p.get('households_total'))} / {_count(p.get('households_unresettled'))}"),
+            "待安置 / 退款处置",
+            e(f"{_count(p.get('households_awaiting'))} / {_count(p.get('households_refund_route'))}"),
+        ),
         ("牵头单位（台账）", e(_text(p.get("lead_unit"))), "优先级评分", priority),
     ]
     if p.get("category_changed") or p.get("decided_category") is not None:
         change = f"上月 {_text(p.get('previous_category_zh'))} → 本月 {_text(p.get('disposal_category_zh'))}"
-        facts.append(("类别变化", e(change),
-                      "联审决定类别",
-                      e(f"{_text(p.get('decided_category_zh'))}（{_text(p.get('decided_meeting_no'))}）")))
-    head_rows = "".join(f'<tr><td class="k">{a}</td><td>{b}</td><td class="k">{c}</td><td>{d}</td></tr>'
-                        for a, b, c, d in facts)
+        facts.append(
+            (
+                "类别变化",
+                e(change),
+                "联审决定类别",
+                e(f"{_text(p.get('decided_category_zh'))}（{_text(p.get('decided_meeting_no'))}）"),
+            )
+        )
+    head_rows = "".join(
+        f'<tr><td class="k">{a}</td><td>{b}</td><td class="k">{c}</td><td>{d}</td></tr>' for a, b, c, d in facts
+    )
     departments = [[e(d), e(i), e(a), e(b)] for d, i, a, b in department_rows(p)]
     inferred = ""
     if p.get("inferred_matches"):
-        inferred = (f'<p class="note"><span class="tag">{INFERRED}</span> '
-                    "以下记录无统一社会信用代码或代码有误，按企业名称"
-                    f"推断归属本企业，待核实：{e(_text(p.get('inferred_records_zh')))}</p>")
+        inferred = (
+            f'<p class="note"><span class="tag">{INFERRED}</span> '
+            "以下记录无统一社会信用代码或代码有误，按企业名称"
+            f"推断归属本企业，待核实：{e(_text(p.get('inferred_records_zh')))}</p>"
+        )
     flags = e(_text(p.get("flags_zh"))) if p.get("flag_count") else "无"
-    steps = [[e(str(s["step_order"])), e(s["step_name_zh"]),
-              f'<span class="{"done" if s["is_done"] else "open"}">{e(s["state_zh"])}</span>',
-              e(_text(s["evidence_zh"]) if s["is_done"] else s["lead_unit_zh"])] for s in sheet.steps]
-    decisions = [[e(d["meeting_no"]), e(_text(d["meeting_date"])), e(_text(d["decision"])),
-                  e(_text(d.get("category_after_zh")))] for d in sheet.decisions]
-    items = [[e(i["item_no"]), e(_text(i["task"])), e(_text(i["responsible_unit"])), e(_text(i["due_date"])),
-              e(i["state_zh"] + (f"（逾期{i['days_overdue']}天）" if i.get("days_overdue") else ""))]
-             for i in sheet.open_items]
+    steps = [
+        [
+            e(str(s["step_order"])),
+            e(s["step_name_zh"]),
+            f'<span class="{"done" if s["is_done"] else "open"}">{e(s["state_zh"])}</span>',
+            e(_text(s["evidence_zh"]) if s["is_done"] else s["lead_unit_zh"]),
+        ]
+        for s in sheet.steps
+    ]
+    decisions = [
+        [e(d["meeting_no"]), e(_text(d["meeting_date"])), e(_text(d["decision"])), e(_text(d.get("category_after_zh")))]
+        for d in sheet.decisions
+    ]
+    items = [
+        [
+            e(i["item_no"]),
+            e(_text(i["task"])),
+            e(_text(i["responsible_unit"])),
+            e(_text(i["due_date"])),
+            e(i["state_zh"] + (f"（逾期{i['days_overdue']}天）" if i.get("days_overdue") else "")),
+        ]
+        for i in sheet.open_items
+    ]
     units = sheet.countersign_units
-    sign = ("<table class=\"sign\"><tr>" + "".join(f"<th>{e(u)}</th>" for u in units) + "</tr><tr>"
-            + "".join("<td>意见：<br><br>签字：<br>日期：</td>" for _ in units) + "</tr></table>")
+    sign = (
+        '<table class="sign"><tr>'
+        + "".join(f"<th>{e(u)}</th>" for u in units)
+        + "</tr><tr>"
+        + "".join("<td>意见：<br><br>签字：<br>日期：</td>" for _ in units)
+        + "</tr></table>"
+    )
     parts = [
-        "<!DOCTYPE html>", '<html lang="zh-CN"><head><meta charset="utf-8">',
+        "<!DOCTYPE html>",
+        '<html lang="zh-CN"><head><meta charset="utf-8">',
         f"<title>联审会签表 {e(sheet.code)} {e(zh_month(sheet.period))}</title>",
         f"<style>{SHEET_CSS}</style></head><body>",
         "<h1>回迁安置项目联审会签表</h1>",
@@ -229,14 +316,16 @@ def render_html(sheet: ReviewSheet) -> str:
         _table(["会议编号", "会议日期", "决定事项", "调整后类别"], decisions),
         "<h2>五、未办结督办事项</h2>",
         _table(["督办编号", "交办事项", "责任单位", "办结时限", "状态"], items),
-        "<h2>六、会签</h2>", sign,
+        "<h2>六、会签</h2>",
+        sign,
         "</body></html>",
     ]
     return "\n".join(parts)
 
 
-def write_review_sheet(conn: psycopg.Connection, project_code: str, period: str, out_dir: Path | str,
-                       pdf: bool = False) -> list[Path]:
+def write_review_sheet(
+    conn: psycopg.Connection, project_code: str, period: str, out_dir: Path | str, pdf: bool = False
+) -> list[Path]:
     """Write `联审会签表_<code>_<period>.html` (and `.pdf` with a local Chromium); returns the paths."""
     sheet = build_sheet(conn, project_code, period)
     if sheet is None:

@@ -201,8 +201,12 @@ def _validation(wb: Workbook, column: Column) -> DataValidation | None:
     if values:
         shown = "、".join(values)
         return DataValidation(
-            type="list", formula1=_list_formula(wb, values), allow_blank=True, showErrorMessage=True,
-            errorTitle="请从下拉列表选择", error=f"“{column.header_zh}”只能填写：{shown}"[:255],
+            type="list",
+            formula1=_list_formula(wb, values),
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle="请从下拉列表选择",
+            error=f"“{column.header_zh}”只能填写：{shown}"[:255],
         )
     low, high = column.min, column.max
     if column.type not in ("integer", "decimal", "date") or (low is None and high is None):
@@ -221,8 +225,13 @@ def _validation(wb: Workbook, column: Column) -> DataValidation | None:
         operator, formula1, formula2 = "lessThanOrEqual", high, None
     noun = {"date": "日期", "whole": "整数", "decimal": "数字"}[kind]
     return DataValidation(
-        type=kind, operator=operator, formula1=formula1, formula2=formula2, allow_blank=True,
-        showErrorMessage=True, errorTitle="超出范围",
+        type=kind,
+        operator=operator,
+        formula1=formula1,
+        formula2=formula2,
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="超出范围",
         error=f"“{column.header_zh}”应填写{noun}，{_bounds_text(column)}"[:255],
     )
 
@@ -271,18 +280,25 @@ def _instructions_sheet(wb: Workbook, source: str, c: Contract, period: str) -> 
     month = _month(period)
     rows: list[tuple[str, ...]] = [
         (f"{template_title(source, c.dataset, period)}填表说明",),
-        (f"请在“{data_sheet}”工作表第{FIRST_DATA_ROW}行起逐行填写，每行一条记录。不要修改、增删或调换表头，"
-         "不要合并单元格，不要在数据下方添加合计行。表头为红色的列必须填写；带下拉箭头的列请从列表中选择；"
-         "编号、身份证号、信用代码等列已设为文本格式，请直接录入。",),
+        (
+            f"请在“{data_sheet}”工作表第{FIRST_DATA_ROW}行起逐行填写，每行一条记录。不要修改、增删或调换表头，"
+            "不要合并单元格，不要在数据下方添加合计行。表头为红色的列必须填写；带下拉箭头的列请从列表中选择；"
+            "编号、身份证号、信用代码等列已设为文本格式，请直接录入。",
+        ),
         (),
         ("列名", "是否必填", "类型", "可选值或格式", "说明"),
     ]
     table_start = len(rows)
     for column in c.columns:
-        rows.append((
-            column.header_zh, "是" if _filled(column) else "否", column_type(column.type).words_zh,
-            _format_hint(source, column), column.description_zh,
-        ))
+        rows.append(
+            (
+                column.header_zh,
+                "是" if _filled(column) else "否",
+                column_type(column.type).words_zh,
+                _format_hint(source, column),
+                column.description_zh,
+            )
+        )
     table_end = len(rows)
     due_day = reference.sources()[source].due_day
     key = "+".join(c.column(k).header_zh for k in c.key)
@@ -291,8 +307,10 @@ def _instructions_sheet(wb: Workbook, source: str, c: Contract, period: str) -> 
     rows += [
         (),
         ("报送要求",),
-        (f"请于每月{due_day}日前报送；本期（{_month_zh(period)}）请于{month.year}年{month.month}月"
-         f"{due_day}日前报送。",),
+        (
+            f"请于每月{due_day}日前报送；本期（{_month_zh(period)}）请于{month.year}年{month.month}月"
+            f"{due_day}日前报送。",
+        ),
         (f"文件放入报送文件夹 {source}/{period}/ 中。",),
         (f"文件名须保留“{SHORT_NAMES[c.dataset]}”字样，系统据此识别数据类别；请保存为 .xlsx 格式。",),
     ]
@@ -346,5 +364,3 @@ def write_templates(source: str, period: str, out: Path) -> list[Path]:
     """
     _month(period)
     return [write_template(source, dataset, period, out) for dataset in datasets_for(source)]
-
-

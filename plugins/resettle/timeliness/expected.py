@@ -62,8 +62,9 @@ class ExpectedSubmission:
     latest_message_zh: str | None
 
 
-def grant_extension(conn: psycopg.Connection, source: str, period: str, new_due_at: dt.datetime,
-                    granted_by: str, reason: str) -> int:
+def grant_extension(
+    conn: psycopg.Connection, source: str, period: str, new_due_at: dt.datetime, granted_by: str, reason: str
+) -> int:
     """Record an extension; the latest one granted for a source and period is the one in force."""
     if source not in SOURCES:
         raise ValueError(f"unknown source {source!r}; expected one of {', '.join(SOURCES)}")
@@ -102,8 +103,9 @@ def _days_past(due: dt.datetime, moment: dt.datetime) -> int:
     return max(0, math.ceil((moment - due).total_seconds() / 86400))
 
 
-def expected_submissions(conn: psycopg.Connection, period: str,
-                         as_of: dt.datetime | None = None) -> list[ExpectedSubmission]:
+def expected_submissions(
+    conn: psycopg.Connection, period: str, as_of: dt.datetime | None = None
+) -> list[ExpectedSubmission]:
     """Every expected submission of the period, in source then dataset order, as of a moment (default now)."""
     as_of = as_of or dt.datetime.now(dt.UTC)
     granted = extensions(conn, period)
@@ -133,17 +135,25 @@ def expected_submissions(conn: psycopg.Connection, period: str,
                 state = "processing"
             else:
                 state = "rejected"
-            out.append(ExpectedSubmission(
-                source=source, dataset=dataset, period=period, due_at=due, extension=extension, state=state,
-                is_due=as_of > due, completed_at=completed_at,
-                on_time=None if completed_at is None else completed_at <= due,
-                days_late=_days_past(due, completed_at or as_of),
-                latest_submission_id=latest and latest["submission_id"],
-                latest_status=latest and latest["status"],
-                latest_file_name=latest and latest["file_name"],
-                latest_errors=latest and latest["errors"],
-                latest_message_zh=latest and latest["message_zh"],
-            ))
+            out.append(
+                ExpectedSubmission(
+                    source=source,
+                    dataset=dataset,
+                    period=period,
+                    due_at=due,
+                    extension=extension,
+                    state=state,
+                    is_due=as_of > due,
+                    completed_at=completed_at,
+                    on_time=None if completed_at is None else completed_at <= due,
+                    days_late=_days_past(due, completed_at or as_of),
+                    latest_submission_id=latest and latest["submission_id"],
+                    latest_status=latest and latest["status"],
+                    latest_file_name=latest and latest["file_name"],
+                    latest_errors=latest and latest["errors"],
+                    latest_message_zh=latest and latest["message_zh"],
+                )
+            )
     return out
 
 
@@ -151,10 +161,21 @@ def source_summary(items: list[ExpectedSubmission]) -> list[dict]:
     """Per source and period, the counts of the `submission_timeliness` mart (rates in percent)."""
     rows: dict[tuple[str, str], dict] = {}
     for e in items:
-        r = rows.setdefault((e.source, e.period), {
-            "source": e.source, "period": e.period, "expected": 0, "received": 0, "accepted": 0, "rejected": 0,
-            "on_time": 0, "late": 0, "missing": 0, "days_late": 0,
-        })
+        r = rows.setdefault(
+            (e.source, e.period),
+            {
+                "source": e.source,
+                "period": e.period,
+                "expected": 0,
+                "received": 0,
+                "accepted": 0,
+                "rejected": 0,
+                "on_time": 0,
+                "late": 0,
+                "missing": 0,
+                "days_late": 0,
+            },
+        )
         r["expected"] += 1
         r["received"] += e.state != "missing"
         r["accepted"] += e.state == "complete"

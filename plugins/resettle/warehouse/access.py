@@ -240,8 +240,7 @@ def scram_verifier(password: str, iterations: int = 4096) -> str:
     client_key = hmac.new(salted, b"Client Key", "sha256").digest()
     server_key = hmac.new(salted, b"Server Key", "sha256").digest()
     b64 = lambda raw: base64.b64encode(raw).decode()  # noqa: E731
-    return (f"SCRAM-SHA-256${iterations}:{b64(salt)}"
-            f"${b64(hashlib.sha256(client_key).digest())}:{b64(server_key)}")
+    return f"SCRAM-SHA-256${iterations}:{b64(salt)}${b64(hashlib.sha256(client_key).digest())}:{b64(server_key)}"
 
 
 def _password_file() -> Path:
@@ -295,7 +294,7 @@ def scope_login_role(scope: str) -> str:
     """The LOGIN role that reads as one scope: `resettle_login_<scope without the resettle_ prefix>`."""
     if not scope.startswith("resettle_") or not _CODE.match(scope):
         raise ValueError(f"not a scope role: {scope!r}")
-    return "resettle_login_" + scope[len("resettle_"):]
+    return "resettle_login_" + scope[len("resettle_") :]
 
 
 def scope_password(scope: str) -> str:
@@ -340,14 +339,20 @@ def _districts(conn: psycopg.Connection) -> list[str]:
 def _create_role(conn: psycopg.Connection, name: str, login: bool = False) -> None:
     if not conn.execute("select 1 from pg_roles where rolname = %s", (name,)).fetchone():
         conn.execute(sql.SQL("create role {} " + ("login" if login else "nologin")).format(sql.Identifier(name)))
-    conn.execute(sql.SQL("alter role {} nosuperuser nocreatedb nocreaterole noreplication nobypassrls "
-                         + ("login" if login else "nologin")).format(sql.Identifier(name)))
+    conn.execute(
+        sql.SQL(
+            "alter role {} nosuperuser nocreatedb nocreaterole noreplication nobypassrls "
+            + ("login" if login else "nologin")
+        ).format(sql.Identifier(name))
+    )
 
 
 def _grant_role(conn: psycopg.Connection, role: str, member: str, inherit: bool = True) -> None:
-    conn.execute(sql.SQL("grant {} to {} with inherit {}, set {}").format(
-        sql.Identifier(role), sql.Identifier(member), sql.SQL("true" if inherit else "false"),
-        sql.SQL("true")))
+    conn.execute(
+        sql.SQL("grant {} to {} with inherit {}, set {}").format(
+            sql.Identifier(role), sql.Identifier(member), sql.SQL("true" if inherit else "false"), sql.SQL("true")
+        )
+    )
 
 
 def create_roles(conn: psycopg.Connection) -> list[str]:
@@ -368,17 +373,24 @@ def create_roles(conn: psycopg.Connection) -> list[str]:
         scopes.append(role)
 
     _create_role(conn, LOGIN_ROLE, login=True)
-    conn.execute(sql.SQL("alter role {} password {}").format(
-        sql.Identifier(LOGIN_ROLE), sql.Literal(scram_verifier(login_password()))))
+    conn.execute(
+        sql.SQL("alter role {} password {}").format(
+            sql.Identifier(LOGIN_ROLE), sql.Literal(scram_verifier(login_password()))
+        )
+    )
     for scope in scopes:  # the log-in role reads as no scope; each scope has its own login role
         if conn.execute("select pg_has_role(%s, %s, 'MEMBER')", (LOGIN_ROLE, scope)).fetchone()[0]:
             conn.execute(sql.SQL("revoke {} from {}").format(sql.Identifier(scope), sql.Identifier(LOGIN_ROLE)))
         login = scope_login_role(scope)
         _create_role(conn, login, login=True)
-        conn.execute(sql.SQL("alter role {} password {}").format(
-            sql.Identifier(login), sql.Literal(scram_verifier(scope_password(scope)))))
-        conn.execute(sql.SQL("grant {} to {} with inherit true, set false").format(
-            sql.Identifier(scope), sql.Identifier(login)))
+        conn.execute(
+            sql.SQL("alter role {} password {}").format(
+                sql.Identifier(login), sql.Literal(scram_verifier(scope_password(scope)))
+            )
+        )
+        conn.execute(
+            sql.SQL("grant {} to {} with inherit true, set false").format(sql.Identifier(scope), sql.Identifier(login))
+        )
     return scopes
 
 
@@ -400,13 +412,20 @@ def ensure_roles(admin_conn: psycopg.Connection, commit: bool = True) -> list[st
     conn.execute(f"grant usage on schema access to {LOGIN_ROLE}")
     conn.execute(f"revoke all on access.dashboard_user, access.access_log from {LOGIN_ROLE}")
     conn.execute(f"revoke all on sequence access.access_log_log_id_seq from {LOGIN_ROLE}")
-    conn.execute("revoke all on function access.login_salt(text), access.log_in(text, text, text, integer, integer),"
-                 " access.log_event(text, text, jsonb) from public")
-    conn.execute(f"grant execute on function access.login_salt(text),"
-                 f" access.log_in(text, text, text, integer, integer) to {LOGIN_ROLE}")
+    conn.execute(
+        "revoke all on function access.login_salt(text), access.log_in(text, text, text, integer, integer),"
+        " access.log_event(text, text, jsonb) from public"
+    )
+    conn.execute(
+        f"grant execute on function access.login_salt(text),"
+        f" access.log_in(text, text, text, integer, integer) to {LOGIN_ROLE}"
+    )
     for scope in scopes:
-        conn.execute(sql.SQL("grant execute on function access.log_event(text, text, jsonb) to {}").format(
-            sql.Identifier(scope_login_role(scope))))
+        conn.execute(
+            sql.SQL("grant execute on function access.log_event(text, text, jsonb) to {}").format(
+                sql.Identifier(scope_login_role(scope))
+            )
+        )
     conn.execute("""do $$ begin
         execute format('revoke temporary on database %I from public', current_database());
         execute format('grant temporary on database %I to %I', current_database(), current_user);
@@ -419,9 +438,14 @@ def ensure_roles(admin_conn: psycopg.Connection, commit: bool = True) -> list[st
 
 def secure_marts(conn: psycopg.Connection) -> list[str]:
     """Apply row-level security and grants to every table already in the marts schema."""
-    tables = [r[0] for r in conn.execute(
-        "select c.oid::regclass::text from pg_class c join pg_namespace n on n.oid = c.relnamespace "
-        "where n.nspname = %s and c.relkind in ('r', 'p') order by 1", (MARTS_SCHEMA,))]
+    tables = [
+        r[0]
+        for r in conn.execute(
+            "select c.oid::regclass::text from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+            "where n.nspname = %s and c.relkind in ('r', 'p') order by 1",
+            (MARTS_SCHEMA,),
+        )
+    ]
     for table in tables:
         conn.execute("select access.apply_row_security(%s::regclass)", (table,))
     return tables

@@ -77,8 +77,11 @@ def backup(url: str, archive_root: Path, out: Path) -> Path:
     target = out / f"resettle-backup-{stamp}"
     target.mkdir(parents=True)
     dsn, env = _libpq(url)
-    _run([str(pg_tool("pg_dump")), "--format=custom", "--no-owner", f"--file={target / DUMP}", dsn], env,
-         f"pg_dump of {describe(url)}")
+    _run(
+        [str(pg_tool("pg_dump")), "--format=custom", "--no-owner", f"--file={target / DUMP}", dsn],
+        env,
+        f"pg_dump of {describe(url)}",
+    )
     files = {DUMP: sha256_file(target / DUMP)}
     for path in sorted(p for p in archive_root.rglob("*") if p.is_file() and not p.name.startswith(".")):
         relative = Path(ARCHIVE) / path.relative_to(archive_root)
@@ -88,9 +91,15 @@ def backup(url: str, archive_root: Path, out: Path) -> Path:
     with psycopg.connect(url) as conn:
         version = max(applied(conn), default=0)
         submissions = conn.execute("select count(*) from ops.submission").fetchone()[0]
-    manifest = {"format": FORMAT, "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                "warehouse": describe(url), "schema_version": version, "submissions": submissions,
-                "archive_root": str(archive_root), "files": files}
+    manifest = {
+        "format": FORMAT,
+        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "warehouse": describe(url),
+        "schema_version": version,
+        "submissions": submissions,
+        "archive_root": str(archive_root),
+        "files": files,
+    }
     (target / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     return target
 
@@ -124,8 +133,18 @@ def restore(folder: Path, url: str, archive_root: Path) -> dict:
         create_roles(conn)
         conn.commit()
     dsn, env = _libpq(url)
-    _run([str(pg_tool("pg_restore")), "--no-owner", "--exit-on-error", "--single-transaction",
-          f"--dbname={dsn}", str(folder / DUMP)], env, f"pg_restore into {describe(url)}")
+    _run(
+        [
+            str(pg_tool("pg_restore")),
+            "--no-owner",
+            "--exit-on-error",
+            "--single-transaction",
+            f"--dbname={dsn}",
+            str(folder / DUMP),
+        ],
+        env,
+        f"pg_restore into {describe(url)}",
+    )
 
     copied = 0
     for name, expected in manifest["files"].items():
@@ -146,9 +165,16 @@ def restore(folder: Path, url: str, archive_root: Path) -> dict:
     old_root, new_root = manifest["archive_root"].rstrip("/"), str(archive_root).rstrip("/")
     with psycopg.connect(url) as conn:
         if old_root != new_root:
-            conn.execute("update ops.submission set archive_path = %s || substr(archive_path, length(%s) + 1) "
-                         "where starts_with(archive_path, %s || '/')", (new_root, old_root, old_root))
+            conn.execute(
+                "update ops.submission set archive_path = %s || substr(archive_path, length(%s) + 1) "
+                "where starts_with(archive_path, %s || '/')",
+                (new_root, old_root, old_root),
+            )
         submissions = conn.execute("select count(*) from ops.submission").fetchone()[0]
     result = initialize(url)
-    return {"submissions": submissions, "archive_files": copied, "schema_version": result["version"],
-            "backup_schema_version": manifest["schema_version"]}
+    return {
+        "submissions": submissions,
+        "archive_files": copied,
+        "schema_version": result["version"],
+        "backup_schema_version": manifest["schema_version"],
+    }

@@ -25,18 +25,31 @@ def mart_checksums(url: str, ignore: tuple[str, ...] = ()) -> dict[str, tuple[in
     out = {}
     with psycopg.connect(url) as conn:
         conn.execute("set local timezone = 'UTC'")
-        tables = [r[0] for r in conn.execute(
-            "select table_name from information_schema.tables where table_schema = %s and table_type = 'BASE TABLE' "
-            "order by 1", (SCHEMA,))]
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "select table_name from information_schema.tables "
+                "where table_schema = %s and table_type = 'BASE TABLE' "
+                "order by 1",
+                (SCHEMA,),
+            )
+        ]
         for table in tables:
-            columns = [r[0] for r in conn.execute(
-                "select column_name from information_schema.columns where table_schema = %s and table_name = %s "
-                "order by ordinal_position", (SCHEMA, table)) if r[0] not in skip]
+            columns = [
+                r[0]
+                for r in conn.execute(
+                    "select column_name from information_schema.columns where table_schema = %s and table_name = %s "
+                    "order by ordinal_position",
+                    (SCHEMA, table),
+                )
+                if r[0] not in skip
+            ]
             query = sql.SQL(
                 "select count(*), md5(coalesce(string_agg(line, E'\\n' order by line collate \"C\"), '')) "
-                "from (select row({columns})::text as line from {table}) as rows").format(
-                columns=sql.SQL(", ").join(sql.Identifier(c) for c in columns),
-                table=sql.Identifier(SCHEMA, table))
+                "from (select row({columns})::text as line from {table}) as rows"
+            ).format(
+                columns=sql.SQL(", ").join(sql.Identifier(c) for c in columns), table=sql.Identifier(SCHEMA, table)
+            )
             count, digest = conn.execute(query).fetchone()
             out[table] = (count, digest)
     return out

@@ -66,8 +66,11 @@ def missing_relations(url: str) -> list[str]:
     import psycopg
 
     nodes = json.loads(manifest_path().read_text(encoding="utf-8"))["nodes"].values()
-    wanted = {(n["schema"], n.get("alias") or n["name"]) for n in nodes
-              if n["resource_type"] in ("seed", "model", "snapshot") and n["config"].get("materialized") != "ephemeral"}
+    wanted = {
+        (n["schema"], n.get("alias") or n["name"])
+        for n in nodes
+        if n["resource_type"] in ("seed", "model", "snapshot") and n["config"].get("materialized") != "ephemeral"
+    }
     with psycopg.connect(url) as conn:
         present = set(conn.execute("select table_schema, table_name from information_schema.tables").fetchall())
     return sorted(f"{schema}.{name}" for schema, name in wanted - present)

@@ -58,11 +58,14 @@ def raw_ddl(dataset: str) -> list[str]:
         f"create index if not exists {dataset}_period_idx on {raw_table(dataset)} (period)",
     ]
     statements += [
-        f"alter table {raw_table(dataset)} add column if not exists {col.name} {sql_type(col)}" for col in c.columns
+        f"alter table {raw_table(dataset)} add column if not exists {col.name} {sql_type(col)}"
+        for col in c.columns
         if col.name in stored_columns(dataset)
     ]
-    statements += [f"alter table {raw_table(dataset)} add column if not exists {name} text"
-                   for name in DERIVED_COLUMNS.get(dataset, ())]
+    statements += [
+        f"alter table {raw_table(dataset)} add column if not exists {name} text"
+        for name in DERIVED_COLUMNS.get(dataset, ())
+    ]
     return statements
 
 
@@ -101,8 +104,9 @@ def _ddl_digest() -> str:
     """The digest of what bootstrap executes beyond the migrations: the raw tables the contracts describe."""
     import hashlib
 
-    text = "\n".join([
-        in_force_ddl(), *(s for d in DATASETS for s in (*raw_ddl(d), *raw_unique_ddl(d))), _keeps_its_rows_ddl()])
+    text = "\n".join(
+        [in_force_ddl(), *(s for d in DATASETS for s in (*raw_ddl(d), *raw_unique_ddl(d))), _keeps_its_rows_ddl()]
+    )
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -120,8 +124,7 @@ def bootstrap(conn: psycopg.Connection) -> None:
     digest = _ddl_digest()
     with conn.transaction():
         conn.execute("select pg_advisory_xact_lock(%s)", (BOOTSTRAP_LOCK,))
-        if is_current(conn) and conn.execute(
-                "select 1 from ops.raw_schema where digest = %s", (digest,)).fetchone():
+        if is_current(conn) and conn.execute("select 1 from ops.raw_schema where digest = %s", (digest,)).fetchone():
             return
         migrate(conn)
         conn.execute(in_force_ddl())
@@ -139,8 +142,9 @@ def bootstrap(conn: psycopg.Connection) -> None:
 def _keeps_its_rows_ddl() -> str:
     """What the raw tables' foreign keys also guarded: a submission with rows in `raw` cannot be deleted
     (checked per deleted register row, which is rare, instead of per loaded raw row, which is not)."""
-    checks = " or ".join(f"exists (select from {raw_table(d)} where submission_id = old.submission_id)"
-                         for d in DATASETS)
+    checks = " or ".join(
+        f"exists (select from {raw_table(d)} where submission_id = old.submission_id)" for d in DATASETS
+    )
     return f"""
 create or replace function ops.submission_keeps_its_rows() returns trigger language plpgsql as $$
 begin

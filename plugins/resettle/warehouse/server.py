@@ -118,10 +118,22 @@ def _initdb(password: str) -> None:
     try:
         subprocess.run(
             [
-                str(_bin("initdb")), "-D", str(pgdata), "-U", SUPERUSER, f"--pwfile={pwfile}",
-                "--auth-local=trust", "--auth-host=scram-sha-256", "--encoding=UTF8", "--locale=C.UTF-8",
+                str(_bin("initdb")),
+                "-D",
+                str(pgdata),
+                "-U",
+                SUPERUSER,
+                f"--pwfile={pwfile}",
+                "--auth-local=trust",
+                "--auth-host=scram-sha-256",
+                "--encoding=UTF8",
+                "--locale=C.UTF-8",
             ],
-            capture_output=True, text=True, check=True, timeout=300, **run_as,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=300,
+            **run_as,
         )
     except subprocess.CalledProcessError as err:
         raise WarehouseError(f"initdb failed: {err.stderr.strip()}") from err

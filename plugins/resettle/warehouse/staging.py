@@ -42,15 +42,19 @@ ENTITY = {
     "review_decisions": "review_decisions",
     "supervision_items": "supervision_items",
 }
-DERIVED_DOCS = {"id_pseudonym": "身份证号的加密假名（HMAC-SHA256，密钥不入库）：跨月、跨数据关联同一户，"
-                                "无法还原身份证号。"}
+DERIVED_DOCS = {
+    "id_pseudonym": "身份证号的加密假名（HMAC-SHA256，密钥不入库）：跨月、跨数据关联同一户，无法还原身份证号。"
+}
 GROUPS = {"district": DISTRICT_DATASETS, **DEPARTMENT_DATASETS, OFFICE: OFFICE_DATASETS}
 HEADER = "# Rendered from expectations/contracts by `resettle staging`; edit the contract, not this file.\n"
 SQL_HEADER = "-- Rendered from expectations/contracts by `resettle staging`; edit the contract, not this file.\n"
 LINEAGE = [
     ("submission_id", "{{ doc('submission_id') }}"),
-    ("source_row", "Row of the submitted file (Excel row or CSV line, title rows counted): with submission_id, "
-                   "the cell behind any figure."),
+    (
+        "source_row",
+        "Row of the submitted file (Excel row or CSV line, title rows counted): with submission_id, "
+        "the cell behind any figure.",
+    ),
     ("period", "{{ doc('period') }}"),
     ("submitted_by", "The source that sent the file (district or department)."),
 ]
@@ -92,20 +96,29 @@ def render_sources(source: str) -> dict:
     tables = []
     for dataset in GROUPS[source]:
         c = contract(dataset)
-        tables.append({
-            "name": dataset,
-            "description": f"{c.title_zh} — every accepted submission's rows, loaded by the intake with lineage.",
-            "columns": [
-                {"name": "submission_id", "description": "{{ doc('submission_id') }}", "data_tests": ["not_null"]},
-                *({"name": name, "description": _description(c, name)} for name in stored_columns(dataset)),
-            ],
-        })
-    return {"version": 2, "sources": [{
-        "name": source, "schema": "raw", "tables": tables,
-        "description": "Rows the intake published to `raw` after validation.",
-        "loaded_at_field": period_due_at(_due_day(source)),
-        "config": {"freshness": FRESHNESS},
-    }]}
+        tables.append(
+            {
+                "name": dataset,
+                "description": f"{c.title_zh} — every accepted submission's rows, loaded by the intake with lineage.",
+                "columns": [
+                    {"name": "submission_id", "description": "{{ doc('submission_id') }}", "data_tests": ["not_null"]},
+                    *({"name": name, "description": _description(c, name)} for name in stored_columns(dataset)),
+                ],
+            }
+        )
+    return {
+        "version": 2,
+        "sources": [
+            {
+                "name": source,
+                "schema": "raw",
+                "tables": tables,
+                "description": "Rows the intake published to `raw` after validation.",
+                "loaded_at_field": period_due_at(_due_day(source)),
+                "config": {"freshness": FRESHNESS},
+            }
+        ],
+    }
 
 
 def _due_day(source: str) -> int:
@@ -119,6 +132,7 @@ def period_due_at(due_day: int) -> str:
     `dbt source freshness` asks "is the latest month in", not "was anything loaded lately" (a resubmission of
     an old month does not make a table fresh)."""
     return f"(period || '-{due_day:02d} 23:59:59+08')::timestamptz"
+
 
 FRESHNESS = {"warn_after": {"count": 35, "period": "day"}, "error_after": {"count": 65, "period": "day"}}
 """Warn once the month after the latest one held is due (and a few days pass); error a month later."""
@@ -150,8 +164,10 @@ def render_models(source: str) -> dict:
     for dataset in GROUPS[source]:
         c = contract(dataset)
         columns = [{"name": name, "description": text} for name, text in LINEAGE]
-        columns[0]["data_tests"] = ["not_null", {"relationships": {
-            "arguments": {"to": "ref('stg_ops__submissions')", "field": "submission_id"}}}]
+        columns[0]["data_tests"] = [
+            "not_null",
+            {"relationships": {"arguments": {"to": "ref('stg_ops__submissions')", "field": "submission_id"}}},
+        ]
         for name in stored_columns(dataset):
             entry: dict = {"name": name, "description": _description(c, name)}
             tests = _column_tests(c, name)
@@ -159,13 +175,15 @@ def render_models(source: str) -> dict:
                 entry["data_tests"] = tests
             columns.append(entry)
         columns += [{"name": name, "description": DERIVED_DOCS[name]} for name in DERIVED_COLUMNS.get(dataset, ())]
-        models.append({
-            "name": model_name(source, dataset),
-            "description": f"{c.title_zh} as in force: the rows of the latest accepted submission of each "
-                           f"source and period, named after the glossary.",
-            "data_tests": [{"unique_combination": {"arguments": {"columns": ["period", *c.key]}}}],
-            "columns": columns,
-        })
+        models.append(
+            {
+                "name": model_name(source, dataset),
+                "description": f"{c.title_zh} as in force: the rows of the latest accepted submission of each "
+                f"source and period, named after the glossary.",
+                "data_tests": [{"unique_combination": {"arguments": {"columns": ["period", *c.key]}}}],
+                "columns": columns,
+            }
+        )
     return {"version": 2, "models": models}
 
 

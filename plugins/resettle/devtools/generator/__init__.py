@@ -76,16 +76,33 @@ class GenerationReport:
             "households": self.households,
             "control_project": self.control_project,
             "planted": self.planted,
-            "files": [{
-                "source": f.source, "dataset": f.dataset, "period": f.period,
-                "path": f.path.relative_to(self.out).as_posix(), "rows": f.rows, "header_row": f.header_row,
-                "submitted_at": f.submitted_at.isoformat(),
-            } for f in self.files],
-            "errors": [{
-                "source": e.source, "dataset": e.dataset, "period": e.period, "file": e.file,
-                "excel_row": e.excel_row, "column": e.column, "column_header": e.column_header, "value": e.value,
-                "kind": e.kind, "description_zh": e.description_zh,
-            } for e in self.errors],
+            "files": [
+                {
+                    "source": f.source,
+                    "dataset": f.dataset,
+                    "period": f.period,
+                    "path": f.path.relative_to(self.out).as_posix(),
+                    "rows": f.rows,
+                    "header_row": f.header_row,
+                    "submitted_at": f.submitted_at.isoformat(),
+                }
+                for f in self.files
+            ],
+            "errors": [
+                {
+                    "source": e.source,
+                    "dataset": e.dataset,
+                    "period": e.period,
+                    "file": e.file,
+                    "excel_row": e.excel_row,
+                    "column": e.column,
+                    "column_header": e.column_header,
+                    "value": e.value,
+                    "kind": e.kind,
+                    "description_zh": e.description_zh,
+                }
+                for e in self.errors
+            ],
         }
 
 
@@ -100,8 +117,9 @@ def _add_months(day: dt.date, n: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
-def _tables(world: World, period: str, month_start: dt.date, seed: int, office: Office,
-            feeds: Feeds) -> dict[tuple[str, str], reports.Table]:
+def _tables(
+    world: World, period: str, month_start: dt.date, seed: int, office: Office, feeds: Feeds
+) -> dict[tuple[str, str], reports.Table]:
     """Every file of the month, in the order sources send them."""
     tables = {}
     refunds = feeds.roster_columns()
@@ -109,8 +127,9 @@ def _tables(world: World, period: str, month_start: dt.date, seed: int, office: 
         notes_rng = random.Random(f"{seed}/progress/{district}/{period}")
         tables[(district, "project_ledger")] = reports.project_ledger(world, district, period)
         tables[(district, "household_roster")] = reports.household_roster(world, district, period, refunds)
-        tables[(district, "monthly_progress")] = reports.monthly_progress(world, district, period, month_start,
-                                                                          notes_rng)
+        tables[(district, "monthly_progress")] = reports.monthly_progress(
+            world, district, period, month_start, notes_rng
+        )
     tables[("housing_bureau", "construction_status")] = reports.construction_status(world, period)
     tables[("housing_center", "housing_units")] = reports.housing_units(world, period)
     tables[("court", "court_cases")] = reports.court_cases(world, period)
@@ -134,13 +153,22 @@ def _locate(injection: errors.Injection, layout: Layout, relative: str) -> Injec
         index = next(i for i, row in enumerate(table.rows) if row is injection.row)
         excel_row, value = layout.first_data_row + index, shown(habit, column, injection.value)
     return InjectedError(
-        source=table.source, dataset=table.dataset, period=table.period, file=relative, excel_row=excel_row,
-        column=column.name, column_header=header(habit, column), value=value, kind=injection.kind,
-        description_zh=injection.description_zh)
+        source=table.source,
+        dataset=table.dataset,
+        period=table.period,
+        file=relative,
+        excel_row=excel_row,
+        column=column.name,
+        column_header=header(habit, column),
+        value=value,
+        kind=injection.kind,
+        description_zh=injection.description_zh,
+    )
 
 
-def generate(out: Path, period: str, months: int = 1, seed: int = 20191111, households: int = 3000,
-             inject_errors: bool = False) -> GenerationReport:
+def generate(
+    out: Path, period: str, months: int = 1, seed: int = 20191111, households: int = 3000, inject_errors: bool = False
+) -> GenerationReport:
     """Write `months` reporting months of every source's files under `<out>/<source>/<YYYY-MM>/`.
 
     The same arguments give the same files, byte for byte, and the same mtimes.
@@ -176,8 +204,11 @@ def generate(out: Path, period: str, months: int = 1, seed: int = 20191111, hous
             paths[(source, dataset)] = path
             stamp = submitted.timestamp()
             os.utime(path, (stamp, stamp))
-            report.files.append(FileWritten(source, dataset, label, path, len(table.rows),
-                                            layouts[(source, dataset)].header_row, submitted))
+            report.files.append(
+                FileWritten(
+                    source, dataset, label, path, len(table.rows), layouts[(source, dataset)].header_row, submitted
+                )
+            )
         for injection in injections:
             key = (injection.table.source, injection.table.dataset)
             relative = paths[key].relative_to(out).as_posix()

@@ -19,10 +19,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--inject-errors", action="store_true", help="plant clerks' mistakes, listed in the manifest")
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    report = generate(args.out, args.period, months=args.months, seed=args.seed, households=args.households,
-                      inject_errors=args.inject_errors)
-    print(f"{len(report.files)} files, {sum(f.rows for f in report.files)} rows, {len(report.errors)} injected errors "
-          f"in {time.perf_counter() - started:.1f}s; manifest: {args.out / MANIFEST}")
+    report = generate(
+        args.out,
+        args.period,
+        months=args.months,
+        seed=args.seed,
+        households=args.households,
+        inject_errors=args.inject_errors,
+    )
+    print(
+        f"{len(report.files)} files, {sum(f.rows for f in report.files)} rows, {len(report.errors)} injected errors "
+        f"in {time.perf_counter() - started:.1f}s; manifest: {args.out / MANIFEST}"
+    )
 
 
 if __name__ == "__main__":

@@ -86,7 +86,7 @@ def _phone_ten_digits(rng, table, used):
     if row is None:
         return None
     cut = rng.randrange(3, 11)
-    return _set(row, "phone", Verbatim(row["phone"][:cut] + row["phone"][cut + 1:]))
+    return _set(row, "phone", Verbatim(row["phone"][:cut] + row["phone"][cut + 1 :]))
 
 
 def _date_invalid(rng, table, used):
@@ -104,18 +104,29 @@ def _impossible_date(table: Table, year: int, month: int, day: int) -> str:
     style = "iso" if style == "cell" else style
     real = text_date(dt.date(year, month, 1), style)
     return real[: -len("01" if style == "iso" else "1日" if style == "zh" else "1")] + (
-        f"{day}日" if style == "zh" else str(day))
+        f"{day}日" if style == "zh" else str(day)
+    )
 
 
 def _enum_unknown(rng, table, used):
     row = _pick(rng, table, used, lambda r: r["resettlement_choice"] == ONSITE) or _pick(
-        rng, table, used, lambda r: not r["resettled"])
+        rng, table, used, lambda r: not r["resettled"]
+    )
     return _set(row, "resettlement_choice", "回迁")
 
 
 def _rental_for_displaced(rng, table, used):
-    row = _pick(rng, table, used, lambda r: r["household_type"] == DISPLACED and not r["resettled"]
-                and r["agreement_type"] == NO_AGREEMENT and r["resettlement_choice"] in (EXCHANGE, UNDECIDED))
+    row = _pick(
+        rng,
+        table,
+        used,
+        lambda r: (
+            r["household_type"] == DISPLACED
+            and not r["resettled"]
+            and r["agreement_type"] == NO_AGREEMENT
+            and r["resettlement_choice"] in (EXCHANGE, UNDECIDED)
+        ),
+    )
     return _set(row, "resettlement_choice", RENTAL)
 
 
@@ -160,6 +171,7 @@ def _uscc_check_char(column: str):
         code = str(row[column])
         wrong = rng.choice([c for c in USCC_ALPHABET if c != uscc_check_char(code[:17])])
         return _set(row, column, Verbatim(code[:17] + wrong))
+
     return apply
 
 
@@ -174,6 +186,7 @@ def _column_missing(column: str):
             return None
         table.columns.remove(column)
         return None, column, None
+
     return apply
 
 
@@ -184,23 +197,36 @@ def _filed_on_leap_day(rng, table, used):
 
 
 KINDS = (
-    Kind("id_number_excel_float", "household_roster", "身份证号被Excel转成科学计数法，后三位丢失", _id_float,
-         prefers="xlsx"),
+    Kind(
+        "id_number_excel_float",
+        "household_roster",
+        "身份证号被Excel转成科学计数法，后三位丢失",
+        _id_float,
+        prefers="xlsx",
+    ),
     Kind("id_number_15_digits", "household_roster", "填写了15位一代身份证号", _id_first_generation),
     Kind("id_check_char_wrong", "household_roster", "身份证号校验码录错", _id_check_char),
     Kind("phone_ten_digits", "household_roster", "手机号少录一位", _phone_ten_digits),
     Kind("date_invalid", "household_roster", "协议签订日期不存在", _date_invalid, prefers="xlsx"),
     Kind("enum_unknown", "household_roster", "安置方式填写了不在选项内的值", _enum_unknown),
     Kind("rental_for_displaced", "household_roster", "被动迁居民选择了租赁住房", _rental_for_displaced),
-    Kind("onsite_return_without_commitment", "household_roster", "选择原址回迁但未签回迁安置承诺书",
-         _onsite_without_commitment),
+    Kind(
+        "onsite_return_without_commitment",
+        "household_roster",
+        "选择原址回迁但未签回迁安置承诺书",
+        _onsite_without_commitment,
+    ),
     Kind("resettled_without_date", "household_roster", "已安置但未填安置日期", _resettled_without_date),
     Kind("household_code_duplicate", "household_roster", "同一户重复填报", _household_code_duplicate),
     Kind("project_code_not_in_ledger", "household_roster", "项目编号在项目台账中不存在", _project_not_in_ledger),
     Kind("uscc_check_char_wrong", "project_ledger", "统一社会信用代码校验码录错", _uscc_check_char("developer_uscc")),
     Kind("unresettled_above_total", "project_ledger", "未安置户数大于涉及户数", _unresettled_above_total),
-    Kind("required_column_missing", "monthly_progress", "缺少必填列：累计安置户数",
-         _column_missing("resettled_cumulative")),
+    Kind(
+        "required_column_missing",
+        "monthly_progress",
+        "缺少必填列：累计安置户数",
+        _column_missing("resettled_cumulative"),
+    ),
     Kind("uscc_check_char_wrong", "tax_status", "统一社会信用代码校验码录错", _uscc_check_char("uscc")),
     Kind("date_invalid", "police_cases", "立案日期为平年2月29日", _filed_on_leap_day),
 )
@@ -233,15 +259,14 @@ def plan(seed: int, months: int) -> list[Target]:
         if kind.dataset in _DEPARTMENT_OF:
             targets.append(Target(kind, month_index, (_DEPARTMENT_OF[kind.dataset],)))
             continue
-        turn = chosen[i % 3:] + chosen[: i % 3]
+        turn = chosen[i % 3 :] + chosen[: i % 3]
         if kind.prefers:
             turn.sort(key=lambda d: HABITS[d].fmt != kind.prefers)
         targets.append(Target(kind, month_index, (*turn, *fallbacks)))
     return targets
 
 
-def inject(seed: int, month_index: int, targets: list[Target], tables: dict[tuple[str, str], Table]) -> list[
-        Injection]:
+def inject(seed: int, month_index: int, targets: list[Target], tables: dict[tuple[str, str], Table]) -> list[Injection]:
     """Apply this month's planned mistakes to the tables about to be written."""
     rng = random.Random(f"{seed}/errors/{month_index}")
     used: dict[tuple[str, str], set[int]] = {}
@@ -257,4 +282,3 @@ def inject(seed: int, month_index: int, targets: list[Target], tables: dict[tupl
                 done.append(Injection(target.kind.name, target.kind.description_zh, table, row, column, value))
                 break
     return done
-

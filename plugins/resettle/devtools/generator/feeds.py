@@ -34,10 +34,20 @@ NOT_APPLIED, APPLIED, ISSUED, DEFERRED = "未申请", "已受理", "已发证", 
 TAX_ARREARS, NO_ACCEPTANCE, INCOMPLETE = "开发企业欠税", "未竣工验收备案", "资料不全"
 OPEN, CLOSED, SETTLED = "办理中", "已办结", "已化解"
 _LEVELS = ("区", "市", "省", "进京")
-_DEMANDS = ("要求尽快回迁安置", "要求退还购房款", "反映开发企业拒不履行回迁承诺", "要求明确异地安置房源",
-            "反映过渡费未按时发放", "要求办理安置房产权证")
-_UNITS = {"区": "{district}人民政府", "市": "市住房和城乡建设局", "省": "{district}人民政府",
-          "进京": "{district}人民政府"}
+_DEMANDS = (
+    "要求尽快回迁安置",
+    "要求退还购房款",
+    "反映开发企业拒不履行回迁承诺",
+    "要求明确异地安置房源",
+    "反映过渡费未按时发放",
+    "要求办理安置房产权证",
+)
+_UNITS = {
+    "区": "{district}人民政府",
+    "市": "市住房和城乡建设局",
+    "省": "{district}人民政府",
+    "进京": "{district}人民政府",
+}
 _WEIGHT = {"无": 1, "区": 4, "市": 6, "省": 12, "进京": 20}
 """Households that have petitioned before, the higher the more, are those who petition again."""
 _LEADERS = ("副区长", "区住建局局长", "区信访局局长", "市住建局副局长", "街道党工委书记")
@@ -149,7 +159,8 @@ class Feeds:
             cert = self.certificates.get(unit.unit_code)
             if cert is None:
                 cert = self.certificates[unit.unit_code] = Certificate(
-                    unit.unit_code, household, project, slow=rng.random() < 0.2)
+                    unit.unit_code, household, project, slow=rng.random() < 0.2
+                )
                 continue
             owes_tax = project.developer.tax_arrears > 0
             if cert.status == NOT_APPLIED and rng.random() < (0.04 if cert.slow else 0.35):
@@ -179,7 +190,8 @@ class Feeds:
                 if refund is None:
                     price = rng.uniform(2800, 4200)
                     self.refunds[household.household_code] = Refund(
-                        people.random_date(rng, month_start, cutoff), round(household.contracted_area_m2 * price, 2))
+                        people.random_date(rng, month_start, cutoff), round(household.contracted_area_m2 * price, 2)
+                    )
                     continue
                 if refund.paid < refund.due and rng.random() < 0.06:
                     part = refund.due if rng.random() < 0.6 else round(refund.due * rng.choice((0.3, 0.5)), 2)
@@ -189,7 +201,7 @@ class Feeds:
     def _slowness(self, project: Project) -> float:
         """How far a project lags: the share of its households still waiting, more for uncooperative developers."""
         waiting = sum(1 for h in project.households if not h.resettled) / max(1, len(project.households))
-        return waiting ** 2 * (2.0 if project.disposal_category == 4 else 1.0)
+        return waiting**2 * (2.0 if project.disposal_category == 4 else 1.0)
 
     def _advance_petitions(self, month_start: dt.date, cutoff: dt.date, history: bool) -> None:
         rng = self.rng
@@ -218,8 +230,9 @@ class Feeds:
     def _leader(self) -> str:
         return people.person_name(self.rng, self.rng.random() < 0.7) + "（" + self.rng.choice(_LEADERS) + "）"
 
-    def _petition(self, project: Project, household: Household, month_start: dt.date, cutoff: dt.date,
-                  mass: bool) -> Petition:
+    def _petition(
+        self, project: Project, household: Household, month_start: dt.date, cutoff: dt.date, mass: bool
+    ) -> Petition:
         rng = self.rng
         top = _LEVELS.index(household.petition_level) if household.petition_level in _LEVELS else 1
         level = _LEVELS[rng.randint(max(0, top - 1), top)]
@@ -230,10 +243,17 @@ class Feeds:
         handler = self._leader() if rng.random() < (0.75 if escalated else 0.5) else None
         return Petition(
             case_no=f"XF{received.year}-{self._petition_seq[received.year]:05d}",
-            household=household, project=project, by_id_only=rng.random() < 0.3, level=level, received=received,
+            household=household,
+            project=project,
+            by_id_only=rng.random() < 0.3,
+            level=level,
+            received=received,
             form="集体访" if mass else rng.choice(("来信", "来访", "来访", "网上信访")),
-            persons=rng.randint(5, 40) if mass else rng.randint(1, 3), demand=rng.choice(_DEMANDS),
-            responsible_unit=_UNITS[level].format(district=district), handler=handler)
+            persons=rng.randint(5, 40) if mass else rng.randint(1, 3),
+            demand=rng.choice(_DEMANDS),
+            responsible_unit=_UNITS[level].format(district=district),
+            handler=handler,
+        )
 
     def _build_repayments(self, history_end: dt.date) -> None:
         """Agreements signed before the first reporting month, by the developer's category."""
@@ -270,55 +290,65 @@ class Feeds:
     # ----- what each office reports --------------------------------------------------------------------------
 
     def property_certificates(self, period: str) -> Table:
-        rows = [{
-            "unit_code": c.unit_code,
-            "household_code": c.household.household_code,
-            "project_code": c.project.project_code,
-            "certificate_status": c.status,
-            "applied_date": c.applied,
-            "issued_date": c.issued,
-            "certificate_no": c.number,
-            "blocker": c.blocker,
-        } for c in sorted(self.certificates.values(), key=lambda c: c.unit_code)]
+        rows = [
+            {
+                "unit_code": c.unit_code,
+                "household_code": c.household.household_code,
+                "project_code": c.project.project_code,
+                "certificate_status": c.status,
+                "applied_date": c.applied,
+                "issued_date": c.issued,
+                "certificate_no": c.number,
+                "blocker": c.blocker,
+            }
+            for c in sorted(self.certificates.values(), key=lambda c: c.unit_code)
+        ]
         return _table("registration", "property_certificates", period, rows)
 
     def petition_cases(self, period: str) -> Table:
         """Open cases and those closed this month."""
         month = dt.date.fromisoformat(period + "-01")
         shown = [p for p in self.petitions if p.status == OPEN or (p.closed and p.closed >= month)]
-        rows = [{
-            "case_no": p.case_no,
-            "household_code": None if p.by_id_only else p.household.household_code,
-            "id_number": p.household.id_number if p.by_id_only else None,
-            "project_code": p.project.project_code,
-            "level": p.level,
-            "received_date": p.received,
-            "form": p.form,
-            "persons": p.persons,
-            "demand": p.demand,
-            "responsible_unit": p.responsible_unit,
-            "handler": p.handler,
-            "status": p.status,
-            "closed_date": p.closed,
-        } for p in sorted(shown, key=lambda p: (p.received, p.case_no))]
+        rows = [
+            {
+                "case_no": p.case_no,
+                "household_code": None if p.by_id_only else p.household.household_code,
+                "id_number": p.household.id_number if p.by_id_only else None,
+                "project_code": p.project.project_code,
+                "level": p.level,
+                "received_date": p.received,
+                "form": p.form,
+                "persons": p.persons,
+                "demand": p.demand,
+                "responsible_unit": p.responsible_unit,
+                "handler": p.handler,
+                "status": p.status,
+                "closed_date": p.closed,
+            }
+            for p in sorted(shown, key=lambda p: (p.received, p.case_no))
+        ]
         return _table("petition", "petition_cases", period, rows)
 
     def repayment_agreements(self, period: str) -> Table:
-        rows = [{
-            "agreement_no": r.agreement_no,
-            "developer_uscc": r.project.developer.uscc,
-            "developer_name": r.project.developer.name,
-            "project_code": r.project.project_code,
-            "signed_date": r.signed,
-            "amount_agreed": r.amount_agreed,
-            "due_date": r.due,
-            "amount_repaid": r.amount_repaid,
-            "last_repaid_date": r.last_repaid,
-        } for r in sorted(self.repayments, key=lambda r: r.agreement_no)]
+        rows = [
+            {
+                "agreement_no": r.agreement_no,
+                "developer_uscc": r.project.developer.uscc,
+                "developer_name": r.project.developer.name,
+                "project_code": r.project.project_code,
+                "signed_date": r.signed,
+                "amount_agreed": r.amount_agreed,
+                "due_date": r.due,
+                "amount_repaid": r.amount_repaid,
+                "last_repaid_date": r.last_repaid,
+            }
+            for r in sorted(self.repayments, key=lambda r: r.agreement_no)
+        ]
         return _table("housing_center", "repayment_agreements", period, rows)
 
     def roster_columns(self) -> dict[str, dict[str, object]]:
         """The roster's refund columns per household (and, for a refund, the date it was agreed)."""
-        return {code: {"refund_due": r.due, "refund_paid": r.paid, "refund_date": r.paid_date,
-                       "agreement_date": r.chosen}
-                for code, r in self.refunds.items()}
+        return {
+            code: {"refund_due": r.due, "refund_paid": r.paid, "refund_date": r.paid_date, "agreement_date": r.chosen}
+            for code, r in self.refunds.items()
+        }

@@ -132,8 +132,13 @@ class Office:
                 self.planted["F06"] = project.project_code
                 project.ledger_offset = 1
                 break
-        onsite = [h for p in self._in_scope(1) + self._in_scope(4) if p is not self.control
-                  for h in p.households if not h.resettled and h.resettlement_choice == UNDECIDED]
+        onsite = [
+            h
+            for p in self._in_scope(1) + self._in_scope(4)
+            if p is not self.control
+            for h in p.households
+            if not h.resettled and h.resettlement_choice == UNDECIDED
+        ]
         for household in rng.sample(onsite, min(len(onsite), max(1, len(onsite) // 200))):
             household.resettlement_choice = ONSITE_PURCHASE
             self.planted.setdefault("F08", household.project_code)
@@ -143,7 +148,8 @@ class Office:
                 self.planted["F11"] = project.project_code
             else:
                 project.contracted_return_date = people.random_date(
-                    rng, first + dt.timedelta(days=120), first + dt.timedelta(days=900))
+                    rng, first + dt.timedelta(days=120), first + dt.timedelta(days=900)
+                )
         cases = {id(c.developer) for c in world.court_cases + world.police_cases}
         movable = [p for p in world.projects if p.in_scope and p.disposal_category != 4 and p is not self.control]
         quiet = [p for p in movable if id(p.developer) not in cases]
@@ -151,8 +157,10 @@ class Office:
         if self.reclassified is not None:
             taken.add(self.reclassified.project_code)
             self.planted["F03"] = self.reclassified.project_code
-        self.mover = next((p for p in movable if p.project_code not in taken),
-                          next((p for p in movable if p is not self.reclassified), None))
+        self.mover = next(
+            (p for p in movable if p.project_code not in taken),
+            next((p for p in movable if p is not self.reclassified), None),
+        )
         if self.mover is not None:
             taken.add(self.mover.project_code)
             self.planted["F12"] = self.mover.project_code
@@ -160,8 +168,11 @@ class Office:
 
     def _has_flag_01(self, category: int) -> bool:
         """Whether a category 2 project already lacks a commitment or a construction permit (F01 occurs)."""
-        return any(p.construction.commitment_date is None or p.construction.construction_permit_no is None
-                   for p in self._in_scope(category) if p is not self.control)
+        return any(
+            p.construction.commitment_date is None or p.construction.construction_permit_no is None
+            for p in self._in_scope(category)
+            if p is not self.control
+        )
 
     def _keep_control_clean(self) -> None:
         """The control project's handed-over flats are occupied, as the service center should report."""
@@ -191,16 +202,29 @@ class Office:
         candidates = [p for p in world.projects if p.in_scope and p is not self.control and p is not self.mover]
         reviewed = rng.sample(candidates, min(len(candidates), 3))
         if self.month_index == 0 and self.mover is not None:
-            self.decisions.append(Decision(
-                meeting_no, meeting_date, self.mover.project_code, MEMBER_UNITS,
-                "开发企业不守诺、不配合处置，各单位同意调整处置方式",
-                "该项目调整为不配合类，由区政府会同公安、法院依法处置", 4, "市住建局"))
+            self.decisions.append(
+                Decision(
+                    meeting_no,
+                    meeting_date,
+                    self.mover.project_code,
+                    MEMBER_UNITS,
+                    "开发企业不守诺、不配合处置，各单位同意调整处置方式",
+                    "该项目调整为不配合类，由区政府会同公安、法院依法处置",
+                    4,
+                    "市住建局",
+                )
+            )
             self._item_seq += 1
             district = world.districts[self.mover.district].name_zh
             self.ledger_task = SupervisionItem(
-                f"DB{month_start:%Y}-{self._item_seq:03d}", self.mover.project_code, self.mover.district,
-                "按联审会签决定调整项目处置类别并更新项目台账", district, meeting_date,
-                meeting_date + dt.timedelta(days=10))
+                f"DB{month_start:%Y}-{self._item_seq:03d}",
+                self.mover.project_code,
+                self.mover.district,
+                "按联审会签决定调整项目处置类别并更新项目台账",
+                district,
+                meeting_date,
+                meeting_date + dt.timedelta(days=10),
+            )
             self.items.append(self.ledger_task)
         for project in reviewed:
             category = project.disposal_category
@@ -208,15 +232,26 @@ class Office:
             unit = f"{world.districts[project.district].name_zh}" if unit == "district" else unit
             done = rng.random() < 0.3
             decision = f"已完成{step}，下一步按处置路径推进" if done else f"责成{unit}推进{step}"
-            self.decisions.append(Decision(meeting_no, meeting_date, project.project_code, MEMBER_UNITS,
-                                           "同意", decision, None, "市住建局"))
+            self.decisions.append(
+                Decision(
+                    meeting_no, meeting_date, project.project_code, MEMBER_UNITS, "同意", decision, None, "市住建局"
+                )
+            )
             if not done:
                 self._item_seq += 1
                 late = rng.random() < 0.4
                 due = meeting_date + dt.timedelta(days=rng.randint(10, 20) if late else rng.randint(40, 70))
-                self.items.append(SupervisionItem(
-                    f"DB{month_start:%Y}-{self._item_seq:03d}", project.project_code, project.district,
-                    f"推进{step}", unit, meeting_date, due))
+                self.items.append(
+                    SupervisionItem(
+                        f"DB{month_start:%Y}-{self._item_seq:03d}",
+                        project.project_code,
+                        project.district,
+                        f"推进{step}",
+                        unit,
+                        meeting_date,
+                        due,
+                    )
+                )
         self.month_index += 1
         self.current_month = label
         self.current_end = month_end(month_start)

@@ -28,8 +28,12 @@ _NEXT_STEPS = {
     4: ("配合公安、法院开展清产核资", "加快异地安置房源分配"),
     5: ("加强事中事后监管，确保按期回迁", "督促施工单位合理安排工期"),
 }
-_ROUTINE = ("入户走访未安置居民，宣传安置政策", "组织居民代表座谈，听取意见", "配合市住建局开展联审会签",
-            "梳理居民档案，核实户数和面积")
+_ROUTINE = (
+    "入户走访未安置居民，宣传安置政策",
+    "组织居民代表座谈，听取意见",
+    "配合市住建局开展联审会签",
+    "梳理居民档案，核实户数和面积",
+)
 
 
 @dataclass
@@ -75,59 +79,69 @@ def _remarks(project: Project, world: World) -> str | None:
 
 def _lead_unit(project: Project, world: World) -> str:
     district_government = f"{world.districts[project.district].name_zh}人民政府"
-    return {1: "市保障性住房服务中心", 2: "市住房和城乡建设局", 3: district_government,
-            4: "市公安局、市中级人民法院", 5: "市住房和城乡建设局"}[project.disposal_category]
+    return {
+        1: "市保障性住房服务中心",
+        2: "市住房和城乡建设局",
+        3: district_government,
+        4: "市公安局、市中级人民法院",
+        5: "市住房和城乡建设局",
+    }[project.disposal_category]
 
 
 def project_ledger(world: World, district: str, period: str) -> Table:
     rows = []
     for project in world.projects_of(district):
         unresettled = sum(1 for h in project.households if not h.resettled)
-        rows.append({
-            "project_code": project.project_code,
-            "project_name": project.project_name,
-            "district": world.districts[district].name_zh,
-            "developer_name": project.developer.name,
-            "developer_uscc": project.developer.uscc,
-            "project_nature": project.project_nature,
-            "disposal_category": project.disposal_category,
-            "contracted_return_date": project.contracted_return_date,
-            "overdue_reason": project.overdue_reason,
-            "households_total": len(project.households),
-            "households_unresettled": min(len(project.households), unresettled + project.ledger_offset),
-            "resettlement_area_m2": round(sum(h.contracted_area_m2 for h in project.households), 2),
-            "lead_unit": _lead_unit(project, world),
-            "remarks": _remarks(project, world),
-        })
+        rows.append(
+            {
+                "project_code": project.project_code,
+                "project_name": project.project_name,
+                "district": world.districts[district].name_zh,
+                "developer_name": project.developer.name,
+                "developer_uscc": project.developer.uscc,
+                "project_nature": project.project_nature,
+                "disposal_category": project.disposal_category,
+                "contracted_return_date": project.contracted_return_date,
+                "overdue_reason": project.overdue_reason,
+                "households_total": len(project.households),
+                "households_unresettled": min(len(project.households), unresettled + project.ledger_offset),
+                "resettlement_area_m2": round(sum(h.contracted_area_m2 for h in project.households), 2),
+                "lead_unit": _lead_unit(project, world),
+                "remarks": _remarks(project, world),
+            }
+        )
     return _table(district, "project_ledger", period, rows)
 
 
-def household_roster(world: World, district: str, period: str,
-                     extra: dict[str, dict[str, object]] | None = None) -> Table:
+def household_roster(
+    world: World, district: str, period: str, extra: dict[str, dict[str, object]] | None = None
+) -> Table:
     """`extra` adds or overrides columns per household code (the refund columns, see feeds.py)."""
     rows = []
     for project in world.projects_of(district):
         for h in project.households:
-            rows.append({
-                "household_code": h.household_code,
-                "project_code": h.project_code,
-                "head_name": h.head_name,
-                "id_number": h.id_number,
-                "phone": h.phone,
-                "household_type": h.household_type,
-                "contract_no": h.contract_no,
-                "contract_date": h.contract_date,
-                "contracted_area_m2": h.contracted_area_m2,
-                "has_lawful_residence": h.has_lawful_residence,
-                "resettlement_choice": h.resettlement_choice,
-                "agreement_type": h.agreement_type,
-                "agreement_date": h.agreement_date,
-                "resettled": h.resettled,
-                "resettled_date": h.resettled_date,
-                "unit_code": h.unit.unit_code if h.unit else None,
-                "petition_level": h.petition_level,
-                **(extra or {}).get(h.household_code, {}),
-            })
+            rows.append(
+                {
+                    "household_code": h.household_code,
+                    "project_code": h.project_code,
+                    "head_name": h.head_name,
+                    "id_number": h.id_number,
+                    "phone": h.phone,
+                    "household_type": h.household_type,
+                    "contract_no": h.contract_no,
+                    "contract_date": h.contract_date,
+                    "contracted_area_m2": h.contracted_area_m2,
+                    "has_lawful_residence": h.has_lawful_residence,
+                    "resettlement_choice": h.resettlement_choice,
+                    "agreement_type": h.agreement_type,
+                    "agreement_date": h.agreement_date,
+                    "resettled": h.resettled,
+                    "resettled_date": h.resettled_date,
+                    "unit_code": h.unit.unit_code if h.unit else None,
+                    "petition_level": h.petition_level,
+                    **(extra or {}).get(h.household_code, {}),
+                }
+            )
     return _table(district, "household_roster", period, rows)
 
 
@@ -142,14 +156,16 @@ def monthly_progress(world: World, district: str, period: str, month_start: dt.d
             note = f"本月新签订安置协议{signed}户，房源已落实"
         else:
             note = rng.choice(_ROUTINE)
-        rows.append({
-            "project_code": project.project_code,
-            "resettled_this_month": this_month,
-            "resettled_cumulative": cumulative,
-            "progress_note": note,
-            "issues_note": rng.choice(_ISSUES[category]) or None,
-            "next_steps": rng.choice(_NEXT_STEPS[category]),
-        })
+        rows.append(
+            {
+                "project_code": project.project_code,
+                "resettled_this_month": this_month,
+                "resettled_cumulative": cumulative,
+                "progress_note": note,
+                "issues_note": rng.choice(_ISSUES[category]) or None,
+                "next_steps": rng.choice(_NEXT_STEPS[category]),
+            }
+        )
     return _table(district, "monthly_progress", period, rows)
 
 
@@ -157,102 +173,121 @@ def construction_status(world: World, period: str) -> Table:
     rows = []
     for project in world.projects:
         c = project.construction
-        rows.append({
-            "project_code": project.project_code,
-            "developer_uscc": project.developer.uscc,
-            "planning_permit_no": c.planning_permit_no,
-            "construction_permit_no": c.construction_permit_no,
-            "commitment_signed": c.commitment_date is not None,
-            "commitment_date": c.commitment_date,
-            "funding_source": c.funding_source,
-            "committed_start_date": c.committed_start,
-            "committed_completion_date": c.committed_completion,
-            "progress_pct": c.progress_pct,
-        })
+        rows.append(
+            {
+                "project_code": project.project_code,
+                "developer_uscc": project.developer.uscc,
+                "planning_permit_no": c.planning_permit_no,
+                "construction_permit_no": c.construction_permit_no,
+                "commitment_signed": c.commitment_date is not None,
+                "commitment_date": c.commitment_date,
+                "funding_source": c.funding_source,
+                "committed_start_date": c.committed_start,
+                "committed_completion_date": c.committed_completion,
+                "progress_pct": c.progress_pct,
+            }
+        )
     return _table("housing_bureau", "construction_status", period, rows)
 
 
 def housing_units(world: World, period: str) -> Table:
-    rows = [{
-        "unit_code": u.unit_code,
-        "district": world.districts[u.district].name_zh,
-        "unit_type": u.unit_type,
-        "address": u.address,
-        "area_m2": u.area_m2,
-        "status": u.status,
-        "household_code": u.household_code if u.status != UNIT_FREE else None,
-    } for u in sorted(world.units, key=lambda u: u.unit_code)]
+    rows = [
+        {
+            "unit_code": u.unit_code,
+            "district": world.districts[u.district].name_zh,
+            "unit_type": u.unit_type,
+            "address": u.address,
+            "area_m2": u.area_m2,
+            "status": u.status,
+            "household_code": u.household_code if u.status != UNIT_FREE else None,
+        }
+        for u in sorted(world.units, key=lambda u: u.unit_code)
+    ]
     return _table("housing_center", "housing_units", period, rows)
 
 
 def court_cases(world: World, period: str) -> Table:
-    rows = [{
-        "case_no": c.case_no,
-        "case_type": c.case_type,
-        "defendant_uscc": c.defendant_uscc,
-        "defendant_name": c.defendant_name,
-        "project_code": c.project_code,
-        "filed_date": c.filed_date,
-        "status": c.status,
-        "claim_amount": c.claim_amount,
-        "seized_asset_value": c.seized_asset_value,
-        "auction_date": c.auction_date,
-        "auction_proceeds": c.auction_proceeds,
-    } for c in sorted(world.court_cases, key=lambda c: (c.filed_date, c.case_no))]
+    rows = [
+        {
+            "case_no": c.case_no,
+            "case_type": c.case_type,
+            "defendant_uscc": c.defendant_uscc,
+            "defendant_name": c.defendant_name,
+            "project_code": c.project_code,
+            "filed_date": c.filed_date,
+            "status": c.status,
+            "claim_amount": c.claim_amount,
+            "seized_asset_value": c.seized_asset_value,
+            "auction_date": c.auction_date,
+            "auction_proceeds": c.auction_proceeds,
+        }
+        for c in sorted(world.court_cases, key=lambda c: (c.filed_date, c.case_no))
+    ]
     return _table("court", "court_cases", period, rows)
 
 
 def police_cases(world: World, period: str) -> Table:
-    rows = [{
-        "case_no": c.case_no,
-        "company_uscc": c.company_uscc,
-        "company_name": c.company_name,
-        "charge": c.charge,
-        "filed_date": c.filed_date,
-        "status": c.status,
-        "frozen_funds": c.frozen_funds,
-    } for c in sorted(world.police_cases, key=lambda c: (c.filed_date, c.case_no))]
+    rows = [
+        {
+            "case_no": c.case_no,
+            "company_uscc": c.company_uscc,
+            "company_name": c.company_name,
+            "charge": c.charge,
+            "filed_date": c.filed_date,
+            "status": c.status,
+            "frozen_funds": c.frozen_funds,
+        }
+        for c in sorted(world.police_cases, key=lambda c: (c.filed_date, c.case_no))
+    ]
     return _table("police", "police_cases", period, rows)
 
 
 def tax_status(world: World, period: str) -> Table:
-    rows = [{
-        "uscc": d.uscc,
-        "company_name": d.tax_name,
-        "tax_period": period,
-        "tax_arrears": d.tax_arrears,
-        "abnormal_status": d.abnormal_taxpayer,
-        "last_filing_date": d.last_filing,
-    } for d in sorted(world.developers, key=lambda d: d.uscc)]
+    rows = [
+        {
+            "uscc": d.uscc,
+            "company_name": d.tax_name,
+            "tax_period": period,
+            "tax_arrears": d.tax_arrears,
+            "abnormal_status": d.abnormal_taxpayer,
+            "last_filing_date": d.last_filing,
+        }
+        for d in sorted(world.developers, key=lambda d: d.uscc)
+    ]
     return _table("tax", "tax_status", period, rows)
 
 
-
 def review_decisions(office: Office, period: str) -> Table:
-    rows = [{
-        "meeting_no": d.meeting_no,
-        "meeting_date": d.meeting_date,
-        "project_code": d.project_code,
-        "units": d.units,
-        "opinion": d.opinion,
-        "decision": d.decision,
-        "category_after": d.category_after,
-        "recorder": d.recorder,
-    } for d in office.decisions_of(period)]
+    rows = [
+        {
+            "meeting_no": d.meeting_no,
+            "meeting_date": d.meeting_date,
+            "project_code": d.project_code,
+            "units": d.units,
+            "opinion": d.opinion,
+            "decision": d.decision,
+            "category_after": d.category_after,
+            "recorder": d.recorder,
+        }
+        for d in office.decisions_of(period)
+    ]
     return _table("office", "review_decisions", period, rows)
 
 
 def supervision_items(office: Office, period: str) -> Table:
-    rows = [{
-        "item_no": i.item_no,
-        "project_code": i.project_code,
-        "district": office.world.districts[i.district].name_zh,
-        "task": i.task,
-        "responsible_unit": i.responsible_unit,
-        "assigned_date": i.assigned_date,
-        "due_date": i.due_date,
-        "progress_note": i.progress_note,
-        "done_date": i.done_date,
-        "status": i.status,
-    } for i in office.items]
+    rows = [
+        {
+            "item_no": i.item_no,
+            "project_code": i.project_code,
+            "district": office.world.districts[i.district].name_zh,
+            "task": i.task,
+            "responsible_unit": i.responsible_unit,
+            "assigned_date": i.assigned_date,
+            "due_date": i.due_date,
+            "progress_note": i.progress_note,
+            "done_date": i.done_date,
+            "status": i.status,
+        }
+        for i in office.items
+    ]
     return _table("office", "supervision_items", period, rows)

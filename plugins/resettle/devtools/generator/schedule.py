@@ -35,8 +35,9 @@ def submission_times(seed: int, month_start: dt.date) -> dict[str, dt.datetime]:
         first, last = (26, 31) if source in late else (15, 24)
         day = rng.choice(_weekdays(month_start, first, last))
         minute = rng.choice((rng.randint(8 * 60 + 30, 11 * 60 + 50), rng.randint(14 * 60, 17 * 60 + 30)))
-        times[source] = dt.datetime(day.year, day.month, day.day, minute // 60, minute % 60, rng.randrange(60),
-                                    tzinfo=TZ)
+        times[source] = dt.datetime(
+            day.year, day.month, day.day, minute // 60, minute % 60, rng.randrange(60), tzinfo=TZ
+        )
     return times
 
 

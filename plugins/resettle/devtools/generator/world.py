@@ -25,9 +25,19 @@ _DISTRICT_WEIGHTS = {"xiangyang": 22, "gongnong": 20, "nanshan": 17, "xingan": 1
 
 DISPLACED, CASH_BUYER = "被动迁", "现金购房"
 EXCHANGE, ONSITE, RENTAL, ONSITE_PURCHASE, REFUND, UNDECIDED = (
-    "异地产权调换", "原址回迁", "租赁住房", "原址购房", "退还费用", "未选择")
+    "异地产权调换",
+    "原址回迁",
+    "租赁住房",
+    "原址购房",
+    "退还费用",
+    "未选择",
+)
 EXCHANGE_AGREEMENT, RENTAL_AGREEMENT, COMMITMENT_LETTER, NO_AGREEMENT = (
-    "产权调换协议书", "租赁住房协议书", "回迁安置承诺书", "无")
+    "产权调换协议书",
+    "租赁住房协议书",
+    "回迁安置承诺书",
+    "无",
+)
 AGREEMENT_FOR = {EXCHANGE: EXCHANGE_AGREEMENT, RENTAL: RENTAL_AGREEMENT, ONSITE: COMMITMENT_LETTER}
 EXCHANGE_UNIT, RENTAL_UNIT = "产权调换房", "租赁房"
 UNIT_TYPE_FOR = {EXCHANGE: EXCHANGE_UNIT, RENTAL: RENTAL_UNIT}
@@ -35,14 +45,68 @@ UNIT_FREE, UNIT_ALLOCATED, UNIT_OCCUPIED = "待分配", "已分配", "已入住"
 
 _PETITIONS = ("无", "区", "市", "省", "进京")
 
-_ESTATE_WORDS = ("锦绣", "阳光", "幸福", "和谐", "世纪", "金色", "翰林", "滨河", "松鹤", "鹤城", "碧水", "紫金",
-                 "东方", "新华", "北岸", "福地", "康居", "馨园", "龙脊", "春晖", "丽都", "盛景")
+_ESTATE_WORDS = (
+    "锦绣",
+    "阳光",
+    "幸福",
+    "和谐",
+    "世纪",
+    "金色",
+    "翰林",
+    "滨河",
+    "松鹤",
+    "鹤城",
+    "碧水",
+    "紫金",
+    "东方",
+    "新华",
+    "北岸",
+    "福地",
+    "康居",
+    "馨园",
+    "龙脊",
+    "春晖",
+    "丽都",
+    "盛景",
+)
 _ESTATE_TYPES = ("家园", "花园", "佳苑", "名苑", "雅居", "华庭", "新城", "丽景", "公寓", "嘉园", "御景", "尚城", "小区")
-_STREETS = ("红旗路", "解放路", "新华路", "南翼路", "工农路", "五指山路", "鹤立路", "兴山路", "胜利路", "文化路",
-            "振兴路", "峻德路", "育才路", "松鹤路", "东山路", "建设路", "光宇路", "六号路")
+_STREETS = (
+    "红旗路",
+    "解放路",
+    "新华路",
+    "南翼路",
+    "工农路",
+    "五指山路",
+    "鹤立路",
+    "兴山路",
+    "胜利路",
+    "文化路",
+    "振兴路",
+    "峻德路",
+    "育才路",
+    "松鹤路",
+    "东山路",
+    "建设路",
+    "光宇路",
+    "六号路",
+)
 _PHASES = ("一期", "二期", "三期", "A区", "B区")
-_COMMUNITIES = ("福泽家园", "安泰小区", "幸福里", "和顺家园", "康乐小区", "惠民家园", "祥瑞小区", "安居苑",
-                "金丰小区", "民生家园", "宜居小区", "新兴家园", "鹤祥园", "泰丰小区")
+_COMMUNITIES = (
+    "福泽家园",
+    "安泰小区",
+    "幸福里",
+    "和顺家园",
+    "康乐小区",
+    "惠民家园",
+    "祥瑞小区",
+    "安居苑",
+    "金丰小区",
+    "民生家园",
+    "宜居小区",
+    "新兴家园",
+    "鹤祥园",
+    "泰丰小区",
+)
 _FUNDING = ("企业自筹", "企业自筹+销售回款", "银行贷款", "引入合作开发企业", "股东增资", "企业自筹+银行贷款")
 _CHARGES = ("合同诈骗", "非法吸收公众存款", "拒不支付劳动报酬", "集资诈骗", "挪用资金")
 _REASONS = {
@@ -241,17 +305,19 @@ class World:
             developer = self.developers[owner[p]]
             demolition = rng.random() < 0.6
             category = developer.category
-            self.projects.append(Project(
-                project_code=f"{district.project_code_prefix}{starts[p]}-{seq[key]:03d}",
-                project_name=self._project_name(developer, demolition, taken_projects),
-                district=district.district,
-                developer=developer,
-                project_nature="保障性住房" if p in affordable else "市场开发",
-                contracted_return_date=returns[p],
-                overdue_reason=rng.choice(_REASONS[category]),
-                displaced_share=rng.uniform(0.6, 0.95) if demolition else rng.uniform(0.0, 0.3),
-                construction=self._construction(district, starts[p], category),
-            ))
+            self.projects.append(
+                Project(
+                    project_code=f"{district.project_code_prefix}{starts[p]}-{seq[key]:03d}",
+                    project_name=self._project_name(developer, demolition, taken_projects),
+                    district=district.district,
+                    developer=developer,
+                    project_nature="保障性住房" if p in affordable else "市场开发",
+                    contracted_return_date=returns[p],
+                    overdue_reason=rng.choice(_REASONS[category]),
+                    displaced_share=rng.uniform(0.6, 0.95) if demolition else rng.uniform(0.0, 0.3),
+                    construction=self._construction(district, starts[p], category),
+                )
+            )
             project_sizes[self.projects[-1].project_code] = sizes[p]
         self.projects.sort(key=lambda project: project.project_code)
         return project_sizes
@@ -260,7 +326,8 @@ class World:
         """Developers, one disposal category each (every category present); `projects` are (start year, district)."""
         rng = self.rng
         categories = rng.sample(list(disposal_categories()), 5) + [
-            people.weighted(rng, _CATEGORY_WEIGHTS) for _ in range(n_developers - 5)]
+            people.weighted(rng, _CATEGORY_WEIGHTS) for _ in range(n_developers - 5)
+        ]
         taken_cores: set[str] = set()
         for i, category in enumerate(categories):
             first_start, home = min(projects[p] for p in range(len(projects)) if owner[p] == i)
@@ -277,10 +344,18 @@ class World:
                 last_filing = self.first_month - dt.timedelta(days=rng.randint(15, 40))
                 if abnormal:
                     last_filing = people.random_date(rng, dt.date(2018, 1, 1), dt.date(2021, 12, 31))
-            self.developers.append(Developer(
-                uscc=people.uscc(rng, region, founded.year), name=name, category=category, founded=founded,
-                tax_name=people.name_variant(rng, name) if rng.random() < 0.1 else name,
-                tax_arrears=arrears, abnormal_taxpayer=abnormal, last_filing=last_filing))
+            self.developers.append(
+                Developer(
+                    uscc=people.uscc(rng, region, founded.year),
+                    name=name,
+                    category=category,
+                    founded=founded,
+                    tax_name=people.name_variant(rng, name) if rng.random() < 0.1 else name,
+                    tax_arrears=arrears,
+                    abnormal_taxpayer=abnormal,
+                    last_filing=last_filing,
+                )
+            )
 
     def _project_name(self, developer: Developer, demolition: bool, taken: set[str]) -> str:
         rng = self.rng
@@ -343,19 +418,21 @@ class World:
                     contract_no = f"YS{contract_date.year}{rng.randrange(10**6):06d}"
                     area = round(rng.uniform(55, 130), 2)
                     lawful = rng.random() < 0.55
-                project.households.append(Household(
-                    household_code=f"{project.project_code}-{i + 1:04d}",
-                    project_code=project.project_code,
-                    head_name=people.person_name(rng, male),
-                    id_number=people.resident_id(rng, region, birth, male, self._issued_ids),
-                    phone=people.phone(rng),
-                    household_type=DISPLACED if displaced else CASH_BUYER,
-                    contract_no=contract_no if rng.random() > 0.03 else None,
-                    contract_date=contract_date,
-                    contracted_area_m2=area,
-                    has_lawful_residence=lawful,
-                    petition_level=rng.choices(_PETITIONS, weights=petition_weights)[0],
-                ))
+                project.households.append(
+                    Household(
+                        household_code=f"{project.project_code}-{i + 1:04d}",
+                        project_code=project.project_code,
+                        head_name=people.person_name(rng, male),
+                        id_number=people.resident_id(rng, region, birth, male, self._issued_ids),
+                        phone=people.phone(rng),
+                        household_type=DISPLACED if displaced else CASH_BUYER,
+                        contract_no=contract_no if rng.random() > 0.03 else None,
+                        contract_date=contract_date,
+                        contracted_area_m2=area,
+                        has_lawful_residence=lawful,
+                        petition_level=rng.choices(_PETITIONS, weights=petition_weights)[0],
+                    )
+                )
 
     def _choice(self, household: Household, project: Project, undecided: bool) -> str:
         """What a household chooses, given what the policy offers it under the project's category."""
@@ -413,8 +490,10 @@ class World:
                 wanted = sum(1 for h in households if h.resettlement_choice == choice)
                 for _ in range(wanted + math.ceil(wanted * 0.1) + rng.randint(1, 4)):
                     self._new_unit(district, unit_type)
-            signed = sorted((h for h in households if h.agreement_type in (EXCHANGE_AGREEMENT, RENTAL_AGREEMENT)),
-                            key=lambda h: (h.agreement_date, h.household_code))
+            signed = sorted(
+                (h for h in households if h.agreement_type in (EXCHANGE_AGREEMENT, RENTAL_AGREEMENT)),
+                key=lambda h: (h.agreement_date, h.household_code),
+            )
             for household in signed:
                 self._allocate(household, district)
                 if household.resettled and household.resettled_date < self.first_month - dt.timedelta(days=45):
@@ -460,29 +539,40 @@ class World:
         self._case_seq[key] = self._case_seq.get(key, self.rng.randint(0, 40)) + self.rng.randint(1, 25)
         return f"（{year}）黑04{kind}{self._case_seq[key]}号"
 
-    def _court_case(self, developer: Developer, case_type: str, kind: str, filed: dt.date, status: str,
-                    claim: float | None) -> CourtCase:
+    def _court_case(
+        self, developer: Developer, case_type: str, kind: str, filed: dt.date, status: str, claim: float | None
+    ) -> CourtCase:
         rng = self.rng
         own = [p.project_code for p in self.projects if p.developer is developer]
         case = CourtCase(
-            case_no=self._case_no(filed.year, kind), case_type=case_type, developer=developer,
+            case_no=self._case_no(filed.year, kind),
+            case_type=case_type,
+            developer=developer,
             defendant_name=people.name_variant(rng, developer.name) if rng.random() < 0.12 else developer.name,
             defendant_uscc=None if rng.random() < 0.06 else developer.uscc,
             project_code=rng.choice(own) if own and rng.random() < 0.4 else None,
-            filed_date=filed, status=status, claim_amount=claim)
+            filed_date=filed,
+            status=status,
+            claim_amount=claim,
+        )
         self.court_cases.append(case)
         return case
 
     def _police_case(self, developer: Developer, filed: dt.date, charge: str, status: str) -> None:
         rng = self.rng
         region = developer.uscc[2:8]
-        self.police_cases.append(PoliceCase(
-            case_no=f"A{region}{rng.randrange(10**6):06d}{filed:%Y%m}{rng.randrange(1, 10000):04d}",
-            developer=developer,
-            company_name=people.name_variant(rng, developer.name) if rng.random() < 0.12 else developer.name,
-            company_uscc=None if rng.random() < 0.06 else developer.uscc,
-            charge=charge, filed_date=filed, status=status,
-            frozen_funds=_money(rng, 1e5, 3e7) if rng.random() < 0.8 else 0.0))
+        self.police_cases.append(
+            PoliceCase(
+                case_no=f"A{region}{rng.randrange(10**6):06d}{filed:%Y%m}{rng.randrange(1, 10000):04d}",
+                developer=developer,
+                company_name=people.name_variant(rng, developer.name) if rng.random() < 0.12 else developer.name,
+                company_uscc=None if rng.random() < 0.06 else developer.uscc,
+                charge=charge,
+                filed_date=filed,
+                status=status,
+                frozen_funds=_money(rng, 1e5, 3e7) if rng.random() < 0.8 else 0.0,
+            )
+        )
 
     def _build_cases(self) -> None:
         """Lawsuits and criminal cases filed before the first reporting month, by developer category."""
@@ -504,8 +594,9 @@ class World:
                 for _ in range(rng.randint(1, 3)):
                     filed = people.random_date(rng, dt.date(2016, 1, 1), last)
                     judged = (last - filed).days > 300
-                    case = self._court_case(developer, "民事", "民初", filed, "已判决" if judged else "审理中",
-                                            _money(rng, 3e5, 3e7))
+                    case = self._court_case(
+                        developer, "民事", "民初", filed, "已判决" if judged else "审理中", _money(rng, 3e5, 3e7)
+                    )
                     if judged and rng.random() < 0.6:
                         enforce = min(last, filed + dt.timedelta(days=rng.randint(200, 500)))
                         execution = self._court_case(developer, "执行", "执", enforce, "执行中", case.claim_amount)
@@ -528,8 +619,9 @@ class World:
                             case.auction_date, case.auction_proceeds = None, None
             elif category in (1, 2) and rng.random() < (0.3 if category == 1 else 0.1):
                 filed = people.random_date(rng, dt.date(2017, 1, 1), last)
-                self._court_case(developer, "民事", "民初", filed, rng.choice(("审理中", "已判决", "已结案")),
-                                 _money(rng, 1e5, 5e6))
+                self._court_case(
+                    developer, "民事", "民初", filed, rng.choice(("审理中", "已判决", "已结案")), _money(rng, 1e5, 5e6)
+                )
 
     # ----- one reporting month -----------------------------------------------------------------------------
 

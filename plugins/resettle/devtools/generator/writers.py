@@ -89,26 +89,63 @@ class Habit:
 
 HABITS = {
     "taishan": Habit("{office}逾期未回迁安置{label}（{y}年{m}月）.xlsx", title=True, instructions=True),
-    "xingan": Habit("{office}_{label}_{y}{mm}.csv", fmt="csv", encoding="gbk", date_style="slash",
-                    thousands=True, signature=True, category_as_label=True),
-    "xiangyang": Habit("{office}{label}{y}年{m}月.xlsx", date_style="zh", title=True, subtitle=True,
-                       instructions=True, signature=True, blank_before_notes=True, author="向阳区住建局"),
-    "gongnong": Habit("{office}{label}-{y}.{mm}.csv", fmt="csv", encoding="utf-8-sig", date_style="iso",
-                      category_as_label=True),
-    "nanshan": Habit("{y}年{m}月{office}{label}.xlsx", date_format="yyyy/m/d", signature=True,
-                     category_as_label=True, author="微软用户", sheet_name="Sheet1"),
-    "xingshan": Habit("{office}{label}（{y}年{m}月报）.csv", fmt="csv", encoding="gbk", date_style="zh",
-                      thousands=True, lowercase_x=True),
-    "housing_bureau": Habit("{office}{label}{y}年{m}月.xlsx", date_format='yyyy"年"m"月"d"日"', title=True,
-                            signature=True),
-    "housing_center": Habit("{office}{label}（{y}.{mm}）.xlsx", date_style="iso", title=True, instructions=True,
-                            author="保障中心"),
+    "xingan": Habit(
+        "{office}_{label}_{y}{mm}.csv",
+        fmt="csv",
+        encoding="gbk",
+        date_style="slash",
+        thousands=True,
+        signature=True,
+        category_as_label=True,
+    ),
+    "xiangyang": Habit(
+        "{office}{label}{y}年{m}月.xlsx",
+        date_style="zh",
+        title=True,
+        subtitle=True,
+        instructions=True,
+        signature=True,
+        blank_before_notes=True,
+        author="向阳区住建局",
+    ),
+    "gongnong": Habit(
+        "{office}{label}-{y}.{mm}.csv", fmt="csv", encoding="utf-8-sig", date_style="iso", category_as_label=True
+    ),
+    "nanshan": Habit(
+        "{y}年{m}月{office}{label}.xlsx",
+        date_format="yyyy/m/d",
+        signature=True,
+        category_as_label=True,
+        author="微软用户",
+        sheet_name="Sheet1",
+    ),
+    "xingshan": Habit(
+        "{office}{label}（{y}年{m}月报）.csv",
+        fmt="csv",
+        encoding="gbk",
+        date_style="zh",
+        thousands=True,
+        lowercase_x=True,
+    ),
+    "housing_bureau": Habit(
+        "{office}{label}{y}年{m}月.xlsx", date_format='yyyy"年"m"月"d"日"', title=True, signature=True
+    ),
+    "housing_center": Habit(
+        "{office}{label}（{y}.{mm}）.xlsx", date_style="iso", title=True, instructions=True, author="保障中心"
+    ),
     "court": Habit("{office}{label}_{y}{mm}.csv", fmt="csv", encoding="gbk", date_style="iso", thousands=True),
     "police": Habit("{office}{label}_{y}{mm}.csv", fmt="csv", encoding="utf-8-sig", date_style="slash"),
-    "tax": Habit("{office}{label}{y}{mm}.csv", fmt="csv", encoding="utf-8", date_style="iso",
-                 english_headers=True, line_terminator="\n"),
-    "registration": Habit("{office}{label}{y}年{m}月.xlsx", date_format="yyyy/m/d", title=True, signature=True,
-                          author="登记中心"),
+    "tax": Habit(
+        "{office}{label}{y}{mm}.csv",
+        fmt="csv",
+        encoding="utf-8",
+        date_style="iso",
+        english_headers=True,
+        line_terminator="\n",
+    ),
+    "registration": Habit(
+        "{office}{label}{y}年{m}月.xlsx", date_format="yyyy/m/d", title=True, signature=True, author="登记中心"
+    ),
     "petition": Habit("{office}{label}_{y}{mm}.csv", fmt="csv", encoding="gbk", date_style="zh", signature=True),
     "office": Habit("{office}{label}（{y}年{m}月）.xlsx", title=True, author="领导小组办公室"),
 }
@@ -131,8 +168,12 @@ def office_name(source: str) -> str:
 
 def file_name(source: str, dataset: str, month_start: dt.date) -> str:
     return HABITS[source].file_name.format(
-        office=office_name(source), label=LABELS[dataset], y=month_start.year, m=month_start.month,
-        mm=f"{month_start.month:02d}")
+        office=office_name(source),
+        label=LABELS[dataset],
+        y=month_start.year,
+        m=month_start.month,
+        mm=f"{month_start.month:02d}",
+    )
 
 
 def header(habit: Habit, column: Column) -> str:
@@ -202,8 +243,10 @@ def _notes(habit: Habit, table: Table, submitted: dt.datetime, seed: int) -> lis
     if habit.instructions:
         notes.append(f"填报说明：{_INSTRUCTIONS[table.dataset]}；请于每月25日前报送。")
     if habit.signature:
-        notes.append(f"填报人：{clerk}    审核人：{reviewer}    联系电话：{phone}    "
-                     f"填报日期：{text_date(submitted.date(), 'zh')}")
+        notes.append(
+            f"填报人：{clerk}    审核人：{reviewer}    联系电话：{phone}    "
+            f"填报日期：{text_date(submitted.date(), 'zh')}"
+        )
     return notes
 
 
@@ -220,8 +263,9 @@ def write_table(table: Table, path: Path, submitted: dt.datetime, seed: int) -> 
     return _write_xlsx(habit, table, columns, headers, notes, path, submitted)
 
 
-def _write_csv(habit: Habit, table: Table, columns: list[Column], headers: dict[str, str], notes: list[str],
-               path: Path) -> Layout:
+def _write_csv(
+    habit: Habit, table: Table, columns: list[Column], headers: dict[str, str], notes: list[str], path: Path
+) -> Layout:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator=habit.line_terminator)
     writer.writerow(headers.values())
@@ -233,8 +277,15 @@ def _write_csv(habit: Habit, table: Table, columns: list[Column], headers: dict[
     return Layout(header_row=1, first_data_row=2)
 
 
-def _write_xlsx(habit: Habit, table: Table, columns: list[Column], headers: dict[str, str], notes: list[str],
-                path: Path, submitted: dt.datetime) -> Layout:
+def _write_xlsx(
+    habit: Habit,
+    table: Table,
+    columns: list[Column],
+    headers: dict[str, str],
+    notes: list[str],
+    path: Path,
+    submitted: dt.datetime,
+) -> Layout:
     wb = Workbook()
     ws = wb.active
     ws.title = habit.sheet_name or LABELS[table.dataset]
@@ -288,5 +339,3 @@ def _write_xlsx(habit: Habit, table: Table, columns: list[Column], headers: dict
         ExcelWriter(wb, archive).write_data()
     path.write_bytes(stable_zip(raw.getvalue(), submitted))
     return Layout(header_row=header_row, first_data_row=header_row + 1)
-
-

@@ -32,7 +32,6 @@ UNMATCHED_RECORD_ROLES = frozenset({"engineer", "office"})
 The database agrees for districts (the mart has no district: row security shows them nothing)."""
 
 
-
 def roles_zh(roles: frozenset[str]) -> str:
     """The Chinese names of some roles, in the order of ROLES: `领导小组办公室、数据工程师`."""
     return "、".join(name for role, name in ROLES.items() if role in roles)
@@ -89,8 +88,9 @@ def verify_password(password: str, stored: str) -> bool:
         scheme, n, r, p, salt, digest = stored.split("$")
         if scheme != "scrypt":
             return False
-        actual = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), dklen=len(digest) // 2,
-                                n=int(n), r=int(r), p=int(p))
+        actual = hashlib.scrypt(
+            password.encode(), salt=bytes.fromhex(salt), dklen=len(digest) // 2, n=int(n), r=int(r), p=int(p)
+        )
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(actual.hex(), digest)
@@ -103,8 +103,9 @@ def digest_for(password: str, salt_spec: str) -> str:
     """The scrypt digest of a password under a stored hash's parameters and salt (`scrypt$n$r$p$salt`)."""
     try:
         _scheme, n, r, p, salt = salt_spec.split("$")
-        return hashlib.scrypt((password or "").encode(), salt=bytes.fromhex(salt), dklen=32, n=int(n), r=int(r),
-                              p=int(p)).hex()
+        return hashlib.scrypt(
+            (password or "").encode(), salt=bytes.fromhex(salt), dklen=32, n=int(n), r=int(r), p=int(p)
+        ).hex()
     except (ValueError, TypeError):
         return ""
 
@@ -119,9 +120,10 @@ def authenticate(conn: psycopg.Connection, username: str, password: str, address
     """
     username = (username or "").strip().lower()[:64]
     salt_spec = conn.execute("select access.login_salt(%s)", (username,)).fetchone()[0]
-    row = conn.execute("select role, district, token from access.log_in(%s, %s, %s, %s, %s)",
-                       (username or "?", digest_for(password, salt_spec), address, LOCKOUT_FAILURES,
-                        LOCKOUT_MINUTES)).fetchone()
+    row = conn.execute(
+        "select role, district, token from access.log_in(%s, %s, %s, %s, %s)",
+        (username or "?", digest_for(password, salt_spec), address, LOCKOUT_FAILURES, LOCKOUT_MINUTES),
+    ).fetchone()
     conn.commit()
     return User(username, row[0], row[1], row[2]) if row else None
 

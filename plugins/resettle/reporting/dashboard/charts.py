@@ -39,26 +39,37 @@ def number(value, percent: bool = False) -> str:
 
 # ---- altair (dashboard) -------------------------------------------------------------------------------------
 
+
 def trend_chart(trend: pd.DataFrame, value: str = "percent_resettled", title: str = "安置完成率(%)") -> alt.Chart:
     """A line by month, the months written `2026年9月`, in calendar order."""
     order = trend.sort_values("period").month_zh.tolist()
-    return alt.Chart(trend).mark_line(point=True).encode(
-        x=alt.X("month_zh:O", title="报送期", sort=order, axis=alt.Axis(labelAngle=0)),
-        y=alt.Y(f"{value}:Q", title=title, scale=alt.Scale(domain=[0, 100])),
-        tooltip=[alt.Tooltip("month_zh", title="报送期"), alt.Tooltip(value, title=title),
-                 alt.Tooltip("households_resettled", title="已安置户数", format=",")])
+    return (
+        alt.Chart(trend)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("month_zh:O", title="报送期", sort=order, axis=alt.Axis(labelAngle=0)),
+            y=alt.Y(f"{value}:Q", title=title, scale=alt.Scale(domain=[0, 100])),
+            tooltip=[
+                alt.Tooltip("month_zh", title="报送期"),
+                alt.Tooltip(value, title=title),
+                alt.Tooltip("households_resettled", title="已安置户数", format=","),
+            ],
+        )
+    )
 
 
-def ranked_bars(frame: pd.DataFrame, value: str, title: str, label: str = "district_name_zh",
-                percent: bool = False) -> alt.LayerChart:
+def ranked_bars(
+    frame: pd.DataFrame, value: str, title: str, label: str = "district_name_zh", percent: bool = False
+) -> alt.LayerChart:
     """Horizontal bars, largest first, each with its figure written at its end; rates on their 0–100 scale."""
     data = frame[[label, value]].copy()
     data[value] = pd.to_numeric(data[value])
     data["text"] = [number(v, percent) for v in data[value]]
-    base = alt.Chart(data).encode(y=alt.Y(f"{label}:N", sort="-x", title=None),
-                                  x=alt.X(f"{value}:Q", title=title,
-                                          scale=alt.Scale(domain=[0, 100]) if percent else alt.Undefined),
-                                  tooltip=[alt.Tooltip(label, title="区"), alt.Tooltip("text", title=title)])
+    base = alt.Chart(data).encode(
+        y=alt.Y(f"{label}:N", sort="-x", title=None),
+        x=alt.X(f"{value}:Q", title=title, scale=alt.Scale(domain=[0, 100]) if percent else alt.Undefined),
+        tooltip=[alt.Tooltip(label, title="区"), alt.Tooltip("text", title=title)],
+    )
     return base.mark_bar(color=BAR) + base.mark_text(align="left", dx=3).encode(text="text:N")
 
 
@@ -66,9 +77,17 @@ def tile_frame(frame: pd.DataFrame, value: str) -> pd.DataFrame:
     """The district map's tiles: every district of the seed, with its position and the figure (None if none)."""
     figures = dict(zip(frame.district, pd.to_numeric(frame[value]), strict=False)) if len(frame) else {}
     percent = MAP_FIGURES.get(value, ("", False))[1]
-    rows = [{"district": d.district, "name": d.name_zh, "row": d.tile_row, "col": d.tile_col,
-             "value": figures.get(d.district), "shown": number(figures.get(d.district), percent)}
-            for d in reference.districts().values()]
+    rows = [
+        {
+            "district": d.district,
+            "name": d.name_zh,
+            "row": d.tile_row,
+            "col": d.tile_col,
+            "value": figures.get(d.district),
+            "shown": number(figures.get(d.district), percent),
+        }
+        for d in reference.districts().values()
+    ]
     return pd.DataFrame(rows)
 
 
@@ -78,16 +97,21 @@ def tile_map(frame: pd.DataFrame, value: str) -> alt.LayerChart:
     tiles = tile_frame(frame, value)
     size = 110
     base = alt.Chart(tiles).encode(
-        x=alt.X("col:O", axis=None), y=alt.Y("row:O", axis=None),
-        tooltip=[alt.Tooltip("name", title="区"), alt.Tooltip("shown", title=label)])
+        x=alt.X("col:O", axis=None),
+        y=alt.Y("row:O", axis=None),
+        tooltip=[alt.Tooltip("name", title="区"), alt.Tooltip("shown", title=label)],
+    )
     squares = base.mark_rect(stroke="white", strokeWidth=4).encode(
-        color=alt.Color("value:Q", title=label, scale=alt.Scale(range=[_hex(LOW), _hex(HIGH)])))
+        color=alt.Color("value:Q", title=label, scale=alt.Scale(range=[_hex(LOW), _hex(HIGH)]))
+    )
     names = base.mark_text(dy=-10, fontSize=14, fontWeight="bold").encode(
-        text="name:N", color=alt.condition(alt.datum.value > tiles.value.median(), alt.value("white"),
-                                           alt.value("black")))
+        text="name:N",
+        color=alt.condition(alt.datum.value > tiles.value.median(), alt.value("white"), alt.value("black")),
+    )
     figures = base.mark_text(dy=12, fontSize=13).encode(
-        text="shown:N", color=alt.condition(alt.datum.value > tiles.value.median(), alt.value("white"),
-                                            alt.value("black")))
+        text="shown:N",
+        color=alt.condition(alt.datum.value > tiles.value.median(), alt.value("white"), alt.value("black")),
+    )
     columns = max(tiles.col) + 1
     rows = max(tiles.row) + 1
     return (squares + names + figures).properties(width=size * columns, height=size * rows)
@@ -107,21 +131,26 @@ def ramp(value, low: float, high: float) -> str:
 
 # ---- SVG (bulletin) -----------------------------------------------------------------------------------------
 
-def _text(x: float, y: float, text: str, size: int = 12, anchor: str = "start", weight: str = "normal",
-          fill: str = "#000") -> str:
-    return (f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" font-weight="{weight}" '
-            f'fill="{fill}">{html.escape(str(text))}</text>')
+
+def _text(
+    x: float, y: float, text: str, size: int = 12, anchor: str = "start", weight: str = "normal", fill: str = "#000"
+) -> str:
+    return (
+        f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" font-weight="{weight}" '
+        f'fill="{fill}">{html.escape(str(text))}</text>'
+    )
 
 
 def _svg(width: int, height: int, title: str, body: list[str]) -> str:
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-            f'viewBox="0 0 {width} {height}" role="img" aria-label="{html.escape(title)}" '
-            f'style="font-family: {html.escape(FONT)}">'
-            f"<title>{html.escape(title)}</title>" + "".join(body) + "</svg>")
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img" aria-label="{html.escape(title)}" '
+        f'style="font-family: {html.escape(FONT)}">'
+        f"<title>{html.escape(title)}</title>" + "".join(body) + "</svg>"
+    )
 
 
-def svg_bars(items: Sequence[tuple[str, float | None]], title: str, percent: bool = False,
-             width: int = 340) -> str:
+def svg_bars(items: Sequence[tuple[str, float | None]], title: str, percent: bool = False, width: int = 340) -> str:
     """Ranked horizontal bars (largest first) with the figure at the end of each bar; rates on a 0–100 scale."""
     items = sorted(items, key=lambda item: -(item[1] or 0))
     left, right, bar, gap, top = 56, 52, 18, 7, 28
@@ -137,8 +166,9 @@ def svg_bars(items: Sequence[tuple[str, float | None]], title: str, percent: boo
     return _svg(width, height, title, body)
 
 
-def svg_trend(points: Sequence[tuple[str, float | None]], title: str, percent: bool = True,
-              width: int = 330, height: int = 190) -> str:
+def svg_trend(
+    points: Sequence[tuple[str, float | None]], title: str, percent: bool = True, width: int = 330, height: int = 190
+) -> str:
     """A line by month; labels as given (e.g. `2026年9月`), values written above the points. A rate is drawn on
     its whole 0–100 scale and a count from zero, so a small change never looks like a large one."""
     left, right, top, bottom = 34, 34, 30, 30
@@ -149,10 +179,12 @@ def svg_trend(points: Sequence[tuple[str, float | None]], title: str, percent: b
     def y_of(v: float) -> float:
         return top + (height - top - bottom) * (1 - (v - low) / (high - low))
 
-    body = [_text(0, 16, title, 13, weight="bold"),
-            f'<line x1="{left}" y1="{height - bottom}" x2="{width - right}" y2="{height - bottom}" stroke="#888"/>',
-            _text(left - 4, top + 4, number(high, percent), 10, anchor="end", fill="#666"),
-            _text(left - 4, height - bottom, number(low, percent), 10, anchor="end", fill="#666")]
+    body = [
+        _text(0, 16, title, 13, weight="bold"),
+        f'<line x1="{left}" y1="{height - bottom}" x2="{width - right}" y2="{height - bottom}" stroke="#888"/>',
+        _text(left - 4, top + 4, number(high, percent), 10, anchor="end", fill="#666"),
+        _text(left - 4, height - bottom, number(low, percent), 10, anchor="end", fill="#666"),
+    ]
     coords = []
     for i, (label, value) in enumerate(points):
         x = left + i * step if len(points) > 1 else (width - right + left) / 2
@@ -180,10 +212,15 @@ def svg_tiles(frame: pd.DataFrame, value: str, title: str | None = None, size: i
     for tile in tiles.itertuples():
         x, y = tile.col * size, top + tile.row * size
         fill = ramp(tile.value, low, high)
-        ink = "#fff" if tile.value is not None and not pd.isna(tile.value) and high > low and \
-            (float(tile.value) - low) / (high - low) > 0.5 else "#000"
+        ink = (
+            "#fff"
+            if tile.value is not None
+            and not pd.isna(tile.value)
+            and high > low
+            and (float(tile.value) - low) / (high - low) > 0.5
+            else "#000"
+        )
         body.append(f'<rect x="{x + 2}" y="{y + 2}" width="{size - 4}" height="{size - 4}" rx="6" fill="{fill}"/>')
         body.append(_text(x + size / 2, y + size / 2 - 4, tile.name, 14, anchor="middle", weight="bold", fill=ink))
-        body.append(_text(x + size / 2, y + size / 2 + 16, number(tile.value, percent), 13, anchor="middle",
-                          fill=ink))
+        body.append(_text(x + size / 2, y + size / 2 + 16, number(tile.value, percent), 13, anchor="middle", fill=ink))
     return _svg(width, height, title or f"各区{label}", body)

@@ -54,8 +54,9 @@ def named_categories(frame: pd.DataFrame) -> pd.DataFrame:
 
     if "disposal_category" in frame.columns:
         names = reference.disposal_categories()
-        frame["disposal_category"] = [names.get(int(v), str(v)) if pd.notna(v) else None
-                                      for v in frame["disposal_category"]]
+        frame["disposal_category"] = [
+            names.get(int(v), str(v)) if pd.notna(v) else None for v in frame["disposal_category"]
+        ]
     return frame
 
 
@@ -83,8 +84,7 @@ class Warehouse:
         """A connection as the user's scope login role (a member of that scope alone)."""
         from resettle.warehouse.access import scope_url
 
-        with psycopg.connect(scope_url(self.url, self.user.scope_role), connect_timeout=10) as conn, \
-                conn.transaction():
+        with psycopg.connect(scope_url(self.url, self.user.scope_role), connect_timeout=10) as conn, conn.transaction():
             if log:
                 log_event(conn, self.user, *log)
             yield conn
@@ -104,7 +104,8 @@ class Warehouse:
             rows = conn.execute(
                 "select a.attname, col_description(a.attrelid, a.attnum) from pg_attribute a "
                 "where a.attrelid = to_regclass(%s) and a.attnum > 0 and not a.attisdropped",
-                (f"marts.{table}",)).fetchall()
+                (f"marts.{table}",),
+            ).fetchall()
         return {name: label_of(name, desc) for name, desc in rows}
 
     # ---- figures -----------------------------------------------------------------------------------
@@ -120,7 +121,8 @@ class Warehouse:
         return self.frame(
             "select district, district_name_zh, period, projects, households_total, households_unresettled,"
             " households_resettled, percent_resettled, resettled_this_month, priority_projects,"
-            " flagged_projects from marts.district_monthly_progress order by period, district")
+            " flagged_projects from marts.district_monthly_progress order by period, district"
+        )
 
     def key_figures(self, period: str) -> dict:
         """Totals over the districts the user may see, for one month."""
@@ -129,7 +131,9 @@ class Warehouse:
             " coalesce(sum(households_unresettled), 0) as households_unresettled,"
             " coalesce(sum(households_resettled), 0) as households_resettled,"
             " coalesce(sum(priority_projects), 0) as priority_projects"
-            " from marts.district_monthly_progress where period = %s", (period,)).iloc[0]
+            " from marts.district_monthly_progress where period = %s",
+            (period,),
+        ).iloc[0]
         figures = {k: int(v) for k, v in row.items()}
         total = figures["households_total"]
         figures["percent_resettled"] = round(100 * figures["households_resettled"] / total, 1) if total else 0.0
@@ -143,19 +147,28 @@ class Warehouse:
             "select source, source_name_zh, source_kind, district, period, due_at, is_extended, is_due,"
             " expected, received, accepted, rejected, on_time, late, missing, days_late, reporting_rate,"
             f" on_time_rate from marts.submission_timeliness {where} order by period, source",
-            (period,) if period else ())
+            (period,) if period else (),
+        )
 
     def projects(self, period: str) -> pd.DataFrame:
-        return named_categories(self.frame(
-            "select project_code, project_name, district_name_zh, developer_name, disposal_category_zh,"
-            " is_in_scope, is_priority, priority_rank, months_overdue, months_without_progress, households_total,"
-            " households_unresettled, petitioning_households, highest_petition_level, priority_score, flag_count,"
-            " flags_zh, inferred_matches from marts.project_joint_review where period = %s"
-            " order by is_in_scope desc, priority_score desc, project_code", (period,)))
+        return named_categories(
+            self.frame(
+                "select project_code, project_name, district_name_zh, developer_name, disposal_category_zh,"
+                " is_in_scope, is_priority, priority_rank, months_overdue, months_without_progress, households_total,"
+                " households_unresettled, petitioning_households, highest_petition_level, priority_score, flag_count,"
+                " flags_zh, inferred_matches from marts.project_joint_review where period = %s"
+                " order by is_in_scope desc, priority_score desc, project_code",
+                (period,),
+            )
+        )
 
     def project_sheet(self, period: str, project_code: str) -> pd.Series | None:
-        frame = named_categories(self.frame(
-            "select * from marts.project_joint_review where period = %s and project_code = %s", (period, project_code)))
+        frame = named_categories(
+            self.frame(
+                "select * from marts.project_joint_review where period = %s and project_code = %s",
+                (period, project_code),
+            )
+        )
         return None if frame.empty else frame.iloc[0]
 
     def household_counts(self, period: str) -> pd.DataFrame:
@@ -165,10 +178,13 @@ class Warehouse:
             "select district, household_type, resettlement_choice, months_waiting, count(*) as households"
             " from marts.household_resettlement"
             " where period = %s and not is_resettled and in_scope"
-            " group by district, household_type, resettlement_choice, months_waiting", (period,))
+            " group by district, household_type, resettlement_choice, months_waiting",
+            (period,),
+        )
 
-    def household_list(self, period: str, district: str | None, choice: str | None,
-                       unresettled_only: bool) -> pd.DataFrame:
+    def household_list(
+        self, period: str, district: str | None, choice: str | None, unresettled_only: bool
+    ) -> pd.DataFrame:
         """The masked household list; the access log records who asked for which filter, in the same
         transaction as the read."""
         if not self.user.may_list_households:
@@ -188,11 +204,14 @@ class Warehouse:
             " household_type, resettlement_choice, agreement_type, is_resettled, resettled_date,"
             " months_waiting, petition_level from marts.household_resettlement"
             f" where {' and '.join(conditions)} order by district, project_code, household_code",
-            tuple(params), log=("household_list", detail))
+            tuple(params),
+            log=("household_list", detail),
+        )
 
     def housing_supply(self, period: str) -> pd.DataFrame:
-        return self.frame("select * from marts.housing_supply where period = %s order by district, unit_type",
-                          (period,))
+        return self.frame(
+            "select * from marts.housing_supply where period = %s order by district, unit_type", (period,)
+        )
 
     def files(self, period: str) -> pd.DataFrame | None:
         if not self.has_table("submission_files"):
@@ -201,7 +220,8 @@ class Warehouse:
             "select submission_id, source, source_name_zh, district, dataset, dataset_title_zh, period,"
             " file_name, received_at, status, status_zh, rows_total, errors, warnings, message_zh, on_time,"
             " is_open_rejection from marts.submission_files where period = %s order by received_at",
-            (period,))
+            (period,),
+        )
 
     def alerts(self, period: str | None) -> pd.DataFrame | None:
         if not self.has_table("alert_history"):
@@ -210,21 +230,27 @@ class Warehouse:
         return self.frame(
             "select alert_id, kind, kind_zh, source_name_zh, district, dataset, period, title_zh, message_zh,"
             f" recipient_count, channels_ok, sent_at, resolved_at, is_open from marts.alert_history {where}"
-            " order by sent_at desc", (period,) if period else ())
+            " order by sent_at desc",
+            (period,) if period else (),
+        )
 
     def developers(self, period: str) -> pd.DataFrame:
         return self.frame(
             "select developer_name, developer_uscc, projects, projects_in_scope, households_unresettled,"
             " court_cases, court_cases_open, seized_asset_value, auction_proceeds, police_cases, frozen_funds,"
             " tax_arrears, is_abnormal_taxpayer, risk_status from marts.developer_risk where period = %s"
-            " order by households_unresettled desc", (period,))
+            " order by households_unresettled desc",
+            (period,),
+        )
 
     def unmatched_records(self, period: str) -> pd.DataFrame:
         if not self.user.sees_unmatched_records:
             raise PermissionError("role may not see unmatched company records")
-        return self.frame("select dataset, record_key, company_uscc, company_name, submission_id, source_row"
-                          " from marts.unmatched_company_records where period = %s order by dataset, record_key",
-                          (period,))
+        return self.frame(
+            "select dataset, record_key, company_uscc, company_name, submission_id, source_row"
+            " from marts.unmatched_company_records where period = %s order by dataset, record_key",
+            (period,),
+        )
 
     def supervision_items(self, period: str) -> pd.DataFrame | None:
         if not self.has_table("supervision_items"):
@@ -232,7 +258,9 @@ class Warehouse:
         return self.frame(
             "select item_no, district_name_zh, project_code, task, responsible_unit, assigned_date, due_date,"
             " done_date, state_zh, days_overdue, progress_note from marts.supervision_items where period = %s"
-            " order by is_done, due_date, item_no", (period,))
+            " order by is_done, due_date, item_no",
+            (period,),
+        )
 
     def review_sheet_html(self, period: str, project_code: str) -> str | None:
         """The printable joint-review sheet, read under the user's scope like every other read."""
@@ -256,7 +284,9 @@ class Warehouse:
             " certificates_blocked, certificate_blockers, households_lacking_certificate_application,"
             " tax_bureau_task_zh from marts.project_joint_review"
             " where period = %s and (certificates_blocked > 0 or households_lacking_certificate_application > 0)"
-            " order by certificates_blocked desc, project_code", (period,))
+            " order by certificates_blocked desc, project_code",
+            (period,),
+        )
 
     def petition_summary(self, period: str) -> pd.DataFrame | None:
         """Per district: cases new and resolved this month, open, open by level and persons (open columns
@@ -272,7 +302,9 @@ class Warehouse:
             " count(*) filter (where is_open and is_mass) as open_mass,"
             " count(*) filter (where lacks_handler) as without_handler,"
             " coalesce(sum(persons) filter (where is_open), 0) as open_persons"
-            " from marts.petition_cases where period = %s group by district order by district", (period,))
+            " from marts.petition_cases where period = %s group by district order by district",
+            (period,),
+        )
 
     def escalated_petitions(self, period: str) -> pd.DataFrame:
         """Open province and Beijing cases with their handler (or none named)."""
@@ -280,11 +312,15 @@ class Warehouse:
             "select case_no, district, project_code, level, received_date, form, persons, responsible_unit,"
             " handler, lacks_handler, status from marts.petition_cases"
             " where period = %s and is_open and level in ('省', '进京')"
-            " order by lacks_handler desc, level_rank desc, received_date", (period,))
+            " order by lacks_handler desc, level_rank desc, received_date",
+            (period,),
+        )
 
     def unmatched_petitions(self, period: str) -> pd.DataFrame | None:
         if not self.has_table("unmatched_petition_cases"):
             return None
         return self.frame(
             "select unmatched_reason, count(*) as cases from marts.unmatched_petition_cases where period = %s"
-            " group by unmatched_reason order by cases desc", (period,))
+            " group by unmatched_reason order by cases desc",
+            (period,),
+        )

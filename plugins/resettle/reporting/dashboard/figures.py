@@ -59,8 +59,14 @@ FIGURES = (
 )
 """(column, label, which way is better, is a percentage) in the order they are shown."""
 
-COUNT_COLUMNS = ("projects", "households_total", "households_unresettled", "households_resettled",
-                 "priority_projects", "flagged_projects")
+COUNT_COLUMNS = (
+    "projects",
+    "households_total",
+    "households_unresettled",
+    "households_resettled",
+    "priority_projects",
+    "flagged_projects",
+)
 
 
 def totals(rows: pd.DataFrame) -> dict[str, float | None]:
@@ -77,12 +83,15 @@ def headline(progress: pd.DataFrame, period: str) -> list[Headline]:
     """The month's headline figures with last month's, from district_monthly_progress rows (any months)."""
     now = totals(progress[progress.period == period])
     then = totals(progress[progress.period == add_months(period, -1)])
-    return [Headline(key, label, now.get(key), then.get(key), better, percent)
-            for key, label, better, percent in FIGURES]
+    return [
+        Headline(key, label, now.get(key), then.get(key), better, percent) for key, label, better, percent in FIGURES
+    ]
 
 
 def trend(progress: pd.DataFrame) -> pd.DataFrame:
     """Per month: the sums and the completion rate, with the month as a reader writes it (`2026年9月`)."""
-    rows = [{"period": period, "month_zh": zh_month(period), **totals(group)}
-            for period, group in progress.groupby("period", sort=True)]
+    rows = [
+        {"period": period, "month_zh": zh_month(period), **totals(group)}
+        for period, group in progress.groupby("period", sort=True)
+    ]
     return pd.DataFrame(rows, columns=["period", "month_zh", *(key for key, *_ in FIGURES)])

@@ -19,8 +19,9 @@ class UserError(ValueError):
     """A user cannot be added or changed; the message says why."""
 
 
-def add_user(conn: psycopg.Connection, username: str, role: str, district: str | None = None,
-             password: str | None = None) -> str:
+def add_user(
+    conn: psycopg.Connection, username: str, role: str, district: str | None = None, password: str | None = None
+) -> str:
     """Create or replace (re-enable, new password) a user; returns the password (generated when None)."""
     username = username.strip().lower()
     if role not in ROLES:
@@ -36,7 +37,8 @@ def add_user(conn: psycopg.Connection, username: str, role: str, district: str |
                values (%s, %s, %s, %s)
                on conflict (username) do update set role = excluded.role, district = excluded.district,
                    password_hash = excluded.password_hash, disabled = false, disabled_at = null""",
-            (username, role, district, hash_password(password)))
+            (username, role, district, hash_password(password)),
+        )
     except psycopg.errors.CheckViolation as err:
         conn.rollback()
         raise UserError(f"invalid user name {username!r}: 2-40 of a-z 0-9 _ . -") from err
@@ -47,7 +49,8 @@ def add_user(conn: psycopg.Connection, username: str, role: str, district: str |
 def list_users(conn: psycopg.Connection) -> list[dict]:
     rows = conn.execute(
         "select username, role, district, disabled, created_at, disabled_at from access.dashboard_user "
-        "order by username").fetchall()
+        "order by username"
+    ).fetchall()
     keys = ("username", "role", "district", "disabled", "created_at", "disabled_at")
     return [dict(zip(keys, row, strict=True)) for row in rows]
 
@@ -56,7 +59,9 @@ def disable_user(conn: psycopg.Connection, username: str) -> bool:
     """Disable a user; False when no such user."""
     done = conn.execute(
         "update access.dashboard_user set disabled = true, disabled_at = coalesce(disabled_at, now()) "
-        "where username = %s", (username.strip().lower(),)).rowcount
+        "where username = %s",
+        (username.strip().lower(),),
+    ).rowcount
     conn.commit()
     return bool(done)
 
@@ -67,8 +72,12 @@ def demo_password(username: str) -> str:
 
 
 def demo_accounts() -> list[tuple[str, str, str | None]]:
-    return [("leader", "leader", None), ("office", "office", None), ("engineer", "engineer", None),
-            *[(f"district_{d}", "district", d) for d in DISTRICTS]]
+    return [
+        ("leader", "leader", None),
+        ("office", "office", None),
+        ("engineer", "engineer", None),
+        *[(f"district_{d}", "district", d) for d in DISTRICTS],
+    ]
 
 
 class RealUsersPresent(UserError):
@@ -84,18 +93,25 @@ def ensure_demo_users(admin_conn: psycopg.Connection) -> list[tuple[str, str, st
     conn = admin_conn
     with conn.transaction():
         conn.execute("lock table access.dashboard_user in share row exclusive mode")
-        real = [r[0] for r in conn.execute(
-            "select username from access.dashboard_user where not (username = any(%s)) order by 1", (names,))]
+        real = [
+            r[0]
+            for r in conn.execute(
+                "select username from access.dashboard_user where not (username = any(%s)) order by 1", (names,)
+            )
+        ]
         if real:
-            raise RealUsersPresent(f"this warehouse has real dashboard users ({', '.join(real[:5])}"
-                                   f"{'...' if len(real) > 5 else ''}): demo users are for demo warehouses only")
+            raise RealUsersPresent(
+                f"this warehouse has real dashboard users ({', '.join(real[:5])}"
+                f"{'...' if len(real) > 5 else ''}): demo users are for demo warehouses only"
+            )
         created = []
         for username, role, district in demo_accounts():
             password = demo_password(username)
             done = conn.execute(
                 """insert into access.dashboard_user (username, role, district, password_hash)
                    values (%s, %s, %s, %s) on conflict (username) do nothing""",
-                (username, role, district, hash_password(password))).rowcount
+                (username, role, district, hash_password(password)),
+            ).rowcount
             if done:
                 created.append((username, role, district, password))
     conn.commit()

@@ -83,9 +83,12 @@ def applied(conn: psycopg.Connection) -> dict[int, tuple[str, str]]:
 
 def _versioned(conn: psycopg.Connection) -> bool:
     """ops.schema_version exists in this module's shape (an earlier build kept only DDL digests there)."""
-    return bool(conn.execute(
-        "select 1 from information_schema.columns where table_schema = 'ops' and table_name = 'schema_version' "
-        "and column_name = 'version'").fetchone())
+    return bool(
+        conn.execute(
+            "select 1 from information_schema.columns where table_schema = 'ops' and table_name = 'schema_version' "
+            "and column_name = 'version'"
+        ).fetchone()
+    )
 
 
 def is_current(conn: psycopg.Connection) -> bool:
@@ -103,18 +106,24 @@ def migrate(conn: psycopg.Connection) -> list[str]:
     done = applied(conn)
     known = available()
     if done and max(done) > len(known):
-        raise MigrationError(f"the warehouse is at schema version {max(done)}, newer than this release "
-                             f"knows ({len(known)}): run the newer release of resettle")
+        raise MigrationError(
+            f"the warehouse is at schema version {max(done)}, newer than this release "
+            f"knows ({len(known)}): run the newer release of resettle"
+        )
     ran = []
     for migration in known:
         recorded = done.get(migration.version)
         if recorded is not None:
             if recorded[1] != migration.sha256:
-                raise MigrationError(f"migration {migration.file_name} differs from the one applied to this "
-                                     "warehouse: released migrations are never edited; add a new one")
+                raise MigrationError(
+                    f"migration {migration.file_name} differs from the one applied to this "
+                    "warehouse: released migrations are never edited; add a new one"
+                )
             continue
         conn.execute(migration.sql)
-        conn.execute("insert into ops.schema_version (version, name, sha256) values (%s, %s, %s)",
-                     (migration.version, migration.name, migration.sha256))
+        conn.execute(
+            "insert into ops.schema_version (version, name, sha256) values (%s, %s, %s)",
+            (migration.version, migration.name, migration.sha256),
+        )
         ran.append(migration.file_name)
     return ran

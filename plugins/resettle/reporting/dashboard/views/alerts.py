@@ -25,11 +25,31 @@ def render() -> None:
     cols[2].metric("未全部送达", f"{int((~alerts.channels_ok.fillna(True).astype(bool)).sum()):,}")
     by_kind = alerts.groupby(["kind_zh", "is_open"], as_index=False).size().rename(columns={"size": "alerts"})
     by_kind["state"] = by_kind.is_open.map({True: "未解除", False: "已解除"})
-    st.altair_chart(alt.Chart(by_kind).mark_bar().encode(
-        x=alt.X("alerts:Q", title="预警数"), y=alt.Y("kind_zh:N", title=None), color=alt.Color("state:N", title="状态"),
-        tooltip=[alt.Tooltip("kind_zh", title="类别"), alt.Tooltip("state", title="状态"),
-                 alt.Tooltip("alerts", title="数量")]), width="stretch")
-    labels = {"sent_at": "发送时间", "kind_zh": "类别", "source_name_zh": "单位", "period": "报送期",
-              "title_zh": "标题", "message_zh": "内容", "recipient_count": "接收人数", "channels_ok": "已送达",
-              "is_open": "未解除", "resolved_at": "解除时间"}
+    st.altair_chart(
+        alt.Chart(by_kind)
+        .mark_bar()
+        .encode(
+            x=alt.X("alerts:Q", title="预警数"),
+            y=alt.Y("kind_zh:N", title=None),
+            color=alt.Color("state:N", title="状态"),
+            tooltip=[
+                alt.Tooltip("kind_zh", title="类别"),
+                alt.Tooltip("state", title="状态"),
+                alt.Tooltip("alerts", title="数量"),
+            ],
+        ),
+        width="stretch",
+    )
+    labels = {
+        "sent_at": "发送时间",
+        "kind_zh": "类别",
+        "source_name_zh": "单位",
+        "period": "报送期",
+        "title_zh": "标题",
+        "message_zh": "内容",
+        "recipient_count": "接收人数",
+        "channels_ok": "已送达",
+        "is_open": "未解除",
+        "resolved_at": "解除时间",
+    }
     table(alerts[list(labels)], "alerts", "预警记录", labels)

@@ -8,8 +8,12 @@ import streamlit as st
 
 from resettle.reporting.dashboard.views.common import month_label, no_data, period, table, warehouse
 
-BLOCKERS = {"blocked_tax_arrears": "开发企业欠税", "blocked_no_acceptance": "未竣工验收备案",
-            "blocked_incomplete_documents": "资料不全", "blocked_other": "其他"}
+BLOCKERS = {
+    "blocked_tax_arrears": "开发企业欠税",
+    "blocked_no_acceptance": "未竣工验收备案",
+    "blocked_incomplete_documents": "资料不全",
+    "blocked_other": "其他",
+}
 
 
 def render() -> None:
@@ -27,30 +31,56 @@ def render() -> None:
     ranked = ranked.sort_values(["issued_percent", "district"], ascending=[False, True]).reset_index(drop=True)
     ranked.insert(0, "rank", range(1, len(ranked) + 1))
     st.subheader(f"各区发证进度排名 · {month_label(month)}")
-    labels = {"rank": "名次", "district_name_zh": "区", "households_resettled": "应办证户数", "applied": "已申请",
-              "issued": "已发证", "issued_this_month": "本月发证", "issued_percent": "发证率(%)",
-              "blocked": "暂缓办理", "not_applied_6_months": "安置满6个月未申请",
-              "median_days_to_certificate": "安置至发证天数(中位)"}
+    labels = {
+        "rank": "名次",
+        "district_name_zh": "区",
+        "households_resettled": "应办证户数",
+        "applied": "已申请",
+        "issued": "已发证",
+        "issued_this_month": "本月发证",
+        "issued_percent": "发证率(%)",
+        "blocked": "暂缓办理",
+        "not_applied_6_months": "安置满6个月未申请",
+        "median_days_to_certificate": "安置至发证天数(中位)",
+    }
     table(ranked[list(labels)], "certificates_rank", f"产权办理排名_{month}", labels)
 
     st.subheader("暂缓原因（区）")
-    blocked = progress.melt(id_vars=["district_name_zh"], value_vars=list(BLOCKERS), var_name="reason",
-                            value_name="households")
+    blocked = progress.melt(
+        id_vars=["district_name_zh"], value_vars=list(BLOCKERS), var_name="reason", value_name="households"
+    )
     blocked["reason"] = blocked.reason.map(BLOCKERS)
     blocked = blocked[blocked.households > 0]
     if blocked.empty:
         st.caption("本月没有暂缓办理的产权证。")
     else:
-        st.altair_chart(alt.Chart(blocked).mark_bar().encode(
-            x=alt.X("households:Q", title="户数"), y=alt.Y("district_name_zh:N", title=None),
-            color=alt.Color("reason:N", title="暂缓原因"),
-            tooltip=[alt.Tooltip("district_name_zh", title="区"), alt.Tooltip("reason", title="原因"),
-                     alt.Tooltip("households", title="户数")]), width="stretch")
+        st.altair_chart(
+            alt.Chart(blocked)
+            .mark_bar()
+            .encode(
+                x=alt.X("households:Q", title="户数"),
+                y=alt.Y("district_name_zh:N", title=None),
+                color=alt.Color("reason:N", title="暂缓原因"),
+                tooltip=[
+                    alt.Tooltip("district_name_zh", title="区"),
+                    alt.Tooltip("reason", title="原因"),
+                    alt.Tooltip("households", title="户数"),
+                ],
+            ),
+            width="stretch",
+        )
 
     st.subheader("需协调的项目")
     projects = db.certificate_blockers(month)
-    labels = {"project_code": "项目编号", "project_name": "项目名称", "district_name_zh": "区",
-              "certificates_needed": "应办证户数", "certificates_issued": "已发证", "certificates_blocked": "暂缓",
-              "certificate_blockers": "暂缓原因", "households_lacking_certificate_application": "满6个月未申请",
-              "tax_bureau_task_zh": "市税务局事项"}
+    labels = {
+        "project_code": "项目编号",
+        "project_name": "项目名称",
+        "district_name_zh": "区",
+        "certificates_needed": "应办证户数",
+        "certificates_issued": "已发证",
+        "certificates_blocked": "暂缓",
+        "certificate_blockers": "暂缓原因",
+        "households_lacking_certificate_application": "满6个月未申请",
+        "tax_bureau_task_zh": "市税务局事项",
+    }
     table(projects, "certificates_projects", f"产权办理需协调项目_{month}", labels)

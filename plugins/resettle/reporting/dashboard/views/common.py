@@ -40,8 +40,14 @@ def filtered(frame: pd.DataFrame, query: str) -> pd.DataFrame:
     return frame[mask]
 
 
-def table(frame: pd.DataFrame | None, key: str, file_stem: str, labels: dict[str, str] | None = None,
-          height: int | str = "auto", column_config: dict | None = None) -> pd.DataFrame | None:
+def table(
+    frame: pd.DataFrame | None,
+    key: str,
+    file_stem: str,
+    labels: dict[str, str] | None = None,
+    height: int | str = "auto",
+    column_config: dict | None = None,
+) -> pd.DataFrame | None:
     """A sortable table (click a header), a text filter above it and an xlsx export of what is shown;
     `column_config` (by shown label) draws e.g. rates as progress bars."""
     if frame is None or frame.empty:
@@ -50,10 +56,17 @@ def table(frame: pd.DataFrame | None, key: str, file_stem: str, labels: dict[str
     labels = labels or {}
     query = st.text_input("筛选（包含文字）", key=f"{key}_filter", placeholder="输入任意文字筛选行")
     shown = filtered(frame, query.strip() if query else "")
-    st.dataframe(shown.rename(columns=labels), hide_index=True, height=height, key=f"{key}_grid",
-                 column_config=column_config)
+    st.dataframe(
+        shown.rename(columns=labels), hide_index=True, height=height, key=f"{key}_grid", column_config=column_config
+    )
     stem = re.sub(r"[^\w\u4e00-\u9fff-]+", "_", file_stem)
-    st.download_button("导出 Excel", data=frame_to_xlsx(shown, labels=labels), file_name=f"{stem}.xlsx",
-                       mime=XLSX, key=f"{key}_xlsx", on_click="ignore")
+    st.download_button(
+        "导出 Excel",
+        data=frame_to_xlsx(shown, labels=labels),
+        file_name=f"{stem}.xlsx",
+        mime=XLSX,
+        key=f"{key}_xlsx",
+        on_click="ignore",
+    )
     st.caption(f"共 {len(shown)} 行")
     return shown

@@ -7,11 +7,22 @@ import streamlit as st
 
 from resettle.reporting.dashboard.views.common import no_data, period, table, warehouse
 
-LABELS = {"developer_name": "开发企业", "developer_uscc": "统一社会信用代码", "projects": "项目数",
-          "projects_in_scope": "纳入攻坚项目数", "households_unresettled": "未安置户数", "court_cases": "法院案件数",
-          "court_cases_open": "未结案件数", "seized_asset_value": "查封资产估值(元)",
-          "auction_proceeds": "拍卖成交金额(元)", "police_cases": "公安立案数", "frozen_funds": "冻结资金(元)",
-          "tax_arrears": "欠税金额(元)", "is_abnormal_taxpayer": "非正常户", "risk_status": "风险状态"}
+LABELS = {
+    "developer_name": "开发企业",
+    "developer_uscc": "统一社会信用代码",
+    "projects": "项目数",
+    "projects_in_scope": "纳入攻坚项目数",
+    "households_unresettled": "未安置户数",
+    "court_cases": "法院案件数",
+    "court_cases_open": "未结案件数",
+    "seized_asset_value": "查封资产估值(元)",
+    "auction_proceeds": "拍卖成交金额(元)",
+    "police_cases": "公安立案数",
+    "frozen_funds": "冻结资金(元)",
+    "tax_arrears": "欠税金额(元)",
+    "is_abnormal_taxpayer": "非正常户",
+    "risk_status": "风险状态",
+}
 
 
 def render() -> None:

@@ -10,8 +10,13 @@ from resettle.reporting.dashboard.auth import HOUSEHOLD_LIST_ROLES, roles_zh
 from resettle.reporting.dashboard.views.common import no_data, period, table, warehouse
 
 CHOICES = ["异地产权调换", "原址回迁", "租赁住房", "原址购房", "退还费用", "未选择"]
-WAITING_BANDS = [(0, 12, "1年以内"), (12, 36, "1-3年"), (36, 60, "3-5年"), (60, 120, "5-10年"),
-                 (120, 10**6, "10年以上")]
+WAITING_BANDS = [
+    (0, 12, "1年以内"),
+    (12, 36, "1-3年"),
+    (36, 60, "3-5年"),
+    (60, 120, "5-10年"),
+    (120, 10**6, "10年以上"),
+]
 
 
 def waiting_band(months: int) -> str:
@@ -33,27 +38,49 @@ def render() -> None:
         left, middle, right = st.columns(3)
         by_type = counts.groupby("household_type", as_index=False).households.sum()
         left.subheader("按类型")
-        left.altair_chart(alt.Chart(by_type).mark_arc(innerRadius=40).encode(
-            theta="households:Q", color=alt.Color("household_type:N", title="类型"),
-            tooltip=[alt.Tooltip("household_type", title="类型"), alt.Tooltip("households", title="户数")]),
-            width="stretch")
+        left.altair_chart(
+            alt.Chart(by_type)
+            .mark_arc(innerRadius=40)
+            .encode(
+                theta="households:Q",
+                color=alt.Color("household_type:N", title="类型"),
+                tooltip=[alt.Tooltip("household_type", title="类型"), alt.Tooltip("households", title="户数")],
+            ),
+            width="stretch",
+        )
         by_choice = counts.groupby("resettlement_choice", as_index=False).households.sum()
         middle.subheader("按安置意向")
-        middle.altair_chart(alt.Chart(by_choice).mark_bar().encode(
-            x=alt.X("households:Q", title="户数"), y=alt.Y("resettlement_choice:N", sort=CHOICES, title=None),
-            tooltip=[alt.Tooltip("resettlement_choice", title="意向"), alt.Tooltip("households", title="户数")]),
-            width="stretch")
+        middle.altair_chart(
+            alt.Chart(by_choice)
+            .mark_bar()
+            .encode(
+                x=alt.X("households:Q", title="户数"),
+                y=alt.Y("resettlement_choice:N", sort=CHOICES, title=None),
+                tooltip=[alt.Tooltip("resettlement_choice", title="意向"), alt.Tooltip("households", title="户数")],
+            ),
+            width="stretch",
+        )
         counts["band"] = counts.months_waiting.map(waiting_band)
         by_wait = counts.groupby("band", as_index=False).households.sum()
         right.subheader("按等待时间")
-        right.altair_chart(alt.Chart(by_wait).mark_bar().encode(
-            x=alt.X("band:N", sort=[b[2] for b in WAITING_BANDS], title="逾期等待"),
-            y=alt.Y("households:Q", title="户数"),
-            tooltip=[alt.Tooltip("band", title="等待"), alt.Tooltip("households", title="户数")]), width="stretch")
-        summary = (counts.pivot_table(index="household_type", columns="resettlement_choice", values="households",
-                                      aggfunc="sum", fill_value=0)
-                   .reindex(columns=[c for c in CHOICES if c in set(counts.resettlement_choice)]).reset_index()
-                   .rename(columns={"household_type": "类型"}))
+        right.altair_chart(
+            alt.Chart(by_wait)
+            .mark_bar()
+            .encode(
+                x=alt.X("band:N", sort=[b[2] for b in WAITING_BANDS], title="逾期等待"),
+                y=alt.Y("households:Q", title="户数"),
+                tooltip=[alt.Tooltip("band", title="等待"), alt.Tooltip("households", title="户数")],
+            ),
+            width="stretch",
+        )
+        summary = (
+            counts.pivot_table(
+                index="household_type", columns="resettlement_choice", values="households", aggfunc="sum", fill_value=0
+            )
+            .reindex(columns=[c for c in CHOICES if c in set(counts.resettlement_choice)])
+            .reset_index()
+            .rename(columns={"household_type": "类型"})
+        )
         st.subheader("类型 × 安置意向")
         table(summary, "household_summary", f"住户分类_{month}")
 
@@ -66,17 +93,30 @@ def render() -> None:
     progress = db.progress()
     districts = sorted(progress.district.unique()) if not progress.empty else []
     names = dict(zip(progress.district, progress.district_name_zh, strict=False))
-    district = c1.selectbox("区", [None, *districts], format_func=lambda d: "全部" if d is None else names.get(d, d),
-                            key="hh_district")
-    choice = c2.selectbox("安置意向", [None, *CHOICES], format_func=lambda c: "全部" if c is None else c,
-                          key="hh_choice")
+    district = c1.selectbox(
+        "区", [None, *districts], format_func=lambda d: "全部" if d is None else names.get(d, d), key="hh_district"
+    )
+    choice = c2.selectbox(
+        "安置意向", [None, *CHOICES], format_func=lambda c: "全部" if c is None else c, key="hh_choice"
+    )
     unresettled_only = c3.checkbox("仅未安置", value=True, key="hh_unresettled")
     if not st.toggle("显示名单（查看将记入访问日志）", key="hh_show"):
         return
     frame = db.household_list(month, district, choice, unresettled_only)
-    labels = {"household_code": "户编号", "project_code": "项目编号", "district": "区代码", "head_name_masked": "户主",
-              "id_number_masked": "身份证号", "phone_masked": "电话", "household_type": "类型",
-              "resettlement_choice": "安置意向", "agreement_type": "协议类型", "is_resettled": "已安置",
-              "resettled_date": "安置日期", "months_waiting": "等待月数", "petition_level": "信访层级"}
+    labels = {
+        "household_code": "户编号",
+        "project_code": "项目编号",
+        "district": "区代码",
+        "head_name_masked": "户主",
+        "id_number_masked": "身份证号",
+        "phone_masked": "电话",
+        "household_type": "类型",
+        "resettlement_choice": "安置意向",
+        "agreement_type": "协议类型",
+        "is_resettled": "已安置",
+        "resettled_date": "安置日期",
+        "months_waiting": "等待月数",
+        "petition_level": "信访层级",
+    }
     frame = frame.assign(is_resettled=frame.is_resettled.map({True: "是", False: "否"}))
     table(pd.DataFrame(frame), "household_list", f"住户名单_{month}", labels, height=400)

@@ -30,10 +30,14 @@ def render() -> None:
     for col, key in zip(cols, SHOWN, strict=True):
         figure = figures[key]
         steady = figure.change == 0
-        col.metric(figure.label_zh, figure.shown(), delta=UNCHANGED if steady else figure.change_text(),
-                   delta_color="off" if steady else DELTA_COLOURS[figure.better],
-                   delta_arrow="off" if steady else "auto",
-                   help=None if figure.previous is None else f"上月：{figure.shown(figure.previous)}")
+        col.metric(
+            figure.label_zh,
+            figure.shown(),
+            delta=UNCHANGED if steady else figure.change_text(),
+            delta_color="off" if steady else DELTA_COLOURS[figure.better],
+            delta_arrow="off" if steady else "auto",
+            help=None if figure.previous is None else f"上月：{figure.shown(figure.previous)}",
+        )
 
     month_rows = progress[progress.period == month]
     left, right = st.columns(2)
@@ -43,18 +47,37 @@ def render() -> None:
     with right:
         if month_rows.district.nunique() > 1:  # a district user sees one tile: no map
             st.subheader("各区分布图")
-            chosen = st.selectbox("着色指标", list(charts.MAP_FIGURES), key="overview_map_figure",
-                                  format_func=lambda key: charts.MAP_FIGURES[key][0])
+            chosen = st.selectbox(
+                "着色指标",
+                list(charts.MAP_FIGURES),
+                key="overview_map_figure",
+                format_func=lambda key: charts.MAP_FIGURES[key][0],
+            )
             st.altair_chart(charts.tile_map(month_rows, chosen), width="content")
             st.caption("方块按各区地理方位排列，颜色越深数值越大。")
     st.subheader("各区未安置户数")
     st.altair_chart(charts.ranked_bars(month_rows, "households_unresettled", "未安置户数"), width="stretch")
     st.subheader("分区情况")
-    labels = {"district_name_zh": "区", "projects": "项目数", "households_total": "涉及户数",
-              "households_unresettled": "未安置户数", "households_resettled": "已安置户数",
-              "percent_resettled": "安置完成率(%)", "resettled_this_month": "本月新增安置",
-              "priority_projects": "重点项目数", "flagged_projects": "问题项目数"}
+    labels = {
+        "district_name_zh": "区",
+        "projects": "项目数",
+        "households_total": "涉及户数",
+        "households_unresettled": "未安置户数",
+        "households_resettled": "已安置户数",
+        "percent_resettled": "安置完成率(%)",
+        "resettled_this_month": "本月新增安置",
+        "priority_projects": "重点项目数",
+        "flagged_projects": "问题项目数",
+    }
     ordered = month_rows.sort_values("percent_resettled", ascending=False)
-    table(ordered[list(labels)], "overview_districts", f"分区情况_{month}", labels,
-          column_config={"安置完成率(%)": st.column_config.ProgressColumn(
-              "安置完成率(%)", format="%.1f%%", min_value=0, max_value=100)})
+    table(
+        ordered[list(labels)],
+        "overview_districts",
+        f"分区情况_{month}",
+        labels,
+        column_config={
+            "安置完成率(%)": st.column_config.ProgressColumn(
+                "安置完成率(%)", format="%.1f%%", min_value=0, max_value=100
+            )
+        },
+    )

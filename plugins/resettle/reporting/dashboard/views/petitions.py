@@ -23,9 +23,17 @@ def render() -> None:
     names = {code: d.name_zh for code, d in districts().items()}
     summary.insert(0, "district_name_zh", summary.district.map(names).fillna("未定区"))
     st.subheader(f"各区信访件 · {month_label(month)}")
-    labels = {"district_name_zh": "区", "new_cases": "本月新增", "resolved_cases": "本月办结", "open_cases": "在办",
-              "open_province": "在办到省", "open_beijing": "在办进京", "open_mass": "在办集体访",
-              "without_handler": HANDLER_MISSING, "open_persons": "在办人数"}
+    labels = {
+        "district_name_zh": "区",
+        "new_cases": "本月新增",
+        "resolved_cases": "本月办结",
+        "open_cases": "在办",
+        "open_province": "在办到省",
+        "open_beijing": "在办进京",
+        "open_mass": "在办集体访",
+        "without_handler": HANDLER_MISSING,
+        "open_persons": "在办人数",
+    }
     table(summary[list(labels)], "petitions_districts", f"各区信访件_{month}", labels)
 
     st.subheader("到省、进京信访件（专人负责）")
@@ -34,13 +42,21 @@ def render() -> None:
         escalated.insert(1, "district_name_zh", escalated.district.map(names).fillna("未定区"))
         escalated["handler"] = escalated.handler.fillna(HANDLER_MISSING)
         escalated = escalated.drop(columns=["district", "lacks_handler"])
-    labels = {"case_no": "信访件编号", "district_name_zh": "区", "project_code": "项目编号", "level": "层级",
-              "received_date": "信访日期", "form": "形式", "persons": "人数", "responsible_unit": "责任单位",
-              "handler": "包案领导", "status": "办理状态"}
+    labels = {
+        "case_no": "信访件编号",
+        "district_name_zh": "区",
+        "project_code": "项目编号",
+        "level": "层级",
+        "received_date": "信访日期",
+        "form": "形式",
+        "persons": "人数",
+        "responsible_unit": "责任单位",
+        "handler": "包案领导",
+        "status": "办理状态",
+    }
     table(escalated, "petitions_escalated", f"到省进京信访件_{month}", labels)
 
     unmatched = db.unmatched_petitions(month)
     if unmatched is not None and not unmatched.empty:
         st.subheader("未匹配到住户或项目的信访件")
-        table(unmatched, "petitions_unmatched", f"未匹配信访件_{month}",
-              {"unmatched_reason": "原因", "cases": "件数"})
+        table(unmatched, "petitions_unmatched", f"未匹配信访件_{month}", {"unmatched_reason": "原因", "cases": "件数"})

@@ -32,19 +32,36 @@ def render() -> None:
     cols[2].metric("退回", f"{len(rejected):,}")
     cols[3].metric("待重报", f"{len(open_rejections):,}")
 
-    by_source = (files.groupby(["source_name_zh", "status_zh"], as_index=False).size()
-                 .rename(columns={"size": "files"}))
+    by_source = files.groupby(["source_name_zh", "status_zh"], as_index=False).size().rename(columns={"size": "files"})
     st.subheader("各单位文件处理结果")
-    st.altair_chart(alt.Chart(by_source).mark_bar().encode(
-        x=alt.X("files:Q", title="文件数", axis=alt.Axis(tickMinStep=1, format="d")),
-        y=alt.Y("source_name_zh:N", title=None),
-        color=alt.Color("status_zh:N", title="状态"),
-        tooltip=[alt.Tooltip("source_name_zh", title="单位"), alt.Tooltip("status_zh", title="状态"),
-                 alt.Tooltip("files", title="文件数")]), width="stretch")
+    st.altair_chart(
+        alt.Chart(by_source)
+        .mark_bar()
+        .encode(
+            x=alt.X("files:Q", title="文件数", axis=alt.Axis(tickMinStep=1, format="d")),
+            y=alt.Y("source_name_zh:N", title=None),
+            color=alt.Color("status_zh:N", title="状态"),
+            tooltip=[
+                alt.Tooltip("source_name_zh", title="单位"),
+                alt.Tooltip("status_zh", title="状态"),
+                alt.Tooltip("files", title="文件数"),
+            ],
+        ),
+        width="stretch",
+    )
 
-    labels = {"source_name_zh": "报送单位", "dataset_title_zh": "数据", "file_name": "文件名",
-              "received_at": "接收时间", "status_zh": "状态", "rows_total": "行数", "errors": "错误",
-              "warnings": "提示", "message_zh": "处理说明", "on_time": "按时"}
+    labels = {
+        "source_name_zh": "报送单位",
+        "dataset_title_zh": "数据",
+        "file_name": "文件名",
+        "received_at": "接收时间",
+        "status_zh": "状态",
+        "rows_total": "行数",
+        "errors": "错误",
+        "warnings": "提示",
+        "message_zh": "处理说明",
+        "on_time": "按时",
+    }
     st.subheader("待重报（退回后尚未重新接收）")
     brief = ["source_name_zh", "dataset_title_zh", "received_at", "errors"]
     detail = db.user.sees_quality_detail

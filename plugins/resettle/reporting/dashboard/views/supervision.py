@@ -6,9 +6,19 @@ import streamlit as st
 
 from resettle.reporting.dashboard.views.common import month_label, no_data, period, table, warehouse
 
-LABELS = {"item_no": "督办编号", "district_name_zh": "区", "project_code": "项目编号", "task": "交办事项",
-          "responsible_unit": "责任单位", "assigned_date": "交办日期", "due_date": "办结时限",
-          "done_date": "办结日期", "state_zh": "办理状态", "days_overdue": "逾期天数", "progress_note": "办理情况"}
+LABELS = {
+    "item_no": "督办编号",
+    "district_name_zh": "区",
+    "project_code": "项目编号",
+    "task": "交办事项",
+    "responsible_unit": "责任单位",
+    "assigned_date": "交办日期",
+    "due_date": "办结时限",
+    "done_date": "办结日期",
+    "state_zh": "办理状态",
+    "days_overdue": "逾期天数",
+    "progress_note": "办理情况",
+}
 STATES = ("办理中", "逾期未办结", "按期办结", "逾期办结")
 
 
@@ -25,8 +35,11 @@ def render() -> None:
     cols = st.columns(len(STATES))
     for col, state in zip(cols, STATES, strict=True):
         col.metric(state, f"{int((items.state_zh == state).sum()):,}")
-    by_unit = (items.pivot_table(index="responsible_unit", columns="state_zh", values="item_no", aggfunc="count",
-                                 fill_value=0).reindex(columns=list(STATES), fill_value=0).reset_index())
+    by_unit = (
+        items.pivot_table(index="responsible_unit", columns="state_zh", values="item_no", aggfunc="count", fill_value=0)
+        .reindex(columns=list(STATES), fill_value=0)
+        .reset_index()
+    )
     st.subheader("各责任单位办理情况")
     table(by_unit, "supervision_units", f"督办事项_按单位_{month}", {"responsible_unit": "责任单位"})
     st.subheader("事项明细")

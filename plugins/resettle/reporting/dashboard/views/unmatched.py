@@ -6,10 +6,20 @@ import streamlit as st
 
 from resettle.reporting.dashboard.views.common import no_data, period, table, warehouse
 
-LABELS = {"dataset": "数据类型", "record_key": "记录编号", "company_uscc": "统一社会信用代码（原文）",
-          "company_name": "企业名称（原文）", "submission_id": "报送编号", "source_row": "行号"}
-DATASETS = {"court_cases": "法院案件", "police_cases": "公安案件", "tax_status": "税务状态",
-            "construction_status": "项目建设信息"}
+LABELS = {
+    "dataset": "数据类型",
+    "record_key": "记录编号",
+    "company_uscc": "统一社会信用代码（原文）",
+    "company_name": "企业名称（原文）",
+    "submission_id": "报送编号",
+    "source_row": "行号",
+}
+DATASETS = {
+    "court_cases": "法院案件",
+    "police_cases": "公安案件",
+    "tax_status": "税务状态",
+    "construction_status": "项目建设信息",
+}
 
 
 def render() -> None:
@@ -22,7 +32,9 @@ def render() -> None:
         no_data()
         return
     records = db.unmatched_records(month)
-    st.caption("部门报送的企业既无法按统一社会信用代码、也无法按企业名称对应到任何区台账中的开发企业，请核实后通知报送单位更正。")
+    st.caption(
+        "部门报送的企业既无法按统一社会信用代码、也无法按企业名称对应到任何区台账中的开发企业，请核实后通知报送单位更正。"
+    )
     if not records.empty:
         records["dataset"] = records.dataset.map(DATASETS).fillna(records.dataset)
     table(records, "unmatched", f"未匹配企业记录_{month}", LABELS)
