@@ -123,10 +123,11 @@ def test_each_role_opens_the_joint_review_pages(world, dashboard, browser, artif
         page.close()
 
 
-def test_the_projects_page_lists_in_scope_projects_first_by_priority(world):
+def test_the_projects_page_lists_in_scope_projects_first_by_priority(world, monkeypatch):
     from resettle.reporting.dashboard.auth import User
     from resettle.reporting.dashboard.data import Warehouse
 
+    monkeypatch.setenv("RESETTLE_HOME", str(world.home))  # where the scope login roles' passwords are kept
     projects = Warehouse(world.login_url, User("office", "office", None)).projects(world.latest)
     scope = projects.is_in_scope.tolist()
     assert scope == sorted(scope, reverse=True)

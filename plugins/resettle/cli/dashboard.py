@@ -161,20 +161,21 @@ def run_child(command: list[str], env: dict[str, str]) -> int:
     stop it (terminate, then kill after 10 s) before this process exits."""
     import signal
 
-    child = subprocess.Popen(command, env=env)
-
     def stop(signum, frame):
         raise KeyboardInterrupt
 
+    # the handlers come first: a signal arriving right after the child starts must still stop it
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    child = None
     try:
+        child = subprocess.Popen(command, env=env)
         return child.wait()
     except KeyboardInterrupt:
         return 0
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        if child.poll() is None:
+        if child is not None and child.poll() is None:
             child.terminate()
             try:
                 child.wait(timeout=10)

@@ -232,10 +232,20 @@ def build_bulletin(conn: psycopg.Connection, period: str) -> Bulletin:
 
     summary = _summary(history, period, timeliness)
     charts = _charts(history, period, current.reset_index()) if not current.empty else []
-    bulletin = Bulletin(period, summary, ranking, late_missing, priority, flags, notes, charts)
-    bulletin.certificates, bulletin.petitions = _certificates(conn, period), _petitions(conn, period)
-    bulletin.changes, bulletin.supervision = _changes(conn, period), _supervision(conn, period)
-    return bulletin
+    return Bulletin(
+        period,
+        summary,
+        ranking,
+        late_missing,
+        priority,
+        flags,
+        notes=notes,
+        changes=_changes(conn, period),
+        supervision=_supervision(conn, period),
+        charts=charts,
+        certificates=_certificates(conn, period),
+        petitions=_petitions(conn, period),
+    )
 
 
 def _changes(conn: psycopg.Connection, period: str) -> pd.DataFrame:
