@@ -94,7 +94,7 @@ def test_scheduler_runs_ingestion_triggered_through_the_api(resettle_env, wareho
             token,
         )
 
-        state, deadline = run["state"], time.monotonic() + 300
+        state, deadline = run["state"], time.monotonic() + 600
         while state not in ("success", "failed") and time.monotonic() < deadline:
             time.sleep(3)
             state = _request(f"{base}/api/v2/dags/ingest_submissions/dagRuns/{run['dag_run_id']}", token=token)["state"]

@@ -86,7 +86,7 @@ def write_roster(landing: Path, rows: int, seed: int = 7) -> tuple[Path, Path]:
                 "resettled_date": "",
                 "unit_code": "",
             }
-            out.writerow([values[c.name] for c in roster_c.columns])
+            out.writerow([values.get(c.name, "") for c in roster_c.columns])  # optional columns left empty
     uscc = people.uscc(rng, "230402", 2010)
     ledger = folder / "向阳区项目台账（2026年10月）.csv"
     with ledger.open("w", encoding="gb18030", newline="") as fh:

@@ -19,6 +19,11 @@ LINEAGE_COLUMNS = ("submission_id", "submission_ids")
 workers register them in parallel."""
 
 
+def _skipped(column: str, skip: set[str]) -> bool:
+    """An ignored name also covers the columns named for it with a prefix (`ledger_submission_ids`)."""
+    return column in skip or any(column.endswith("_" + name) for name in skip)
+
+
 def mart_checksums(url: str, ignore: tuple[str, ...] = ()) -> dict[str, tuple[int, str]]:
     """Per mart table: (rows, md5 of its sorted rows without the ignored columns)."""
     skip = set(BUILD_COLUMNS) | set(ignore)
@@ -42,7 +47,7 @@ def mart_checksums(url: str, ignore: tuple[str, ...] = ()) -> dict[str, tuple[in
                     "order by ordinal_position",
                     (SCHEMA, table),
                 )
-                if r[0] not in skip
+                if not _skipped(r[0], skip)
             ]
             query = sql.SQL(
                 "select count(*), md5(coalesce(string_agg(line, E'\\n' order by line collate \"C\"), '')) "

@@ -226,16 +226,16 @@ class Feeds:
             household = rng.choices(waiting, weights=[_WEIGHT[h.petition_level] for h in waiting])[0]
             mass = rng.random() < 0.12
             self.petitions.append(self._petition(project, household, month_start, cutoff, mass))
-        self._keep_one_unassigned(month_start)
+        if not history:
+            self._keep_one_escalation_unassigned()
 
-    def _keep_one_unassigned(self, month_start: dt.date) -> None:
-        """Every month some province or Beijing case still waits for a named handler (专人负责): the newest
-        such case received this month stays unassigned, so the check has something to find in any city."""
+    def _keep_one_escalation_unassigned(self) -> None:
+        """A city always has an open province or Beijing case still waiting for a named handler (F23): when
+        none is left, the latest open escalated case has not been assigned yet (no random draw, so the rest of
+        the world stays the same)."""
         escalated = [p for p in self.petitions if p.status == OPEN and p.level in ("省", "进京")]
         if escalated and all(p.handler is not None for p in escalated):
-            newest = max(escalated, key=lambda p: (p.received, p.case_no))
-            if newest.received >= month_start:
-                newest.handler = None
+            max(escalated, key=lambda p: (p.received, p.case_no)).handler = None
 
     def _leader(self) -> str:
         return people.person_name(self.rng, self.rng.random() < 0.7) + "（" + self.rng.choice(_LEADERS) + "）"
