@@ -98,7 +98,9 @@ def test_generated_months_flow_into_the_district_progress_mart(env, resettle_env
     expected = _expected_progress(landing)
     assert len(expected) >= len(PERIODS) * 4
     pd.testing.assert_frame_equal(mart, expected)
-    assert statuses == {"accepted": FILES_PER_MONTH * len(PERIODS)}
+    # every generated file is accepted; a few carry warnings by design (situations the generator plants)
+    assert set(statuses) <= {"accepted", "accepted_with_warnings"}, statuses
+    assert sum(statuses.values()) == FILES_PER_MONTH * len(PERIODS), statuses
     ledger_rows_in_files = sum(len(parse(f.path).rows) for f in discover(landing) if "项目台账" in f.file_name)
     assert raw_ledger_rows == ledger_rows_in_files
 
