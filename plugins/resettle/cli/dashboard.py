@@ -164,11 +164,19 @@ def run_child(command: list[str], env: dict[str, str]) -> int:
     def stop(signum, frame):
         raise KeyboardInterrupt
 
-    # the handlers come first: a signal arriving right after the child starts must still stop it
-    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    signals = {signal.SIGTERM, signal.SIGHUP}
+    previous = {sig: signal.signal(sig, stop) for sig in signals}
     child = None
     try:
-        child = subprocess.Popen(command, env=env)
+        # A signal arriving while the child starts waits until `child` is known, so it is never orphaned;
+        # the child itself starts with the signals unblocked.
+        signal.pthread_sigmask(signal.SIG_BLOCK, signals)
+        try:
+            child = subprocess.Popen(
+                command, env=env, preexec_fn=lambda: signal.pthread_sigmask(signal.SIG_UNBLOCK, signals)
+            )
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, signals)
         return child.wait()
     except KeyboardInterrupt:
         return 0
