@@ -109,7 +109,7 @@ def write_roster(landing: Path, rows: int, seed: int = 7) -> tuple[Path, Path]:
                 "lead_unit": "区住建局",
                 "remarks": "",
             }
-            out.writerow([values[c.name] for c in ledger_c.columns])
+            out.writerow([values.get(c.name, "") for c in ledger_c.columns])
     return roster, ledger
 
 
@@ -274,7 +274,7 @@ def write_roster_xlsx(folder: Path, rows: int, seed: int = 7) -> Path:
             "contract_date": dt.date.fromisoformat(facts["contract_date"]),
             "contracted_area_m2": float(facts["contracted_area_m2"]),
         }
-        ws.append([values[col.name] for col in c.columns])
+        ws.append([values.get(col.name, "") for col in c.columns])  # optional columns left empty
     ws.append(["填报人：张三  联系电话：0468-1234567"])
     path = folder / "向阳区居民台账（2026年10月）.xlsx"
     wb.save(path)
