@@ -417,17 +417,27 @@ def bench_dashboard(url: str, env: dict, repeats: int = 20) -> dict:
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     try:
-        from resettle.reporting.dashboard.auth import User
+        from resettle.reporting.dashboard.auth import authenticate
         from resettle.reporting.dashboard.data import Warehouse
+        from resettle.reporting.dashboard.users import add_user
         from resettle.warehouse.access import ensure_roles, login_url
 
         with psycopg.connect(url) as conn:
             ensure_roles(conn)
             period = conn.execute("select max(period) from marts.district_monthly_progress").fetchone()[0]
-        users = {
-            "leader": User("bench_leader", "leader", None),
-            "district": User("bench_district", "district", "xiangyang"),
-        }
+            # real accounts of the scratch warehouse, signed in like a person: reads need a session
+            accounts = {
+                "leader": ("bench_leader", add_user(conn, "bench_leader", "leader")),
+                "district": ("bench_district", add_user(conn, "bench_district", "district", "xiangyang")),
+            }
+            conn.commit()
+        users = {}
+        with psycopg.connect(login_url(url)) as conn:
+            for label, (name, password) in accounts.items():
+                signed_in = authenticate(conn, name, password)
+                if signed_in is None:
+                    raise RuntimeError(f"bench user {name} could not sign in")
+                users[label] = signed_in
         result: dict = {}
         for label, user in users.items():
             wh = Warehouse(login_url(url), user)
