@@ -18,6 +18,7 @@ import pytest
 from resettle.devtools.generator import generate
 from resettle.domain.config import SOURCES
 from resettle.domain.contracts import datasets_for
+from resettle.domain.vocabulary import accepted_statuses
 
 pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
@@ -100,7 +101,9 @@ def test_scheduler_runs_ingestion_triggered_through_the_api(resettle_env, wareho
             state = _request(f"{base}/api/v2/dags/ingest_submissions/dagRuns/{run['dag_run_id']}", token=token)["state"]
         assert state == "success"
         with psycopg.connect(warehouse_url) as conn:
-            accepted = conn.execute("select count(*) from ops.submission where status = 'accepted'").fetchone()[0]
+            accepted = conn.execute(
+                "select count(*) from ops.submission where status = any(%s)", (list(accepted_statuses()),)
+            ).fetchone()[0]
         assert accepted == sum(len(datasets_for(source)) for source in SOURCES)
 
         watch_state = Path(resettle_env["home"]) / "landing_watch.json"
