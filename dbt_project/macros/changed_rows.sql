@@ -33,11 +33,13 @@
         {%- do return('built_at = (select max(built_at) from ' ~ relation ~ ')') -%}
     {%- elif 'period' in columns -%}
         {#- The latest month is read from the small register the intake writes (never rebuilt by dbt, so no
-            test races a view being replaced), not from the view over all months being tested. -#}
-        {%- set register = adapter.get_relation(database=target.database, schema='ops', identifier='submission') -%}
-        {%- if register is not none -%}
-            {%- do return('period = (select max(period) from ' ~ register
-                          ~ " where status in ('accepted', 'accepted_with_warnings'))") -%}
+            test races a view being replaced), not from the view over all months being tested: its accepted
+            files are `ops.submission_in_force` (the statuses come from the `submission_statuses` seed). -#}
+        {%- set in_force = adapter.get_relation(
+            database=target.database, schema='ops', identifier='submission_in_force'
+        ) -%}
+        {%- if in_force is not none -%}
+            {%- do return('period = (select max(period) from ' ~ in_force ~ ')') -%}
         {%- endif -%}
     {%- endif -%}
     {%- do return('') -%}

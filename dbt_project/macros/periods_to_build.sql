@@ -15,7 +15,7 @@
             from {{ submissions }} as submissions
             left join built on submissions.period = built.period
             where
-                submissions.status in ('accepted', 'accepted_with_warnings')
+                submissions.is_current
                 and (
                     built.period is null
                     or submissions.processed_at > built.built_at

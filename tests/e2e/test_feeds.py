@@ -1,7 +1,8 @@
 """Certificates and petitions end to end with hand-made files: a household resettled 8 months ago without a
-certificate application is flagged until the registration center reports its certificate issued; a Beijing
-petition identified only by the petitioner's ID number reaches the household through the keyed pseudonym,
-shows on the household and the project, and is flagged 未落实专人 until a handler is named; no clear ID
+certificate application is flagged (and alerted to its district and the registration center) until the
+registration center reports its certificate issued; a Beijing petition identified only by the petitioner's
+ID number reaches the household through the keyed pseudonym, shows on the household and the project, and is
+flagged 未落实专人 (alerted to the district and the petition bureau) until a handler is named; no clear ID
 number of that petitioner is anywhere in the warehouse but the district's own roster in `raw`. Bad input
 (a certificate for a unit never allocated, a petitioner ID with a wrong check character, a negative
 repayment, a project no ledger knows) is rejected or warned with its row and column, and nothing of a
@@ -10,6 +11,7 @@ rejected file is loaded."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import os
 import subprocess
 from pathlib import Path
@@ -18,8 +20,10 @@ import psycopg
 import pytest
 
 from resettle.airflow.pipeline import WAVES, build_marts, find_files, ingest_file, prepare_warehouse
+from resettle.alerts.engine import check
 from resettle.domain.contracts import contract
 from resettle.domain.identifiers import id_check_char, uscc_check_char
+from resettle.domain.periods import SHANGHAI
 
 pytestmark = pytest.mark.integration
 M1, M2, M3 = "2026-10", "2026-11", "2026-12"
@@ -243,6 +247,13 @@ def _pg_dump(url: str) -> str:
     return done.stdout
 
 
+def _flag_alerts(url: str, as_of: dt.datetime) -> dict[str, set[str]]:
+    """Run an alert check as of a moment; the flag alerts it sent, with the roles they went to."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        sent = check(conn, as_of)
+    return {a["condition_key"]: {r["role"] for r in a["recipients"]} for a in sent if a["kind"] == "flag"}
+
+
 def test_certificates_and_petitions_flow_from_files_to_flags(resettle_env, warehouse_url, monkeypatch):
     monkeypatch.setenv("RESETTLE_WAREHOUSE_URL", warehouse_url)
     monkeypatch.setenv("RESETTLE_PSEUDONYM_KEY", "a-test-key-that-is-not-the-demo-one")
@@ -273,6 +284,9 @@ def test_certificates_and_petitions_flow_from_files_to_flags(resettle_env, wareh
             (M1,),
         ).fetchone()
         assert progress == (2, 1, 1)
+    alerted = _flag_alerts(warehouse_url, dt.datetime(2026, 11, 3, 9, tzinfo=SHANGHAI))
+    assert alerted[f"flag:F21:{PROJECT}"] == {"xiangyang", "registration"}
+    assert alerted[f"flag:F23:{PROJECT}"] == {"xiangyang", "petition"}
 
     _month_files(landing, M2, certificate_issued=True, handler="赵志刚（副区长）")
     assert {o["status"] for o in _ingest(warehouse_url, M2)} == {"accepted"}
@@ -283,6 +297,19 @@ def test_certificates_and_petitions_flow_from_files_to_flags(resettle_env, wareh
         assert not {"F21", "F23"} & set(flags)
         assert not {"F21", "F23"} & set(_project(conn, M2)[4])
         assert "F21" in _household(conn, M1)[4], "the earlier month keeps what was true then"
+    assert not {f"flag:F21:{PROJECT}", f"flag:F23:{PROJECT}"} & set(
+        _flag_alerts(warehouse_url, dt.datetime(2026, 12, 3, 9, tzinfo=SHANGHAI))
+    )
+    with psycopg.connect(warehouse_url) as conn:
+        assert (
+            conn.execute(
+                "select count(*) from ops.alert"
+                " where kind = 'flag' and condition_key = any(%s) and resolved_at is null",
+                ([f"flag:F21:{PROJECT}", f"flag:F23:{PROJECT}"],),
+            ).fetchone()[0]
+            == 0
+        ), "a flag that cleared closes its alert"
+    with psycopg.connect(warehouse_url) as conn:
         assert "id_number" not in {
             r[0]
             for r in conn.execute(

@@ -10,9 +10,11 @@ import pytest
 from resettle.alerts import messages
 from resettle.alerts.conditions import (
     Condition,
+    FlaggedProject,
     Policy,
     RejectedFile,
     due_to_send,
+    flag_conditions,
     invalid_conditions,
     period_conditions,
 )
@@ -183,3 +185,41 @@ def test_default_months_are_the_last_one_due_and_the_current_one_in_beijing_time
     assert default_periods(dt.datetime(2026, 10, 26, 1, tzinfo=SHANGHAI)) == ["2026-10"]
     assert default_periods(dt.datetime(2026, 10, 24, 16, 30, tzinfo=dt.UTC)) == ["2026-10"], "25th, 00:30 in Shanghai"
     assert default_periods(dt.datetime(2027, 1, 3, tzinfo=SHANGHAI)) == ["2026-12", "2027-01"]
+
+
+def test_certificate_petition_and_repayment_flags_alert_the_units_the_policy_names():
+    project = FlaggedProject(
+        PERIOD,
+        "XY2015-001",
+        "滨河家园",
+        "xiangyang",
+        ("F06", "F21", "F22", "F23", "F24", "F25", "F26", "F27"),
+        {"households_lacking_certificate_application": 3, "petitions_without_handler": 1},
+    )
+    found = {c.flag_code: c for c in flag_conditions([project], Policy(), {"xiangyang": "向阳区"})}
+    assert "F06" not in found, "a flag shown only on the review sheet sends nothing"
+    assert {code: c.roles for code, c in found.items()} == {
+        "F21": ("xiangyang", "registration"),
+        "F22": ("tax", "office"),
+        "F23": ("xiangyang", "petition"),
+        "F24": ("xiangyang", "petition", "office"),
+        "F25": ("xiangyang", "office"),
+        "F26": ("housing_center", "office"),
+        "F27": ("housing_bureau", "housing_center"),
+    }
+    f21 = found["F21"]
+    assert (f21.kind, f21.key, f21.cadence) == ("flag", "flag:F21:XY2015-001", Policy().flag_every)
+    assert "向阳区" in f21.title_zh and "安置满6个月仍未申请办理产权证" in f21.title_zh
+    assert "3户安置满6个月未申请办证" in f21.message_zh and "滨河家园" in f21.message_zh
+    assert due_to_send(f21, None, DUE) and not due_to_send(f21, DUE, DUE + dt.timedelta(days=29))
+
+
+def test_every_alert_kind_has_its_receivers_and_label_in_the_seed():
+    from resettle.domain.vocabulary import alert_kinds, consistency_flags
+
+    contacts = {"source", "office", "leadership", "engineers", *reference.sources()}
+    for kind in alert_kinds().values():
+        assert kind.kind_zh and set(kind.recipients) <= contacts
+        assert kind.recipients or kind.kind == "flag"
+    for flag in consistency_flags().values():
+        assert set(flag.alert_recipients) <= contacts, flag

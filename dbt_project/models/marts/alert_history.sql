@@ -6,18 +6,7 @@ alerts as (select * from {{ ref('stg_ops__alerts') }}),
 
 sources as (select * from {{ ref('sources') }}),
 
-kind_zh as (
-    select *
-    from (
-        values
-        ('reminder', '报送提醒'),
-        ('late', '逾期未报'),
-        ('escalation', '逾期升级'),
-        ('invalid', '数据退回'),
-        ('pipeline', '系统运行'),
-        ('supervision', '督办逾期')
-    ) as labels (kind, kind_zh)
-),
+kind_zh as (select * from {{ ref('alert_kinds') }}),
 
 channels as (
     select

@@ -16,6 +16,11 @@ Rules (see `Policy` for the numbers):
 - invalid: per rejected file, once, to its sender, with the first problems and the receipt.
 - supervision: per supervised task (督办事项) of the office's latest file that is past its due date and not
   done, to the responsible unit and the office, repeated every `late_every` until a file reports it done.
+- flag: per project and alerting flag of the review sheet (certificates, petitions, refunds, repayments) in
+  the latest month built, to the receivers the flag names, repeated every `flag_every` while it holds.
+
+Who receives each kind is the `alert_kinds` seed; who receives a flag is the `consistency_flags` seed
+(both read through resettle.domain.vocabulary); `source` there is the source the alert is about.
 """
 
 from __future__ import annotations
@@ -28,17 +33,7 @@ from dataclasses import dataclass, field
 
 from resettle.alerts import messages
 from resettle.domain.findings import Finding
-
-KINDS = ("reminder", "late", "escalation", "invalid", "pipeline", "supervision")
-RECIPIENTS = {
-    "supervision": ("source", "office"),
-    "reminder": ("source",),
-    "late": ("source", "office"),
-    "escalation": ("leadership", "office"),
-    "invalid": ("source",),
-    "pipeline": ("engineers",),
-}
-"""Roles per kind; `source` stands for the source the alert is about (see contacts.yml)."""
+from resettle.domain.vocabulary import alert_kinds, consistency_flags
 
 
 @dataclass(frozen=True)
@@ -52,6 +47,8 @@ class Policy:
     findings_shown: int = 5
     invalid_lookback: dt.timedelta = dt.timedelta(days=7)
     """A rejected file of an older month still gets its alert if it was received this recently."""
+    flag_every: dt.timedelta = dt.timedelta(days=30)
+    """A flag still holding is told again this often (its month's data arrive monthly)."""
 
     @classmethod
     def from_env(cls) -> Policy:
@@ -83,10 +80,18 @@ class Condition:
     """None: send once ever; otherwise at most once per cadence while the condition holds."""
     facts: dict = field(default_factory=dict, compare=False)
     """Plain fields for the `json` webhook format (and tests)."""
+    flag_code: str | None = None
+    """For a `flag` condition: the flag, whose seed row names the receivers."""
 
     @property
     def roles(self) -> tuple[str, ...]:
-        return tuple(self.source if r == "source" else r for r in RECIPIENTS[self.kind])
+        """The contacts-file roles to send to (see the `alert_kinds` and `consistency_flags` seeds)."""
+        if self.flag_code is not None:
+            named = consistency_flags()[self.flag_code].alert_recipients
+        else:
+            named = alert_kinds()[self.kind].recipients
+        roles = (self.source if r == "source" else r for r in named)
+        return tuple(dict.fromkeys(r for r in roles if r))
 
 
 @dataclass(frozen=True)
@@ -293,4 +298,71 @@ def supervision_conditions(items: Iterable[OpenItem], as_of: dt.datetime, policy
                 },
             )
         )
+    return out
+
+
+@dataclass(frozen=True)
+class FlaggedProject:
+    """A project of the latest month built with its alerting flags (read from marts.project_joint_review)."""
+
+    period: str
+    project_code: str
+    project_name: str | None
+    district: str
+    flag_codes: tuple[str, ...]
+    counts: dict = field(default_factory=dict, compare=False)
+    """What the flags count on the project (households, certificates, petitions, agreements), by column."""
+
+
+FLAG_COUNTS = {
+    "F21": ("households_lacking_certificate_application", "户安置满6个月未申请办证"),
+    "F22": ("certificates_blocked_by_tax", "套产权证因开发企业欠税暂缓办理"),
+    "F23": ("petitions_without_handler", "件到省进京信访未落实专人"),
+    "F24": ("mass_petitions_open", "件集体信访未办结"),
+    "F25": ("refunds_overdue", "户退款逾期未退清"),
+    "F26": ("repayments_overdue", "份偿还协议逾期未还清"),
+    "F27": ("households_offsite", "户异地安置，尚无偿还协议"),
+}
+"""The mart column a flag counts on a project, and how the message words the number."""
+
+
+def flag_conditions(projects: Iterable[FlaggedProject], policy: Policy, names: dict[str, str]) -> list[Condition]:
+    """One repeating condition per project and alerting flag (a flag whose seed row names receivers)."""
+    flags = consistency_flags()
+    out = []
+    for project in projects:
+        for code in project.flag_codes:
+            flag = flags.get(code)
+            if flag is None or not flag.alert_recipients:
+                continue
+            column, unit_zh = FLAG_COUNTS.get(code, ("", ""))
+            count = project.counts.get(column)
+            title, text = messages.flag(
+                flag.label_zh,
+                names.get(project.district, project.district),
+                project.project_code,
+                project.project_name,
+                project.period,
+                f"{count}{unit_zh}" if count else None,
+            )
+            out.append(
+                Condition(
+                    key("flag", code, project.project_code),
+                    "flag",
+                    title,
+                    text,
+                    source=project.district,
+                    period=project.period,
+                    cadence=policy.flag_every,
+                    flag_code=code,
+                    facts={
+                        "flag_code": code,
+                        "flag_zh": flag.label_zh,
+                        "project_code": project.project_code,
+                        "district": project.district,
+                        "period": project.period,
+                        "count": count,
+                    },
+                )
+            )
     return out

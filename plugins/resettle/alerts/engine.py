@@ -85,9 +85,8 @@ def _open_items(conn: psycopg.Connection, as_of: dt.datetime) -> list[conditions
     from resettle.domain import reference
 
     latest = conn.execute(
-        """select submission_id, period from ops.submission
-           where dataset = 'supervision_items' and status in ('accepted', 'accepted_with_warnings')
-             and received_at <= %s
+        """select submission_id, period from ops.submission_in_force
+           where dataset = 'supervision_items' and received_at <= %s
            order by period desc, submission_id desc limit 1""",
         (as_of,),
     ).fetchone()
@@ -102,6 +101,28 @@ def _open_items(conn: psycopg.Connection, as_of: dt.datetime) -> list[conditions
     return [
         conditions.OpenItem(item_no, latest[1], project, task, unit, by_name.get(unit), due, latest[0])
         for item_no, project, task, unit, due in rows
+    ]
+
+
+def _flagged_projects(conn: psycopg.Connection, as_of: dt.datetime) -> list[conditions.FlaggedProject]:
+    """The projects of the joint-review sheet's latest month up to `as_of` that carry an alerting flag."""
+    from resettle.domain.vocabulary import alerting_flags
+
+    if conn.execute("select to_regclass('marts.project_joint_review')").fetchone()[0] is None:
+        return []
+    today = as_of.astimezone(SHANGHAI).date()
+    counted = sorted({column for column, _ in conditions.FLAG_COUNTS.values()})
+    rows = conn.execute(
+        f"""select period, project_code, project_name, district, flag_codes, {", ".join(counted)}
+            from marts.project_joint_review
+            where period = (select max(period) from marts.project_joint_review where period <= %s)
+              and flag_codes && %s::text[]
+            order by project_code""",
+        (f"{today.year:04d}-{today.month:02d}", list(alerting_flags())),
+    ).fetchall()
+    return [
+        conditions.FlaggedProject(period, code, name, district, tuple(flags), dict(zip(counted, rest, strict=True)))
+        for period, code, name, district, flags, *rest in rows
     ]
 
 
@@ -130,7 +151,9 @@ def evaluate(
     found += conditions.invalid_conditions(rejected, complete, names, titles)
     open_items = _open_items(conn, as_of)
     found += conditions.supervision_conditions(open_items, as_of, policy)
-    months = sorted({*months, *(i.period for i in open_items)})
+    flagged = _flagged_projects(conn, as_of)
+    found += conditions.flag_conditions(flagged, policy, names)
+    months = sorted({*months, *(i.period for i in open_items), *(p.period for p in flagged)})
     return found, months
 
 

@@ -176,3 +176,19 @@ def file_failed(source_zh: str, period: str, file_name: str, submission_id: int,
         + "请值班工程师查看任务日志并处理；修复后再次运行即会自动重新处理该文件。"
     )
     return title, text
+
+
+def flag(
+    flag_zh: str, district_zh: str, project: str, project_name: str | None, period: str, count_zh: str | None
+) -> tuple[str, str]:
+    """A review-sheet flag holding on a project (certificates, petitions, refunds, repayments)."""
+    named = f"{project}（{project_name}）" if project_name else project
+    title = f"【问题预警】{district_zh}项目{project}：{flag_zh}"
+    text = (
+        f"{zh_month(period)}数据显示，{district_zh}项目{named}：{flag_zh}"
+        + (f"（{count_zh}）" if count_zh else "")
+        + "。\n"
+        "请相关单位按职责核实处理，并在下月报送的数据中反映办理结果；问题消除后本预警自动关闭，"
+        "未消除的每月再次提醒。详情见联审会签表。"
+    )
+    return title, text

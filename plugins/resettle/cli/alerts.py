@@ -12,14 +12,8 @@ import sys
 
 from resettle.alerts.channels import channel_tally
 from resettle.domain.periods import SHANGHAI, moment_arg, period_arg
+from resettle.domain.vocabulary import kind_zh
 
-KIND_ZH = {
-    "reminder": "报送提醒",
-    "late": "逾期未报",
-    "escalation": "逾期督办",
-    "invalid": "文件退回",
-    "pipeline": "流程故障",
-}
 CHANNEL_ZH = {"sent": "已发送", "failed": "失败", "skipped": "未配置"}
 
 
@@ -61,7 +55,7 @@ def format_alerts(alerts: list[dict], with_resolution: bool = False) -> str:
         row = [
             a.get("alert_id"),
             _when(a["sent_at"]),
-            KIND_ZH.get(a["kind"], a["kind"]),
+            kind_zh(a["kind"]),
             names.get(a["source"], a["source"]),
             titles.get(a["dataset"], a["dataset"]),
             a["period"],

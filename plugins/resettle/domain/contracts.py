@@ -14,6 +14,7 @@ import yaml
 
 from resettle.domain.column_types import COLUMN_TYPES
 from resettle.domain.config import DEPARTMENTS, DISTRICTS, OFFICE, settings
+from resettle.domain.vocabulary import VOCABULARIES
 
 DISTRICT_DATASETS = ("project_ledger", "household_roster", "monthly_progress")
 DEPARTMENT_DATASETS = {
@@ -108,6 +109,11 @@ def _column(raw: dict) -> Column:
     if raw["type"] not in COLUMN_TYPES:
         raise ValueError(f"column {raw['name']}: unknown type {raw['type']!r}")
     raw = dict(raw)
+    vocabulary = raw.pop("allowed_from", None)
+    if vocabulary is not None:
+        if vocabulary not in VOCABULARIES or raw.get("allowed"):
+            raise ValueError(f"column {raw['name']}: allowed_from names no vocabulary, or allowed is also given")
+        raw["allowed"] = VOCABULARIES[vocabulary]()
     raw["allowed"] = tuple(str(v) for v in raw.get("allowed", ()))
     raw["aliases"] = tuple(raw.get("aliases", ()))
     return Column(**raw)

@@ -1,9 +1,13 @@
 """The platform's words, read from the dbt seeds that SQL reads too: one definition for Python and dbt.
 
-`dbt_project/seeds/submission_statuses.csv` holds every status of a submitted file with its Chinese label and
-whether it counts as accepted (may be the submission in force), complete (the dataset counts as received) and
-final (processing the file again changes nothing). (The districts, sources and disposal categories
-are read by `resettle.domain.reference`.)
+- `submission_statuses`: every status of a submitted file with its Chinese label, the receipt's next step, and
+  whether it counts as accepted (may be the submission in force), complete (the dataset counts as received)
+  and final (processing the file again changes nothing);
+- `alert_kinds`: the kinds of alert, their Chinese label and who receives them;
+- `consistency_flags`: the review sheet's flags, and who is alerted while one holds;
+- `resettlement_choices`: the households' choices and what each needs (a unit, an agreement);
+- `petition_levels`: petition levels by rank, with their weight in the priority score.
+(The districts, sources and disposal categories are read by `resettle.domain.reference`.)
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ class Status:
     is_accepted: bool
     is_complete: bool
     is_final: bool
+    next_step_zh: str = ""
 
 
 def _flag(text: str) -> bool:
@@ -31,7 +36,12 @@ def _flag(text: str) -> bool:
 def statuses() -> dict[str, Status]:
     return {
         r["status"]: Status(
-            r["status"], r["status_zh"], _flag(r["is_accepted"]), _flag(r["is_complete"]), _flag(r["is_final"])
+            r["status"],
+            r["status_zh"],
+            _flag(r["is_accepted"]),
+            _flag(r["is_complete"]),
+            _flag(r["is_final"]),
+            r.get("next_step_zh") or "",
         )
         for r in seed_rows("submission_statuses")
     }
@@ -57,3 +67,100 @@ def final_statuses() -> tuple[str, ...]:
 
 def status_zh(status: str) -> str:
     return statuses()[status].status_zh if status in statuses() else status
+
+
+@dataclass(frozen=True)
+class AlertKind:
+    kind: str
+    kind_zh: str
+    recipients: tuple[str, ...]
+    """Roles of the contacts file; `source` is the source the alert is about. Empty for `flag` (per flag)."""
+
+
+@cache
+def alert_kinds() -> dict[str, AlertKind]:
+    return {
+        r["kind"]: AlertKind(r["kind"], r["kind_zh"], tuple(r["recipients"].split())) for r in seed_rows("alert_kinds")
+    }
+
+
+def kind_zh(kind: str) -> str:
+    return alert_kinds()[kind].kind_zh if kind in alert_kinds() else kind
+
+
+@dataclass(frozen=True)
+class Flag:
+    flag_code: str
+    label_zh: str
+    meaning: str
+    alert_recipients: tuple[str, ...]
+    """Roles alerted while the flag holds on a project (`source`: the project's district); empty: never alerted."""
+
+
+@cache
+def consistency_flags() -> dict[str, Flag]:
+    return {
+        r["flag_code"]: Flag(
+            r["flag_code"], r["flag_label_zh"], r["meaning"], tuple((r.get("alert_recipients") or "").split())
+        )
+        for r in seed_rows("consistency_flags")
+    }
+
+
+def alerting_flags() -> tuple[str, ...]:
+    """The flags that send alerts (those naming their receivers)."""
+    return tuple(code for code, flag in consistency_flags().items() if flag.alert_recipients)
+
+
+@dataclass(frozen=True)
+class ResettlementChoice:
+    choice: str
+    is_offsite: bool
+    is_onsite: bool
+    is_refund: bool
+    unit_type: str | None
+    """The service-center unit the choice needs (产权调换房, 租赁房), or None."""
+    agreement_type: str | None
+    """The agreement a household of this choice signs, or None."""
+
+
+@cache
+def resettlement_choices() -> dict[str, ResettlementChoice]:
+    """In the order screens list them."""
+    rows = sorted(seed_rows("resettlement_choices"), key=lambda r: int(r["choice_order"]))
+    return {
+        r["resettlement_choice"]: ResettlementChoice(
+            r["resettlement_choice"],
+            _flag(r["is_offsite"]),
+            _flag(r["is_onsite"]),
+            _flag(r["is_refund"]),
+            r["unit_type"] or None,
+            r["agreement_type"] or None,
+        )
+        for r in rows
+    }
+
+
+@dataclass(frozen=True)
+class PetitionLevel:
+    level: str
+    rank: int
+    weight: float
+
+
+@cache
+def petition_levels() -> dict[str, PetitionLevel]:
+    """From 无 (rank 0) to 进京, in rank order."""
+    rows = sorted(seed_rows("petition_levels"), key=lambda r: int(r["petition_rank"]))
+    return {
+        r["petition_level"]: PetitionLevel(r["petition_level"], int(r["petition_rank"]), float(r["petition_weight"]))
+        for r in rows
+    }
+
+
+VOCABULARIES = {
+    "resettlement_choices": lambda: tuple(resettlement_choices()),
+    "petition_levels": lambda: tuple(petition_levels()),
+    "petitioned_levels": lambda: tuple(level for level, v in petition_levels().items() if v.rank > 0),
+}
+"""What a contract column's `allowed_from` may name: a vocabulary whose words are the column's allowed values."""

@@ -29,22 +29,20 @@ KNOWN_SETS = {
     "allocated_units": """
         select unit_code from raw.housing_units
         where submission_id = (
-            select submission_id from ops.submission
+            select submission_id from ops.submission_in_force
             where source = 'housing_center' and dataset = 'housing_units' and period <= %(period)s
-              and status in ('accepted', 'accepted_with_warnings')
             order by period desc, submission_id desc limit 1)
           and status in ('已分配', '已入住')""",
     "ledger_projects": """
         select project_code from raw.project_ledger
         where submission_id in (
-            select distinct on (source) submission_id from ops.submission
+            select distinct on (source) submission_id from ops.submission_in_force
             where dataset = 'project_ledger' and period <= %(period)s
-              and status in ('accepted', 'accepted_with_warnings')
             order by source, period desc, submission_id desc)""",
     "reported_projects": """
         select distinct l.project_code from raw.project_ledger l
-        join ops.submission s on s.submission_id = l.submission_id
-        where s.status in ('accepted', 'accepted_with_warnings') and s.period <= %(period)s""",
+        join ops.submission_in_force s on s.submission_id = l.submission_id
+        where s.period <= %(period)s""",
 }
 """What a contract's `references` may name: the values the warehouse holds, as of the file's month (each
 source's latest accepted file up to that month)."""

@@ -35,6 +35,7 @@ from resettle.domain import reference
 from resettle.domain.contracts import contract
 from resettle.domain.findings import Finding
 from resettle.domain.text import is_formula_like
+from resettle.domain.vocabulary import statuses
 from resettle.intake.archive import FILE_MODE, private_dir
 from resettle.intake.parse import MAX_TITLE_ROWS, cell_text, read_sheets
 
@@ -47,22 +48,6 @@ EXCEL_MAX_TEXT = 32_767
 ERROR_COLOR = "FFFFC7CE"
 WARNING_COLOR = "FFFFEB9C"
 LEVEL_ZH = {"error": "错误", "warning": "提示"}
-STATUS_ZH = {
-    "accepted": "已接收",
-    "accepted_with_warnings": "已接收（有提示）",
-    "rejected": "已退回",
-    "superseded": "已接收，已被此后收到的文件替换",
-    "refused": "未读取",
-    "failed": "系统处理出错",
-}
-NEXT_STEP_ZH = {
-    "accepted": "数据已入库，无需处理。",
-    "accepted_with_warnings": "数据已入库，请核实下列提示，如有错误请更正后重新报送。",
-    "rejected": "请按下表逐条修改后，将整个文件重新报送到原文件夹；修改后的文件会自动替换本次报送。",
-    "superseded": "此后收到的同类文件已替换本文件，无需处理。",
-    "refused": "请将要报送的文件本身（.xlsx 或 .csv）放入本单位当月的报送文件夹。",
-    "failed": "这是系统的问题，不是文件的问题：工程师已收到通知，处理后会自动重新校验，无需重新报送。",
-}
 NOT_COPIED_NOTE = "未生成标注副本。"
 TABLE_HEADERS = ("序号", "行号", "列名", "填写的值", "问题说明", "级别")
 TABLE_WIDTHS = (12, 8, 22, 28, 60, 8)
@@ -129,7 +114,8 @@ def write_receipt(
     Pass `original=None` unless the file was parsed as the sender's own dataset: a receipt never copies
     content that was not (a linked secret, another district's file, a file nobody could identify).
     """
-    if status not in STATUS_ZH:
+    wording = statuses().get(status)
+    if wording is None or not wording.next_step_zh:
         raise ValueError(f"no receipt wording for status {status!r}")
     path = receipt_path(outbox, source, period, file_name, submission_id)
     ordered = _ordered(findings)
@@ -146,10 +132,10 @@ def write_receipt(
             ("文件名", str(file_name)),
             ("数据类型", _dataset_title(dataset)),
             ("接收时间", _beijing(received_at).strftime("%Y-%m-%d %H:%M")),
-            ("处理结果", STATUS_ZH[status]),
+            ("处理结果", wording.status_zh),
             ("说明", message_zh),
             ("问题数量", f"错误 {_count(ordered, 'error')} 处 / 提示 {_count(ordered, 'warning')} 处"),
-            ("下一步", NEXT_STEP_ZH[status]),
+            ("下一步", wording.next_step_zh),
             ("标注副本", annotation.note),
         ],
         findings=ordered,

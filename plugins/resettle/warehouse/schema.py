@@ -7,11 +7,13 @@ raw tables follow the contracts, so a new column in a contract reaches its raw t
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import psycopg
 
 from resettle.domain.column_types import column_type
 from resettle.domain.contracts import DATASETS, Column, contract
-from resettle.domain.vocabulary import accepted_statuses
+from resettle.domain.vocabulary import accepted_statuses, alert_kinds, statuses
 
 LINEAGE_COLUMNS = ("submission_id", "source", "period", "source_row")
 DERIVED_COLUMNS = {"household_roster": ("id_pseudonym",), "petition_cases": ("id_pseudonym",)}
@@ -96,6 +98,21 @@ comment on view ops.submission_in_force is
 """
 
 
+def _in_list(words: Iterable[str]) -> str:
+    return ", ".join("'" + word.replace("'", "''") + "'" for word in words)
+
+
+def vocabulary_checks_ddl() -> str:
+    """The register's statuses and the alert log's kinds, checked against the `submission_statuses` and
+    `alert_kinds` seeds (re-created whenever a seed gains a word; migration 0006 handed them over)."""
+    return f"""
+alter table ops.submission drop constraint if exists submission_status_check;
+alter table ops.submission add constraint submission_status_check check (status in ({_in_list(statuses())}));
+alter table ops.alert drop constraint if exists alert_kind_check;
+alter table ops.alert add constraint alert_kind_check check (kind in ({_in_list(alert_kinds())}));
+"""
+
+
 BOOTSTRAP_LOCK = 20191111
 """The advisory lock taken by everything that changes the platform's own tables' shape."""
 
@@ -105,7 +122,12 @@ def _ddl_digest() -> str:
     import hashlib
 
     text = "\n".join(
-        [in_force_ddl(), *(s for d in DATASETS for s in (*raw_ddl(d), *raw_unique_ddl(d))), _keeps_its_rows_ddl()]
+        [
+            in_force_ddl(),
+            vocabulary_checks_ddl(),
+            *(s for d in DATASETS for s in (*raw_ddl(d), *raw_unique_ddl(d))),
+            _keeps_its_rows_ddl(),
+        ]
     )
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -113,7 +135,8 @@ def _ddl_digest() -> str:
 def bootstrap(conn: psycopg.Connection) -> None:
     """Apply pending migrations and create or extend the raw tables; safe to call on every start.
 
-    The digest of what follows the contracts and seeds (raw tables, the in-force view) is recorded in
+    The digest of what follows the contracts and seeds (raw tables, the in-force view, the vocabulary checks)
+    is recorded in
     `ops.raw_schema`; when every migration is applied and the digest
     matches, nothing is executed, so a run starting beside another run's ingestion takes no table lock
     (ALTER TABLE locks a table even when it changes nothing, and two runs would then deadlock on the
@@ -127,6 +150,7 @@ def bootstrap(conn: psycopg.Connection) -> None:
         if is_current(conn) and conn.execute("select 1 from ops.raw_schema where digest = %s", (digest,)).fetchone():
             return
         migrate(conn)
+        conn.execute(vocabulary_checks_ddl())
         conn.execute(in_force_ddl())
         conn.execute("create schema if not exists raw")
         for dataset in DATASETS:
