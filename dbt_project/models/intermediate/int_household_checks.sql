@@ -14,6 +14,8 @@ projects as (select * from {{ ref('int_projects_in_force') }}),
 
 units as (select * from {{ ref('stg_housing_center__housing_units') }}),
 
+choices as (select * from {{ ref('resettlement_choices') }}),
+
 joined as (
     select
         rosters.period,
@@ -22,6 +24,8 @@ joined as (
         rosters.resettled,
         rosters.resettled_date,
         rosters.resettlement_choice,
+        coalesce(choices.is_onsite, false) as is_onsite_choice,
+        coalesce(choices.is_refund, false) as is_refund_choice,
         rosters.unit_code,
         projects.disposal_category,
         projects.contracted_return_date,
@@ -29,6 +33,7 @@ joined as (
     from rosters
     left join projects on rosters.period = projects.period and rosters.project_code = projects.project_code
     left join units on rosters.period = units.period and rosters.unit_code = units.unit_code
+    left join choices on rosters.resettlement_choice = choices.resettlement_choice
 ),
 
 final as (
@@ -37,7 +42,7 @@ final as (
         household_code,
         project_code,
         coalesce(
-            disposal_category in (1, 4) and resettlement_choice in ('原址回迁', '原址购房'), false
+            disposal_category in (1, 4) and is_onsite_choice, false
         ) as is_onsite_not_allowed,
         coalesce(resettled and unit_code is not null and unit_status is distinct from '已入住', false)
             as is_unit_not_occupied,
@@ -45,7 +50,7 @@ final as (
         case
             when resettled and resettled_date < contracted_return_date then '按期安置'
             when resettled then '逾期后安置'
-            when resettlement_choice = '退还费用' then '退款处置'
+            when is_refund_choice then '退款处置'
             else '未安置'
         end as outcome_zh
     from joined

@@ -35,6 +35,8 @@ refunds as (
 
 certificates as (select * from {{ ref('int_household_certificates') }}),
 
+choices as (select * from {{ ref('resettlement_choices') }}),
+
 petitions as (select * from {{ ref('int_household_petitions') }}),
 
 joined as (
@@ -46,7 +48,7 @@ joined as (
         households.is_resettled,
         households.resettled_date,
         households.resettlement_choice,
-        households.is_resettled and households.resettlement_choice = '异地产权调换' as needs_certificate,
+        households.is_resettled and coalesce(choices.needs_certificate, false) as needs_certificate,
         coalesce(certificates.registration_reported, false) as registration_reported,
         certificates.certificate_status,
         certificates.certificate_applied_date,
@@ -61,7 +63,7 @@ joined as (
         refunds.refund_paid,
         refunds.refund_date,
         case
-            when households.resettlement_choice <> '退还费用' then null
+            when not coalesce(choices.is_refund, false) then null
             when refunds.refund_due is null then '未核定'
             when coalesce(refunds.refund_paid, 0) >= refunds.refund_due then '已退清'
             when coalesce(refunds.refund_paid, 0) > 0 then '部分退还'
@@ -75,6 +77,7 @@ joined as (
     left join certificates using (period, household_code)
     left join petitions using (period, household_code)
     left join refunds using (period, household_code)
+    left join choices on households.resettlement_choice = choices.resettlement_choice
 ),
 
 final as (

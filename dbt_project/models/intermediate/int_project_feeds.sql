@@ -28,6 +28,8 @@ households as (select * from {{ ref('int_households_joined_to_projects') }}),
 
 household_feeds as (select * from {{ ref('int_household_feeds') }}),
 
+choices as (select * from {{ ref('resettlement_choices') }}),
+
 repayments as (
     select
         period,
@@ -44,11 +46,12 @@ repayments as (
 
 offsite as (
     select
-        period,
-        project_code,
-        count(*) filter (where resettlement_choice in ('异地产权调换', '租赁住房')) as households_offsite
+        households.period,
+        households.project_code,
+        count(*) filter (where choices.is_offsite) as households_offsite
     from households
-    group by period, project_code
+    left join choices on households.resettlement_choice = choices.resettlement_choice
+    group by households.period, households.project_code
 ),
 
 refunds as (

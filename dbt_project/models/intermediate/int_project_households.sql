@@ -4,17 +4,18 @@ with
 
 rosters as (select * from {{ ref('stg_district__household_rosters') }}),
 
-petition_levels as (
+levels as (select * from {{ ref('petition_levels') }}),
+
+choices as (select * from {{ ref('resettlement_choices') }}),
+
+ranked as (
     select
-        *,
-        case petition_level
-            when '进京' then 4
-            when '省' then 3
-            when '市' then 2
-            when '区' then 1
-            else 0
-        end as petition_rank
+        rosters.*,
+        coalesce(levels.petition_rank, 0) as petition_rank,
+        coalesce(choices.is_offsite, false) as is_offsite
     from rosters
+    left join levels on rosters.petition_level = levels.petition_level
+    left join choices on rosters.resettlement_choice = choices.resettlement_choice
 ),
 
 per_project as (
@@ -34,26 +35,21 @@ per_project as (
         count(*) filter (where agreement_type = '产权调换协议书') as agreements_exchange,
         count(*) filter (where agreement_type = '租赁住房协议书') as agreements_rental,
         count(*) filter (where agreement_type = '回迁安置承诺书') as agreements_return_commitment,
-        count(*) filter (where not resettled and resettlement_choice in ('异地产权调换', '租赁住房')) as units_needed,
+        count(*) filter (where not resettled and is_offsite) as units_needed,
         count(*) filter (where resettlement_choice = '租赁住房' and household_type = '被动迁') as rental_for_displaced,
         count(*) filter (where petition_rank > 0) as petitioning_households,
         max(petition_rank) as highest_petition_rank,
         string_agg(distinct submission_id::text, ',') as roster_submission_ids
-    from petition_levels
+    from ranked
     group by period, project_code
 ),
 
 final as (
     select
-        *,
-        case highest_petition_rank
-            when 4 then '进京'
-            when 3 then '省'
-            when 2 then '市'
-            when 1 then '区'
-            else '无'
-        end as highest_petition_level
+        per_project.*,
+        coalesce(levels.petition_level, '无') as highest_petition_level
     from per_project
+    left join levels on per_project.highest_petition_rank = levels.petition_rank
 )
 
 select * from final

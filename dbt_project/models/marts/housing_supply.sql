@@ -20,9 +20,11 @@ households as (
 
 districts as (select * from {{ ref('districts') }}),
 
+choices as (select * from {{ ref('resettlement_choices') }}),
+
 unit_types as (
-    select unit_type
-    from (values ('产权调换房'), ('租赁房')) as unit_types (unit_type)
+    select distinct unit_type from choices
+    where unit_type is not null
 ),
 
 unit_periods as (
@@ -65,16 +67,14 @@ unit_counts as (
 
 needs as (
     select
-        period,
-        district,
-        unit_code,
-        in_scope,
-        case resettlement_choice
-            when '异地产权调换' then '产权调换房'
-            when '租赁住房' then '租赁房'
-        end as unit_type
+        households.period,
+        households.district,
+        households.unit_code,
+        households.in_scope,
+        choices.unit_type
     from households
-    where not is_resettled
+    left join choices on households.resettlement_choice = choices.resettlement_choice
+    where not households.is_resettled
 ),
 
 need_counts as (

@@ -24,10 +24,10 @@ import time
 from pathlib import Path
 
 from resettle.devtools.generator import people
+from resettle.devtools.generator.world import agreement_for
 from resettle.domain.contracts import contract
 
 PROJECTS = 250
-AGREEMENT_FOR = {"异地产权调换": "产权调换协议书", "原址回迁": "回迁安置承诺书", "租赁住房": "租赁住房协议书"}
 SOURCE, PERIOD = "xiangyang", "2026-10"
 
 
@@ -41,7 +41,7 @@ def _templates(rng: random.Random, n: int) -> list[dict]:
         displaced = rng.random() < 0.6
         choices = ["异地产权调换", "原址回迁"] if displaced else ["租赁住房", "原址购房", "未选择"]
         choice = rng.choice(choices)
-        agreement = AGREEMENT_FOR.get(choice, "无")
+        agreement = agreement_for().get(choice, "无")
         pool.append(
             {
                 "head_name": people.person_name(rng, male),

@@ -118,6 +118,7 @@ class ResettlementChoice:
     is_offsite: bool
     is_onsite: bool
     is_refund: bool
+    needs_certificate: bool
     unit_type: str | None
     """The service-center unit the choice needs (产权调换房, 租赁房), or None."""
     agreement_type: str | None
@@ -134,6 +135,7 @@ def resettlement_choices() -> dict[str, ResettlementChoice]:
             _flag(r["is_offsite"]),
             _flag(r["is_onsite"]),
             _flag(r["is_refund"]),
+            _flag(r["needs_certificate"]),
             r["unit_type"] or None,
             r["agreement_type"] or None,
         )

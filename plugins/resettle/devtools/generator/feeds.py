@@ -29,11 +29,11 @@ from resettle.devtools.generator.world import (
     World,
     month_end,
 )
+from resettle.domain.vocabulary import VOCABULARIES
 
 NOT_APPLIED, APPLIED, ISSUED, DEFERRED = "未申请", "已受理", "已发证", "暂缓办理"
 TAX_ARREARS, NO_ACCEPTANCE, INCOMPLETE = "开发企业欠税", "未竣工验收备案", "资料不全"
 OPEN, CLOSED, SETTLED = "办理中", "已办结", "已化解"
-_LEVELS = ("区", "市", "省", "进京")
 _DEMANDS = (
     "要求尽快回迁安置",
     "要求退还购房款",
@@ -244,8 +244,9 @@ class Feeds:
         self, project: Project, household: Household, month_start: dt.date, cutoff: dt.date, mass: bool
     ) -> Petition:
         rng = self.rng
-        top = _LEVELS.index(household.petition_level) if household.petition_level in _LEVELS else 1
-        level = _LEVELS[rng.randint(max(0, top - 1), top)]
+        levels = VOCABULARIES["petitioned_levels"]()
+        top = levels.index(household.petition_level) if household.petition_level in levels else 1
+        level = levels[rng.randint(max(0, top - 1), top)]
         received = people.random_date(rng, month_start, cutoff)
         self._petition_seq[received.year] = self._petition_seq.get(received.year, 0) + 1
         district = self.world.districts[project.district].name_zh

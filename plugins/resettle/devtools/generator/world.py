@@ -13,10 +13,12 @@ import math
 import random
 from collections import deque
 from dataclasses import dataclass, field
+from functools import cache
 
 from resettle.devtools.generator import people
 from resettle.domain.config import DISTRICTS
 from resettle.domain.reference import District, disposal_categories, districts
+from resettle.domain.vocabulary import petition_levels, resettlement_choices
 
 PROGRAM_START = dt.date(2019, 12, 1)
 
@@ -38,12 +40,23 @@ EXCHANGE_AGREEMENT, RENTAL_AGREEMENT, COMMITMENT_LETTER, NO_AGREEMENT = (
     "回迁安置承诺书",
     "无",
 )
-AGREEMENT_FOR = {EXCHANGE: EXCHANGE_AGREEMENT, RENTAL: RENTAL_AGREEMENT, ONSITE: COMMITMENT_LETTER}
 EXCHANGE_UNIT, RENTAL_UNIT = "产权调换房", "租赁房"
-UNIT_TYPE_FOR = {EXCHANGE: EXCHANGE_UNIT, RENTAL: RENTAL_UNIT}
+
+
+@cache
+def agreement_for() -> dict[str, str]:
+    """The agreement each choice signs (the `resettlement_choices` seed)."""
+    return {c: v.agreement_type for c, v in resettlement_choices().items() if v.agreement_type}
+
+
+@cache
+def unit_type_for() -> dict[str, str]:
+    """The service-center unit each choice needs (the `resettlement_choices` seed)."""
+    return {c: v.unit_type for c, v in resettlement_choices().items() if v.unit_type}
+
+
 UNIT_FREE, UNIT_ALLOCATED, UNIT_OCCUPIED = "待分配", "已分配", "已入住"
 
-_PETITIONS = ("无", "区", "市", "省", "进京")
 
 _ESTATE_WORDS = (
     "锦绣",
@@ -430,7 +443,7 @@ class World:
                         contract_date=contract_date,
                         contracted_area_m2=area,
                         has_lawful_residence=lawful,
-                        petition_level=rng.choices(_PETITIONS, weights=petition_weights)[0],
+                        petition_level=rng.choices(tuple(petition_levels()), weights=petition_weights)[0],
                     )
                 )
 
@@ -474,8 +487,8 @@ class World:
                 household.resettlement_choice = self._choice(household, project, undecided=True)
                 if household.resettlement_choice == ONSITE:
                     self._sign(household, people.random_date(rng, first, last), project.district)
-                elif household.resettlement_choice in UNIT_TYPE_FOR and rng.random() < p_signed:
-                    household.agreement_type = AGREEMENT_FOR[household.resettlement_choice]
+                elif household.resettlement_choice in unit_type_for() and rng.random() < p_signed:
+                    household.agreement_type = agreement_for()[household.resettlement_choice]
                     household.agreement_date = people.random_date(rng, first, last)
                     handover = household.agreement_date + dt.timedelta(days=rng.randint(20, 400))
                     if handover <= last and rng.random() < 0.85:
@@ -486,7 +499,7 @@ class World:
         rng = self.rng
         for district in DISTRICTS:
             households = [h for p in self.projects if p.district == district for h in p.households]
-            for choice, unit_type in UNIT_TYPE_FOR.items():
+            for choice, unit_type in unit_type_for().items():
                 wanted = sum(1 for h in households if h.resettlement_choice == choice)
                 for _ in range(wanted + math.ceil(wanted * 0.1) + rng.randint(1, 4)):
                     self._new_unit(district, unit_type)
@@ -518,7 +531,7 @@ class World:
 
     def _allocate(self, household: Household, district: str) -> None:
         """Give a signed household a free unit of its type; the center adds a batch when the pool runs dry."""
-        unit_type = UNIT_TYPE_FOR[household.resettlement_choice]
+        unit_type = unit_type_for()[household.resettlement_choice]
         pool = self._free_units.setdefault((district, unit_type), deque())
         if not pool:
             for _ in range(self.rng.randint(8, 16)):
@@ -529,9 +542,9 @@ class World:
         household.unit = free
 
     def _sign(self, household: Household, day: dt.date, district: str) -> None:
-        household.agreement_type = AGREEMENT_FOR[household.resettlement_choice]
+        household.agreement_type = agreement_for()[household.resettlement_choice]
         household.agreement_date = day
-        if household.resettlement_choice in UNIT_TYPE_FOR:
+        if household.resettlement_choice in unit_type_for():
             self._allocate(household, district)
 
     def _case_no(self, year: int, kind: str) -> str:
@@ -643,7 +656,7 @@ class World:
                         household.resettlement_choice = self._choice(household, project, undecided=False)
                         if household.resettlement_choice == ONSITE:
                             self._sign(household, people.random_date(rng, month_start, cutoff), project.district)
-                elif household.resettlement_choice in UNIT_TYPE_FOR:
+                elif household.resettlement_choice in unit_type_for():
                     if household.agreement_type == NO_AGREEMENT:
                         if rng.random() < 0.15 * pace:
                             self._sign(household, people.random_date(rng, month_start, cutoff), project.district)

@@ -6,10 +6,10 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from resettle.domain.vocabulary import resettlement_choices
 from resettle.reporting.dashboard.auth import HOUSEHOLD_LIST_ROLES, roles_zh
 from resettle.reporting.dashboard.views.common import no_data, period, table, warehouse
 
-CHOICES = ["异地产权调换", "原址回迁", "租赁住房", "原址购房", "退还费用", "未选择"]
 WAITING_BANDS = [
     (0, 12, "1年以内"),
     (12, 36, "1-3年"),
@@ -55,7 +55,7 @@ def render() -> None:
             .mark_bar()
             .encode(
                 x=alt.X("households:Q", title="户数"),
-                y=alt.Y("resettlement_choice:N", sort=CHOICES, title=None),
+                y=alt.Y("resettlement_choice:N", sort=list(resettlement_choices()), title=None),
                 tooltip=[alt.Tooltip("resettlement_choice", title="意向"), alt.Tooltip("households", title="户数")],
             ),
             width="stretch",
@@ -77,7 +77,7 @@ def render() -> None:
             counts.pivot_table(
                 index="household_type", columns="resettlement_choice", values="households", aggfunc="sum", fill_value=0
             )
-            .reindex(columns=[c for c in CHOICES if c in set(counts.resettlement_choice)])
+            .reindex(columns=[c for c in resettlement_choices() if c in set(counts.resettlement_choice)])
             .reset_index()
             .rename(columns={"household_type": "类型"})
         )
@@ -97,7 +97,7 @@ def render() -> None:
         "区", [None, *districts], format_func=lambda d: "全部" if d is None else names.get(d, d), key="hh_district"
     )
     choice = c2.selectbox(
-        "安置意向", [None, *CHOICES], format_func=lambda c: "全部" if c is None else c, key="hh_choice"
+        "安置意向", [None, *resettlement_choices()], format_func=lambda c: "全部" if c is None else c, key="hh_choice"
     )
     unresettled_only = c3.checkbox("仅未安置", value=True, key="hh_unresettled")
     if not st.toggle("显示名单（查看将记入访问日志）", key="hh_show"):
