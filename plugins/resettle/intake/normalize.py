@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
 import numpy as np
@@ -120,45 +121,65 @@ def normalize_codes(values: pd.Series) -> pd.Series:
     return folded.astype(object).where(folded.notna() & (folded != ""), None)
 
 
+def _as_text(col: Column, text: str) -> str:
+    return fold(text) if col.pattern else text.strip()
+
+
+def _as_integer(col: Column, text: str) -> int:
+    n = parse_number(text)
+    if n != n.to_integral_value():
+        raise CellError("应为整数")
+    return int(n)
+
+
+def _as_yes_no(col: Column, text: str) -> bool:
+    t = fold(text).lower()
+    if t in YES:
+        return True
+    if t in NO:
+        return False
+    raise CellError("应填写“是”或“否”")
+
+
+def _as_id_number(col: Column, text: str) -> str:
+    t = fold(text).replace(" ", "")
+    if _FLOAT_ID.match(t):
+        raise CellError(EXCEL_FLOAT_ID)
+    return t.upper()
+
+
+def _as_identifier(col: Column, text: str) -> str:
+    return fold(text).replace(" ", "").upper()
+
+
+def _as_district(col: Column, text: str) -> str:
+    name = fold(text)
+    d = reference.district_by_name_zh(name) or reference.districts().get(name)
+    if d is None:
+        raise CellError("不是本市的区名")
+    return d.district
+
+
+CONVERTERS: dict[str, Callable[[Column, str], object]] = {
+    "text": _as_text,
+    "code": lambda col, text: normalize_code(text),
+    "integer": _as_integer,
+    "decimal": lambda col, text: parse_number(text),
+    "date": lambda col, text: parse_date(text),
+    "enum": _as_text,
+    "yes_no": _as_yes_no,
+    "id_number": _as_id_number,
+    "uscc": _as_identifier,
+    "phone": _as_identifier,
+    "period": lambda col, text: parse_period(text),
+    "district": _as_district,
+    "disposal_category": lambda col, text: parse_disposal_category(text),
+}
+"""How one cell of each column type (resettle.domain.column_types) is read; a unit test keeps the two in step."""
+
+
 def _convert(col: Column, text: str):
-    if col.type == "code":
-        return normalize_code(text)
-    if col.type in ("text", "enum"):
-        return fold(text) if col.pattern else text.strip()
-    if col.type == "integer":
-        n = parse_number(text)
-        if n != n.to_integral_value():
-            raise CellError("应为整数")
-        return int(n)
-    if col.type == "decimal":
-        return parse_number(text)
-    if col.type == "date":
-        return parse_date(text)
-    if col.type == "yes_no":
-        t = fold(text).lower()
-        if t in YES:
-            return True
-        if t in NO:
-            return False
-        raise CellError("应填写“是”或“否”")
-    if col.type == "id_number":
-        t = fold(text).replace(" ", "")
-        if _FLOAT_ID.match(t):
-            raise CellError(EXCEL_FLOAT_ID)
-        return t.upper()
-    if col.type in ("uscc", "phone"):
-        return fold(text).replace(" ", "").upper()
-    if col.type == "period":
-        return parse_period(text)
-    if col.type == "district":
-        name = fold(text)
-        d = reference.district_by_name_zh(name) or reference.districts().get(name)
-        if d is None:
-            raise CellError("不是本市的区名")
-        return d.district
-    if col.type == "disposal_category":
-        return parse_disposal_category(text)
-    raise AssertionError(col.type)
+    return CONVERTERS[col.type](col, text)
 
 
 FULLWIDTH = {**{code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}, 0x3000: 0x20}
@@ -209,14 +230,13 @@ def _mapped_convert(col: Column, values: pd.Series) -> tuple[pd.Series, pd.Serie
 
 
 def _typed(col: Column, values: pd.Series) -> pd.Series:
-    if col.type == "date":
+    dtype = column_type(col.type).pandas_dtype
+    if dtype == "datetime":
         return pd.Series(pd.to_datetime(values, errors="coerce"))
-    if col.type in ("integer", "disposal_category"):
-        return pd.Series(pd.array(values.tolist(), dtype="Int64"))
-    if col.type == "decimal":
+    if dtype in ("Int64", "boolean"):
+        return pd.Series(pd.array(values.tolist(), dtype=dtype))
+    if dtype == "Float64":
         return pd.Series([None if v is None else float(v) for v in values], dtype="Float64")
-    if col.type == "yes_no":
-        return pd.Series(pd.array(values.tolist(), dtype="boolean"))
     return values.astype("str")
 
 

@@ -19,10 +19,8 @@ import great_expectations.expectations as gxe
 from resettle.domain import reference
 from resettle.domain.column_types import column_type
 from resettle.domain.contracts import Contract
-from resettle.domain.reference import disposal_categories
 from resettle.intake.context import VOLUME_MIN_ROWS, VOLUME_SWING, PackageContext, ProblemColumn
 
-IDENTIFIER_TYPES = ("id_number", "uscc", "phone")
 MAX_CODES_NAMED = 10
 
 
@@ -36,7 +34,11 @@ def _meta(check: str, column: str | None, message_zh: str, severity: str = "erro
 
 
 def identifier_problems(c: Contract) -> list[ProblemColumn]:
-    return [ProblemColumn(col.name, col.name, "error", col.type) for col in c.columns if col.type in IDENTIFIER_TYPES]
+    return [
+        ProblemColumn(col.name, col.name, "error", col.type)
+        for col in c.columns
+        if column_type(col.type).identifier_check
+    ]
 
 
 def _column_expectations(c: Contract) -> list:
@@ -49,29 +51,14 @@ def _column_expectations(c: Contract) -> list:
                     column=col.name, meta=_meta("not_null", col.name, f"“{label}”为必填项，不能为空")
                 )
             )
-        if col.type == "enum" and col.allowed:
+        kind = column_type(col.type)
+        allowed = kind.allowed_values(col)
+        if allowed is not None:
             out.append(
                 gxe.ExpectColumnValuesToBeInSet(
                     column=col.name,
-                    value_set=list(col.allowed),
-                    meta=_meta("allowed", col.name, f"“{label}”只能填写：{'、'.join(col.allowed)}"),
-                )
-            )
-        if col.type == "district":
-            out.append(
-                gxe.ExpectColumnValuesToBeInSet(
-                    column=col.name,
-                    value_set=list(reference.districts()),
-                    meta=_meta("allowed", col.name, f"“{label}”不是本市的区"),
-                )
-            )
-        if col.type == "disposal_category":
-            categories = disposal_categories()
-            out.append(
-                gxe.ExpectColumnValuesToBeInSet(
-                    column=col.name,
-                    value_set=list(categories),
-                    meta=_meta("allowed", col.name, f"“{label}”应为 {min(categories)}-{max(categories)}"),
+                    value_set=list(allowed),
+                    meta=_meta("allowed", col.name, kind.not_in_set_message(col)),
                 )
             )
         if col.pattern:

@@ -15,6 +15,7 @@ from pathlib import Path
 import yaml
 
 from resettle.domain import reference
+from resettle.domain.column_types import column_type
 from resettle.domain.config import DISTRICTS, OFFICE, SOURCES, settings
 from resettle.domain.contracts import (
     DEPARTMENT_DATASETS,
@@ -24,7 +25,6 @@ from resettle.domain.contracts import (
     contract,
     datasets_for,
 )
-from resettle.domain.reference import disposal_categories
 from resettle.warehouse.schema import DERIVED_COLUMNS, stored_columns
 
 ENTITY = {
@@ -150,13 +150,7 @@ def _column_tests(c: Contract, name: str) -> list:
     tests: list = []
     if col.not_null:
         tests.append("not_null")
-    if col.type == "enum" and col.allowed:
-        tests.append({"accepted_values": {"arguments": {"values": list(col.allowed)}}})
-    if col.type == "disposal_category":
-        tests.append({"accepted_values": {"arguments": {"values": list(disposal_categories()), "quote": False}}})
-    if col.type == "district":
-        tests.append({"relationships": {"arguments": {"to": "ref('districts')", "field": "district"}}})
-    return tests
+    return tests + column_type(col.type).dbt_tests(col)
 
 
 def render_models(source: str) -> dict:

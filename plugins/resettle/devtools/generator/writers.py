@@ -23,6 +23,7 @@ from openpyxl.writer.excel import ExcelWriter
 
 from resettle.devtools.generator import people
 from resettle.devtools.generator.reports import Table
+from resettle.domain.column_types import column_type
 from resettle.domain.contracts import Column, contract
 from resettle.domain.reference import disposal_categories, sources
 from resettle.reporting.workbooks import stable_zip
@@ -151,7 +152,6 @@ HABITS = {
 }
 
 TEMPLATE_CREATED = dt.datetime(2019, 12, 2, 9, 0, 0)
-_CODE_TYPES = ("code", "id_number", "uscc", "phone")
 
 
 @dataclass(frozen=True)
@@ -320,7 +320,7 @@ def _write_xlsx(
             cell = ws.cell(row, j, value)
             if isinstance(value, dt.date):
                 cell.number_format = date_format
-            elif isinstance(value, str) and (c.type in _CODE_TYPES or c.name.endswith(("_code", "_no"))):
+            elif isinstance(value, str) and (column_type(c.type).written_as_text or c.name.endswith(("_code", "_no"))):
                 cell.number_format = "@"
             elif isinstance(value, float) and c.type == "decimal":
                 cell.number_format = "#,##0.00"

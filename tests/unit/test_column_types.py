@@ -1,0 +1,69 @@
+"""One registry of column types, asked by every layer; one dataset per file name.
+
+The registry decides the values a column may hold, and both the GX suite and the dbt staging tests hold the
+column to exactly those; a file name detects at most one dataset: no keyword is claimed by two contracts,
+and each keyword and each dataset's title detect their own dataset."""
+
+from __future__ import annotations
+
+import itertools
+
+import great_expectations.expectations as gxe
+import pytest
+
+from resettle.domain.column_types import COLUMN_TYPES, column_type
+from resettle.domain.contracts import DATASETS, contract
+from resettle.intake import normalize
+from resettle.intake.parse import detect_dataset, header_key
+from resettle.intake.suite import _column_expectations
+from resettle.warehouse.staging import _column_tests
+
+
+def test_no_detection_keyword_belongs_to_two_contracts():
+    owners: dict[str, set[str]] = {}
+    for dataset in DATASETS:
+        for keyword in contract(dataset).file_keywords:
+            owners.setdefault(header_key(keyword), set()).add(dataset)
+    shared = {k: sorted(v) for k, v in owners.items() if len(v) > 1}
+    assert not shared, shared
+
+
+@pytest.mark.parametrize("dataset", DATASETS)
+def test_each_keyword_and_the_title_detect_only_their_own_dataset(dataset):
+    c = contract(dataset)
+    for name in (*c.file_keywords, c.title_zh):
+        assert detect_dataset(f"{name}202610.xlsx") == dataset, name
+
+
+def test_a_keyword_inside_another_keyword_loses_to_the_longer_one():
+    """涉案企业 (police) contains no court keyword in full, but 涉案企业信息 must not read as 涉案信息."""
+    for a, b in itertools.permutations(DATASETS, 2):
+        for keyword in contract(a).file_keywords:
+            inner = [k for k in contract(b).file_keywords if header_key(k) in header_key(keyword)]
+            if inner:
+                assert detect_dataset(f"{keyword}.csv") == a, (keyword, inner)
+
+
+def test_every_type_has_a_converter_and_a_frame_dtype():
+    assert set(normalize.CONVERTERS) == set(COLUMN_TYPES)
+    assert {t.pandas_dtype for t in COLUMN_TYPES.values()} <= {"str", "Int64", "Float64", "boolean", "datetime"}
+
+
+@pytest.mark.parametrize("dataset", DATASETS)
+def test_the_suite_and_the_staging_tests_hold_a_column_to_the_same_values(dataset):
+    c = contract(dataset)
+    in_set = {
+        e.column: list(e.value_set) for e in _column_expectations(c) if isinstance(e, gxe.ExpectColumnValuesToBeInSet)
+    }
+    for col in c.columns:
+        kind = column_type(col.type)
+        values = kind.allowed_values(col)
+        assert in_set.get(col.name) == (None if values is None else list(values)), col.name
+        tests = [t for t in _column_tests(c, col.name) if t != "not_null"]
+        if kind.dbt_relationship:
+            seed, field = kind.dbt_relationship
+            assert tests == [{"relationships": {"arguments": {"to": f"ref('{seed}')", "field": field}}}]
+        elif values is not None:
+            assert [t["accepted_values"]["arguments"]["values"] for t in tests] == [list(values)]
+        else:
+            assert tests == []
