@@ -1,5 +1,4 @@
-{{ config(materialized='incremental', unique_key=['period', 'developer_uscc'], incremental_strategy='delete+insert',
-          on_schema_change='append_new_columns') }}
+{{ config(materialized='incremental', unique_key=['period', 'developer_uscc']) }}
 
 with
 
@@ -41,15 +40,9 @@ final as (
         per_developer.households_unresettled,
         per_developer.disposal_categories,
         per_developer.project_codes,
-        coalesce(cases.court_cases, 0) as court_cases,
-        coalesce(cases.court_cases_open, 0) as court_cases_open,
-        coalesce(cases.court_claim_amount, 0) as court_claim_amount,
-        coalesce(cases.seized_asset_value, 0) as seized_asset_value,
-        coalesce(cases.auction_proceeds, 0) as auction_proceeds,
-        coalesce(cases.police_cases, 0) as police_cases,
+        {{ zero_when_missing('cases', court_figures() + ['police_cases']) }},
         cases.police_charges,
-        coalesce(cases.frozen_funds, 0) as frozen_funds,
-        coalesce(cases.tax_arrears, 0) as tax_arrears,
+        {{ zero_when_missing('cases', ['frozen_funds', 'tax_arrears']) }},
         coalesce(cases.is_abnormal_taxpayer, false) as is_abnormal_taxpayer,
         case
             when coalesce(cases.is_abnormal_taxpayer, false) or cases.has_bankruptcy_case then '主体灭失风险'

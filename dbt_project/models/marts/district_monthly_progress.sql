@@ -1,5 +1,4 @@
-{{ config(materialized='incremental', unique_key=['period', 'district'], incremental_strategy='delete+insert',
-          on_schema_change='append_new_columns') }}
+{{ config(materialized='incremental', unique_key=['period', 'district']) }}
 
 with
 

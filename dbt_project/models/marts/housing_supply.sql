@@ -3,8 +3,7 @@
     (housing center file for the unit counts, the district's roster for the household counts) or when a
     needing household's project is missing from the month's ledger (its scope is unknown). -#}
 
-{{ config(materialized='incremental', unique_key=['period', 'district', 'unit_type'],
-          incremental_strategy='delete+insert', on_schema_change='append_new_columns') }}
+{{ config(materialized='incremental', unique_key=['period', 'district', 'unit_type']) }}
 
 with
 

@@ -1,5 +1,4 @@
-{{ config(materialized='incremental', unique_key=['period', 'project_code'], incremental_strategy='delete+insert',
-          on_schema_change='append_new_columns') }}
+{{ config(materialized='incremental', unique_key=['period', 'project_code']) }}
 
 with
 
@@ -148,32 +147,13 @@ joined as (
         priority.priority_rank,
         coalesce(priority.is_priority, false) as is_priority,
         {#- certificates, petitions, repayments and refunds (int_project_feeds) -#}
-        coalesce(feeds.certificates_needed, 0) as certificates_needed,
-        coalesce(feeds.certificates_issued, 0) as certificates_issued,
-        coalesce(feeds.certificates_pending, 0) as certificates_pending,
-        coalesce(feeds.certificates_not_applied, 0) as certificates_not_applied,
-        coalesce(feeds.certificates_blocked, 0) as certificates_blocked,
-        coalesce(feeds.certificates_blocked_by_tax, 0) as certificates_blocked_by_tax,
+        {{ zero_when_missing('feeds', certificate_figures()) }},
         feeds.certificate_blockers,
         coalesce(feeds.households_lacking_certificate_application, 0) as households_lacking_certificate_application,
         feeds.tax_bureau_task_zh,
-        coalesce(feeds.petitions_open, 0) as petitions_open,
-        coalesce(feeds.petitions_new, 0) as petitions_new,
-        coalesce(feeds.petitions_closed, 0) as petitions_closed,
-        coalesce(feeds.petitions_open_district, 0) as petitions_open_district,
-        coalesce(feeds.petitions_open_city, 0) as petitions_open_city,
-        coalesce(feeds.petitions_open_province, 0) as petitions_open_province,
-        coalesce(feeds.petitions_open_beijing, 0) as petitions_open_beijing,
-        coalesce(feeds.petition_persons, 0) as petition_persons,
-        coalesce(feeds.mass_petitions_open, 0) as mass_petitions_open,
-        coalesce(feeds.petitions_without_handler, 0) as petitions_without_handler,
-        coalesce(feeds.repayment_agreements, 0) as repayment_agreements,
-        coalesce(feeds.repayment_agreed, 0) as repayment_agreed,
-        coalesce(feeds.repayment_repaid, 0) as repayment_repaid,
-        coalesce(feeds.repayments_overdue, 0) as repayments_overdue,
-        coalesce(feeds.repayment_overdue_amount, 0) as repayment_overdue_amount,
-        coalesce(feeds.households_offsite, 0) as households_offsite,
-        coalesce(feeds.refunds_overdue, 0) as refunds_overdue,
+        {{ zero_when_missing(
+            'feeds', petition_figures() + repayment_figures() + ['households_offsite', 'refunds_overdue']
+        ) }},
         coalesce(string_to_array(feeds.feed_flags, ','), '{}'::text[]) as feed_flag_codes,
         {{ id_list_to_array([
             'projects.ledger_submission_id::text', 'construction.submission_id::text',

@@ -1,5 +1,4 @@
-{{ config(materialized='incremental', unique_key=['period', 'project_code', 'step_code'],
-          incremental_strategy='delete+insert', on_schema_change='append_new_columns') }}
+{{ config(materialized='incremental', unique_key=['period', 'project_code', 'step_code']) }}
 
 {#- 处置路径: the policy's steps per in-scope project and month, done or open, with the lead unit of each. -#}
 

@@ -1,5 +1,4 @@
-{{ config(materialized='incremental', unique_key=['period', 'meeting_no', 'project_code'],
-          incremental_strategy='delete+insert', on_schema_change='append_new_columns') }}
+{{ config(materialized='incremental', unique_key=['period', 'meeting_no', 'project_code']) }}
 
 {#- 联审会签记录: the office's joint-review decisions per month, with the project's district (for row
     security) and the category set by name. -#}

@@ -1,5 +1,4 @@
-{{ config(materialized='incremental', unique_key=['period', 'item_no'], incremental_strategy='delete+insert',
-          on_schema_change='append_new_columns') }}
+{{ config(materialized='incremental', unique_key=['period', 'item_no']) }}
 
 {#- 督办事项: every supervised task of the office's file in force for the month, its responsible unit resolved
     to a source (so alerts reach its contact) and its state as of the month's end (or today, for the month

@@ -117,46 +117,25 @@ def dbt_task_group(group_id: str = "dbt"):
     run. In-process runs (`dag.test()` runs one task at a time) put the build before the tasks watching it.
     """
     import os
-    import sys
-    from pathlib import Path
 
-    from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
-    from cosmos.constants import PRODUCER_WATCHER_TASK_ID, ExecutionMode, InvocationMode, LoadMode, TestBehavior
-    from cosmos.profiles import PostgresUserPasswordProfileMapping
+    from cosmos import DbtTaskGroup
+    from cosmos.constants import PRODUCER_WATCHER_TASK_ID, ExecutionMode, TestBehavior
 
     from resettle.domain.config import settings
-    from resettle.warehouse.dbt_runner import manifest_path
 
     project_dir = settings().dbt_project_dir
     if os.environ.get("RESETTLE_DBT_EXECUTION") == "local":
         return _local_task_group(group_id, project_dir)
     group = DbtTaskGroup(
         group_id=group_id,
-        project_config=ProjectConfig(manifest_path=manifest_path(), project_name="resettle"),
-        profile_config=ProfileConfig(
-            profile_name="resettle",
-            target_name="warehouse",
-            profile_mapping=PostgresUserPasswordProfileMapping(
-                conn_id=WAREHOUSE_CONN_ID, profile_args={"schema": "public", "threads": DBT_THREADS}
-            ),
+        **_cosmos_args(
+            project_dir,
+            ExecutionMode.WATCHER,
+            TestBehavior.AFTER_EACH,
+            profile_args={"threads": DBT_THREADS},
+            detach_tests=False,
+            operator_args={"poke_interval": 2},
         ),
-        execution_config=ExecutionConfig(
-            execution_mode=ExecutionMode.WATCHER,
-            invocation_mode=InvocationMode.DBT_RUNNER,
-            dbt_executable_path=str(Path(sys.executable).parent / "dbt"),
-            dbt_project_path=project_dir,
-        ),
-        render_config=RenderConfig(
-            load_method=LoadMode.DBT_MANIFEST,
-            test_behavior=TestBehavior.AFTER_EACH,
-            should_detach_multiple_parents_tests=False,
-            emit_datasets=False,
-        ),
-        operator_args={
-            "install_deps": False,
-            "dbt_cmd_global_flags": ["--quiet"] if os.environ.get("RESETTLE_DBT_QUIET") == "1" else [],
-            "poke_interval": 2,
-        },
     )
     producer = group.children[f"{group_id}.{PRODUCER_WATCHER_TASK_ID}"]
     producer.select = f"{{{{ ti.xcom_pull(task_ids='{PLAN_TASK_ID}') or 'package:resettle' }}}}"
@@ -171,40 +150,53 @@ def dbt_task_group(group_id: str = "dbt"):
 
 def _local_task_group(group_id: str, project_dir):
     """The former layout, one `dbt build` per node (`RESETTLE_DBT_EXECUTION=local`): kept to measure against."""
+    from cosmos import DbtTaskGroup
+    from cosmos.constants import ExecutionMode, TestBehavior
+
+    return DbtTaskGroup(
+        group_id=group_id,
+        **_cosmos_args(project_dir, ExecutionMode.LOCAL, TestBehavior.BUILD, profile_args={}, detach_tests=True),
+    )
+
+
+def _cosmos_args(
+    project_dir, mode, test_behavior, *, profile_args: dict, detach_tests: bool, operator_args: dict | None = None
+) -> dict:
+    """What both task-group layouts share: the manifest, the warehouse profile, dbt in this interpreter."""
     import os
     import sys
     from pathlib import Path
 
-    from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
-    from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
+    from cosmos import ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
+    from cosmos.constants import InvocationMode, LoadMode
     from cosmos.profiles import PostgresUserPasswordProfileMapping
 
     from resettle.warehouse.dbt_runner import manifest_path
 
-    return DbtTaskGroup(
-        group_id=group_id,
-        project_config=ProjectConfig(manifest_path=manifest_path(), project_name="resettle"),
-        profile_config=ProfileConfig(
+    return {
+        "project_config": ProjectConfig(manifest_path=manifest_path(), project_name="resettle"),
+        "profile_config": ProfileConfig(
             profile_name="resettle",
             target_name="warehouse",
             profile_mapping=PostgresUserPasswordProfileMapping(
-                conn_id=WAREHOUSE_CONN_ID, profile_args={"schema": "public"}
+                conn_id=WAREHOUSE_CONN_ID, profile_args={"schema": "public", **profile_args}
             ),
         ),
-        execution_config=ExecutionConfig(
-            execution_mode=ExecutionMode.LOCAL,
+        "execution_config": ExecutionConfig(
+            execution_mode=mode,
             invocation_mode=InvocationMode.DBT_RUNNER,
             dbt_executable_path=str(Path(sys.executable).parent / "dbt"),
             dbt_project_path=project_dir,
         ),
-        render_config=RenderConfig(
+        "render_config": RenderConfig(
             load_method=LoadMode.DBT_MANIFEST,
-            test_behavior=TestBehavior.BUILD,
-            should_detach_multiple_parents_tests=True,
+            test_behavior=test_behavior,
+            should_detach_multiple_parents_tests=detach_tests,
             emit_datasets=False,
         ),
-        operator_args={
+        "operator_args": {
             "install_deps": False,
             "dbt_cmd_global_flags": ["--quiet"] if os.environ.get("RESETTLE_DBT_QUIET") == "1" else [],
+            **(operator_args or {}),
         },
-    )
+    }

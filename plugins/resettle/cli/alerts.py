@@ -124,12 +124,9 @@ def cmd_list(args: argparse.Namespace) -> int:
 
     with _connect() as conn:
         rows = listing(conn, open_only=args.open, limit=args.limit)
-    if args.json:
-        from resettle.cli.terminal import to_json
+    from resettle.cli.terminal import print_listing
 
-        print(to_json(rows))
-        return 0
-    print(format_alerts(rows, with_resolution=True))
+    print_listing(args.json, rows, lambda: format_alerts(rows, with_resolution=True))
     return 0
 
 

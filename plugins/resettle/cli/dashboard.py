@@ -59,16 +59,13 @@ def cmd_users(args: argparse.Namespace) -> int:
                 print(f"password (shown once): {password}")
             return 0
         if args.action == "list":
-            from resettle.cli.terminal import EMPTY, text_table, to_json
+            from resettle.cli.terminal import print_listing, table_or_empty
 
             listed = users.list_users(conn)
-            if args.json:
-                print(to_json(listed))
-                return 0
             rows = [
                 (u["username"], u["role"], u["district"], "disabled" if u["disabled"] else "active") for u in listed
             ]
-            print(text_table(("username", "role", "district", "state"), rows) if rows else EMPTY)
+            print_listing(args.json, listed, lambda: table_or_empty(("username", "role", "district", "state"), rows))
             return 0
         if args.action == "disable":
             if users.disable_user(conn, args.username):

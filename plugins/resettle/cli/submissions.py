@@ -7,10 +7,10 @@ and `resettle extensions grant|list`.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
+from resettle.cli.terminal import print_listing, table_or_empty
 from resettle.domain.config import SOURCES, settings
 from resettle.domain.periods import SHANGHAI, moment_arg, period_arg
 
@@ -24,10 +24,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     with warehouse.connect() as conn:
         bootstrap(conn)
         rows = period_status(conn, args.period)
-    if args.json:
-        print(json.dumps(rows, ensure_ascii=False, indent=2))
-    else:
-        print(format_table(rows))
+    print_listing(args.json, rows, lambda: format_table(rows))
     return 0
 
 
@@ -78,14 +75,8 @@ def cmd_extensions(args: argparse.Namespace) -> int:
             print(f"extension {extension_id}: {args.source} {args.period} due {args.until.isoformat()}")
             return 0
         granted = list(extensions(conn, args.period).values())
-    if args.json:
-        from dataclasses import asdict
+    from dataclasses import asdict
 
-        from resettle.cli.terminal import to_json
-
-        print(to_json([{**asdict(e), "due_at": e.due_at.astimezone(SHANGHAI)} for e in granted]))
-        return 0
-    from resettle.cli.terminal import EMPTY, text_table
     from resettle.domain import reference
 
     names = {code: s.name_zh for code, s in reference.sources().items()}
@@ -99,7 +90,8 @@ def cmd_extensions(args: argparse.Namespace) -> int:
         )
         for e in granted
     ]
-    print(text_table(("报送单位", "月份", "延至", "批准人", "原因"), rows) if rows else EMPTY)
+    data = [{**asdict(e), "due_at": e.due_at.astimezone(SHANGHAI)} for e in granted]
+    print_listing(args.json, data, lambda: table_or_empty(("报送单位", "月份", "延至", "批准人", "原因"), rows))
     return 0
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 
 EMPTY = "（无）"
@@ -69,3 +69,15 @@ def _default(value):
 def to_json(value) -> str:
     """JSON for scripts: Chinese as is, datetimes as ISO 8601, decimals as numbers."""
     return json.dumps(value, ensure_ascii=False, indent=2, default=_default)
+
+
+def table_or_empty(head: Sequence[str], rows: Iterable[Sequence], right: Iterable[int] = ()) -> str:
+    """A table of the rows, or 「（无）」 when there are none."""
+    rows = list(rows)
+    return text_table(head, rows, right) if rows else EMPTY
+
+
+def print_listing(as_json: bool, data, table: Callable[[], str]) -> None:
+    """What a listing command prints: the data as JSON for scripts (`--json`), else the table people read
+    (built only when it is shown)."""
+    print(to_json(data) if as_json else table())

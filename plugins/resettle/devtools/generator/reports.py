@@ -51,6 +51,12 @@ def _table(source: str, dataset: str, period: str, rows: list[dict[str, object]]
     return Table(source, dataset, period, list(contract(dataset).column_names), rows)
 
 
+def _records(source: str, dataset: str, period: str, objects: list) -> Table:
+    """A table of objects whose fields carry the contract's column names, one row each."""
+    columns = contract(dataset).column_names
+    return _table(source, dataset, period, [{name: getattr(o, name) for name in columns} for o in objects])
+
+
 def _counts(project: Project, month_start: dt.date) -> tuple[int, int, int]:
     """Resettled this month, resettled so far, agreements signed this month."""
     this_month = cumulative = signed = 0
@@ -207,39 +213,13 @@ def housing_units(world: World, period: str) -> Table:
 
 
 def court_cases(world: World, period: str) -> Table:
-    rows = [
-        {
-            "case_no": c.case_no,
-            "case_type": c.case_type,
-            "defendant_uscc": c.defendant_uscc,
-            "defendant_name": c.defendant_name,
-            "project_code": c.project_code,
-            "filed_date": c.filed_date,
-            "status": c.status,
-            "claim_amount": c.claim_amount,
-            "seized_asset_value": c.seized_asset_value,
-            "auction_date": c.auction_date,
-            "auction_proceeds": c.auction_proceeds,
-        }
-        for c in sorted(world.court_cases, key=lambda c: (c.filed_date, c.case_no))
-    ]
-    return _table("court", "court_cases", period, rows)
+    cases = sorted(world.court_cases, key=lambda c: (c.filed_date, c.case_no))
+    return _records("court", "court_cases", period, cases)
 
 
 def police_cases(world: World, period: str) -> Table:
-    rows = [
-        {
-            "case_no": c.case_no,
-            "company_uscc": c.company_uscc,
-            "company_name": c.company_name,
-            "charge": c.charge,
-            "filed_date": c.filed_date,
-            "status": c.status,
-            "frozen_funds": c.frozen_funds,
-        }
-        for c in sorted(world.police_cases, key=lambda c: (c.filed_date, c.case_no))
-    ]
-    return _table("police", "police_cases", period, rows)
+    cases = sorted(world.police_cases, key=lambda c: (c.filed_date, c.case_no))
+    return _records("police", "police_cases", period, cases)
 
 
 def tax_status(world: World, period: str) -> Table:

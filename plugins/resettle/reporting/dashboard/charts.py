@@ -73,6 +73,28 @@ def ranked_bars(
     return base.mark_bar(color=BAR) + base.mark_text(align="left", dx=3).encode(text="text:N")
 
 
+def stacked_bars(
+    frame: pd.DataFrame,
+    x: tuple[str, str],
+    y: str,
+    color: tuple[str, str],
+    tooltip: dict[str, str],
+    axis: alt.Axis | None = None,
+) -> alt.Chart:
+    """Horizontal bars of a count (`x`: column, title) per `y` label, stacked by `color` (column, title),
+    with `tooltip` columns and their titles."""
+    return (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            x=alt.X(f"{x[0]}:Q", title=x[1], axis=alt.Undefined if axis is None else axis),
+            y=alt.Y(f"{y}:N", title=None),
+            color=alt.Color(f"{color[0]}:N", title=color[1]),
+            tooltip=[alt.Tooltip(column, title=title) for column, title in tooltip.items()],
+        )
+    )
+
+
 def tile_frame(frame: pd.DataFrame, value: str) -> pd.DataFrame:
     """The district map's tiles: every district of the seed, with its position and the figure (None if none)."""
     figures = dict(zip(frame.district, pd.to_numeric(frame[value]), strict=False)) if len(frame) else {}

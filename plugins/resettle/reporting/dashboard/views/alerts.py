@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import altair as alt
 import streamlit as st
 
+from resettle.reporting.dashboard import charts
 from resettle.reporting.dashboard.views.common import month_label, no_data, period, table, warehouse
 
 
@@ -25,20 +25,9 @@ def render() -> None:
     cols[2].metric("未全部送达", f"{int((~alerts.channels_ok.fillna(True).astype(bool)).sum()):,}")
     by_kind = alerts.groupby(["kind_zh", "is_open"], as_index=False).size().rename(columns={"size": "alerts"})
     by_kind["state"] = by_kind.is_open.map({True: "未解除", False: "已解除"})
+    tooltip = {"kind_zh": "类别", "state": "状态", "alerts": "数量"}
     st.altair_chart(
-        alt.Chart(by_kind)
-        .mark_bar()
-        .encode(
-            x=alt.X("alerts:Q", title="预警数"),
-            y=alt.Y("kind_zh:N", title=None),
-            color=alt.Color("state:N", title="状态"),
-            tooltip=[
-                alt.Tooltip("kind_zh", title="类别"),
-                alt.Tooltip("state", title="状态"),
-                alt.Tooltip("alerts", title="数量"),
-            ],
-        ),
-        width="stretch",
+        charts.stacked_bars(by_kind, ("alerts", "预警数"), "kind_zh", ("state", "状态"), tooltip), width="stretch"
     )
     labels = {
         "sent_at": "发送时间",

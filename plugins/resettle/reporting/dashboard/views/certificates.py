@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
-from resettle.reporting.dashboard.views.common import month_label, no_data, period, table, warehouse
+from resettle.reporting.dashboard import charts
+from resettle.reporting.dashboard.views.common import month_label, no_data, page, table
 
 BLOCKERS = {
     "blocked_tax_arrears": "开发企业欠税",
@@ -17,11 +17,10 @@ BLOCKERS = {
 
 
 def render() -> None:
-    st.header("产权办理")
-    db, month = warehouse(), period()
-    if not month:
-        no_data()
+    opened = page("产权办理")
+    if opened is None:
         return
+    db, month = opened
     progress = db.certificate_progress(month)
     if progress is None or progress.empty:
         no_data("不动产登记中心本月尚未报送产权办理情况")
@@ -54,21 +53,10 @@ def render() -> None:
     if blocked.empty:
         st.caption("本月没有暂缓办理的产权证。")
     else:
-        st.altair_chart(
-            alt.Chart(blocked)
-            .mark_bar()
-            .encode(
-                x=alt.X("households:Q", title="户数"),
-                y=alt.Y("district_name_zh:N", title=None),
-                color=alt.Color("reason:N", title="暂缓原因"),
-                tooltip=[
-                    alt.Tooltip("district_name_zh", title="区"),
-                    alt.Tooltip("reason", title="原因"),
-                    alt.Tooltip("households", title="户数"),
-                ],
-            ),
-            width="stretch",
-        )
+        tooltip = {"district_name_zh": "区", "reason": "原因", "households": "户数"}
+        by = ("reason", "暂缓原因")
+        chart = charts.stacked_bars(blocked, ("households", "户数"), "district_name_zh", by, tooltip)
+        st.altair_chart(chart, width="stretch")
 
     st.subheader("需协调的项目")
     projects = db.certificate_blockers(month)

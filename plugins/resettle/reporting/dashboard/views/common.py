@@ -31,6 +31,17 @@ def no_data(what: str = "") -> None:
     st.info(f"{NO_DATA}{'：' + what if what else ''}")
 
 
+def page(title_zh: str, without_month_zh: str = "") -> tuple[Warehouse, str] | None:
+    """A month's page: its header, then the warehouse and the chosen month; None (with a note) before any
+    month has data."""
+    st.header(title_zh)
+    month = period()
+    if not month:
+        no_data(without_month_zh)
+        return None
+    return warehouse(), month
+
+
 def filtered(frame: pd.DataFrame, query: str) -> pd.DataFrame:
     """Rows where any cell contains the text (plain substring, not a pattern)."""
     if not query:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from resettle.reporting.dashboard.views.common import no_data, period, table, warehouse
+from resettle.reporting.dashboard.views.common import no_data, page, table
 
 LABELS = {
     "developer_name": "开发企业",
@@ -26,11 +26,10 @@ LABELS = {
 
 
 def render() -> None:
-    st.header("开发企业")
-    db, month = warehouse(), period()
-    if not month:
-        no_data()
+    opened = page("开发企业")
+    if opened is None:
         return
+    db, month = opened
     developers = db.developers(month)
     if developers.empty:
         no_data()

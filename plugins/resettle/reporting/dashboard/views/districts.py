@@ -8,7 +8,7 @@ import streamlit as st
 
 from resettle.domain.periods import zh_month
 from resettle.reporting.dashboard import charts
-from resettle.reporting.dashboard.views.common import month_label, no_data, period, table, warehouse
+from resettle.reporting.dashboard.views.common import month_label, no_data, page, table
 
 
 def _rate(label: str):
@@ -16,11 +16,10 @@ def _rate(label: str):
 
 
 def render() -> None:
-    st.header("各区")
-    db, month = warehouse(), period()
-    if not month:
-        no_data()
+    opened = page("各区")
+    if opened is None:
         return
+    db, month = opened
     progress = db.progress()
     month_rows = (
         progress[progress.period == month]

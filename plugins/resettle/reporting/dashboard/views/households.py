@@ -8,7 +8,7 @@ import streamlit as st
 
 from resettle.domain.vocabulary import resettlement_choices
 from resettle.reporting.dashboard.auth import HOUSEHOLD_LIST_ROLES, roles_zh
-from resettle.reporting.dashboard.views.common import no_data, period, table, warehouse
+from resettle.reporting.dashboard.views.common import no_data, page, table
 
 WAITING_BANDS = [
     (0, 12, "1年以内"),
@@ -24,11 +24,10 @@ def waiting_band(months: int) -> str:
 
 
 def render() -> None:
-    st.header("住户")
-    db, month = warehouse(), period()
-    if not month:
-        no_data()
+    opened = page("住户")
+    if opened is None:
         return
+    db, month = opened
     counts = db.household_counts(month)
     if counts.empty:
         no_data("本月无未安置住户")

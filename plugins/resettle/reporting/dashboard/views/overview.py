@@ -7,7 +7,7 @@ import streamlit as st
 
 from resettle.reporting.dashboard import charts
 from resettle.reporting.dashboard.figures import headline, trend
-from resettle.reporting.dashboard.views.common import month_label, no_data, period, table, warehouse
+from resettle.reporting.dashboard.views.common import month_label, no_data, page, table
 
 SHOWN = ("projects", "households_total", "households_unresettled", "percent_resettled", "priority_projects")
 DELTA_COLOURS = {"up": "normal", "down": "inverse", "neither": "off"}
@@ -15,11 +15,10 @@ UNCHANGED = "与上月持平"
 
 
 def render() -> None:
-    st.header("总览")
-    db, month = warehouse(), period()
-    if not month:
-        no_data("尚无区月度进展数据")
+    opened = page("总览", "尚无区月度进展数据")
+    if opened is None:
         return
+    db, month = opened
     progress = db.progress()
     if progress.empty:
         no_data()

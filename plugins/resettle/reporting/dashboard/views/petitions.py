@@ -5,17 +5,16 @@ from __future__ import annotations
 import streamlit as st
 
 from resettle.domain.reference import districts
-from resettle.reporting.dashboard.views.common import month_label, no_data, period, table, warehouse
+from resettle.reporting.dashboard.views.common import month_label, no_data, page, table
 
 HANDLER_MISSING = "未落实专人"
 
 
 def render() -> None:
-    st.header("信访")
-    db, month = warehouse(), period()
-    if not month:
-        no_data()
+    opened = page("信访")
+    if opened is None:
         return
+    db, month = opened
     summary = db.petition_summary(month)
     if summary is None or summary.empty:
         no_data("市信访局本月尚未报送信访件")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from resettle.reporting.dashboard.views.common import XLSX, no_data, period, table, warehouse
+from resettle.reporting.dashboard.views.common import XLSX, no_data, page, table
 from resettle.reporting.export import frames_to_xlsx
 
 SECTIONS = {
@@ -167,11 +167,10 @@ def sheet_frames(sheet: pd.Series, labels: dict[str, str]) -> list[tuple[str, pd
 
 
 def render() -> None:
-    st.header("项目")
-    db, month = warehouse(), period()
-    if not month:
-        no_data()
+    opened = page("项目")
+    if opened is None:
         return
+    db, month = opened
     projects = db.projects(month)
     if projects.empty:
         no_data()
@@ -230,11 +229,11 @@ def render() -> None:
         key="sheet_xlsx",
         on_click="ignore",
     )
-    page = db.review_sheet_html(month, code)
-    if page:
+    sheet_html = db.review_sheet_html(month, code)
+    if sheet_html:
         st.download_button(
             "下载联审会签表（A4，可打印为PDF）",
-            data=page.encode("utf-8"),
+            data=sheet_html.encode("utf-8"),
             file_name=f"联审会签表_{code}_{month}.html",
             mime="text/html",
             key="sheet_print",

@@ -7,16 +7,16 @@ import altair as alt
 import streamlit as st
 
 from resettle.domain.vocabulary import complete_statuses
+from resettle.reporting.dashboard import charts
 from resettle.reporting.dashboard.auth import QUALITY_DETAIL_ROLES, roles_zh
-from resettle.reporting.dashboard.views.common import month_label, no_data, period, table, warehouse
+from resettle.reporting.dashboard.views.common import month_label, no_data, page, table
 
 
 def render() -> None:
-    st.header("数据质量")
-    db, month = warehouse(), period()
-    if not month:
-        no_data()
+    opened = page("数据质量")
+    if opened is None:
         return
+    db, month = opened
     files = db.files(month)
     if files is None:
         no_data("报送文件记录尚未生成（marts.submission_files）")
@@ -34,21 +34,15 @@ def render() -> None:
 
     by_source = files.groupby(["source_name_zh", "status_zh"], as_index=False).size().rename(columns={"size": "files"})
     st.subheader("各单位文件处理结果")
-    st.altair_chart(
-        alt.Chart(by_source)
-        .mark_bar()
-        .encode(
-            x=alt.X("files:Q", title="文件数", axis=alt.Axis(tickMinStep=1, format="d")),
-            y=alt.Y("source_name_zh:N", title=None),
-            color=alt.Color("status_zh:N", title="状态"),
-            tooltip=[
-                alt.Tooltip("source_name_zh", title="单位"),
-                alt.Tooltip("status_zh", title="状态"),
-                alt.Tooltip("files", title="文件数"),
-            ],
-        ),
-        width="stretch",
+    chart = charts.stacked_bars(
+        by_source,
+        ("files", "文件数"),
+        "source_name_zh",
+        ("status_zh", "状态"),
+        {"source_name_zh": "单位", "status_zh": "状态", "files": "文件数"},
+        axis=alt.Axis(tickMinStep=1, format="d"),
     )
+    st.altair_chart(chart, width="stretch")
 
     labels = {
         "source_name_zh": "报送单位",

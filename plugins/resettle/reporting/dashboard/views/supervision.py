@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from resettle.reporting.dashboard.views.common import month_label, no_data, period, table, warehouse
+from resettle.reporting.dashboard.views.common import month_label, no_data, page, table
 
 LABELS = {
     "item_no": "督办编号",
@@ -23,11 +23,10 @@ STATES = ("办理中", "逾期未办结", "按期办结", "逾期办结")
 
 
 def render() -> None:
-    st.header("督办事项")
-    db, month = warehouse(), period()
-    if not month:
-        no_data()
+    opened = page("督办事项")
+    if opened is None:
         return
+    db, month = opened
     items = db.supervision_items(month)
     if items is None or items.empty:
         no_data(f"{month_label(month)}暂无督办事项")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import altair as alt
 import streamlit as st
 
-from resettle.reporting.dashboard.views.common import month_label, no_data, period, table, warehouse
+from resettle.reporting.dashboard.views.common import month_label, no_data, page, table
 
 LABELS = {
     "district_name_zh": "区",
@@ -21,11 +21,10 @@ LABELS = {
 
 
 def render() -> None:
-    st.header("房源供需")
-    db, month = warehouse(), period()
-    if not month:
-        no_data()
+    opened = page("房源供需")
+    if opened is None:
         return
+    db, month = opened
     supply = db.housing_supply(month)
     if supply.empty:
         no_data(f"{month_label(month)}暂无房源数据")
