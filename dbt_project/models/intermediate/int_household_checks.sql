@@ -16,6 +16,8 @@ units as (select * from {{ ref('stg_housing_center__housing_units') }}),
 
 choices as (select * from {{ ref('resettlement_choices') }}),
 
+categories as (select * from {{ ref('disposal_categories') }}),
+
 joined as (
     select
         rosters.period,
@@ -28,12 +30,14 @@ joined as (
         coalesce(choices.is_refund, false) as is_refund_choice,
         rosters.unit_code,
         projects.disposal_category,
+        categories.offers_onsite,
         projects.contracted_return_date,
         units.status as unit_status
     from rosters
     left join projects on rosters.period = projects.period and rosters.project_code = projects.project_code
     left join units on rosters.period = units.period and rosters.unit_code = units.unit_code
     left join choices on rosters.resettlement_choice = choices.resettlement_choice
+    left join categories on projects.disposal_category = categories.disposal_category
 ),
 
 final as (
@@ -42,7 +46,7 @@ final as (
         household_code,
         project_code,
         coalesce(
-            disposal_category in (1, 4) and is_onsite_choice, false
+            not offers_onsite and is_onsite_choice, false
         ) as is_onsite_not_allowed,
         coalesce(resettled and unit_code is not null and unit_status is distinct from '已入住', false)
             as is_unit_not_occupied,

@@ -89,7 +89,7 @@ final as (
         to_char(matched.received_date, 'YYYY-MM') = matched.period as is_new_this_month,
         matched.status <> '办理中' and to_char(matched.closed_date, 'YYYY-MM') = matched.period
             as is_closed_this_month,
-        matched.status = '办理中' and matched.level in ('省', '进京') and matched.handler is null
+        matched.status = '办理中' and coalesce(levels.needs_named_handler, false) and matched.handler is null
             as lacks_handler,
         matched.submission_id,
         matched.source_row

@@ -148,6 +148,8 @@ class PetitionLevel:
     level: str
     rank: int
     weight: float
+    needs_named_handler: bool = False
+    """An open case of this level must have a named person responsible (专人负责)."""
 
 
 @cache
@@ -155,9 +157,19 @@ def petition_levels() -> dict[str, PetitionLevel]:
     """From 无 (rank 0) to 进京, in rank order."""
     rows = sorted(seed_rows("petition_levels"), key=lambda r: int(r["petition_rank"]))
     return {
-        r["petition_level"]: PetitionLevel(r["petition_level"], int(r["petition_rank"]), float(r["petition_weight"]))
+        r["petition_level"]: PetitionLevel(
+            r["petition_level"],
+            int(r["petition_rank"]),
+            float(r["petition_weight"]),
+            _flag(r.get("needs_named_handler") or ""),
+        )
         for r in rows
     }
+
+
+def handled_levels() -> tuple[str, ...]:
+    """The levels whose open cases need a named handler (到省、进京)."""
+    return tuple(level for level, v in petition_levels().items() if v.needs_named_handler)
 
 
 VOCABULARIES = {

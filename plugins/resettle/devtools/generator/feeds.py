@@ -29,7 +29,7 @@ from resettle.devtools.generator.world import (
     World,
     month_end,
 )
-from resettle.domain.vocabulary import VOCABULARIES
+from resettle.domain.vocabulary import VOCABULARIES, handled_levels
 
 NOT_APPLIED, APPLIED, ISSUED, DEFERRED = "未申请", "已受理", "已发证", "暂缓办理"
 TAX_ARREARS, NO_ACCEPTANCE, INCOMPLETE = "开发企业欠税", "未竣工验收备案", "资料不全"
@@ -209,7 +209,7 @@ class Feeds:
             if petition.status == OPEN and rng.random() < 0.2:
                 petition.status = rng.choice((CLOSED, SETTLED))
                 petition.closed = max(petition.received, people.random_date(rng, month_start, cutoff))
-            elif petition.handler is None and petition.level in ("省", "进京") and rng.random() < 0.3:
+            elif petition.handler is None and petition.level in handled_levels() and rng.random() < 0.3:
                 petition.handler = self._leader()
         if history:
             # Only the cases still open at the first reporting month matter; older ones are closed.
@@ -233,7 +233,7 @@ class Feeds:
         """A city always has an open province or Beijing case still waiting for a named handler (F23): when
         none is left, the latest open escalated case has not been assigned yet (no random draw, so the rest of
         the world stays the same)."""
-        escalated = [p for p in self.petitions if p.status == OPEN and p.level in ("省", "进京")]
+        escalated = [p for p in self.petitions if p.status == OPEN and p.level in handled_levels()]
         if escalated and all(p.handler is not None for p in escalated):
             max(escalated, key=lambda p: (p.received, p.case_no)).handler = None
 
@@ -250,7 +250,7 @@ class Feeds:
         received = people.random_date(rng, month_start, cutoff)
         self._petition_seq[received.year] = self._petition_seq.get(received.year, 0) + 1
         district = self.world.districts[project.district].name_zh
-        escalated = level in ("省", "进京")
+        escalated = level in handled_levels()
         handler = self._leader() if rng.random() < (0.75 if escalated else 0.5) else None
         return Petition(
             case_no=f"XF{received.year}-{self._petition_seq[received.year]:05d}",

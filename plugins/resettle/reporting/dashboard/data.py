@@ -20,6 +20,7 @@ from decimal import Decimal
 import pandas as pd
 import psycopg
 
+from resettle.domain.vocabulary import handled_levels
 from resettle.reporting.dashboard.auth import User, log_event
 
 LABELS = {
@@ -311,9 +312,9 @@ class Warehouse:
         return self.frame(
             "select case_no, district, project_code, level, received_date, form, persons, responsible_unit,"
             " handler, lacks_handler, status from marts.petition_cases"
-            " where period = %s and is_open and level in ('省', '进京')"
+            " where period = %s and is_open and level = any(%s)"
             " order by lacks_handler desc, level_rank desc, received_date",
-            (period,),
+            (period, list(handled_levels())),
         )
 
     def unmatched_petitions(self, period: str) -> pd.DataFrame | None:
