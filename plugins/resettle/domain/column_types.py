@@ -51,6 +51,8 @@ class ColumnType:
     """Checked row by row in Python (check character, form): its problems reach the suite as a column."""
     written_as_text: bool = False
     """The generator stores it as a text cell (`@`), the way a careful clerk enters identifiers and codes."""
+    choices_zh: tuple[str, ...] = ()
+    """Fixed words a template's drop-down offers (是/否); value-set types offer their set's words instead."""
 
     def allowed_values(self, col: Column) -> tuple | None:
         """The values a column of this type may hold, or None when any value of the type is fine."""
@@ -61,6 +63,17 @@ class ColumnType:
         if self.value_set == "disposal_categories":
             return tuple(disposal_categories())
         return None
+
+    def template_choices(self, col: Column) -> tuple[str, ...]:
+        """What a template's drop-down offers: the words a clerk picks, which the intake reads back (district
+        and category names rather than codes); empty for a column typed freely."""
+        if self.value_set == "contract":
+            return tuple(col.allowed)
+        if self.value_set == "districts":
+            return tuple(d.name_zh for d in districts().values())
+        if self.value_set == "disposal_categories":
+            return tuple(disposal_categories().values())
+        return self.choices_zh
 
     def not_in_set_message(self, col: Column) -> str:
         values = self.allowed_values(col) or ()
@@ -125,7 +138,7 @@ COLUMN_TYPES: dict[str, ColumnType] = {
             value_set="contract",
             not_in_set_zh="“{label}”只能填写：{values}",
         ),
-        ColumnType("yes_no", "是否", sql_type="boolean", pandas_dtype="boolean"),
+        ColumnType("yes_no", "是否", sql_type="boolean", pandas_dtype="boolean", choices_zh=("是", "否")),
         ColumnType(
             "id_number",
             "身份证号",

@@ -29,7 +29,6 @@ from resettle.domain import reference
 from resettle.domain.column_types import column_type
 from resettle.domain.contracts import Column, Contract, contract, datasets_for
 from resettle.domain.periods import PERIOD_RE
-from resettle.domain.reference import disposal_categories
 from resettle.reporting.workbooks import stable_zip
 
 # The short name in file and sheet names; each contains one of the contract's `file_keywords`, which is how
@@ -97,15 +96,7 @@ def template_name(source: str, dataset: str, period: str) -> str:
 
 def choices(column: Column) -> tuple[str, ...]:
     """The values a column's drop-down offers; empty for a column typed freely."""
-    if column.type == "enum":
-        return column.allowed
-    if column.type == "yes_no":
-        return ("是", "否")
-    if column.type == "district":
-        return tuple(d.name_zh for d in reference.districts().values())
-    if column.type == "disposal_category":
-        return tuple(disposal_categories().values())
-    return ()
+    return column_type(column.type).template_choices(column)
 
 
 def is_code(column: Column) -> bool:
