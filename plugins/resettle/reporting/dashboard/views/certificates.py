@@ -7,6 +7,7 @@ import streamlit as st
 
 from resettle.reporting.dashboard import charts
 from resettle.reporting.dashboard.views.common import month_label, no_data, page, table
+from resettle.reporting.labels import CERTIFICATE_LABELS
 
 BLOCKERS = {
     "blocked_tax_arrears": "开发企业欠税",
@@ -30,18 +31,7 @@ def render() -> None:
     ranked = ranked.sort_values(["issued_percent", "district"], ascending=[False, True]).reset_index(drop=True)
     ranked.insert(0, "rank", range(1, len(ranked) + 1))
     st.subheader(f"各区发证进度排名 · {month_label(month)}")
-    labels = {
-        "rank": "名次",
-        "district_name_zh": "区",
-        "households_resettled": "应办证户数",
-        "applied": "已申请",
-        "issued": "已发证",
-        "issued_this_month": "本月发证",
-        "issued_percent": "发证率(%)",
-        "blocked": "暂缓办理",
-        "not_applied_6_months": "安置满6个月未申请",
-        "median_days_to_certificate": "安置至发证天数(中位)",
-    }
+    labels = {k: v for k, v in CERTIFICATE_LABELS.items() if k != "blocked_tax_arrears"}
     table(ranked[list(labels)], "certificates_rank", f"产权办理排名_{month}", labels)
 
     st.subheader("暂缓原因（区）")

@@ -6,6 +6,7 @@ import streamlit as st
 
 from resettle.domain.reference import districts
 from resettle.reporting.dashboard.views.common import month_label, no_data, page, table
+from resettle.reporting.labels import PETITION_LABELS
 
 HANDLER_MISSING = "未落实专人"
 
@@ -22,17 +23,7 @@ def render() -> None:
     names = {code: d.name_zh for code, d in districts().items()}
     summary.insert(0, "district_name_zh", summary.district.map(names).fillna("未定区"))
     st.subheader(f"各区信访件 · {month_label(month)}")
-    labels = {
-        "district_name_zh": "区",
-        "new_cases": "本月新增",
-        "resolved_cases": "本月办结",
-        "open_cases": "在办",
-        "open_province": "在办到省",
-        "open_beijing": "在办进京",
-        "open_mass": "在办集体访",
-        "without_handler": HANDLER_MISSING,
-        "open_persons": "在办人数",
-    }
+    labels = {**PETITION_LABELS, "without_handler": HANDLER_MISSING}
     table(summary[list(labels)], "petitions_districts", f"各区信访件_{month}", labels)
 
     st.subheader("到省、进京信访件（专人负责）")
