@@ -1,10 +1,12 @@
-"""Send due alerts: deadline reminders, late and missing submissions, escalations and rejected files.
+"""Send due alerts: deadline reminders, late and missing submissions, escalations, rejected files, overdue
+supervised tasks and the review sheet's certificate, petition and repayment flags.
 
 Runs hourly at a quarter past (Asia/Shanghai), after the hourly ingestion. One task evaluates every alert
 condition as of now for the last reporting month due and the current one, sends what is due by email
 (`smtp_default`) and webhook (`resettle_webhook`), logs each sending in `ops.alert` and resolves the
 alerts whose condition cleared. Each alert goes out at most once per cadence, so re-running is safe.
-Recipients are in `plugins/resettle/alerts/contacts.yml` (or the file `RESETTLE_CONTACTS` names).
+Who receives each kind is the `alert_kinds` seed (each alerting flag: `consistency_flags`); the people are
+in `plugins/resettle/alerts/contacts.yml` (or the file `RESETTLE_CONTACTS` names).
 
 Triage: a channel that fails does not fail the task; look at `channel_results` in `ops.alert` (or
 `resettle alerts list --open`) and the task log for the SMTP or webhook error, then check the connection.

@@ -42,7 +42,7 @@ def last_sent(conn: psycopg.Connection, keys: Iterable[str]) -> dict[str, dt.dat
 
 
 def open_periods(conn: psycopg.Connection) -> list[str]:
-    """Months with open reminder/late/escalation/invalid alerts: evaluated so they can be resolved."""
+    """Months with open alerts (every kind but `pipeline`): evaluated so they can be resolved."""
     return [
         r[0]
         for r in conn.execute(
