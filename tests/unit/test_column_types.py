@@ -67,3 +67,16 @@ def test_the_suite_and_the_staging_tests_hold_a_column_to_the_same_values(datase
             assert [t["accepted_values"]["arguments"]["values"] for t in tests] == [list(values)]
         else:
             assert tests == []
+
+
+def test_a_contract_column_takes_its_allowed_values_from_a_vocabulary():
+    from resettle.domain.contracts import _column
+    from resettle.domain.vocabulary import resettlement_choices
+
+    assert contract("household_roster").column("resettlement_choice").allowed == tuple(resettlement_choices())
+    assert contract("petition_cases").column("level").allowed == ("区", "市", "省", "进京")
+    base = {"name": "x", "header_zh": "某列", "type": "enum"}
+    with pytest.raises(ValueError, match="allowed_from"):
+        _column({**base, "allowed_from": "no_such_vocabulary"})
+    with pytest.raises(ValueError, match="allowed_from"):
+        _column({**base, "allowed_from": "petition_levels", "allowed": ["无"]})
