@@ -107,3 +107,24 @@ def test_a_submission_with_raw_rows_cannot_be_deleted(warehouse_url):
             conn.execute("delete from ops.submission where submission_id = %s", (kept,))
         conn.execute("delete from ops.submission where submission_id = %s", (empty,))
         assert conn.execute("select count(*) from ops.submission").fetchone()[0] == 1
+
+
+def test_the_register_and_the_alert_log_accept_exactly_the_words_of_their_seeds(warehouse_url):
+    from resettle.domain.vocabulary import alert_kinds, statuses
+    from resettle.warehouse.schema import bootstrap
+
+    with psycopg.connect(warehouse_url, autocommit=True) as conn:
+        bootstrap(conn)
+        insert_alert = """insert into ops.alert (condition_key, kind, title_zh, message_zh, sent_at)
+                          values ('k', %s, 't', 'm', now())"""
+        for kind in alert_kinds():
+            conn.execute(insert_alert, (kind,))
+        with pytest.raises(psycopg.errors.CheckViolation):
+            conn.execute(insert_alert, ("gossip",))
+        insert_file = """insert into ops.submission (source, period, file_name, landing_path, sha256, size_bytes,
+                                                     received_at, archive_path, status)
+                         values ('tax', '2026-10', %s, %s, %s, 1, now(), 'x', %s)"""
+        for n, status in enumerate(statuses()):
+            conn.execute(insert_file, (f"{n}.csv", f"/{n}.csv", f"{n:064d}", status))
+        with pytest.raises(psycopg.errors.CheckViolation):
+            conn.execute(insert_file, ("x.csv", "/x.csv", "f" * 64, "lost"))
