@@ -69,7 +69,9 @@ def environment(warehouse_url: str, port: int = DEFAULT_PORT) -> dict[str, str]:
         "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
         "AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES": "1",
         "AIRFLOW__API__HOST": "127.0.0.1",
-        "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}",
+        # the address in the links Airflow makes (task logs in failure alerts): RESETTLE_AIRFLOW_URL when users
+        # reach the UI elsewhere (a reverse proxy), else where it listens
+        "AIRFLOW__API__BASE_URL": s.airflow_url or f"http://127.0.0.1:{port}",
         "AIRFLOW__API_AUTH__JWT_SECRET": _secret("jwt_secret"),
         "AIRFLOW__API__SECRET_KEY": _secret("api_secret"),
         "AIRFLOW__SCHEDULER__STANDALONE_DAG_PROCESSOR": "True",

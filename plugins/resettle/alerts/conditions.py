@@ -39,6 +39,15 @@ RECIPIENTS = {
     "pipeline": ("engineers",),
 }
 """Roles per kind; `source` stands for the source the alert is about (see contacts.yml)."""
+PAGES = {
+    "supervision": "supervision",
+    "reminder": "quality",
+    "late": "quality",
+    "escalation": "districts",
+    "invalid": "quality",
+}
+"""The dashboard page (its url path) an alert of each kind links to when RESETTLE_BASE_URL is set: a
+district's clerk finds its own files and findings on 数据质量; leadership the districts' reporting on 各区."""
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ import psycopg
 from resettle.alerts import alert_log, channels, conditions
 from resettle.alerts.conditions import Condition, Policy, RejectedFile
 from resettle.alerts.contacts import Contact
+from resettle.domain import links
 from resettle.domain.findings import Finding
 from resettle.domain.identifiers import mask_personal, single_line
 from resettle.domain.periods import SHANGHAI, last_due_period
@@ -159,6 +160,9 @@ def _send(
         title_zh=single_line(mask_personal(condition.title_zh)),
         message_zh=mask_personal(condition.message_zh),
     )
+    link = links.dashboard(conditions.PAGES[condition.kind]) if condition.kind in conditions.PAGES else None
+    if link:
+        condition = dataclasses.replace(condition, message_zh=f"{condition.message_zh}\n在线查看：{link}")
     results: dict = {}
     if not dry_run:
         fields = {

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+from resettle.domain import links
 from resettle.domain.findings import Finding
 from resettle.domain.identifiers import mask_personal
 from resettle.domain.periods import SHANGHAI, zh_month
@@ -126,6 +127,7 @@ def task_failed(
     dag_id: str, task_id: str | None, run_id: str, try_number: int | None, error: str | None, log_url: str | None
 ) -> tuple[str, str]:
     """A task (or a whole DAG run) failed after its retries: for the engineers on duty."""
+    log_url = links.airflow(log_url)
     what = f"任务 {dag_id}.{task_id}" if task_id else f"流程 {dag_id}"
     title = f"【流程故障】{what} 运行失败"
     text = (
