@@ -90,3 +90,17 @@ def corrected_path(path: Path) -> Path:
 def corrected_time(submitted: dt.datetime) -> dt.datetime:
     """The corrected file leaves the clerk's mailbox the next morning."""
     return submitted + dt.timedelta(hours=20)
+
+
+def deliver_later(later: Path, landing: Path) -> list[Path]:
+    """Drop the files kept aside into the landing zone, as they would have arrived; their modification times
+    (their received times) are kept."""
+    import shutil
+
+    moved = []
+    for path in sorted(p for p in later.rglob("*") if p.is_file()):
+        target = landing / path.relative_to(later)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(path, target)
+        moved.append(target)
+    return moved
