@@ -83,3 +83,16 @@ def test_the_demo_month_rejects_a_file_accepts_its_correction_and_mails_the_late
     assert len(lates) == 3 and all("office@" in " ".join(m.recipients) for m in lates)
     printed = "\n".join(inbox_lines(inbox))
     assert "to: taishan@district.example.org" in printed and rejections[0].subject in printed
+
+
+def test_a_long_build_says_which_dbt_node_it_is_at(warehouse_url):
+    from resettle.cli.pipeline import _progress
+
+    lines: list[str] = []
+    with (
+        psycopg.connect(warehouse_url, autocommit=True) as busy,
+        _progress(warehouse_url, lines.append, PERIOD, every=0.4),
+    ):
+        busy.execute('/* {"app": "dbt", "node_id": "model.resettle.project_joint_review"} */ select pg_sleep(1.5)')
+    assert lines and all(line.startswith(f"{PERIOD}: still building (") for line in lines)
+    assert any(line.endswith("; at project_joint_review") for line in lines), lines

@@ -105,7 +105,7 @@ def run_period(
     return result
 
 
-NODE_IN_QUERY = re.compile(r'"node_id": "[a-z_]+\.[a-z_]+\.([^"]+)"')
+NODE_IN_QUERY = re.compile(r'"node_id": "[a-z_]+\.[a-z_]+\.([^".]+)')
 """dbt's query comment names the node each statement belongs to."""
 
 
@@ -122,6 +122,7 @@ def _progress(url: str, say, period: str, every: float = 15.0):
     began = time.perf_counter()
 
     def watch() -> None:
+        last: list[str] = []
         try:
             conn = psycopg.connect(url, autocommit=True, connect_timeout=5)
         except psycopg.Error:
@@ -135,9 +136,10 @@ def _progress(url: str, say, period: str, every: float = 15.0):
                     ).fetchall()
                 except psycopg.Error:
                     return
-                nodes = sorted({m[1] for (query,) in queries if query and (m := NODE_IN_QUERY.search(query))})
-                now = f"; now {', '.join(nodes)}" if nodes else ""
+                nodes = sorted({m[1] for (query,) in queries if query and (m := NODE_IN_QUERY.search(query))}) or last
+                now = f"; at {', '.join(nodes[:3])}" if nodes else ""
                 say(f"{period}: still building ({time.perf_counter() - began:.0f} s){now}")
+                last = nodes
 
     thread = threading.Thread(target=watch, name="build-progress", daemon=True)
     thread.start()
