@@ -91,8 +91,8 @@ def test_a_long_build_says_which_dbt_node_it_is_at(warehouse_url):
     lines: list[str] = []
     with (
         psycopg.connect(warehouse_url, autocommit=True) as busy,
-        _progress(warehouse_url, lines.append, PERIOD, every=0.4),
+        _progress(warehouse_url, lines.append, PERIOD, every=0.6, poll=0.1),
     ):
         busy.execute('/* {"app": "dbt", "node_id": "model.resettle.project_joint_review"} */ select pg_sleep(1.5)')
     assert lines and all(line.startswith(f"{PERIOD}: still building (") for line in lines)
-    assert any(line.endswith("; at project_joint_review") for line in lines), lines
+    assert any(line.endswith("; dbt nodes so far: 1, latest project_joint_review") for line in lines), lines

@@ -110,9 +110,10 @@ NODE_IN_QUERY = re.compile(r'"node_id": "[a-z_]+\.[a-z_]+\.([^".]+)')
 
 
 @contextmanager
-def _progress(url: str, say, period: str, every: float = 15.0):
-    """While a long step runs, a line every `every` seconds naming the dbt nodes the warehouse is working on
-    (read from dbt's query comments in pg_stat_activity), so a build is never minutes of silence."""
+def _progress(url: str, say, period: str, every: float = 15.0, poll: float = 0.5):
+    """While dbt builds, a line every `every` seconds: how many dbt nodes have been seen working so far and
+    the latest (read from dbt's query comments in pg_stat_activity every `poll` seconds; a node quicker
+    than that may go unseen, so the count is a lower bound), so a build is never minutes of silence."""
     import threading
     import time
 
@@ -122,13 +123,14 @@ def _progress(url: str, say, period: str, every: float = 15.0):
     began = time.perf_counter()
 
     def watch() -> None:
-        last: list[str] = []
+        seen: dict[str, None] = {}
+        next_line = began + every
         try:
             conn = psycopg.connect(url, autocommit=True, connect_timeout=5)
         except psycopg.Error:
             return
         with conn:
-            while not stop.wait(every):
+            while not stop.wait(poll):
                 try:
                     queries = conn.execute(
                         "select query from pg_stat_activity where state in ('active', 'idle in transaction')"
@@ -136,10 +138,15 @@ def _progress(url: str, say, period: str, every: float = 15.0):
                     ).fetchall()
                 except psycopg.Error:
                     return
-                nodes = sorted({m[1] for (query,) in queries if query and (m := NODE_IN_QUERY.search(query))}) or last
-                now = f"; at {', '.join(nodes[:3])}" if nodes else ""
-                say(f"{period}: still building ({time.perf_counter() - began:.0f} s){now}")
-                last = nodes
+                for (query,) in queries:
+                    if query and (m := NODE_IN_QUERY.search(query)):
+                        seen.pop(m[1], None)
+                        seen[m[1]] = None
+                now = time.perf_counter()
+                if now >= next_line:
+                    next_line = now + every
+                    at = f"; dbt nodes so far: {len(seen)}, latest {next(reversed(seen))}" if seen else ""
+                    say(f"{period}: still building ({now - began:.0f} s){at}")
 
     thread = threading.Thread(target=watch, name="build-progress", daemon=True)
     thread.start()
