@@ -240,6 +240,7 @@ def _demo(args: argparse.Namespace, first: str, last: str, step, catcher) -> int
     landing = settings().landing
     later = settings().home / "demo" / "later"
     shutil.rmtree(later, ignore_errors=True)
+    plan = Story(later=later)
     step(f"generating {args.months} months for {args.households:,} households ...")
     report = generate(
         landing,
@@ -248,7 +249,7 @@ def _demo(args: argparse.Namespace, first: str, last: str, step, catcher) -> int
         seed=args.seed,
         households=args.households,
         inject_errors=args.inject_errors,
-        demo=Story(later=later),
+        demo=plan,
     )
     story = report.story
     names = {s: src.name_zh for s, src in reference.sources().items()}
@@ -288,12 +289,12 @@ def _demo(args: argparse.Namespace, first: str, last: str, step, catcher) -> int
         print(f"  marts.{table}: {n} rows")
     accounts = _demo_accounts()
     bulletin = _demo_bulletin(last)
-    late, fixed = names[story.late], names[story.rejected[0]]
+    late, fixed = names[story.late], names[plan.rejected[0]]
     print(f"\n{zh_month(last)}: {late} filed late; {fixed}'s file was rejected, then its correction accepted")
     print("\nopen these three:")
     print(f"  1. the dashboard: .venv/bin/resettle dashboard   then open {dashboard_url()}")
     for username, role, district, password in accounts:
-        if role in ("leader", "office") or district == story.rejected[0]:
+        if role in ("leader", "office") or district == plan.rejected[0]:
             print(f"       log in as {username:<17} password {password}   ({role}{' ' + district if district else ''})")
     print(f"  2. the bulletin: {bulletin}")
     print(f"  3. the rejected file's receipt: {rejected[1] if rejected else '(none: no file was rejected)'}")
