@@ -96,3 +96,38 @@ def test_a_long_build_says_which_dbt_node_it_is_at(warehouse_url):
         busy.execute('/* {"app": "dbt", "node_id": "model.resettle.project_joint_review"} */ select pg_sleep(1.5)')
     assert lines and all(line.startswith(f"{PERIOD}: still building (") for line in lines)
     assert any(line.endswith("; dbt nodes so far: 1, latest project_joint_review") for line in lines), lines
+
+
+def test_resettle_demo_tells_the_story_and_ends_with_the_three_things_to_open(pg_server, warehouse_url, tmp_path):
+    """The command itself, small (one month, few households), as a new user runs it."""
+    import os
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("RESETTLE_", "AIRFLOW"))}
+    env.update({f"RESETTLE_{name.upper()}": str(tmp_path / name) for name in ("home", "landing", "outbox", "archive")})
+    env.update({"RESETTLE_WAREHOUSE_URL": warehouse_url, "RESETTLE_ALERT_RETRIES": "0"})
+    run = subprocess.run(
+        [sys.executable, "-m", "resettle.cli", "demo", "--months", "1", "--households", "200"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    out = run.stdout
+    assert run.returncode == 0, out[-3000:] + run.stderr[-3000:]
+    assert re.search(r"\] \d{4}-\d{2}: still building \(\d+ s\)|marts built in", out)
+    assert "rejected 泰山区逾期未回迁安置居民台账" in out
+    inbox = out.split("mail catcher inbox (", 1)[1].split("\n\n", 1)[0]
+    assert "【文件退回】泰山区" in inbox and "to: taishan@district.example.org" in inbox
+    assert (
+        "【逾期未报】兴安区" in inbox and "to: xingan@district.example.org, office@leading-group.example.org" in inbox
+    )
+    tail = out.split("open these three:", 1)[1]
+    assert "http://127.0.0.1:8501/" in tail and "log in as district_taishan" in tail and "log in as leader" in tail
+    bulletin = Path(re.search(r"2\. the bulletin: (\S+)", tail)[1])
+    receipt = Path(re.search(r"3\. the rejected file's receipt: (\S+)", tail)[1])
+    assert bulletin.is_file() and bulletin.suffix == ".html"
+    assert receipt.is_file() and receipt.parent == tmp_path / "outbox" / "taishan" / receipt.parent.name
