@@ -25,6 +25,8 @@ from resettle.warehouse.dbt_runner import OFFLINE_ENV
 
 ADMIN_USER = "admin"
 DEFAULT_PORT = 8080
+AIRFLOW_VERSION = "3.3.2"
+"""The Airflow release the embedded metadata database was last migrated for (its marker file says so)."""
 COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
 
 
@@ -100,7 +102,7 @@ def apply(warehouse_url: str, port: int = DEFAULT_PORT) -> None:
     os.environ.update(env)
     home = Path(env["AIRFLOW_HOME"])
     home.mkdir(parents=True, exist_ok=True)
-    marker = home / ".migrated-3.3.2"
+    marker = home / f".migrated-{AIRFLOW_VERSION}"
     if not marker.exists():
         subprocess.run(
             [_airflow(), "db", "migrate"],

@@ -56,12 +56,16 @@ def run_period(
 
     from resettle import warehouse
     from resettle.airflow import embedded, pipeline, runtime
-    from resettle.warehouse.dbt_runner import ensure_manifest
+    from resettle.warehouse.dbt_runner import ensure_manifest, manifest_is_stale
 
     say = echo or (lambda line: None)
     runtime.quiet_lineage_notice()
     url = warehouse.url(start=True)
+    if not (settings().airflow_home / f".migrated-{embedded.AIRFLOW_VERSION}").exists():
+        say("setting up Airflow's metadata database (first run only) ...")
     embedded.apply(url)
+    if manifest_is_stale():
+        say("parsing the dbt project (once per change of the project) ...")
     ensure_manifest()
     os.environ["AIRFLOW__LOGGING__LOGGING_LEVEL"] = "INFO" if verbose else "WARNING"
     os.environ["RESETTLE_DBT_QUIET"] = "0" if verbose else "1"
