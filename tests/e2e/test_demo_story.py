@@ -98,7 +98,7 @@ def test_a_long_build_says_which_dbt_node_it_is_at(warehouse_url):
     assert any(line.endswith("; dbt nodes so far: 1, latest project_joint_review") for line in lines), lines
 
 
-def test_resettle_demo_tells_the_story_and_ends_with_the_three_things_to_open(pg_server, warehouse_url, tmp_path):
+def test_resettle_demo_tells_the_story_and_ends_with_the_three_things_to_open(warehouse_url, tmp_path):
     """The command itself, small (one month, few households), as a new user runs it."""
     import os
     import re
