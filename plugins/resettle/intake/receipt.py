@@ -36,7 +36,7 @@ from resettle.domain.contracts import contract
 from resettle.domain.findings import Finding
 from resettle.domain.text import is_formula_like
 from resettle.intake.archive import FILE_MODE, private_dir
-from resettle.intake.parse import MAX_TITLE_ROWS, cell_text, read_sheets
+from resettle.intake.parse import MAX_TITLE_ROWS, cell_text, file_kind, read_sheets
 
 RECEIPT_SHEET = "回执"
 ANNOTATED_SHEET = "原表标注"
@@ -359,13 +359,17 @@ def _open_csv(path: Path) -> _Source:
     return _Source([(v, None) for v in row] for row in rows)
 
 
+def _open_xls(path: Path, sheet: str | None) -> _Source:
+    sheets = read_sheets(path)
+    _, rows = next((s for s in sheets if s[0] == sheet), sheets[0])
+    return _Source([(v, None) for v in row] for row in rows)
+
+
 def _open(path: Path, sheet: str | None) -> _Source:
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
+    kind = file_kind(path)  # raises the parser's own error for other types
+    if kind == "xlsx":
         return _open_xlsx(path, sheet)
-    if path.suffix.lower() == ".csv":
-        return _open_csv(path)
-    read_sheets(path)  # raises the parser's own error for .xls and other types
-    raise ValueError(f"unsupported original {path.name}")
+    return _open_xls(path, sheet) if kind == "xls" else _open_csv(path)
 
 
 def _find_header_row(
