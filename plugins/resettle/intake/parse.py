@@ -348,6 +348,25 @@ def _sheets(path: Path, kind: str | None = None) -> list[_Sheet]:
     return _csv_sheets(path) if kind == "csv" else _xlsx_sheets(path, kind)
 
 
+_TITLE_MONTH = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月")
+
+
+def title_months(path: Path, file_name: str | None = None) -> list[str]:
+    """The months (`YYYY-MM`) a file's title names: the lone text of a sheet's first non-empty row (a merged
+    title row), over every sheet; empty when no sheet has such a title. Resource limits apply as in `parse`."""
+    from resettle.intake import limits
+
+    kind = file_kind(Path(file_name or path.name))
+    limits.check_file(path, kind)
+    months = []
+    for sheet in _sheets(path, kind):
+        first = next((row for row in sheet.head if any(row)), [])
+        cells = [c for c in first if c]
+        if len(cells) == 1:
+            months += [f"{m[1]}-{int(m[2]):02d}" for m in _TITLE_MONTH.finditer(cells[0]) if 1 <= int(m[2]) <= 12]
+    return list(dict.fromkeys(months))
+
+
 def _is_note(row: list[str | None]) -> bool:
     first = next((c for c in row if c), None)
     return first is not None and first.startswith(NOTE_PREFIXES)
