@@ -67,7 +67,9 @@ def ingest_submissions():
     def send_invalid_file_alerts() -> dict:
         from resettle.airflow.alert_tasks import run_check
 
-        return run_check(warehouse_url(), kinds={"invalid"}, period=get_current_context()["params"].get("period"))
+        return run_check(
+            warehouse_url(), kinds={"invalid", "warned"}, period=get_current_context()["params"].get("period")
+        )
 
     @task(trigger_rule="all_done")
     def publish_data_docs() -> str | None:

@@ -390,3 +390,23 @@ def test_reprocessing_the_whole_corpus_changes_nothing(corpus_run):
     assert corpus_run.after_second["submission"] == corpus_run.after_first["submission"]
     assert corpus_run.after_second["raw"] == corpus_run.after_first["raw"]
     assert corpus_run.after_second["finding"] == corpus_run.after_first["finding"]
+
+
+def test_every_file_is_answered_with_a_receipt_and_an_accepted_one_with_a_short_one(corpus_run):
+    from openpyxl import load_workbook
+
+    from resettle.intake.receipt import RECEIPT_SHEET, receipt_path
+
+    outbox = corpus_run.landing.parent / "outbox"
+    for entry in FILES:
+        outcome = _outcome(corpus_run, entry)
+        path = receipt_path(outbox, entry["source"], period(entry), entry["file"], outcome["submission_id"])
+        assert path.exists(), f"{key(entry)}: no receipt"
+        if entry["status"] != "accepted":
+            continue
+        wb = load_workbook(path, read_only=True)
+        assert wb.sheetnames == [RECEIPT_SHEET], f"{key(entry)}: an accepted file's receipt copies nothing"
+        rows = wb[RECEIPT_SHEET].iter_rows(values_only=True)
+        cells = {row[0]: row[1] for row in rows if len(row) > 1 and row[0]}
+        assert cells["处理结果"].startswith("已接收") and "校验全部通过" in cells["说明"], key(entry)
+        assert "序号" not in cells, f"{key(entry)}: a receipt without problems has no table"

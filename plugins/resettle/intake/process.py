@@ -413,6 +413,7 @@ def _process(conn: psycopg.Connection, landed: LandedFile, archived, sub: Submis
             conn.execute(
                 "update ops.submission set duplicate_of = %s where submission_id = %s", (original, sub.submission_id)
             )
+        _receipt(conn, sub, None, [], None)
         return {**asdict(sub), "new": True}
 
     findings: list[Finding] = []
@@ -526,8 +527,9 @@ def _decide(
 def _done(
     conn: psycopg.Connection, sub: Submission, original, findings: list[Finding], parsed: ParsedFile | None
 ) -> dict:
-    if sub.status in ("rejected", "accepted_with_warnings") or (sub.status == "superseded" and findings):
-        _receipt(conn, sub, original if parsed is not None else None, findings, parsed)
+    """Every decided file is answered: a short 已接收 receipt when there is nothing to mark, else the receipt
+    with the annotated copy."""
+    _receipt(conn, sub, original if parsed is not None and findings else None, findings, parsed)
     return {**asdict(sub), "new": True}
 
 
