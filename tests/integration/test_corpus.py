@@ -402,6 +402,15 @@ def test_every_file_is_answered_with_a_receipt_and_an_accepted_one_with_a_short_
         outcome = _outcome(corpus_run, entry)
         path = receipt_path(outbox, entry["source"], period(entry), entry["file"], outcome["submission_id"])
         assert path.exists(), f"{key(entry)}: no receipt"
+        if entry.get("misplaced"):
+            texts = " ".join(
+                str(v)
+                for row in load_workbook(path, read_only=True)[RECEIPT_SHEET].iter_rows(values_only=True)
+                for v in row
+                if v
+            )
+            said = "请放入" if entry["status"] == "rejected" else "系统按"
+            assert said in texts and entry["file"] in texts, f"{key(entry)}: the receipt does not say where it was"
         if entry["status"] != "accepted":
             continue
         wb = load_workbook(path, read_only=True)
