@@ -102,3 +102,24 @@ def test_a_percentage_is_refused_in_a_column_that_is_not_in_per_cent():
     assert _convert(percent, "35%") == Decimal("35") and _convert(percent, "３５％") == Decimal("35")
     with pytest.raises(CellError):
         _convert(area, "35%")
+
+
+def test_percent_cells_are_found_on_the_right_sheet_and_text_is_left_alone(tmp_path):
+    from resettle.intake.xlsx_reader import percent_cells
+
+    wb = openpyxl.Workbook()
+    intro = wb.active
+    intro.title = "说明"
+    intro["A1"] = "形象进度按百分比填写"
+    data = wb.create_sheet("项目建设信息")
+    data.append(["项目编号", "形象进度(%)", "备注"])
+    data.append(["XY2019-001", 0.455, "50%以上"])
+    data.append(["XY2020-003", 0.8, None])
+    for ref in ("B2", "B3", "C2"):
+        data[ref].number_format = "0.0%"
+    path = tmp_path / "建设信息.xlsx"
+    wb.save(path)
+    assert percent_cells(path) == {"说明": set(), "项目建设信息": {(1, 1), (2, 1), (1, 2)}}
+    sheets = dict(read_xlsx(path))
+    assert sheets["项目建设信息"][1] == ["XY2019-001", "45.5%", "50%以上"], "a text cell stays as typed"
+    assert sheets["说明"] == [["形象进度按百分比填写"]]
