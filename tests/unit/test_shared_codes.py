@@ -1,6 +1,6 @@
 """A project code is the district's own key, so two districts may both use one: the second district's ledger
-is told which project of the other district already has it, and a department's file naming such a code is
-told it cannot be placed (pure context checks, on plain values)."""
+is refused with the other district's project named (the warehouse knows a project by its code alone), and
+a department's file naming such a code is told it cannot be placed (pure context checks, on plain values)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ def test_a_ledger_code_another_district_uses_is_named_with_that_districts_projec
     ctx = PackageContext(own_district="xingshan", other_districts={"2019-001": ("gongnong", "工农区红旗棚改回迁楼")})
     problems = add_context_columns(frame, "project_ledger", ctx)
     [shared] = [p for p in problems if p.name == "ctx_code_shared"]
-    assert (shared.blame, shared.severity, shared.check) == ("project_code", "warning", "code_shared_across_districts")
+    assert (shared.blame, shared.severity, shared.check) == ("project_code", "error", "code_shared_across_districts")
     first, second, third = frame["_problem__ctx_code_shared"]
     assert "项目编号2019-001已被工农区的项目台账使用" in first and "工农区红旗棚改回迁楼" in first
     assert pd.isna(second) and pd.isna(third)

@@ -5,11 +5,13 @@ for the month; the roster's unresettled households should add up to the ledger's
 resettlement never falls from one month to the next; a project of last month's ledger should still be in
 this month's (a code that disappears is named, and when a new code carries the same project name, both
 codes are named as a likely renumbering); codes may be held to a form the office set for the source (the
-`code_patterns` seed; a warning); a project code another district's ledger already uses is named with
-that district and project (codes are the districts' own, so two may collide, and then a department's file
-naming that code cannot be told apart); and a file whose row count swings far from last month's is worth a
-second look. The facts are read from the warehouse (what was accepted) and handed to
-the suite as plain values, so the suite stays a pure function of its inputs.
+`code_patterns` seed; a warning); a project code another district's ledger in force already uses is an
+error naming that district and project (codes are the districts' own, so two may collide: the warehouse
+and the departments' files know a project by its code alone, so the second ledger is not taken until the
+office settles the codes; a department's file naming a code two districts use is warned); and a file
+whose row count swings far from last month's is worth a second look. The facts are read from the
+warehouse (what was accepted) and handed to the suite as plain values, so the suite stays a pure function
+of its inputs.
 """
 
 from __future__ import annotations
@@ -239,8 +241,9 @@ def _roster_counts(frame: pd.DataFrame, ledger: dict[str, tuple[int, int]]) -> P
 
 
 def _shared_codes(frame: pd.DataFrame, others: dict[str, tuple[str, str]]) -> ProblemColumn:
-    """Flag each ledger row whose project code another district's ledger already uses, naming the district
-    and its project: the departments name projects by code alone, so the two could not be told apart."""
+    """Flag each ledger row whose project code another district's ledger in force already uses, naming the
+    district and its project: the warehouse and the departments know a project by its code alone, so the
+    two could not be told apart (an error: the ledger waits until the office settles the codes)."""
     districts = reference.districts()
     messages: list[str | None] = []
     for code in frame["project_code"]:
@@ -252,10 +255,11 @@ def _shared_codes(frame: pd.DataFrame, others: dict[str, tuple[str, str]]) -> Pr
         who = district.name_zh if district else other[0]
         messages.append(
             f"项目编号{code}已被{who}的项目台账使用（{who}项目“{other[1]}”）：各区的项目编号须互不相同，"
-            "否则法院、公安等部门按编号报送的信息无法区分属于哪个区的项目。请与领导小组办公室确认编号"
+            "否则平台和法院、公安等部门按编号报送的信息无法区分属于哪个区的项目。"
+            "请与领导小组办公室确认本区该项目的编号（如加本区简称作前缀）后重新报送"
         )
     frame["_problem__ctx_code_shared"] = messages
-    return ProblemColumn("ctx_code_shared", "project_code", "warning", "code_shared_across_districts")
+    return ProblemColumn("ctx_code_shared", "project_code", "error", "code_shared_across_districts")
 
 
 def _ambiguous_codes(frame: pd.DataFrame, shared: dict[str, tuple[str, ...]]) -> ProblemColumn:
