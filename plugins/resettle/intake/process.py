@@ -335,6 +335,8 @@ def _place(conn: psycopg.Connection, landed: LandedFile) -> dict:
         )
     by_name, by_folder = misplaced_months(landed.folder or "", landed.path.name)
     months = list(dict.fromkeys(by_name + by_folder))
+    if len(months) == 1:  # a task built by hand: placed as discovery would have placed it
+        return process_file(conn, replace(landed, period=months[0], placed="name" if by_name else "folder"))
     seen = registered_period(conn, landed.source, landed.file_name, archived.sha256)
     if seen and seen[1]:
         return _reject_misplaced(conn, replace(landed, period=seen[0]), archived, months)
