@@ -49,6 +49,7 @@ PAGES = {
     "late": "quality",
     "escalation": "districts",
     "invalid": "quality",
+    "warned": "quality",
 }
 """The dashboard page (its url path) an alert of each kind links to when RESETTLE_BASE_URL is set: a
 district's clerk finds its own files and findings on 数据质量; leadership the districts' reporting on 各区."""
