@@ -48,6 +48,10 @@ def test_every_file_under_a_source_folder_is_listed_with_its_month(tmp_path):
     _drop(landing, "xiangyang/新建文件夹/向阳区月度进展.xlsx")
     _drop(landing, "xiangyang/2026年9月/向阳区项目台账2026年10月.xlsx")
     _drop(landing, "xiangyang/~$向阳区居民台账.xlsx")  # Excel's lock file
+    _drop(landing, "xiangyang/2026-10/Thumbs.db")  # what Explorer and Finder leave behind
+    _drop(landing, "xiangyang/新建文件夹/desktop.ini")
+    _drop(landing, "xiangyang/.DS_Store")
+    _drop(landing, "xiangyang/2026-10/._向阳区项目台账.xlsx")
 
     listed = _listed(discover(landing))
     assert listed == {

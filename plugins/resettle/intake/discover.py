@@ -24,8 +24,19 @@ from pathlib import Path
 from resettle.domain.config import SOURCES
 from resettle.domain.periods import PERIOD_RE
 
-_IGNORED_PREFIXES = ("~$",)
-"""Excel's lock files (`~$name.xlsx`): Excel's bookkeeping while a clerk has the file open, never data."""
+_IGNORED_PREFIXES = ("~$", "._")
+"""Excel's lock files (`~$name.xlsx`, Excel's bookkeeping while a clerk has the file open) and macOS's
+AppleDouble companions (`._name.xlsx`): never data."""
+_IGNORED_NAMES = frozenset({"thumbs.db", "desktop.ini", ".ds_store"})
+"""What Windows Explorer and macOS Finder leave in any folder they show: answering them with a rejection
+receipt would only confuse the clerk."""
+
+
+def ignored(name: str) -> bool:
+    """An operating system's or Excel's bookkeeping file, which no one sent."""
+    return name.startswith(_IGNORED_PREFIXES) or name.lower() in _IGNORED_NAMES
+
+
 MAX_DEPTH = 4
 """Folders below a source's folder searched for misplaced files (`2026年10月/补报/` is depth 2)."""
 NAME_PERIOD = re.compile(r"(?<!\d)(20\d{2})\s*(?:年\s*|[-._])?(1[0-2]|0?[1-9])(?:\s*月|(?!\d))")
@@ -131,7 +142,7 @@ def _misplaced(
         inner = f"{folder}/{path.name}" if folder else path.name
         found = []
         for child in sorted(path.iterdir()):
-            if not child.name.startswith(_IGNORED_PREFIXES):
+            if not ignored(child.name):
                 found += _misplaced(source, source_real, child, inner, depth + 1, period)
         return found
     reason = "folder" if stat.S_ISDIR(st.st_mode) else refusal(path, source_real / folder if folder else source_real)
@@ -147,9 +158,10 @@ def _misplaced(
 def discover(landing: Path, period: str | None = None, sources: tuple[str, ...] = SOURCES) -> list[LandedFile]:
     """Every entry a known source dropped for the period (or for all periods), in a stable order.
 
-    Excel lock files (`~$...`) are not submissions; refused entries are returned with `refused` set so
-    that the sender is told; misplaced files are returned with `folder` set (and, filtering by period,
-    whenever their names give no month, since only their title can tell it).
+    Excel lock files (`~$...`) and Explorer's or Finder's bookkeeping (`Thumbs.db`) are not submissions;
+    refused entries are returned with `refused` set so that the sender is told; misplaced files are returned
+    with `folder` set (and, filtering by period, whenever their names give no month, since only their title
+    can tell it).
     """
     found = []
     for source in sources:
@@ -158,7 +170,7 @@ def discover(landing: Path, period: str | None = None, sources: tuple[str, ...] 
             continue
         source_real = Path(os.path.realpath(source_dir))
         for entry in sorted(source_dir.iterdir()):
-            if entry.name.startswith(_IGNORED_PREFIXES):
+            if ignored(entry.name):
                 continue
             if not (PERIOD_RE.match(entry.name) and entry.is_dir()):
                 found += _misplaced(source, source_real, entry, "", 1, period)
@@ -168,7 +180,7 @@ def discover(landing: Path, period: str | None = None, sources: tuple[str, ...] 
             month_real = source_real / entry.name
             linked_month = Path(os.path.realpath(entry)) != month_real
             for path in sorted(entry.iterdir()):
-                if path.name.startswith(_IGNORED_PREFIXES):
+                if ignored(path.name):
                     continue
                 reason = "outside" if linked_month else refusal(path, month_real)
                 if reason == "folder":
