@@ -75,12 +75,15 @@ class AlertKind:
     kind_zh: str
     recipients: tuple[str, ...]
     """Roles of the contacts file; `source` is the source the alert is about. Empty for `flag` (per flag)."""
+    page: str | None = None
+    """The dashboard page (its url path) the alert links to when RESETTLE_BASE_URL is set."""
 
 
 @cache
 def alert_kinds() -> dict[str, AlertKind]:
     return {
-        r["kind"]: AlertKind(r["kind"], r["kind_zh"], tuple(r["recipients"].split())) for r in seed_rows("alert_kinds")
+        r["kind"]: AlertKind(r["kind"], r["kind_zh"], tuple(r["recipients"].split()), r.get("page") or None)
+        for r in seed_rows("alert_kinds")
     }
 
 

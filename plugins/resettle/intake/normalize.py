@@ -54,6 +54,12 @@ def parse_number(text: str) -> Decimal:
         raise CellError("不是有效的数字") from err
 
 
+def parse_percent(text: str) -> Decimal:
+    """A per-cent column's number: `35`, or `35%` as Excel shows a percent cell (stored as 0.35)."""
+    t = fold(text)
+    return parse_number(t[:-1] if t.endswith("%") else t)
+
+
 def parse_date(text: str) -> dt.date:
     t = fold(text).replace(" ", "")
     if re.fullmatch(r"\d{5}(\.0+)?", t):
@@ -132,6 +138,10 @@ def _as_integer(col: Column, text: str) -> int:
     return int(n)
 
 
+def _as_decimal(col: Column, text: str) -> Decimal:
+    return parse_percent(text) if col.is_percent else parse_number(text)
+
+
 def _as_yes_no(col: Column, text: str) -> bool:
     t = fold(text).lower()
     if t in YES:
@@ -164,7 +174,7 @@ CONVERTERS: dict[str, Callable[[Column, str], object]] = {
     "text": _as_text,
     "code": lambda col, text: normalize_code(text),
     "integer": _as_integer,
-    "decimal": lambda col, text: parse_number(text),
+    "decimal": _as_decimal,
     "date": lambda col, text: parse_date(text),
     "enum": _as_text,
     "yes_no": _as_yes_no,

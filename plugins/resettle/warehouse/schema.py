@@ -104,7 +104,7 @@ def _in_list(words: Iterable[str]) -> str:
 
 def vocabulary_checks_ddl() -> str:
     """The register's statuses and the alert log's kinds, checked against the `submission_statuses` and
-    `alert_kinds` seeds (re-created whenever a seed gains a word; migration 0006 handed them over)."""
+    `alert_kinds` seeds (re-created whenever a seed gains a word; migration 0007 handed them over)."""
     return f"""
 alter table ops.submission drop constraint if exists submission_status_check;
 alter table ops.submission add constraint submission_status_check check (status in ({_in_list(statuses())}));
