@@ -52,9 +52,8 @@ KNOWN_SETS = {
 source's latest accepted file up to that month)."""
 OTHER_DISTRICTS_CODES = """
     select l.project_code, s.source, l.project_name from raw.project_ledger l
-    join (select distinct on (source) submission_id, source from ops.submission
+    join (select distinct on (source) submission_id, source from ops.submission_in_force
           where dataset = 'project_ledger' and period <= %(period)s and source <> %(source)s
-            and status in ('accepted', 'accepted_with_warnings')
           order by source, period desc, submission_id desc) s on s.submission_id = l.submission_id
     where l.project_code is not null
     order by s.source, l.source_row"""
