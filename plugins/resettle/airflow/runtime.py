@@ -36,6 +36,9 @@ def announce_updates(outlet_events, outcomes: list[dict]) -> list[str]:
 
 DBT_THREADS = 4
 PLAN_TASK_ID = "plan_dbt_build"
+# dbt unit tests check the models' SQL on fixed inputs, not the data: they run with the test suite and
+# `resettle dbt build`, where the SQL changes, and are left out of the pipeline's builds (dbt's advice).
+PIPELINE_EXCLUDE = "resource_type:unit_test"
 _LINEAGE_NOTICE = "To enable emitting Openlineage events"
 
 
@@ -115,6 +118,7 @@ def dbt_task_group(group_id: str = "dbt"):
     build, and one that follows its tests, so the graph shows each model's outcome and a failing test
     fails its task (dbt skips everything downstream of it). Nodes the run did not select succeed as not
     run. In-process runs (`dag.test()` runs one task at a time) put the build before the tasks watching it.
+    dbt's unit tests are not part of it (`PIPELINE_EXCLUDE`).
     """
     import os
     import sys
@@ -160,6 +164,7 @@ def dbt_task_group(group_id: str = "dbt"):
     )
     producer = group.children[f"{group_id}.{PRODUCER_WATCHER_TASK_ID}"]
     producer.select = f"{{{{ ti.xcom_pull(task_ids='{PLAN_TASK_ID}') or 'package:resettle' }}}}"
+    producer.exclude = PIPELINE_EXCLUDE
     if in_process():
         tasks = list(group.iter_tasks())
         ids = {t.task_id for t in tasks}

@@ -106,14 +106,17 @@ def record(result, *, submission_id: int, source: str, dataset: str, period: str
 
 def build_index() -> Path | None:
     """Render the queued results' pages and the site's index over every stored result, in one pass (once
-    per ingestion run); never fatal. A result queued while this runs waits for the next run."""
+    per ingestion run; nothing when no result was stored since); never fatal. A result queued while this
+    runs waits for the next run."""
     try:
+        queued = sorted(_queue().glob("*.json")) if _queue().is_dir() else []
+        if not queued and site_index().exists():
+            return site_index()  # no result stored since the last rendering: the site is current
         from great_expectations.data_context.types.resource_identifiers import (
             ExpectationSuiteIdentifier,
             ValidationResultIdentifier,
         )
 
-        queued = sorted(_queue().glob("*.json")) if _queue().is_dir() else []
         keys = [ValidationResultIdentifier.from_tuple(tuple(json.loads(q.read_text("utf-8")))) for q in queued]
         # Pages are rendered only for the identifiers given; one that names no stored resource renders none.
         nothing = ExpectationSuiteIdentifier(name="__index_only__")
