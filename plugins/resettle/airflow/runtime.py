@@ -112,7 +112,8 @@ def plan_dbt_build(context: dict, url: str) -> str:
 def dbt_task_group(group_id: str = "dbt"):
     """The dbt project as Airflow tasks (Cosmos, watcher mode), rendered from the pre-built manifest.
 
-    Rendering reads `dbt_project/target/manifest.json` only: no dbt call and no database at parse time.
+    Rendering reads the pre-built manifest only (its cut for Airflow, `manifest_for_rendering`): no dbt
+    call and no database at parse time.
     One task (`dbt_producer_watcher`) runs a single `dbt build` with dbt threads over what
     `plan_dbt_build` selected; every seed, model and snapshot has a task that follows its node in that
     build, and one that follows its tests, so the graph shows each model's outcome and a failing test
@@ -129,14 +130,14 @@ def dbt_task_group(group_id: str = "dbt"):
     from cosmos.profiles import PostgresUserPasswordProfileMapping
 
     from resettle.domain.config import settings
-    from resettle.warehouse.dbt_runner import manifest_path
+    from resettle.warehouse.dbt_runner import manifest_for_rendering
 
     project_dir = settings().dbt_project_dir
     if os.environ.get("RESETTLE_DBT_EXECUTION") == "local":
         return _local_task_group(group_id, project_dir)
     group = DbtTaskGroup(
         group_id=group_id,
-        project_config=ProjectConfig(manifest_path=manifest_path(), project_name="resettle"),
+        project_config=ProjectConfig(manifest_path=manifest_for_rendering(), project_name="resettle"),
         profile_config=ProfileConfig(
             profile_name="resettle",
             target_name="warehouse",
