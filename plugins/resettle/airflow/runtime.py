@@ -159,7 +159,12 @@ def dbt_task_group(group_id: str = "dbt"):
         ),
         operator_args={
             "install_deps": False,
-            "dbt_cmd_global_flags": ["--quiet"] if os.environ.get("RESETTLE_DBT_QUIET") == "1" else [],
+            # The build runs in a throwaway copy of the project: its manifest.json and run_results.json would
+            # be written for nobody (the run is logged in ops.dbt_invocation; partial parsing keeps its cache).
+            "dbt_cmd_global_flags": [
+                "--no-write-json",
+                *(["--quiet"] if os.environ.get("RESETTLE_DBT_QUIET") == "1" else []),
+            ],
             "poke_interval": 2,
         },
     )
