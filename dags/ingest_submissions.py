@@ -1,26 +1,27 @@
 """Ingest district and department files from the landing zone.
 
-Triggered when a file lands (the triggerer watches the landing zone), hourly as a safety net, and on
-demand for one reporting month (`period` param, e.g. `2026-10`; empty
-means every month in the landing zone). Each file is archived by its hash, registered, validated against
-its dataset's suite and either published to `raw` or rejected, on its own, so one bad district never
-blocks the others. Project ledgers and department feeds go first; rosters and monthly progress follow,
-because they are checked against the district's ledger of the month. Files already decided are skipped,
-so re-running changes nothing.
+Triggered when a file lands (the triggerer watches the landing zone), hourly as a safety net, and on demand
+for one reporting month (`period` param, e.g. `2026-10`; empty means every month in the landing zone). Each
+file is archived by its hash, registered, validated against its dataset's suite and either published to `raw`
+or rejected, on its own, so one bad district never blocks the others. A file anywhere else under a source's
+folder is placed in the month its name, folders or title give (the receipt says so) or answered with where to
+put it, never skipped. Project ledgers and department feeds go first; rosters and monthly progress follow,
+because they are checked against the district's ledger of the month. Files already decided are skipped, so
+re-running changes nothing.
 
-Triage: a rejected, refused (a link, a device, a path outside the sender's folder) or waiting (still
-being uploaded) file is a *successful* task. An error of ours while processing a file is a successful task
-too, with the file `failed` in `ops.submission`, a `pipeline` alert to the engineers and a receipt telling
-the sender it is not their fault; the next run retries it, so one broken file never holds up the other
-files or the second wave. A failed `ingest_file` task means the warehouse itself was unreachable (check the
-connection `resettle_warehouse` first, then the task log) or the task ran past its 30-minute timeout.
-Concurrent runs take turns per source and month (advisory locks), so a manual run beside the scheduled
-one is safe. `report` announces, per dataset, the `raw.*` Asset that received new accepted data, which
-is what `build_marts` is scheduled on; a run with nothing new announces nothing. `send_invalid_file_alerts`
-tells each sender of a rejected file right away (see `check_alerts`); `publish_data_docs` renders the
-validation Data Docs once per run (the pages of the files decided in it, and the index; each file only
-stores its result as it is decided); a
-failed task or a run still going an hour after it was queued alerts the engineers.
+Triage: a rejected, refused (a link, a device, a path outside the sender's folder) or waiting (still being
+uploaded) file is a *successful* task. An error of ours while processing a file is a successful task too, with
+the file `failed` in `ops.submission`, a `pipeline` alert to the engineers and a receipt telling the sender it
+is not their fault; the next run retries it, so one broken file never holds up the other files or the second
+wave. A failed `ingest_file` task means the warehouse itself was unreachable (check the connection
+`resettle_warehouse` first, then the task log) or the task ran past its 30-minute timeout. Concurrent runs
+take turns per source and month (advisory locks), so a manual run beside the scheduled one is safe. `report`
+announces, per dataset, the `raw.*` Asset that received new accepted data, which is what `build_marts` is
+scheduled on; a run with nothing new announces nothing. `send_invalid_file_alerts` tells each sender of a
+rejected file, and of a file accepted with warnings, right away (see `check_alerts`); `publish_data_docs`
+renders the validation Data Docs once per run (the pages of the files decided in it, and the index; each file
+only stores its result as it is decided); a failed task or a run still going an hour after it was queued
+alerts the engineers.
 """
 
 import datetime as dt
@@ -68,7 +69,9 @@ def ingest_submissions():
     def send_invalid_file_alerts() -> dict:
         from resettle.airflow.alert_tasks import run_check
 
-        return run_check(warehouse_url(), kinds={"invalid"}, period=get_current_context()["params"].get("period"))
+        return run_check(
+            warehouse_url(), kinds={"invalid", "warned"}, period=get_current_context()["params"].get("period")
+        )
 
     @task(trigger_rule="all_done")
     def publish_data_docs() -> str | None:

@@ -275,3 +275,46 @@ def test_certificate_and_petition_pages_show_what_the_role_may_see(world, dashbo
                 assert ("未落实专人" in " ".join(grid_cells(page, 1))) == bool(lacking) or not escalated
     finally:
         page.close()
+
+
+def test_a_district_reads_its_own_files_problems_on_the_quality_page_and_no_one_elses(
+    world, dashboard, browser, artifacts
+):
+    from resettle.domain import reference
+
+    with psycopg.connect(world.admin_url) as conn:
+        row = conn.execute(
+            "select district, min(message_zh) from marts.submission_findings where period = %s"
+            " and district is not null group by district order by count(*) desc, district limit 1",
+            (world.latest,),
+        ).fetchone()
+        senders = {
+            r[0] for r in conn.execute("select distinct source from ops.submission where period = %s", (world.latest,))
+        }
+    assert row, "the world holds a district file with problems"
+    district, message = row
+    names = {s: src.name_zh for s, src in reference.sources().items()}
+    others = {names[s] for s in senders if s != district}
+    page = log_in(browser, dashboard, f"district_{district}", world.users[f"district_{district}"][2])
+    try:
+        page.get_by_role("heading", name="总览", exact=True).wait_for()
+        settle(page)
+        open_page(page, "数据质量")
+        page.get_by_role("heading", name="文件问题明细（与回执一致）").wait_for()
+        files, findings = grid_cells(page, -2), grid_cells(page, -1)
+        assert names[district] in files and names[district] in findings
+        assert any(message[:12] in cell for cell in findings), (message, findings)
+        assert not others & set(files) and not others & set(findings)
+        page.screenshot(path=str(artifacts / f"district_{district}_quality.png"), full_page=True)
+    finally:
+        page.close()
+
+    page = log_in(browser, dashboard, "leader", world.users["leader"][2])
+    try:
+        page.get_by_role("heading", name="总览", exact=True).wait_for()
+        settle(page)
+        open_page(page, "数据质量")
+        assert page.get_by_role("heading", name="文件问题明细（与回执一致）").count() == 0
+        assert "仅领导小组办公室、区、数据工程师可见" in page.locator('[data-testid="stMain"]').inner_text()
+    finally:
+        page.close()

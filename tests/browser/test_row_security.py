@@ -95,6 +95,7 @@ def test_a_district_role_reads_only_its_own_rows_from_every_mart(world, district
             else:
                 assert _count(conn, table) == 0, f"{table} has no district: districts see none of it"
         assert expected["household_resettlement"] > 0 and expected["project_joint_review"] > 0
+        assert "district" in tables["submission_findings"], "a district reads its own files' problems, no one else's"
     finally:
         conn.close()
 

@@ -48,7 +48,17 @@ CASES = [
     Case("link_to_other_district", "xingan", "兴安区_居民台账_202610.csv", "refused", "refused_link"),
     Case("link_to_passwd", "tax", "市税务局企业涉税状态202610_系统.csv", "refused", "refused_link"),
     Case("fifo", "police", "市公安局涉案企业信息_管道.csv", "refused", "refused_special"),
-    Case("folder_named_like_a_file", "court", "市中级人民法院涉案信息_202610.csv", "refused", "refused_folder"),
+    Case(
+        "folder_named_like_a_file",
+        "court",
+        "2026-10/市中级人民法院涉案信息_202610.csv/inside.csv",
+        "rejected",
+        "placed",
+        "所在文件夹名中的月份",
+    ),
+    Case("link_in_source_folder", "tax", "市税务局企业涉税状态_链接.csv", "refused", "refused_link"),
+    Case("link_to_a_folder", "police", "旧文件", "refused", "refused_link"),
+    Case("folder_too_deep", "court", "旧文件/一/二/三", "refused", "refused_folder"),
     Case("linked_month_folder", "taishan", "兴安区_月度进展_202610.csv", "refused", "refused_outside"),
     Case("linked_month_folder_2", "taishan", "兴安区_居民台账_202610.csv", "refused", "refused_outside"),
     Case("hidden_name", "tax", ".市税务局企业涉税状态202610.csv", "accepted"),
@@ -117,6 +127,11 @@ def build(root: Path) -> Path:
     os.mkfifo(folder("police") / "市公安局涉案企业信息_管道.csv")
     (folder("court") / "市中级人民法院涉案信息_202610.csv").mkdir()
     (folder("court") / "市中级人民法院涉案信息_202610.csv" / "inside.csv").write_text("x\n")
+    # outside the month folders: a link in a source's own folder, a link to a folder, folders too deep
+    os.symlink("/etc/passwd", landing / "tax" / "市税务局企业涉税状态_链接.csv")
+    os.symlink(secrets, landing / "police" / "旧文件")
+    (landing / "court" / "旧文件" / "一" / "二" / "三").mkdir(parents=True)
+    shutil.copyfile(TAX, landing / "court" / "旧文件" / "一" / "二" / "三" / "市税务局企业涉税状态202610.csv")
     # a district's month folder that is a link into another district's folder
     (landing / "taishan").mkdir(parents=True, exist_ok=True)
     os.symlink(landing / "xingan" / PERIOD, landing / "taishan" / PERIOD)

@@ -136,11 +136,17 @@ def test_a_month_of_alerts_reaches_the_right_people_once_and_clears(month, recei
     taishan_late = _late(*(("taishan", d) for d in DISTRICT_DATASETS))
     xingan_late = _late(*(("xingan", d) for d in DISTRICT_DATASETS))
 
+    mailed: list = []
+    posted: list = []
+    warned: list[str] = []
+
     def step(as_of: dt.datetime, expected: set[str]) -> list[dict]:
         sent = _check(url, as_of)
-        keys = [a["condition_key"] for a in sent if not _office(a["condition_key"])]
+        warned.extend(a["condition_key"] for a in sent if a["kind"] == "warned")  # checked at the end
+        keys = [a["condition_key"] for a in sent if not _office(a["condition_key"]) and a["kind"] != "warned"]
         assert sorted(keys) == sorted(expected), as_of
         mails, posts = smtp.take(), hook.take()
+        mailed[:], posted[:] = mails, posts
         assert sorted(m.subject for m in mails) == sorted(a["title_zh"] for a in sent)
         assert sorted(p["body"]["markdown"]["title"] for p in posts) == sorted(a["title_zh"] for a in sent)
         for alert in sent:
@@ -164,7 +170,13 @@ def test_a_month_of_alerts_reaches_the_right_people_once_and_clears(month, recei
     assert "第2行、“身份证号”列" in invalid["message_zh"] and "第6行" in invalid["message_zh"]
     assert "第7行" not in invalid["message_zh"], "only the first findings are listed"
     receipt = receipt_path(month["outbox"], "gongnong", PERIOD, month["rejected_file"], month["rejected_id"])
-    assert receipt.exists() and str(receipt) in invalid["message_zh"]
+    assert receipt.exists() and f"《{receipt.name}》（邮件附件" in invalid["message_zh"]
+    assert str(receipt.parent) not in invalid["message_zh"], "the message names the receipt, not a server path"
+    [mail] = [m for m in mailed if m.subject == invalid["title_zh"]]
+    [attached] = list(mail.message.iter_attachments())
+    assert attached.get_filename() == receipt.name and attached.get_content() == receipt.read_bytes()
+    [post] = [p for p in posted if p["body"]["markdown"]["title"] == invalid["title_zh"]]
+    assert receipt.name in post["body"]["markdown"]["text"] and str(receipt.parent) not in json.dumps(post["body"])
 
     # a day later: reminders and the rejection were already sent
     step(at(10, 24, 12), set())
@@ -181,7 +193,7 @@ def test_a_month_of_alerts_reaches_the_right_people_once_and_clears(month, recei
 
     # +2 days: xingan reported on the 27th, so its alerts are resolved; the others are repeated
     step(at(10, 28, 1), taishan_late | _late(("gongnong", ROSTER)))
-    xingan_rows = _rows(url, "%:xingan:")
+    xingan_rows = [r for r in _rows(url, "%:xingan:") if r["kind"] != "warned"]  # warnings stand (see below)
     assert len(xingan_rows) == 4 and all(r["resolved_at"] == at(10, 28, 1) for r in xingan_rows)
 
     # +6 days (and an hour): leadership hears of taishan and gongnong (once per source), and the late alerts go on
@@ -197,12 +209,21 @@ def test_a_month_of_alerts_reaches_the_right_people_once_and_clears(month, recei
     # gongnong's corrected roster arrives at 10:00; at noon its alerts are resolved, taishan's stay open
     step(at(11, 1, 12), set())
     step(at(11, 1, 12), set())
-    gongnong = _rows(url, "%:gongnong:")
+    gongnong = [r for r in _rows(url, "%:gongnong:") if r["kind"] != "warned"]
     assert {r["kind"] for r in gongnong} == {"reminder", "invalid", "late", "escalation"}
     assert len(gongnong) == 6 and all(r["resolved_at"] == at(11, 1, 12) for r in gongnong)
-    taishan = _rows(url, "%:taishan:")
+    taishan = [r for r in _rows(url, "%:taishan:") if r["kind"] != "warned"]
     assert len(taishan) == 1 + 3 * 3 + 1 and all(r["resolved_at"] is None for r in taishan)
     assert len({(r["condition_key"], r["sent_at"]) for r in _rows(url)}) == len(_rows(url)), "no duplicates"
+    with psycopg.connect(url) as conn:
+        in_force_with_warnings = conn.execute(
+            """select source, dataset, period, submission_id from ops.submission
+               where status = 'accepted_with_warnings' and period = %s""",
+            (PERIOD,),
+        ).fetchall()
+    assert sorted(warned) == sorted(f"warned:{s}:{d}:{p}:{i}" for s, d, p, i in in_force_with_warnings), (
+        "each file accepted with warnings is told to its sender once"
+    )
 
     from resettle.warehouse.dbt_runner import run_dbt
 
@@ -214,9 +235,9 @@ def test_a_month_of_alerts_reaches_the_right_people_once_and_clears(month, recei
         ).fetchall()
     assert len(history) == len(_rows(url))
     assert all(ok for _, _, ok, _, _ in history), "every alert reached both channels"
-    office = [r for r in _rows(url) if _office(r["condition_key"])]
-    assert sum(is_open for *_, is_open, _ in history) == len(taishan) + sum(r["resolved_at"] is None for r in office)
-    assert {kind for kind, *_ in history} == {"报送提醒", "数据退回", "逾期未报", "逾期升级"}
+    others = [r for r in _rows(url) if _office(r["condition_key"]) or r["kind"] == "warned"]
+    assert sum(is_open for *_, is_open, _ in history) == len(taishan) + sum(r["resolved_at"] is None for r in others)
+    assert {kind for kind, *_ in history} - {"数据提示"} == {"报送提醒", "数据退回", "逾期未报", "逾期升级"}
     assert all(n >= 1 for *_, n in history)
 
 

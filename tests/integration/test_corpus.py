@@ -27,7 +27,8 @@ from psycopg import sql
 from psycopg.rows import dict_row
 
 from resettle.domain.contracts import DATASETS, DEPENDS_ON_LEDGER
-from resettle.intake.discover import LandedFile
+from resettle.domain.periods import last_due_period
+from resettle.intake.discover import LandedFile, discover
 from resettle.intake.process import process_file
 from resettle.warehouse.schema import bootstrap
 
@@ -41,7 +42,23 @@ NOT_FOR_A_CLERK = re.compile(r"Traceback|Error|Exception|\bnan\b|\bNaN\b|\bNone\
 
 
 def key(entry: dict) -> str:
+    """The file's path below the corpus (a misplaced file's `file` is its path below the source's folder)."""
+    if entry.get("misplaced"):
+        return f"{entry['source']}/{entry['file']}"
     return f"{entry['source']}/{entry['period']}/{entry['file']}"
+
+
+def period(entry: dict) -> str:
+    """The month the file is registered under (`due`: the month now due, for a misplaced file without one)."""
+    return last_due_period() if entry["period"] == "due" else str(entry["period"])
+
+
+def landed(landing: Path, entry: dict) -> LandedFile:
+    """The entry as discovery finds it: a misplaced file with its folder and its month as its names tell it."""
+    if entry.get("misplaced"):
+        path = landing / key(entry)
+        return next(f for f in discover(landing, sources=(entry["source"],)) if f.path == path)
+    return LandedFile(entry["source"], period(entry), landing / key(entry))
 
 
 def by_key(name: str) -> dict:
@@ -68,11 +85,9 @@ def _process_all(url: str, landing: Path) -> dict[str, dict]:
     """Every file in the listed order, each in its own connection as the DAG task does; a crash is recorded."""
     outcomes = {}
     for entry in FILES:
-        period = str(entry["period"])
-        landed = LandedFile(entry["source"], period, landing / entry["source"] / period / entry["file"])
         try:
             with psycopg.connect(url) as conn:
-                outcomes[key(entry)] = process_file(conn, landed)
+                outcomes[key(entry)] = process_file(conn, landed(landing, entry))
         except Exception:
             outcomes[key(entry)] = {"crash": traceback.format_exc()}
     return outcomes
@@ -220,6 +235,9 @@ def test_file_outcome(corpus_run: CorpusRun, entry: dict):
         assert outcome["status"] == entry["status"], (
             f"status {outcome['status']!r}, expected {entry['status']!r}: {context}"
         )
+        assert sub["period"] == period(entry), f"registered under {sub['period']}, expected {period(entry)}: {context}"
+        if entry.get("misplaced"):
+            assert sub["file_name"] == entry["file"], f"registered as {sub['file_name']!r}: {context}"
         if "duplicate_of" in entry:
             original = corpus_run.first[f"{entry['source']}/{entry['period']}/{entry['duplicate_of']}"]
             assert sub["duplicate_of"] == original.get("submission_id"), f"not marked as a copy: {context}"
@@ -354,7 +372,7 @@ def test_every_file_is_archived_byte_for_byte_under_its_sha256(corpus_run):
     assert len(rows) == len(FILES)
     for entry in FILES:
         original = (CORPUS / key(entry)).read_bytes()
-        sha, size, archived = rows[(entry["source"], str(entry["period"]), entry["file"])]
+        sha, size, archived = rows[(entry["source"], period(entry), entry["file"])]
         assert archived.is_relative_to(corpus_run.archive) and archived.name.startswith(sha), key(entry)
         assert sha == sha256(original) and size == len(original), key(entry)
         assert archived.read_bytes() == original, f"{key(entry)}: archived bytes differ from the file sent"
@@ -372,3 +390,32 @@ def test_reprocessing_the_whole_corpus_changes_nothing(corpus_run):
     assert corpus_run.after_second["submission"] == corpus_run.after_first["submission"]
     assert corpus_run.after_second["raw"] == corpus_run.after_first["raw"]
     assert corpus_run.after_second["finding"] == corpus_run.after_first["finding"]
+
+
+def test_every_file_is_answered_with_a_receipt_and_an_accepted_one_with_a_short_one(corpus_run):
+    from openpyxl import load_workbook
+
+    from resettle.intake.receipt import RECEIPT_SHEET, receipt_path
+
+    outbox = corpus_run.landing.parent / "outbox"
+    for entry in FILES:
+        outcome = _outcome(corpus_run, entry)
+        path = receipt_path(outbox, entry["source"], period(entry), entry["file"], outcome["submission_id"])
+        assert path.exists(), f"{key(entry)}: no receipt"
+        if entry.get("misplaced"):
+            texts = " ".join(
+                str(v)
+                for row in load_workbook(path, read_only=True)[RECEIPT_SHEET].iter_rows(values_only=True)
+                for v in row
+                if v
+            )
+            said = "请放入" if entry["status"] == "rejected" else "系统按"
+            assert said in texts and entry["file"] in texts, f"{key(entry)}: the receipt does not say where it was"
+        if entry["status"] != "accepted":
+            continue
+        wb = load_workbook(path, read_only=True)
+        assert wb.sheetnames == [RECEIPT_SHEET], f"{key(entry)}: an accepted file's receipt copies nothing"
+        rows = wb[RECEIPT_SHEET].iter_rows(values_only=True)
+        cells = {row[0]: row[1] for row in rows if len(row) > 1 and row[0]}
+        assert cells["处理结果"].startswith("已接收") and "校验全部通过" in cells["说明"], key(entry)
+        assert "序号" not in cells, f"{key(entry)}: a receipt without problems has no table"

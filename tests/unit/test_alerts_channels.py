@@ -43,6 +43,38 @@ def test_mail_has_an_encoded_chinese_subject_and_utf8_body(smtp, no_webhook):
     assert sorted(mail.recipients) == sorted(MESSAGE.emails) and mail.sender == "alerts@platform.example.org"
 
 
+def test_a_receipt_travels_as_a_mail_attachment_and_only_by_its_name_in_a_webhook(smtp, monkeypatch, tmp_path):
+    from openpyxl import Workbook, load_workbook
+
+    receipt = tmp_path / "outbox" / "taishan" / "2026-10" / "泰山区居民台账_回执_41.xlsx"
+    receipt.parent.mkdir(parents=True)
+    wb = Workbook()
+    wb.active.title = "回执"
+    wb.active["A1"] = "数据报送回执"
+    wb.save(receipt)
+    message = Outgoing(
+        "【文件退回】泰山区2026年10月文件未通过校验",
+        "回执文件：《泰山区居民台账_回执_41.xlsx》（邮件附件；也可在本单位的回执文件夹中查看）",
+        ("taishan@district.example.org",),
+        fields={"kind": "invalid", "receipt": receipt.name},
+        attachments=(str(receipt), str(tmp_path / "gone.xlsx")),  # a file gone since is left out, not fatal
+    )
+    with WebhookReceiver() as hook:
+        monkeypatch.setenv("AIRFLOW_CONN_RESETTLE_WEBHOOK", hook.conn_json("json", path="/hook"))
+        results = channels.deliver(message, FAST)
+        [request] = hook.take()
+    assert results["email"]["status"] == "sent" and results["email"]["attached"] == [receipt.name]
+    [mail] = smtp.take()
+    [part] = list(mail.message.iter_attachments())
+    assert part.get_filename() == receipt.name
+    assert part.get_content_type() == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    (tmp_path / "got.xlsx").write_bytes(part.get_content())
+    assert load_workbook(tmp_path / "got.xlsx")["回执"]["A1"].value == "数据报送回执"
+    assert "《泰山区居民台账_回执_41.xlsx》" in mail.message.get_body(("plain",)).get_content()
+    assert str(tmp_path) not in json.dumps(request["body"], ensure_ascii=False), "no server path in a webhook"
+    assert request["body"]["receipt"] == receipt.name
+
+
 @pytest.mark.parametrize("fmt", ["dingtalk", "wecom", "json"])
 def test_each_webhook_format_gets_its_body(fmt, monkeypatch):
     monkeypatch.delenv("AIRFLOW_CONN_SMTP_DEFAULT", raising=False)

@@ -12,9 +12,11 @@ from resettle.alerts.conditions import (
     Condition,
     Policy,
     RejectedFile,
+    WarnedFile,
     due_to_send,
     invalid_conditions,
     period_conditions,
+    warned_conditions,
 )
 from resettle.domain import reference
 from resettle.domain.findings import Finding
@@ -23,7 +25,7 @@ from resettle.timeliness.expected import ExpectedSubmission
 
 PERIOD = "2026-10"
 DUE = due_at(PERIOD, reference.sources()["taishan"].due_day)
-NAMES = {"taishan": "泰山区", "court": "市中级人民法院"}
+NAMES = {"taishan": "泰山区", "court": "市中级人民法院", "xiangyang": "向阳区"}
 TITLES = {
     "project_ledger": "逾期未回迁安置项目台账",
     "household_roster": "逾期未回迁安置居民台账",
@@ -155,8 +157,32 @@ def test_a_rejected_file_alerts_its_sender_until_its_dataset_is_accepted():
     assert found.key == "invalid:taishan:household_roster:2026-10:41" and found.roles == ("taishan",)
     assert "共发现9处错误" in found.message_zh and "第12行、“身份证号”列" in found.message_zh
     assert "230403194403220562" not in found.message_zh, "ID numbers are masked in alerts"
-    assert "/outbox/taishan/2026-10/居民台账_回执_41.xlsx" in found.message_zh
+    assert "《居民台账_回执_41.xlsx》（邮件附件" in found.message_zh
+    assert "/outbox/" not in found.message_zh and "/outbox/" not in str(found.facts), "never a server path"
+    assert found.attachments == ("/outbox/taishan/2026-10/居民台账_回执_41.xlsx",)
     assert invalid_conditions([rejected], {("taishan", "household_roster", PERIOD)}, NAMES, TITLES) == []
+
+
+def test_a_file_accepted_with_warnings_tells_its_sender_what_to_check():
+    warning = Finding(None, "户数", None, "涉及户数与居民台账户数不一致", "warning", "rule:households_match")
+    warned = WarnedFile(
+        52,
+        "xiangyang",
+        "project_ledger",
+        PERIOD,
+        "台账.xlsx",
+        3,
+        [warning],
+        "/outbox/xiangyang/2026-10/台账_回执_52.xlsx",
+    )
+    [found] = warned_conditions([warned], NAMES, TITLES)
+    assert found.key == "warned:xiangyang:project_ledger:2026-10:52" and found.roles == ("xiangyang",)
+    assert found.kind == "warned" and found.cadence is None, "told once"
+    assert found.title_zh.startswith("【数据提示】") and "有3处需要核实" in found.title_zh
+    assert "1. “户数”列：涉及户数与居民台账户数不一致" in found.message_zh and "前1处" in found.message_zh
+    assert "《台账_回执_52.xlsx》" in found.message_zh and "/outbox/" not in found.message_zh
+    assert found.attachments == ("/outbox/xiangyang/2026-10/台账_回执_52.xlsx",)
+    assert found.facts["receipt"] == "台账_回执_52.xlsx"
 
 
 def test_policy_reads_the_environment(monkeypatch):

@@ -49,6 +49,14 @@ def test_the_table_says_what_the_code_allows(role):
 
 
 def test_captions_name_the_roles_the_code_allows():
-    assert auth.roles_zh(auth.QUALITY_DETAIL_ROLES) == "领导小组办公室、数据工程师"
-    page = Path(auth.__file__).with_name("views") / "quality.py"
-    assert "roles_zh(QUALITY_DETAIL_ROLES)" in page.read_text(encoding="utf-8")
+    assert auth.roles_zh(auth.QUALITY_DETAIL_ROLES) == "领导小组办公室、区、数据工程师"
+    views = Path(auth.__file__).with_name("views")
+    for page, roles in (
+        ("quality.py", "QUALITY_DETAIL_ROLES"),
+        ("households.py", "HOUSEHOLD_LIST_ROLES"),
+        ("unmatched.py", "UNMATCHED_RECORD_ROLES"),
+    ):
+        text = (views / page).read_text(encoding="utf-8")
+        assert f"roles_zh({roles})" in text, f"{page} names its roles from auth.{roles}"
+        named = set(re.findall(r"仅([\u4e00-\u9fff、和]+?)可", text))
+        assert not named, f"{page} names roles by hand: {named}"

@@ -15,7 +15,8 @@ kind_zh as (
         ('escalation', '逾期升级'),
         ('invalid', '数据退回'),
         ('pipeline', '系统运行'),
-        ('supervision', '督办逾期')
+        ('supervision', '督办逾期'),
+        ('warned', '数据提示')
     ) as labels (kind, kind_zh)
 ),
 

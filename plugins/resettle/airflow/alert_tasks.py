@@ -6,12 +6,15 @@ full alert records with datetimes and message texts.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Collection
 
 
-def run_check(url: str, kinds: Collection[str] | None = None, period: str | None = None) -> dict:
-    """Bootstrap the ops tables if needed, run one check as of now (for `period`, else the default months),
-    and summarise what was sent."""
+def run_check(
+    url: str, kinds: Collection[str] | None = None, period: str | None = None, as_of: dt.datetime | None = None
+) -> dict:
+    """Bootstrap the ops tables if needed, run one check as of now or `as_of` (for `period`, else the
+    default months), and summarise what was sent."""
     import psycopg
 
     from resettle.alerts.channels import channel_tally
@@ -20,7 +23,7 @@ def run_check(url: str, kinds: Collection[str] | None = None, period: str | None
 
     with psycopg.connect(url, autocommit=True) as conn:
         bootstrap(conn)
-        sent = check(conn, kinds=set(kinds) if kinds is not None else None, periods=[period] if period else None)
+        sent = check(conn, as_of, kinds=set(kinds) if kinds is not None else None, periods=[period] if period else None)
     by_kind: dict[str, int] = {}
     failed = []
     for alert in sent:

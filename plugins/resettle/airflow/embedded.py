@@ -25,6 +25,8 @@ from resettle.warehouse.dbt_runner import OFFLINE_ENV
 
 ADMIN_USER = "admin"
 DEFAULT_PORT = 8080
+AIRFLOW_VERSION = "3.3.2"
+"""The Airflow release the embedded metadata database was last migrated for (its marker file says so)."""
 COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
 
 
@@ -69,7 +71,9 @@ def environment(warehouse_url: str, port: int = DEFAULT_PORT) -> dict[str, str]:
         "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
         "AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES": "1",
         "AIRFLOW__API__HOST": "127.0.0.1",
-        "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}",
+        # the address in the links Airflow makes (task logs in failure alerts): RESETTLE_AIRFLOW_URL when users
+        # reach the UI elsewhere (a reverse proxy), else where it listens
+        "AIRFLOW__API__BASE_URL": s.airflow_url or f"http://127.0.0.1:{port}",
         "AIRFLOW__API_AUTH__JWT_SECRET": _secret("jwt_secret"),
         "AIRFLOW__API__SECRET_KEY": _secret("api_secret"),
         "AIRFLOW__SCHEDULER__STANDALONE_DAG_PROCESSOR": "True",
@@ -98,7 +102,7 @@ def apply(warehouse_url: str, port: int = DEFAULT_PORT) -> None:
     os.environ.update(env)
     home = Path(env["AIRFLOW_HOME"])
     home.mkdir(parents=True, exist_ok=True)
-    marker = home / ".migrated-3.3.2"
+    marker = home / f".migrated-{AIRFLOW_VERSION}"
     if not marker.exists():
         subprocess.run(
             [_airflow(), "db", "migrate"],

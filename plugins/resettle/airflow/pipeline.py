@@ -6,8 +6,6 @@ task can be re-run for a period and leave the warehouse as it was.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from resettle.domain.config import settings
 from resettle.domain.contracts import WAVES, datasets_for, ingest_wave
 from resettle.domain.vocabulary import accepted_statuses
@@ -29,11 +27,11 @@ def find_files(period: str | None = None, wave: str | None = None) -> list[dict]
     for f in discover(settings().landing, period=period):
         if f.refused:  # answered in the first wave; nothing of it is read
             if wave in (None, WAVES[0]):
-                files.append({"source": f.source, "period": f.period, "path": str(f.path), "refused": f.refused})
+                files.append(f.as_task())
             continue
         file_wave = ingest_wave(detect_dataset(f.file_name, candidates=datasets_for(f.source)))
         if wave in (None, file_wave):
-            files.append({"source": f.source, "period": f.period, "path": str(f.path)})
+            files.append(f.as_task())
     return files
 
 
@@ -59,7 +57,7 @@ def ingest_file(file: dict, url: str) -> dict:
 
     from resettle.intake.process import process_file
 
-    landed = LandedFile(file["source"], file["period"], Path(file["path"]), file.get("refused"))
+    landed = LandedFile.from_task(file)
     with psycopg.connect(url) as conn:
         outcome = process_file(conn, landed)
     if outcome["status"] == "failed":

@@ -84,6 +84,13 @@ class Outgoing:
     emails: tuple[str, ...]
     mentions: tuple[str, ...] = ()
     fields: dict = field(default_factory=dict)
+    attachments: tuple[str, ...] = ()
+    """Paths of files the mail carries (a receipt workbook); webhooks never see them."""
+
+
+MAX_ATTACHMENT_BYTES = 10 << 20
+"""A larger file is not attached (mail servers refuse big messages); the message still names it."""
+XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 def connection(conn_id: str):
@@ -114,6 +121,7 @@ def send_email(conn, message: Outgoing, timeout: float) -> dict:
     mail["Date"] = formatdate(localtime=True)
     mail["Message-ID"] = make_msgid(domain=domain or None)
     mail.set_content(message.text, charset="utf-8")
+    attached = _attach(mail, message.attachments)
     timeout = float(extra.get("timeout", timeout))
     host, port = conn.host or "localhost", conn.port
     if _flag(extra, "disable_ssl"):
@@ -129,7 +137,33 @@ def send_email(conn, message: Outgoing, timeout: float) -> dict:
     delivered = [a for a in message.emails if a not in refused]
     if not delivered:
         raise smtplib.SMTPRecipientsRefused(refused)
-    return {"to": delivered, **({"refused": sorted(refused)} if refused else {})}
+    return {
+        "to": delivered,
+        **({"attached": attached} if attached else {}),
+        **({"refused": sorted(refused)} if refused else {}),
+    }
+
+
+def _attach(mail: EmailMessage, paths: tuple[str, ...]) -> list[str]:
+    """Attach each file that exists and is not too big (its Chinese name RFC 2231-encoded); the names."""
+    import os.path
+
+    attached = []
+    for path in paths:
+        try:
+            if os.path.getsize(path) > MAX_ATTACHMENT_BYTES:
+                log.warning("%s is too big to attach", path)
+                continue
+            with open(path, "rb") as fh:
+                data = fh.read()
+        except OSError as err:
+            log.warning("cannot attach %s: %s", path, err)
+            continue
+        name = os.path.basename(path)
+        maintype, subtype = XLSX_TYPE if name.lower().endswith(".xlsx") else ("application", "octet-stream")
+        mail.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
+        attached.append(name)
+    return attached
 
 
 def payload(fmt: str, message: Outgoing) -> dict:
@@ -259,6 +293,7 @@ def safe(message: Outgoing) -> Outgoing:
         message.emails,
         message.mentions,
         clean(dict(message.fields)),
+        message.attachments,
     )
 
 

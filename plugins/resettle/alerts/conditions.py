@@ -13,7 +13,10 @@ Rules (see `Policy` for the numbers):
   repeated every `late_every`.
 - escalation: `escalate_after_days` past the due time, once per source and month, to leadership and the
   office: one message per source (not per dataset) because leadership acts on who, not on which file.
-- invalid: per rejected file, once, to its sender, with the first problems and the receipt.
+- invalid: per rejected file, once, to its sender, with the first problems and the receipt (attached to
+  the mail; the message names it).
+- warned: per file accepted with warnings and still in force, once, to its sender, with the first warnings
+  and the receipt (attached).
 - supervision: per supervised task (督办事项) of the office's latest file that is past its due date and not
   done, to the responsible unit and the office, repeated every `late_every` until a file reports it done.
 """
@@ -29,16 +32,27 @@ from dataclasses import dataclass, field
 from resettle.alerts import messages
 from resettle.domain.findings import Finding
 
-KINDS = ("reminder", "late", "escalation", "invalid", "pipeline", "supervision")
+KINDS = ("reminder", "late", "escalation", "invalid", "pipeline", "supervision", "warned")
 RECIPIENTS = {
     "supervision": ("source", "office"),
     "reminder": ("source",),
     "late": ("source", "office"),
     "escalation": ("leadership", "office"),
     "invalid": ("source",),
+    "warned": ("source",),
     "pipeline": ("engineers",),
 }
 """Roles per kind; `source` stands for the source the alert is about (see contacts.yml)."""
+PAGES = {
+    "supervision": "supervision",
+    "reminder": "quality",
+    "late": "quality",
+    "escalation": "districts",
+    "invalid": "quality",
+    "warned": "quality",
+}
+"""The dashboard page (its url path) an alert of each kind links to when RESETTLE_BASE_URL is set: a
+district's clerk finds its own files and findings on 数据质量; leadership the districts' reporting on 各区."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +97,8 @@ class Condition:
     """None: send once ever; otherwise at most once per cadence while the condition holds."""
     facts: dict = field(default_factory=dict, compare=False)
     """Plain fields for the `json` webhook format (and tests)."""
+    attachments: tuple[str, ...] = field(default=(), compare=False)
+    """Files the mail carries (a receipt workbook); the message names them, never by their server path."""
 
     @property
     def roles(self) -> tuple[str, ...]:
@@ -101,7 +117,27 @@ class RejectedFile:
     errors: int
     findings: Sequence[Finding]
     receipt: str | None
+    """The receipt's path in the outbox (attached to the mail), if it was written."""
     sendable: bool = True
+
+
+@dataclass(frozen=True)
+class WarnedFile:
+    """A file accepted with warnings and still in force, and its first warnings (ops.submission, ops.finding)."""
+
+    submission_id: int
+    source: str
+    dataset: str | None
+    period: str
+    file_name: str
+    warnings: int
+    findings: Sequence[Finding]
+    receipt: str | None
+
+
+def receipt_name(receipt: str | None) -> str | None:
+    """The receipt as the sender knows it: its file name (the mail carries the file itself)."""
+    return receipt.replace("\\", "/").rsplit("/", 1)[-1] if receipt else None
 
 
 def key(kind: str, *parts: object) -> str:
@@ -208,7 +244,7 @@ def invalid_conditions(
             continue
         dataset_zh = titles.get(r.dataset) if r.dataset else None
         title, text = messages.invalid(
-            names[r.source], dataset_zh, r.period, r.file_name, r.errors, r.findings, r.receipt
+            names[r.source], dataset_zh, r.period, r.file_name, r.errors, r.findings, receipt_name(r.receipt)
         )
         out.append(
             Condition(
@@ -229,8 +265,45 @@ def invalid_conditions(
                     "period": r.period,
                     "file_name": r.file_name,
                     "errors": r.errors,
-                    "receipt": r.receipt,
+                    "receipt": receipt_name(r.receipt),
                 },
+                attachments=(r.receipt,) if r.receipt else (),
+            )
+        )
+    return out
+
+
+def warned_conditions(warned: Iterable[WarnedFile], names: dict[str, str], titles: dict[str, str]) -> list[Condition]:
+    """One condition per file accepted with warnings and still in force: its sender is told what to check.
+
+    It clears when the file is replaced (a corrected file in force, with or without warnings of its own)."""
+    out = []
+    for w in warned:
+        dataset_zh = titles.get(w.dataset) if w.dataset else None
+        title, text = messages.warned(
+            names[w.source], dataset_zh, w.period, w.file_name, w.warnings, w.findings, receipt_name(w.receipt)
+        )
+        out.append(
+            Condition(
+                key("warned", w.source, w.dataset or "unknown", w.period, w.submission_id),
+                "warned",
+                title,
+                text,
+                source=w.source,
+                dataset=w.dataset,
+                period=w.period,
+                submission_id=w.submission_id,
+                facts={
+                    "source": w.source,
+                    "source_zh": names[w.source],
+                    "dataset": w.dataset,
+                    "dataset_zh": dataset_zh,
+                    "period": w.period,
+                    "file_name": w.file_name,
+                    "warnings": w.warnings,
+                    "receipt": receipt_name(w.receipt),
+                },
+                attachments=(w.receipt,) if w.receipt else (),
             )
         )
     return out

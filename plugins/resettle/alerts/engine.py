@@ -16,8 +16,9 @@ from collections.abc import Collection, Sequence
 import psycopg
 
 from resettle.alerts import alert_log, channels, conditions
-from resettle.alerts.conditions import Condition, Policy, RejectedFile
+from resettle.alerts.conditions import Condition, Policy, RejectedFile, WarnedFile
 from resettle.alerts.contacts import Contact
+from resettle.domain import links
 from resettle.domain.findings import Finding
 from resettle.domain.identifiers import mask_personal, single_line
 from resettle.domain.periods import SHANGHAI, last_due_period
@@ -80,6 +81,49 @@ def _rejected_files(
     return out
 
 
+def _warned_files(
+    conn: psycopg.Connection,
+    periods: Sequence[str],
+    as_of: dt.datetime,
+    policy: Policy,
+) -> list[WarnedFile]:
+    """Files accepted with warnings and still in force, received by `as_of`, of the months or recent."""
+    from resettle.domain.config import settings
+    from resettle.intake.receipt import receipt_path
+
+    subs = conn.execute(
+        """select submission_id, source, dataset, period, file_name, warnings from ops.submission
+           where status = 'accepted_with_warnings' and received_at <= %s
+             and (period = any(%s) or received_at > %s)
+           order by received_at, submission_id""",
+        (as_of, list(periods), as_of - policy.invalid_lookback),
+    ).fetchall()
+    out = []
+    for submission_id, source, dataset, period, file_name, warnings in subs:
+        findings = [
+            Finding(*row)
+            for row in conn.execute(
+                """select excel_row, column_header, value, message_zh, severity, check_name from ops.finding
+               where submission_id = %s and severity = 'warning' order by finding_no limit %s""",
+                (submission_id, policy.findings_shown),
+            )
+        ]
+        receipt = receipt_path(settings().outbox, source, period, file_name, submission_id)
+        out.append(
+            WarnedFile(
+                submission_id,
+                source,
+                dataset,
+                period,
+                file_name,
+                max(warnings, len(findings)),
+                findings,
+                str(receipt) if receipt.exists() else None,
+            )
+        )
+    return out
+
+
 def _open_items(conn: psycopg.Connection, as_of: dt.datetime) -> list[conditions.OpenItem]:
     """The open supervised tasks of the office's latest accepted file received by `as_of`."""
     from resettle.domain import reference
@@ -128,6 +172,7 @@ def evaluate(
             if all(e.state == "complete" for e in items if e.source == source):
                 complete.add((source, None, period))
     found += conditions.invalid_conditions(rejected, complete, names, titles)
+    found += conditions.warned_conditions(_warned_files(conn, periods, as_of, policy), names, titles)
     open_items = _open_items(conn, as_of)
     found += conditions.supervision_conditions(open_items, as_of, policy)
     months = sorted({*months, *(i.period for i in open_items)})
@@ -159,6 +204,9 @@ def _send(
         title_zh=single_line(mask_personal(condition.title_zh)),
         message_zh=mask_personal(condition.message_zh),
     )
+    link = links.dashboard(conditions.PAGES[condition.kind]) if condition.kind in conditions.PAGES else None
+    if link:
+        condition = dataclasses.replace(condition, message_zh=f"{condition.message_zh}\n在线查看：{link}")
     results: dict = {}
     if not dry_run:
         fields = {
@@ -168,7 +216,10 @@ def _send(
             **condition.facts,
         }
         results = channels.deliver(
-            channels.Outgoing(condition.title_zh, condition.message_zh, emails, mentions, fields), delivery
+            channels.Outgoing(
+                condition.title_zh, condition.message_zh, emails, mentions, fields, condition.attachments
+            ),
+            delivery,
         )
     alert_id = alert_log.record(conn, condition, listed, results, as_of) if conn is not None and not dry_run else None
     return {

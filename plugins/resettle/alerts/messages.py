@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+from resettle.domain import links
 from resettle.domain.findings import Finding
 from resettle.domain.identifiers import mask_personal
 from resettle.domain.periods import SHANGHAI, zh_month
@@ -91,6 +92,25 @@ def escalation(
     return title, text
 
 
+def _listed(findings: Sequence[Finding]) -> list[str]:
+    lines = []
+    for i, f in enumerate(findings, 1):
+        where = (
+            "、".join(p for p in (f"第{f.row}行" if f.row else "", f"“{f.column}”列" if f.column else "") if p)
+            or "整个文件"
+        )
+        value = f"，填写的值：{mask(f.value)}" if f.row else ""
+        lines.append(f"{i}. {where}{value}：{f.message_zh}")
+    return lines
+
+
+def _receipt_line(receipt: str | None) -> str:
+    """The receipt by its name: the mail carries it as an attachment, a group chat names it."""
+    if not receipt:
+        return "回执文件正在生成，请稍后在本单位的回执文件夹查看。"
+    return f"回执文件：《{receipt}》（邮件附件；也可在本单位的回执文件夹中查看）"
+
+
 def invalid(
     source_zh: str,
     dataset_zh: str | None,
@@ -100,19 +120,13 @@ def invalid(
     findings: Sequence[Finding],
     receipt: str | None,
 ) -> tuple[str, str]:
-    """A file was rejected: the count, the first problems with their Excel cell, and where the receipt is."""
+    """A file was rejected: the count, the first problems with their Excel cell, and the receipt by its name
+    (`receipt` is the receipt's file name; the mail carries the workbook)."""
     what = f"「{dataset_zh}」" if dataset_zh else "（未能识别数据类型）"
     title = f"【文件退回】{source_zh}{zh_month(period)}{what}文件《{file_name}》未通过校验"
-    lines = []
-    for i, f in enumerate(findings, 1):
-        where = (
-            "、".join(p for p in (f"第{f.row}行" if f.row else "", f"“{f.column}”列" if f.column else "") if p)
-            or "整个文件"
-        )
-        value = f"，填写的值：{mask(f.value)}" if f.row else ""
-        lines.append(f"{i}. {where}{value}：{f.message_zh}")
+    lines = _listed(findings)
     more = f"\n（以上为前{len(findings)}处，全部问题见回执）" if errors > len(findings) else ""
-    receipt_line = f"回执文件：{receipt}" if receipt else "回执文件正在生成，请稍后在回执文件夹查看。"
+    receipt_line = _receipt_line(receipt)
     text = (
         f"{source_zh}报送的{zh_month(period)}{what}文件《{file_name}》未通过校验，整个文件已退回，数据未入库。\n"
         f"共发现{errors}处错误：\n" + "\n".join(lines) + more + "\n"
@@ -122,10 +136,34 @@ def invalid(
     return title, text
 
 
+def warned(
+    source_zh: str,
+    dataset_zh: str | None,
+    period: str,
+    file_name: str,
+    warnings: int,
+    findings: Sequence[Finding],
+    receipt: str | None,
+) -> tuple[str, str]:
+    """A file was accepted with warnings: what to check, by cell, and the receipt by its name."""
+    what = f"「{dataset_zh}」" if dataset_zh else ""
+    title = f"【数据提示】{source_zh}{zh_month(period)}{what}文件《{file_name}》已接收，有{warnings}处需要核实"
+    more = f"\n（以上为前{len(findings)}处，全部提示见回执）" if warnings > len(findings) else ""
+    text = (
+        f"{source_zh}报送的{zh_month(period)}{what}文件《{file_name}》已通过校验，数据已入库，"
+        f"但有{warnings}处需要核实：\n" + "\n".join(_listed(findings)) + more + "\n"
+        f"{_receipt_line(receipt)}\n"
+        "请逐条核实：确有错误的，请更正后将整个文件重新报送到原文件夹（更正后的文件会自动替换本次报送）；"
+        "核实无误的，无需处理。"
+    )
+    return title, text
+
+
 def task_failed(
     dag_id: str, task_id: str | None, run_id: str, try_number: int | None, error: str | None, log_url: str | None
 ) -> tuple[str, str]:
     """A task (or a whole DAG run) failed after its retries: for the engineers on duty."""
+    log_url = links.airflow(log_url)
     what = f"任务 {dag_id}.{task_id}" if task_id else f"流程 {dag_id}"
     title = f"【流程故障】{what} 运行失败"
     text = (

@@ -18,6 +18,7 @@ KIND_ZH = {
     "late": "逾期未报",
     "escalation": "逾期督办",
     "invalid": "文件退回",
+    "warned": "数据提示",
     "pipeline": "流程故障",
 }
 CHANNEL_ZH = {"sent": "已发送", "failed": "失败", "skipped": "未配置"}

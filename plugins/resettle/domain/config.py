@@ -9,6 +9,7 @@ names (how container platforms hand secrets over), so every process of a deploym
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -90,6 +91,13 @@ class Settings:
     back-date it) or `mtime` (the file's modification time: only for replaying generated or backfilled
     landing folders, whose times are the history being replayed)."""
 
+    base_url: str | None = None
+    """RESETTLE_BASE_URL: the address users open the dashboard at (`https://resettle.example.org/`); links
+    in alerts and the bulletin start here. Unset: they carry no dashboard link."""
+    airflow_url: str | None = None
+    """RESETTLE_AIRFLOW_URL: the address users reach the Airflow UI at; failure alerts link task logs there
+    (the embedded Airflow also takes it as its `[api] base_url`)."""
+
     @property
     def state_dir(self) -> Path:
         """Embedded services' state: the PostgreSQL cluster and AIRFLOW_HOME."""
@@ -125,7 +133,20 @@ def settings() -> Settings:
         plugins_dir=PROJECT_ROOT / "plugins",
         settle_seconds=float(os.environ.get("RESETTLE_SETTLE_SECONDS") or 30),
         received_clock=_received_clock(os.environ.get("RESETTLE_RECEIVED_CLOCK") or "first_seen"),
+        base_url=_base_url("RESETTLE_BASE_URL", slash=True),
+        airflow_url=_base_url("RESETTLE_AIRFLOW_URL", slash=False),
     )
+
+
+def _base_url(name: str, slash: bool) -> str | None:
+    """An http(s) address from the environment, with (or without) its trailing slash; empty is unset."""
+    value = (os.environ.get(name) or "").strip()
+    if not value:
+        return None
+    if not re.match(r"^https?://[^/\s]+", value):
+        raise ValueError(f"{name} must be an http:// or https:// address, not {value!r}")
+    value = value.rstrip("/")
+    return value + "/" if slash else value
 
 
 def _received_clock(value: str) -> str:

@@ -58,6 +58,12 @@ class Column:
         """Every header a file may use for this column: Chinese, English, and listed aliases."""
         return (self.header_zh, self.name, *self.aliases)
 
+    @property
+    def is_percent(self) -> bool:
+        """A number in per cent (`形象进度(%)`): its header says so. A cell shown as `35%` (Excel stores 0.35
+        with a percent format) is read as 35 here, and refused in any other number column."""
+        return self.type == "decimal" and "%" in self.header_zh.replace("％", "%")
+
 
 @dataclass(frozen=True)
 class Rule:

@@ -115,7 +115,9 @@ def archive(path: Path, archive_root: Path, settle_seconds: float = 0.0, now: fl
             ):
                 raise Unsettled(f"{path} changed while it was being read")
             sha = digest.hexdigest()
-            suffix = path.suffix.lower() if path.suffix.lower() in (".xlsx", ".xlsm", ".csv", ".xls") else ".bin"
+            suffix = (
+                path.suffix.lower() if path.suffix.lower() in (".xlsx", ".xlsm", ".csv", ".tsv", ".xls") else ".bin"
+            )
             target = private_dir(archive_root / sha[:2]) / f"{sha}{suffix}"
             if not target.exists():
                 os.chmod(tmp, FILE_MODE)

@@ -5,9 +5,13 @@ for the month; the roster's unresettled households should add up to the ledger's
 resettlement never falls from one month to the next; a project of last month's ledger should still be in
 this month's (a code that disappears is named, and when a new code carries the same project name, both
 codes are named as a likely renumbering); codes may be held to a form the office set for the source (the
-`code_patterns` seed; a warning); and a file whose row count swings far from last month's is worth a
-second look. The facts are read from the warehouse (what was accepted) and handed to
-the suite as plain values, so the suite stays a pure function of its inputs.
+`code_patterns` seed; a warning); a project code another district's ledger in force already uses is an
+error naming that district and project (codes are the districts' own, so two may collide: the warehouse
+and the departments' files know a project by its code alone, so the second ledger is not taken until the
+office settles the codes; a department's file naming a code two districts use is warned); and a file
+whose row count swings far from last month's is worth a second look. The facts are read from the
+warehouse (what was accepted) and handed to the suite as plain values, so the suite stays a pure function
+of its inputs.
 """
 
 from __future__ import annotations
@@ -48,6 +52,15 @@ KNOWN_SETS = {
 }
 """What a contract's `references` may name: the values the warehouse holds, as of the file's month (each
 source's latest accepted file up to that month)."""
+OTHER_DISTRICTS_CODES = """
+    select l.project_code, s.source, l.project_name from raw.project_ledger l
+    join (select distinct on (source) submission_id, source from ops.submission
+          where dataset = 'project_ledger' and period <= %(period)s and source <> %(source)s
+            and status in ('accepted', 'accepted_with_warnings')
+          order by source, period desc, submission_id desc) s on s.submission_id = l.submission_id
+    where l.project_code is not null
+    order by s.source, l.source_row"""
+"""The other districts' project codes (each district's latest accepted ledger up to the month)."""
 KNOWN_SET_LABELS = {
     "allocated_units": "市保障性住房服务中心的房源分配情况",
     "ledger_projects": "各区的项目台账",
@@ -84,6 +97,12 @@ class PackageContext:
     known: dict[str, set[str] | None] | None = None
     member_units: set[str] | None = None
     """Names of the units that may be given a task: the sources seed (for supervision items)."""
+    other_districts: dict[str, tuple[str, str]] | None = None
+    """For a district's ledger: the project codes of the other districts' ledgers in force (each district's
+    latest accepted up to the month), code → (source, project name)."""
+    shared_codes: dict[str, tuple[str, ...]] | None = None
+    """For a department's file naming projects: the codes that two or more districts' ledgers in force use,
+    code → those districts (sources); such a code cannot tell which project is meant."""
 
 
 def _current_submission(conn: psycopg.Connection, source: str, dataset: str, period: str) -> tuple[int, int] | None:
@@ -112,6 +131,16 @@ def load_context(conn: psycopg.Connection, source: str, dataset: str, period: st
                 (previous[0],),
             ).fetchall()
         )
+    if dataset == "project_ledger" and ctx.own_district:
+        ctx.other_districts = {}
+        for code, other, name in conn.execute(OTHER_DISTRICTS_CODES, {"period": period, "source": source}):
+            ctx.other_districts.setdefault(code, (other, name))
+    if source not in DISTRICTS and "project_code" in contract(dataset).column_names:
+        by_code: dict[str, list[str]] = {}
+        for code, district, _ in conn.execute(OTHER_DISTRICTS_CODES, {"period": period, "source": source}):
+            if district not in by_code.setdefault(code, []):
+                by_code[code].append(district)
+        ctx.shared_codes = {code: tuple(d) for code, d in by_code.items() if len(d) > 1}
     if dataset in DEPENDS_ON_LEDGER:
         ledger = _current_submission(conn, source, "project_ledger", period)
         if ledger:
@@ -163,6 +192,10 @@ def add_context_columns(frame: pd.DataFrame, dataset: str, ctx: PackageContext) 
         problems.append(ProblemColumn(f"ref_{ref.name}", ref.column, ref.severity, ref.name))
     if dataset == "project_ledger" and ctx.previous_projects is not None:
         problems.append(_renumbered(frame, ctx))
+    if dataset == "project_ledger" and ctx.other_districts is not None:
+        problems.append(_shared_codes(frame, ctx.other_districts))
+    if ctx.shared_codes:
+        problems.append(_ambiguous_codes(frame, ctx.shared_codes))
     if dataset == "household_roster" and ctx.ledger is not None:
         problems.append(_roster_counts(frame, ctx.ledger))
     if dataset == "monthly_progress" and ctx.previous_cumulative is not None:
@@ -205,6 +238,45 @@ def _roster_counts(frame: pd.DataFrame, ledger: dict[str, tuple[int, int]]) -> P
             )
     frame["_problem__ctx_ledger_counts"] = messages
     return ProblemColumn("ctx_ledger_counts", "project_code", "warning", "ledger_counts_agree")
+
+
+def _shared_codes(frame: pd.DataFrame, others: dict[str, tuple[str, str]]) -> ProblemColumn:
+    """Flag each ledger row whose project code another district's ledger in force already uses, naming the
+    district and its project: the warehouse and the departments know a project by its code alone, so the
+    two could not be told apart (an error: the ledger waits until the office settles the codes)."""
+    districts = reference.districts()
+    messages: list[str | None] = []
+    for code in frame["project_code"]:
+        other = others.get(code) if isinstance(code, str) else None
+        if other is None:
+            messages.append(None)
+            continue
+        district = districts.get(other[0])
+        who = district.name_zh if district else other[0]
+        messages.append(
+            f"项目编号{code}已被{who}的项目台账使用（{who}项目“{other[1]}”）：各区的项目编号须互不相同，"
+            "否则平台和法院、公安等部门按编号报送的信息无法区分属于哪个区的项目。"
+            "请与领导小组办公室确认本区该项目的编号（如加本区简称作前缀）后重新报送"
+        )
+    frame["_problem__ctx_code_shared"] = messages
+    return ProblemColumn("ctx_code_shared", "project_code", "error", "code_shared_across_districts")
+
+
+def _ambiguous_codes(frame: pd.DataFrame, shared: dict[str, tuple[str, ...]]) -> ProblemColumn:
+    """Flag each row of a department's file naming a project code that several districts' ledgers use."""
+    districts = reference.districts()
+    messages: list[str | None] = []
+    for code in frame["project_code"]:
+        where = shared.get(code) if isinstance(code, str) else None
+        names = "和".join(districts[d].name_zh if d in districts else d for d in where or ())
+        messages.append(
+            f"项目编号{code}在{names}的项目台账中都有（各为不同项目），无法确定所指的是哪个区的项目，"
+            "请与领导小组办公室核实后在备注中注明所属区"
+            if where
+            else None
+        )
+    frame["_problem__ctx_code_ambiguous"] = messages
+    return ProblemColumn("ctx_code_ambiguous", "project_code", "warning", "code_shared_across_districts")
 
 
 def _name_key(name) -> str:

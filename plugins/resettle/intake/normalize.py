@@ -53,6 +53,12 @@ def parse_number(text: str) -> Decimal:
         raise CellError("不是有效的数字") from err
 
 
+def parse_percent(text: str) -> Decimal:
+    """A per-cent column's number: `35`, or `35%` as Excel shows a percent cell (stored as 0.35)."""
+    t = fold(text)
+    return parse_number(t[:-1] if t.endswith("%") else t)
+
+
 def parse_date(text: str) -> dt.date:
     t = fold(text).replace(" ", "")
     if re.fullmatch(r"\d{5}(\.0+)?", t):
@@ -131,7 +137,7 @@ def _convert(col: Column, text: str):
             raise CellError("应为整数")
         return int(n)
     if col.type == "decimal":
-        return parse_number(text)
+        return parse_percent(text) if col.is_percent else parse_number(text)
     if col.type == "date":
         return parse_date(text)
     if col.type == "yes_no":

@@ -1,4 +1,5 @@
-"""Read what offices really send (xlsx with title and notes rows, CSV in UTF-8 or GBK) into rows of text.
+"""Read what offices really send (xlsx or legacy xls with title and notes rows, CSV in UTF-8 or GBK, comma- or
+tab-separated) into rows of text.
 
 Everything is read as text: typing is the normalizer's job, and an ID number must never pass through a
 float. Each row keeps the row number a clerk sees in Excel (or the line number of a CSV), so that every
@@ -137,8 +138,6 @@ def _open_workbook(path: Path):
     with path.open("rb") as fh:
         magic = fh.read(8)
     if magic.startswith(OLE_MAGIC):
-        if path.suffix.lower() == ".xls":
-            raise ParseError("不支持旧版 .xls 格式，请在Excel中另存为 .xlsx 后重新报送")
         raise ParseError("该Excel文件设置了打开密码（已加密），系统无法读取。请取消密码保护后另存为 .xlsx 重新报送")
     try:
         return openpyxl.load_workbook(path, read_only=True, data_only=True)
@@ -156,6 +155,22 @@ def _read_xlsx(path: Path) -> list[tuple[str | None, list[list[str | None]]]]:
         return read_xlsx(path)
     except Exception as err:
         raise ParseError("文件已损坏，无法打开。请在Excel中打开确认后另存为 .xlsx 重新报送") from err
+
+
+def _read_xls(path: Path) -> list[tuple[str | None, list[list[str | None]]]]:
+    """A legacy Excel 97-2003 workbook (BIFF, an OLE compound document), read by python-calamine."""
+    from python_calamine import PasswordError
+
+    from resettle.intake.xlsx_reader import read_xlsx
+
+    try:
+        return read_xlsx(path)
+    except PasswordError as err:
+        raise ParseError("该Excel文件设置了打开密码（已加密），系统无法读取。请取消密码保护后重新报送") from err
+    except Exception as err:
+        raise ParseError(
+            "文件已损坏或不是有效的 .xls 文件，无法打开。请在Excel中打开确认后另存为 .xlsx 重新报送"
+        ) from err
 
 
 def read_xlsx_openpyxl(path: Path) -> list[tuple[str | None, list[list[str | None]]]]:
@@ -203,27 +218,39 @@ def decode(data: bytes) -> str:
         raise ParseError("无法识别文件编码，请以 UTF-8 或 GBK 编码保存CSV文件") from err
 
 
+def csv_delimiter(head: str) -> str:
+    """A tab when the file's first lines are tab-separated (what some systems export as .csv, and Excel's
+    “文本文件（制表符分隔）”), else a comma: the separator that splits the first non-empty lines more."""
+    lines = [line for line in head.splitlines()[:MAX_TITLE_ROWS] if line.strip()]
+    tabs = sum(line.count("\t") for line in lines)
+    return "\t" if tabs > sum(line.count(",") for line in lines) else ","
+
+
 def _read_csv(path: Path) -> list[tuple[str | None, list[list[str | None]]]]:
     text = decode(path.read_bytes())
-    rows = [[(c.strip() or None) for c in row] for row in csv.reader(io.StringIO(text, newline=""))]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=csv_delimiter(text[: 1 << 16]))
+    rows = [[(c.strip() or None) for c in row] for row in reader]
     return [(None, rows)]
 
 
 def file_kind(path: Path) -> str:
-    """`xlsx` or `csv`; any other file gets the sentence a clerk needs."""
+    """`xlsx`, `xls` or `csv` (a `.tsv` is read as a CSV); any other file gets the sentence a clerk needs."""
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         return "xlsx"
-    if suffix == ".csv":
-        return "csv"
     if suffix == ".xls":
-        raise ParseError("不支持旧版 .xls 格式，请在Excel中另存为 .xlsx 后重新报送")
-    raise ParseError(f"不支持的文件类型“{path.suffix}”，请报送 .xlsx 或 .csv 文件")
+        return "xls"
+    if suffix in (".csv", ".tsv"):
+        return "csv"
+    raise ParseError(f"不支持的文件类型“{path.suffix}”，请报送 .xlsx、.xls 或 .csv 文件")
 
 
 def read_sheets(path: Path) -> list[tuple[str | None, list[list[str | None]]]]:
     """Every sheet of a file as rows of text cells (a CSV is one sheet without a name)."""
-    return _read_xlsx(path) if file_kind(path) == "xlsx" else _read_csv(path)
+    kind = file_kind(path)
+    if kind == "xlsx":
+        return _read_xlsx(path)
+    return _read_xls(path) if kind == "xls" else _read_csv(path)
 
 
 @dataclass
@@ -239,9 +266,9 @@ def _grid(rows: list[list[str | None]], ncols: int) -> pd.DataFrame:
     return pd.DataFrame([(r + [None] * ncols)[:ncols] for r in rows], columns=range(ncols), dtype="str")
 
 
-def _xlsx_sheets(path: Path) -> list[_Sheet]:
+def _xlsx_sheets(path: Path, kind: str = "xlsx") -> list[_Sheet]:
     sheets = []
-    for name, rows in _read_xlsx(path):
+    for name, rows in _read_xlsx(path) if kind == "xlsx" else _read_xls(path):
 
         def body(h: int, ncols: int, rows=rows):
             return _grid(rows[h + 1 :], ncols), np.arange(h + 2, len(rows) + 1), []
@@ -264,7 +291,9 @@ def _csv_sheets(path: Path) -> list[_Sheet]:
     head_text = head_bytes.decode(encoding, errors="ignore")
     if len(head_bytes) == 1 << 16:
         head_text = head_text[: head_text.rfind("\n") + 1]
-    head = [[(c.strip() or None) for c in row] for row in csv.reader(io.StringIO(head_text, newline=""))]
+    delimiter = csv_delimiter(head_text)
+    reader = csv.reader(io.StringIO(head_text, newline=""), delimiter=delimiter)
+    head = [[(c.strip() or None) for c in row] for row in reader]
 
     def body(h: int, ncols: int):
         import pyarrow as pa
@@ -287,7 +316,9 @@ def _csv_sheets(path: Path) -> list[_Sheet]:
                     use_threads=False,
                     block_size=1 << 22,
                 ),
-                parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid, ignore_empty_lines=False),
+                parse_options=pacsv.ParseOptions(
+                    delimiter=delimiter, invalid_row_handler=on_invalid, ignore_empty_lines=False
+                ),
                 convert_options=pacsv.ConvertOptions(
                     column_types={n: pa.string() for n in names}, strings_can_be_null=False
                 ),
@@ -313,7 +344,27 @@ def _csv_sheets(path: Path) -> list[_Sheet]:
 
 
 def _sheets(path: Path, kind: str | None = None) -> list[_Sheet]:
-    return _xlsx_sheets(path) if (kind or file_kind(path)) == "xlsx" else _csv_sheets(path)
+    kind = kind or file_kind(path)
+    return _csv_sheets(path) if kind == "csv" else _xlsx_sheets(path, kind)
+
+
+_TITLE_MONTH = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月")
+
+
+def title_months(path: Path, file_name: str | None = None) -> list[str]:
+    """The months (`YYYY-MM`) a file's title names: the lone text of a sheet's first non-empty row (a merged
+    title row), over every sheet; empty when no sheet has such a title. Resource limits apply as in `parse`."""
+    from resettle.intake import limits
+
+    kind = file_kind(Path(file_name or path.name))
+    limits.check_file(path, kind)
+    months = []
+    for sheet in _sheets(path, kind):
+        first = next((row for row in sheet.head if any(row)), [])
+        cells = [c for c in first if c]
+        if len(cells) == 1:
+            months += [f"{m[1]}-{int(m[2]):02d}" for m in _TITLE_MONTH.finditer(cells[0]) if 1 <= int(m[2]) <= 12]
+    return list(dict.fromkeys(months))
 
 
 def _is_note(row: list[str | None]) -> bool:

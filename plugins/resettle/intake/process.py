@@ -4,8 +4,11 @@ Each file is processed on its own, so one bad district never blocks the others, 
 that was already decided changes nothing. A file's whole intake holds the (source, month) advisory lock, so
 concurrent runs take turns. What can happen to a landed entry:
 
-* refused (a link, a device, a folder, a path leading out of the sender's folder): registered, answered,
-  never opened;
+* refused (a link, a device, a folder too deep, a path leading out of the sender's folder): registered,
+  answered, never opened;
+* misplaced (anywhere under the sender's folder but not in a month folder): placed in the month its name,
+  its folders or its title name when they name exactly one (the receipt says so, a `placed` warning), else
+  rejected with where to put it (`misplaced`), registered under the month now due;
 * waiting (younger than the settle period, or changing while read): not registered, taken by a later run;
 * rejected (including a file beyond a resource limit, see resettle.intake.limits) or accepted;
 * failed: anything going wrong on our side; the sender gets a receipt saying so, the run goes on with the
@@ -19,7 +22,7 @@ import re
 import socket
 import traceback
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 import psycopg
 
@@ -27,26 +30,27 @@ from resettle.domain import reference
 from resettle.domain.config import settings
 from resettle.domain.contracts import DEPENDS_ON_LEDGER, contract, datasets_for
 from resettle.domain.findings import Finding
+from resettle.domain.periods import last_due_period, zh_month
 from resettle.domain.vocabulary import final_statuses
 from resettle.intake.archive import NotRegular, Unsettled, archive
 from resettle.intake.context import load_context, unavailable_references
-from resettle.intake.discover import REFUSED_ZH, LandedFile, refusal
+from resettle.intake.discover import NAME_PERIOD, PLACED_BY_ZH, REFUSED_ZH, LandedFile, misplaced_months, refusal
 from resettle.intake.limits import time_limit
 from resettle.intake.locks import intake_lock
 from resettle.intake.normalize import normalize
-from resettle.intake.parse import ParsedFile, ParseError, detect_dataset, parse
+from resettle.intake.parse import ParsedFile, ParseError, detect_dataset, parse, title_months
 from resettle.intake.publish import copy_rows
-from resettle.intake.register import Submission, earlier_copy, register
+from resettle.intake.register import Submission, earlier_copy, refused_key, register, registered_period
 from resettle.intake.validate import ExpectationOutcome, Validation, validate
 
 log = logging.getLogger(__name__)
 _TITLE_PERIOD = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月")
-_NAME_PERIOD = re.compile(r"(?<!\d)(20\d{2})\s*(?:年\s*|[-._])?(1[0-2]|0?[1-9])(?:\s*月|(?!\d))")
 FAILED_ZH = "系统处理该文件时出错（不是文件的问题），工程师已收到通知，处理后会自动重新校验，无需重新报送。"
 
 
 def title_findings(parsed: ParsedFile, landed: LandedFile) -> list[Finding]:
     """A title naming another district or month than the folder the file was dropped in."""
+    period = landed.period or ""
     if not parsed.title:
         return []
     findings = []
@@ -63,14 +67,13 @@ def title_findings(parsed: ParsedFile, landed: LandedFile) -> list[Finding]:
             )
         )
     m = _TITLE_PERIOD.search(parsed.title)
-    if m and f"{m[1]}-{int(m[2]):02d}" != landed.period:
+    if m and f"{m[1]}-{int(m[2]):02d}" != period:
         findings.append(
             Finding(
                 parsed.title_row,
                 None,
                 parsed.title,
-                f"表格标题写的是{m[1]}年{int(m[2])}月，但报送期为{landed.period[:4]}年{int(landed.period[5:])}月，"
-                "请确认月份",
+                f"表格标题写的是{m[1]}年{int(m[2])}月，但报送期为{period[:4]}年{int(period[5:])}月，请确认月份",
                 check="title_period",
             )
         )
@@ -80,15 +83,16 @@ def title_findings(parsed: ParsedFile, landed: LandedFile) -> list[Finding]:
 def period_findings(parsed: ParsedFile, landed: LandedFile, frame) -> list[Finding]:
     """A file whose name or contents give another month than its folder: last month's file copied into this
     month's folder must not be put in force as this month's data. (The title is checked by title_findings.)"""
+    period = landed.period or ""
     findings = []
-    m = _NAME_PERIOD.search(landed.file_name)
-    if m and f"{m[1]}-{int(m[2]):02d}" != landed.period:
+    m = NAME_PERIOD.search(landed.file_name)
+    if m and f"{m[1]}-{int(m[2]):02d}" != period:
         findings.append(
             Finding(
                 None,
                 None,
                 landed.file_name,
-                f"文件名写的是{m[1]}年{int(m[2])}月，但报送在{landed.period[:4]}年{int(landed.period[5:])}月的文件夹中，"
+                f"文件名写的是{m[1]}年{int(m[2])}月，但报送在{period[:4]}年{int(period[5:])}月的文件夹中，"
                 "请确认是否报错了月份",
                 check="name_period",
             )
@@ -97,19 +101,52 @@ def period_findings(parsed: ParsedFile, landed: LandedFile, frame) -> list[Findi
         if col.type != "period" or col.name not in frame.columns:
             continue
         values = frame[col.name].dropna().astype(str)
-        if len(values) and not (values == landed.period).any():
+        if len(values) and not (values == period).any():
             named = values.value_counts().index[0]
             findings.append(
                 Finding(
                     None,
                     parsed.columns.get(col.name, col.header_zh),
                     named,
-                    f"表中“{parsed.columns.get(col.name, col.header_zh)}”没有一行是{landed.period[:4]}年"
-                    f"{int(landed.period[5:])}月（多为{named}），文件可能是其他月份的，请确认后重新报送",
+                    f"表中“{parsed.columns.get(col.name, col.header_zh)}”没有一行是{period[:4]}年"
+                    f"{int(period[5:])}月（多为{named}），文件可能是其他月份的，请确认后重新报送",
                     check="content_period",
                 )
             )
     return findings
+
+
+def placement_findings(landed: LandedFile) -> list[Finding]:
+    """A misplaced file placed in a month: the sender is told where it was, how it was placed, and where
+    files go (a warning: the data is taken, the habit should change)."""
+    if not landed.misplaced or landed.placed not in PLACED_BY_ZH or landed.period is None:
+        return []
+    where = f"“{landed.folder}/”文件夹中" if landed.folder else "本单位报送文件夹的根目录下"
+    home = f"{landed.source}/{landed.period}/"
+    return [
+        Finding(
+            None,
+            None,
+            landed.file_name,
+            f"文件放在{where}，不在规定的 {home} 文件夹中；系统按{PLACED_BY_ZH[landed.placed]}将其归入"
+            f"{zh_month(landed.period)}的报送。今后请直接放入 {home}",
+            "warning",
+            "placed",
+        )
+    ]
+
+
+def misplaced_zh(source: str, months: list[str], due: str) -> str:
+    """What a misplaced file whose month cannot be told is answered: where to put it."""
+    if months:
+        why = f"文件名、所在文件夹或表格标题写了不同的月份（{'、'.join(zh_month(m) for m in months)}）"
+    else:
+        why = "文件名、所在文件夹和表格标题都没有写明所属月份"
+    return (
+        f"该文件不在本单位的月份报送文件夹中，{why}，系统无法判断它是哪个月的数据，未读取。"
+        f"请放入 {source}/<YYYY-MM>/ 文件夹（YYYY-MM 为数据所属月份，如 {source}/{months[0] if months else due}/）"
+        "后重新报送"
+    )
 
 
 def malformed_findings(parsed: ParsedFile) -> list[Finding]:
@@ -230,6 +267,8 @@ def process_file(conn: psycopg.Connection, landed: LandedFile) -> dict:
     outcome (`error`), unless the warehouse itself is unreachable. The decision is committed before the
     validation result goes to Data Docs, which never hold the warehouse transaction open.
     """
+    if landed.period is None:
+        return _place(conn, landed)
     documented: list = []
     with intake_lock(conn, landed.source, landed.period):
         if landed.refused:
@@ -238,17 +277,10 @@ def process_file(conn: psycopg.Connection, landed: LandedFile) -> dict:
             archived = archive(landed.path, settings().archive, settings().settle_seconds)
         except Unsettled as err:
             log.info("waiting for %s: %s", landed.path, err)
-            return {
-                "source": landed.source,
-                "period": landed.period,
-                "file_name": landed.file_name,
-                "status": "waiting",
-                "dataset": None,
-                "new": False,
-            }
+            return _waiting(landed)
         except NotRegular:  # replaced (by a link, a FIFO...) after discovery
             reason = refusal(landed.path, landed.path.parent.resolve()) or "special"
-            return _refuse(conn, LandedFile(landed.source, landed.period, landed.path, reason))
+            return _refuse(conn, replace(landed, refused=reason))
         sub = register(conn, landed, archived)
         if sub.status in final_statuses():
             return {**asdict(sub), "new": False}
@@ -272,6 +304,74 @@ def process_file(conn: psycopg.Connection, landed: LandedFile) -> dict:
             file_name=decided.file_name,
         )
     return outcome
+
+
+def _waiting(landed: LandedFile) -> dict:
+    return {
+        "source": landed.source,
+        "period": landed.period,
+        "file_name": landed.file_name,
+        "status": "waiting",
+        "dataset": None,
+        "new": False,
+    }
+
+
+def _place(conn: psycopg.Connection, landed: LandedFile) -> dict:
+    """A misplaced entry whose names give no month (or more than one): its title may tell the month; if
+    nothing does, it is rejected with where to put it, under the month now due. An entry seen before is
+    taken to the month it was registered under, so it is decided once."""
+    if landed.refused:
+        seen = registered_period(conn, landed.source, landed.file_name, refused_key(landed))
+        return process_file(conn, replace(landed, period=seen[0] if seen else last_due_period()))
+    try:
+        archived = archive(landed.path, settings().archive, settings().settle_seconds)
+    except Unsettled as err:
+        log.info("waiting for %s: %s", landed.path, err)
+        return _waiting(landed)
+    except NotRegular:
+        return process_file(
+            conn, replace(landed, refused=refusal(landed.path, landed.path.parent.resolve()) or "special")
+        )
+    by_name, by_folder = misplaced_months(landed.folder or "", landed.path.name)
+    months = list(dict.fromkeys(by_name + by_folder))
+    if len(months) == 1:  # a task built by hand: placed as discovery would have placed it
+        return process_file(conn, replace(landed, period=months[0], placed="name" if by_name else "folder"))
+    seen = registered_period(conn, landed.source, landed.file_name, archived.sha256)
+    if seen and seen[1]:
+        return _reject_misplaced(conn, replace(landed, period=seen[0]), archived, months)
+    if seen:
+        return process_file(conn, replace(landed, period=seen[0], placed="title"))
+    if not months:
+        try:
+            with time_limit():
+                months = title_months(archived.path, landed.file_name)
+        except ParseError:
+            months = []
+        if len(months) == 1:
+            return process_file(conn, replace(landed, period=months[0], placed="title"))
+    return _reject_misplaced(conn, replace(landed, period=last_due_period()), archived, months)
+
+
+def _reject_misplaced(conn: psycopg.Connection, landed: LandedFile, archived, months: list[str]) -> dict:
+    """Register a misplaced file whose month cannot be told and tell the sender where to put it."""
+    if landed.period is None:
+        raise ValueError("a misplaced file is registered under a month")
+    with intake_lock(conn, landed.source, landed.period):
+        sub = register(conn, landed, archived)
+        if sub.status in final_statuses():
+            return {**asdict(sub), "new": False}
+        finding = Finding(
+            None, None, landed.file_name, misplaced_zh(landed.source, months, landed.period), check="misplaced"
+        )
+        with conn.transaction():
+            sub.status, sub.rows_total, sub.rows_valid = "rejected", None, 0
+            sub.dataset = detect_dataset(landed.file_name, candidates=datasets_for(landed.source))
+            sub.errors, sub.warnings, sub.message_zh = 1, 0, f"“{landed.file_name}”未读取：{finding.message_zh}。"
+            _record(conn, sub, [finding], [])
+            _finish(conn, sub)
+    _receipt(conn, sub, None, [finding], None)
+    return {**asdict(sub), "new": True}
 
 
 def _refuse(conn: psycopg.Connection, landed: LandedFile) -> dict:
@@ -315,6 +415,7 @@ def _process(conn: psycopg.Connection, landed: LandedFile, archived, sub: Submis
             conn.execute(
                 "update ops.submission set duplicate_of = %s where submission_id = %s", (original, sub.submission_id)
             )
+        _receipt(conn, sub, None, [], None)
         return {**asdict(sub), "new": True}
 
     findings: list[Finding] = []
@@ -329,7 +430,8 @@ def _process(conn: psycopg.Connection, landed: LandedFile, archived, sub: Submis
             frame, findings = normalize(parsed)
             parsed.release_data()
             findings = (
-                title_findings(parsed, landed)
+                placement_findings(landed)
+                + title_findings(parsed, landed)
                 + period_findings(parsed, landed, frame)
                 + malformed_findings(parsed)
                 + findings
@@ -374,7 +476,7 @@ def _process(conn: psycopg.Connection, landed: LandedFile, archived, sub: Submis
         if decided != "received":  # the time limit struck after the file was published: it stays published
             sub.status = decided
             return {**asdict(sub), "new": True}
-        findings = [Finding(None, None, None, str(err), check="unreadable")]
+        findings = [*placement_findings(landed), Finding(None, None, None, str(err), check="unreadable")]
         sub.dataset = sub.dataset or detect_dataset(landed.file_name, candidates=datasets_for(landed.source))
         parsed = None
     if published:
@@ -427,8 +529,9 @@ def _decide(
 def _done(
     conn: psycopg.Connection, sub: Submission, original, findings: list[Finding], parsed: ParsedFile | None
 ) -> dict:
-    if sub.status in ("rejected", "accepted_with_warnings") or (sub.status == "superseded" and findings):
-        _receipt(conn, sub, original if parsed is not None else None, findings, parsed)
+    """Every decided file is answered: a short 已接收 receipt when there is nothing to mark, else the receipt
+    with the annotated copy."""
+    _receipt(conn, sub, original if parsed is not None and findings else None, findings, parsed)
     return {**asdict(sub), "new": True}
 
 

@@ -1,10 +1,11 @@
-"""The receipt workbook a sender gets back for a rejected or warned file, in Chinese they can act on.
+"""The receipt workbook a sender gets back for every file decided, in Chinese they can act on.
 
 A clerk fixes a file in Excel, so the receipt speaks Excel: the first sheet (`回执`) says what happened and
 lists every problem with the row number and column header exactly as they appear in the clerk's own file;
 the second sheet (`原表标注`) is a copy of their data at the same cell positions with each problem cell
 filled red (error) or yellow (warning) and a comment explaining it. A file that cannot be read at all
-still gets the first sheet.
+still gets the first sheet; a file accepted without a problem (or a duplicate) gets a short receipt: the
+first sheet's summary alone (已接收), no table and no copy.
 
 Receipts live at `<outbox>/<source>/<YYYY-MM>/<stem>_回执_<submission_id>.xlsx` (see `receipt_path`), are
 written atomically, and are byte-for-byte reproducible from the same inputs.
@@ -36,7 +37,7 @@ from resettle.domain.contracts import contract
 from resettle.domain.findings import Finding
 from resettle.domain.text import is_formula_like
 from resettle.intake.archive import FILE_MODE, private_dir
-from resettle.intake.parse import MAX_TITLE_ROWS, cell_text, read_sheets
+from resettle.intake.parse import MAX_TITLE_ROWS, cell_text, file_kind, read_sheets
 
 RECEIPT_SHEET = "回执"
 ANNOTATED_SHEET = "原表标注"
@@ -54,6 +55,7 @@ STATUS_ZH = {
     "superseded": "已接收，已被此后收到的文件替换",
     "refused": "未读取",
     "failed": "系统处理出错",
+    "duplicate": "重复报送，未重复入库",
 }
 NEXT_STEP_ZH = {
     "accepted": "数据已入库，无需处理。",
@@ -62,8 +64,10 @@ NEXT_STEP_ZH = {
     "superseded": "此后收到的同类文件已替换本文件，无需处理。",
     "refused": "请将要报送的文件本身（.xlsx 或 .csv）放入本单位当月的报送文件夹。",
     "failed": "这是系统的问题，不是文件的问题：工程师已收到通知，处理后会自动重新校验，无需重新报送。",
+    "duplicate": "该文件与此前报送的文件内容完全相同，已入库的数据不受影响，无需处理。",
 }
 NOT_COPIED_NOTE = "未生成标注副本。"
+NO_PROBLEMS_NOTE = "未发现问题，无需标注。"
 TABLE_HEADERS = ("序号", "行号", "列名", "填写的值", "问题说明", "级别")
 TABLE_WIDTHS = (12, 8, 22, 28, 60, 8)
 UNREADABLE_NOTE = "原文件无法读取，未生成标注副本。"
@@ -136,7 +140,9 @@ def write_receipt(
     wb = Workbook(write_only=True)
     receipt_ws = wb.create_sheet(RECEIPT_SHEET)
     annotation = (
-        _annotate(wb, Path(original), sheet, header_row, ordered) if original is not None else _Annotation(skipped=True)
+        _annotate(wb, Path(original), sheet, header_row, ordered)
+        if original is not None
+        else _Annotation(skipped=True, clean=not ordered and status in ("accepted", "superseded", "duplicate"))
     )
     _write_receipt_sheet(
         receipt_ws,
@@ -270,8 +276,9 @@ def _write_receipt_sheet(ws, *, header: list[tuple[str, str]], findings: list[Fi
     for i, width in enumerate(TABLE_WIDTHS, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
     table_row = len(header) + 3
-    ws.freeze_panes = f"A{table_row + 1}"
-    ws.print_title_rows = f"{table_row}:{table_row}"
+    if findings:  # a receipt without problems is the summary alone
+        ws.freeze_panes = f"A{table_row + 1}"
+        ws.print_title_rows = f"{table_row}:{table_row}"
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
@@ -285,6 +292,8 @@ def _write_receipt_sheet(ws, *, header: list[tuple[str, str]], findings: list[Fi
         lines = max(1, math.ceil(_width(value or "") / (merged_width * 0.95)))
         if lines > 1:
             ws.row_dimensions[row].height = 17 * lines
+    if not findings:
+        return
     ws.append([])
     ws.append([_cell(ws, h, font=_BOLD, wrap=True) for h in TABLE_HEADERS])
     for number, f in enumerate(findings, start=1):
@@ -315,9 +324,13 @@ class _Annotation:
     broken_after: int | None = None
     marks: dict[int, dict[int, list[Finding]]] = field(default_factory=dict)
     skipped: bool = False
+    clean: bool = False
+    """Nothing to mark: the file was accepted without a problem."""
 
     @property
     def note(self) -> str:
+        if self.clean:
+            return NO_PROBLEMS_NOTE
         if self.skipped:
             return NOT_COPIED_NOTE
         if not self.copied:
@@ -359,13 +372,17 @@ def _open_csv(path: Path) -> _Source:
     return _Source([(v, None) for v in row] for row in rows)
 
 
+def _open_xls(path: Path, sheet: str | None) -> _Source:
+    sheets = read_sheets(path)
+    _, rows = next((s for s in sheets if s[0] == sheet), sheets[0])
+    return _Source([(v, None) for v in row] for row in rows)
+
+
 def _open(path: Path, sheet: str | None) -> _Source:
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
+    kind = file_kind(path)  # raises the parser's own error for other types
+    if kind == "xlsx":
         return _open_xlsx(path, sheet)
-    if path.suffix.lower() == ".csv":
-        return _open_csv(path)
-    read_sheets(path)  # raises the parser's own error for .xls and other types
-    raise ValueError(f"unsupported original {path.name}")
+    return _open_xls(path, sheet) if kind == "xls" else _open_csv(path)
 
 
 def _find_header_row(

@@ -87,15 +87,32 @@ def register(conn: psycopg.Connection, landed: LandedFile, archived: Archived | 
     return Submission(**row)
 
 
+def registered_period(conn: psycopg.Connection, source: str, file_name: str, sha256: str) -> tuple[str, bool] | None:
+    """The month under which the same entry (same source, name as registered, and content) was registered
+    first, if it was, and whether it was answered with where to put it (check `misplaced`): a misplaced file
+    is placed (or answered) once, whatever month it is now."""
+    row = conn.execute(
+        """select s.period, exists (select 1 from ops.finding f
+                                     where f.submission_id = s.submission_id and f.check_name = 'misplaced')
+           from ops.submission s where s.source = %s and s.file_name = %s and s.sha256 = %s
+           order by s.submission_id limit 1""",
+        (source, file_name, sha256),
+    ).fetchone()
+    return (row[0], row[1]) if row else None
+
+
 def earlier_copy(conn: psycopg.Connection, sub: Submission) -> int | None:
     """An earlier submission of the same bytes by the same source for the same period, if any.
 
     Identical bytes for another month are a real submission: a department whose facts did not change
-    sends the same file again, and that month still needs it.
+    sends the same file again, and that month still needs it. A copy that was only answered with where to
+    put it (check `misplaced`, never read) does not count: the same file, moved there, is read.
     """
     row = conn.execute(
-        """select submission_id from ops.submission
+        """select submission_id from ops.submission s
            where source = %s and period = %s and sha256 = %s and submission_id < %s and status <> 'duplicate'
+             and not exists (select 1 from ops.finding f
+                             where f.submission_id = s.submission_id and f.check_name = 'misplaced')
            order by submission_id limit 1""",
         (sub.source, sub.period, sub.sha256, sub.submission_id),
     ).fetchone()

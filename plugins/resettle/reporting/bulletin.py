@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 import psycopg
 
+from resettle.domain import links
 from resettle.domain.periods import PERIOD_RE, SHANGHAI, add_months, zh_month
 from resettle.reporting.export import SafeWorkbook
 
@@ -452,13 +453,15 @@ def _html_table(frame: pd.DataFrame | None, labels: dict[str, str]) -> str:
 def render_html(bulletin: Bulletin) -> str:
     """A self-contained, print-ready page (A4, repeated table headers, no external resources)."""
     generated = dt.datetime.now(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+    site = links.dashboard()
+    online = f' · 在线看板 <a href="{html.escape(site)}">{html.escape(site)}</a>' if site else ""
     parts = [
         "<!DOCTYPE html>",
         '<html lang="zh-CN"><head><meta charset="utf-8">',
         f"<title>{html.escape(zh_month(bulletin.period))}回迁安置工作通报</title>",
         f"<style>{PRINT_CSS}</style></head><body>",
         f"<h1>{html.escape(zh_month(bulletin.period))}回迁安置工作通报</h1>",
-        f'<p class="meta">市回迁安置工作领导小组办公室 · 生成时间 {generated}（数据来自数据仓库 marts）</p>',
+        f'<p class="meta">市回迁安置工作领导小组办公室 · 生成时间 {generated}（数据来自数据仓库 marts）{online}</p>',
     ]
     for note in bulletin.notes:
         parts.append(f'<p class="note">注：{html.escape(note)}</p>')

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from resettle.devtools.generator import errors, reports, schedule
+from resettle.devtools.generator import errors, reports, schedule, story
 from resettle.devtools.generator.feeds import Feeds
 from resettle.devtools.generator.office import Office
 from resettle.devtools.generator.world import World
@@ -66,6 +66,8 @@ class GenerationReport:
     planted: dict[str, str] = field(default_factory=dict)
     """Flag code -> a project where the generator planted its situation."""
     errors: list[InjectedError] = field(default_factory=list)
+    story: story.Staged | None = None
+    """The demo's last month (`story.Story`), when asked for."""
 
     def to_dict(self) -> dict:
         """The manifest's content; paths relative to `out` so the folder can be moved."""
@@ -81,7 +83,7 @@ class GenerationReport:
                     "source": f.source,
                     "dataset": f.dataset,
                     "period": f.period,
-                    "path": f.path.relative_to(self.out).as_posix(),
+                    "path": f.path.relative_to(self.out).as_posix() if f.path.is_relative_to(self.out) else str(f.path),
                     "rows": f.rows,
                     "header_row": f.header_row,
                     "submitted_at": f.submitted_at.isoformat(),
@@ -103,6 +105,7 @@ class GenerationReport:
                 }
                 for e in self.errors
             ],
+            **({"story": self.story.to_dict(self.out)} if self.story else {}),
         }
 
 
@@ -166,12 +169,36 @@ def _locate(injection: errors.Injection, layout: Layout, relative: str) -> Injec
     )
 
 
+def _write(table: reports.Table, path: Path, submitted: dt.datetime, seed: int) -> Layout:
+    layout = write_table(table, path, submitted, seed)
+    stamp = submitted.timestamp()
+    os.utime(path, (stamp, stamp))
+    return layout
+
+
+def _mistake(seed: int, kind_name: str, table: reports.Table) -> errors.Injection:
+    """One planted mistake of a kind in a table about to be written (the demo's rejected file)."""
+    kind = next(k for k in errors.KINDS if k.name == kind_name and k.dataset == table.dataset)
+    placed = kind.apply(random.Random(f"{seed}/story/{table.source}/{table.period}"), table, set())
+    if placed is None:
+        raise ValueError(f"no row of {table.source}'s {table.dataset} fits the mistake {kind_name}")
+    row, column, value = placed
+    return errors.Injection(kind.name, kind.description_zh, table, row, column, value)
+
+
 def generate(
-    out: Path, period: str, months: int = 1, seed: int = 20191111, households: int = 3000, inject_errors: bool = False
+    out: Path,
+    period: str,
+    months: int = 1,
+    seed: int = 20191111,
+    households: int = 3000,
+    inject_errors: bool = False,
+    demo: story.Story | None = None,
 ) -> GenerationReport:
     """Write `months` reporting months of every source's files under `<out>/<source>/<YYYY-MM>/`.
 
-    The same arguments give the same files, byte for byte, and the same mtimes.
+    The same arguments give the same files, byte for byte, and the same mtimes. With `demo`, the last
+    month follows that story (a late district, a rejected file and its correction; see `story`).
     """
     out = Path(out)
     first = _first_month(period)
@@ -188,6 +215,9 @@ def generate(
         month_start = _add_months(first, index)
         label = f"{month_start:%Y-%m}"
         times = schedule.submission_times(seed, month_start)
+        staged = demo if demo and index == months - 1 else None
+        if staged:
+            times, deadline = story.times(staged, label, times)
         cutoff = schedule.events_cutoff(times, month_start)
         world.advance(month_start, cutoff)
         feeds.advance(month_start, cutoff)
@@ -197,13 +227,17 @@ def generate(
         layouts, paths = {}, {}
         sent: dict[str, int] = {}
         for (source, dataset), table in tables.items():
-            path = out / source / label / file_name(source, dataset, month_start)
+            root = staged.later if staged and source == staged.late else out
+            path = root / source / label / file_name(source, dataset, month_start)
             submitted = schedule.file_time(times[source], sent.get(source, 0))
             sent[source] = sent.get(source, 0) + 1
-            layouts[(source, dataset)] = write_table(table, path, submitted, seed)
+            if staged and (source, dataset) == staged.rejected:
+                corrected = story.corrected_path(staged.later / source / label / path.name)
+                _write(table, corrected, story.corrected_time(submitted), seed)
+                injections.append(_mistake(seed, staged.mistake, table))
+                report.story = story.Staged(label, staged.late, times[staged.late], deadline, path, corrected)
+            layouts[(source, dataset)] = _write(table, path, submitted, seed)
             paths[(source, dataset)] = path
-            stamp = submitted.timestamp()
-            os.utime(path, (stamp, stamp))
             report.files.append(
                 FileWritten(
                     source, dataset, label, path, len(table.rows), layouts[(source, dataset)].header_row, submitted

@@ -25,8 +25,11 @@ ROLES = {
 HOUSEHOLD_LIST_ROLES = frozenset({"office", "district"})
 """Who may open the masked household list. Leaders need counts, not people (PIPL minimisation); engineers
 debug from file findings and counts. The database agrees: their scope role cannot select masked columns."""
-QUALITY_DETAIL_ROLES = frozenset({"engineer", "office"})
-"""Who sees file-level data-quality detail (file names, the message a sender got)."""
+QUALITY_DETAIL_ROLES = frozenset({"engineer", "office", "district"})
+"""Who sees file-level data-quality detail (file names, the message a sender got, every problem found): the
+office chases senders for corrected files, engineers debug, and a district reads its own files' problems
+(row security on `submission_files` and `submission_findings` shows it no other sender's). Leaders see the
+summary and the open rejections."""
 UNMATCHED_RECORD_ROLES = frozenset({"engineer", "office"})
 """Who sees department records that matched no ledger developer: work for the office and the engineers.
 The database agrees for districts (the mart has no district: row security shows them nothing)."""

@@ -248,6 +248,17 @@ class Warehouse:
             (period,),
         )
 
+    def findings(self, period: str) -> pd.DataFrame | None:
+        """Every problem found in the month's files that the scope may see (row security: a district its own)."""
+        if not self.has_table("submission_findings"):
+            return None
+        return self.frame(
+            "select submission_id, finding_no, source_name_zh, dataset_title_zh, file_name, status_zh, severity,"
+            " severity_zh, excel_row, column_header, message_zh from marts.submission_findings"
+            " where period = %s order by submission_id, finding_no",
+            (period,),
+        )
+
     def alerts(self, period: str | None) -> pd.DataFrame | None:
         if not self.has_table("alert_history"):
             return None

@@ -7,7 +7,7 @@ import re
 import pandas as pd
 import streamlit as st
 
-from resettle.domain.periods import zh_month
+from resettle.domain.periods import PERIOD_RE, zh_month
 from resettle.reporting.dashboard.data import Warehouse
 from resettle.reporting.export import frame_to_xlsx
 
@@ -25,6 +25,15 @@ def period() -> str | None:
 
 def month_label(value: str) -> str:
     return zh_month(value)
+
+
+def months_labelled(frame: pd.DataFrame) -> pd.DataFrame:
+    """A `period` column as readers say it (`2026年9月`), in tables and their exports alike."""
+    if "period" not in frame.columns:
+        return frame
+    return frame.assign(
+        period=[zh_month(p) if isinstance(p, str) and PERIOD_RE.match(p) else p for p in frame["period"]]
+    )
 
 
 def no_data(what: str = "") -> None:
@@ -54,6 +63,7 @@ def table(
         no_data()
         return frame
     labels = labels or {}
+    frame = months_labelled(frame)
     query = st.text_input("筛选（包含文字）", key=f"{key}_filter", placeholder="输入任意文字筛选行")
     shown = filtered(frame, query.strip() if query else "")
     st.dataframe(

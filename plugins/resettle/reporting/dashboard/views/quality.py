@@ -1,5 +1,6 @@
-"""数据质量: files received and rejected per source, open rejections; file-level detail for the roles in
-`auth.QUALITY_DETAIL_ROLES` (the office and engineers)."""
+"""数据质量: files received and rejected per source, open rejections; file-level detail and every problem
+found for the roles in `auth.QUALITY_DETAIL_ROLES` (the office, engineers, and a district for its own files:
+row security decides which rows come back)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,19 @@ import streamlit as st
 from resettle.domain.vocabulary import complete_statuses
 from resettle.reporting.dashboard.auth import QUALITY_DETAIL_ROLES, roles_zh
 from resettle.reporting.dashboard.views.common import month_label, no_data, period, table, warehouse
+
+FINDING_LABELS = {
+    "submission_id": "报送编号",
+    "finding_no": "序号",
+    "source_name_zh": "报送单位",
+    "dataset_title_zh": "数据",
+    "file_name": "文件名",
+    "status_zh": "文件状态",
+    "severity_zh": "类别",
+    "excel_row": "行",
+    "column_header": "列",
+    "message_zh": "问题说明",
+}
 
 
 def render() -> None:
@@ -67,7 +81,17 @@ def render() -> None:
     detail = db.user.sees_quality_detail
     table(open_rejections[list(labels) if detail else brief], "open_rejections", f"待重报_{month}", labels)
     if detail:
+        if db.user.district:
+            st.caption("以下为本区报送的文件及其问题；其他单位的文件不可见。")
         st.subheader("全部文件明细")
         table(files[["submission_id", *labels]], "files", f"报送文件_{month}", {**labels, "submission_id": "报送编号"})
+        st.subheader("文件问题明细（与回执一致）")
+        findings = db.findings(month)
+        if findings is None:
+            no_data("问题明细尚未生成（marts.submission_findings）")
+        elif findings.empty:
+            st.caption("本月文件没有发现问题。")
+        else:
+            table(findings.drop(columns="severity"), "findings", f"文件问题_{month}", FINDING_LABELS)
     else:
-        st.caption(f"文件明细（文件名、逐条处理说明）仅{roles_zh(QUALITY_DETAIL_ROLES)}可见。")
+        st.caption(f"文件明细（文件名、逐条处理说明、问题明细）仅{roles_zh(QUALITY_DETAIL_ROLES)}可见，区只见本区。")

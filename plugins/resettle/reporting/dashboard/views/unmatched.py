@@ -1,9 +1,11 @@
-"""未匹配记录: department records whose company matched no ledger developer (office and engineers only)."""
+"""未匹配记录: department records whose company matched no ledger developer (the roles in
+`auth.UNMATCHED_RECORD_ROLES`: the office and engineers)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from resettle.reporting.dashboard.auth import UNMATCHED_RECORD_ROLES, roles_zh
 from resettle.reporting.dashboard.views.common import no_data, period, table, warehouse
 
 LABELS = {
@@ -26,7 +28,7 @@ def render() -> None:
     st.header("未匹配记录")
     db, month = warehouse(), period()
     if not db.user.sees_unmatched_records:
-        st.warning("本页仅领导小组办公室和数据工程师可见。")
+        st.warning(f"本页仅{roles_zh(UNMATCHED_RECORD_ROLES)}可见。")
         return
     if not month:
         no_data()
