@@ -19,8 +19,9 @@ take turns per source and month (advisory locks), so a manual run beside the sch
 announces, per dataset, the `raw.*` Asset that received new accepted data, which is what `build_marts` is
 scheduled on; a run with nothing new announces nothing. `send_invalid_file_alerts` tells each sender of a
 rejected file, and of a file accepted with warnings, right away (see `check_alerts`); `publish_data_docs`
-renders the index of the validation Data Docs once per run (each file's own page is rendered as it is
-decided); a failed task or a run still going an hour after it was queued alerts the engineers.
+renders the validation Data Docs once per run (the pages of the files decided in it, and the index; each file
+only stores its result as it is decided); a failed task or a run still going an hour after it was queued
+alerts the engineers.
 """
 
 import datetime as dt

@@ -9,7 +9,9 @@ import time
 
 import pytest
 
-from .conftest import DAG_FILES, python
+from .conftest import DAG_FILES, REPO, python
+
+REPO_DAGS = REPO / "dags"
 
 ALLOWED_TAGS = {"intake", "transform", "alerts", "reporting", "tier:1", "tier:2"}
 
@@ -66,3 +68,22 @@ def test_dag_file_imports_no_heavy_library_and_no_database(path, airflow_env):
     out = subprocess.run([python(), "-c", probe], env=airflow_env, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+
+
+def test_build_marts_renders_the_same_tasks_from_the_cut_manifest(airflow_env, monkeypatch):
+    """Airflow parses a cut of the dbt manifest (what Cosmos reads); it must render exactly what the whole
+    manifest renders: the same tasks, dependencies and operator types."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    from resettle.warehouse import dbt_runner
+
+    def shape() -> dict:
+        dag = DagBag(dag_folder=str(REPO_DAGS / "build_marts.py")).dags["build_marts"]
+        return {t.task_id: (sorted(t.upstream_task_ids), type(t).__name__) for t in dag.tasks}
+
+    assert dbt_runner.manifest_for_rendering() == dbt_runner.render_manifest_path()
+    assert dbt_runner.render_manifest_path().stat().st_size < dbt_runner.manifest_path().stat().st_size / 3
+    from_cut = shape()
+    monkeypatch.setattr(dbt_runner, "manifest_for_rendering", dbt_runner.manifest_path)
+    assert from_cut == shape()
+    assert len(from_cut) > 100

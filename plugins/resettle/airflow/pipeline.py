@@ -78,7 +78,8 @@ def failed_files(outcomes: list[dict]) -> list[str]:
 
 
 def publish_data_docs() -> str | None:
-    """Render the Data Docs index over every validation result stored so far (once per ingestion run)."""
+    """Render the Data Docs pages of the results stored since the last run, and the index over every stored
+    result (once per ingestion run)."""
     from resettle.intake import docs
 
     index = docs.build_index()

@@ -36,6 +36,9 @@ def announce_updates(outlet_events, outcomes: list[dict]) -> list[str]:
 
 DBT_THREADS = 4
 PLAN_TASK_ID = "plan_dbt_build"
+# dbt unit tests check the models' SQL on fixed inputs, not the data: they run with the test suite and
+# `resettle dbt build`, where the SQL changes, and are left out of the pipeline's builds (dbt's advice).
+PIPELINE_EXCLUDE = "resource_type:unit_test"
 _LINEAGE_NOTICE = "To enable emitting Openlineage events"
 
 
@@ -109,12 +112,14 @@ def plan_dbt_build(context: dict, url: str) -> str:
 def dbt_task_group(group_id: str = "dbt"):
     """The dbt project as Airflow tasks (Cosmos, watcher mode), rendered from the pre-built manifest.
 
-    Rendering reads `dbt_project/target/manifest.json` only: no dbt call and no database at parse time.
+    Rendering reads the pre-built manifest only (its cut for Airflow, `manifest_for_rendering`): no dbt
+    call and no database at parse time.
     One task (`dbt_producer_watcher`) runs a single `dbt build` with dbt threads over what
     `plan_dbt_build` selected; every seed, model and snapshot has a task that follows its node in that
     build, and one that follows its tests, so the graph shows each model's outcome and a failing test
     fails its task (dbt skips everything downstream of it). Nodes the run did not select succeed as not
     run. In-process runs (`dag.test()` runs one task at a time) put the build before the tasks watching it.
+    dbt's unit tests are not part of it (`PIPELINE_EXCLUDE`).
     """
     import os
 
@@ -134,11 +139,15 @@ def dbt_task_group(group_id: str = "dbt"):
             TestBehavior.AFTER_EACH,
             profile_args={"threads": DBT_THREADS},
             detach_tests=False,
+            # The build runs in a throwaway copy of the project: its manifest.json and run_results.json would
+            # be written for nobody (the run is logged in ops.dbt_invocation; partial parsing keeps its cache).
+            global_flags=["--no-write-json"],
             operator_args={"poke_interval": 2},
         ),
     )
     producer = group.children[f"{group_id}.{PRODUCER_WATCHER_TASK_ID}"]
     producer.select = f"{{{{ ti.xcom_pull(task_ids='{PLAN_TASK_ID}') or 'package:resettle' }}}}"
+    producer.exclude = PIPELINE_EXCLUDE
     if in_process():
         tasks = list(group.iter_tasks())
         ids = {t.task_id for t in tasks}
@@ -160,7 +169,14 @@ def _local_task_group(group_id: str, project_dir):
 
 
 def _cosmos_args(
-    project_dir, mode, test_behavior, *, profile_args: dict, detach_tests: bool, operator_args: dict | None = None
+    project_dir,
+    mode,
+    test_behavior,
+    *,
+    profile_args: dict,
+    detach_tests: bool,
+    global_flags: list[str] | None = None,
+    operator_args: dict | None = None,
 ) -> dict:
     """What both task-group layouts share: the manifest, the warehouse profile, dbt in this interpreter."""
     import os
@@ -171,10 +187,10 @@ def _cosmos_args(
     from cosmos.constants import InvocationMode, LoadMode
     from cosmos.profiles import PostgresUserPasswordProfileMapping
 
-    from resettle.warehouse.dbt_runner import manifest_path
+    from resettle.warehouse.dbt_runner import manifest_for_rendering
 
     return {
-        "project_config": ProjectConfig(manifest_path=manifest_path(), project_name="resettle"),
+        "project_config": ProjectConfig(manifest_path=manifest_for_rendering(), project_name="resettle"),
         "profile_config": ProfileConfig(
             profile_name="resettle",
             target_name="warehouse",
@@ -196,7 +212,10 @@ def _cosmos_args(
         ),
         "operator_args": {
             "install_deps": False,
-            "dbt_cmd_global_flags": ["--quiet"] if os.environ.get("RESETTLE_DBT_QUIET") == "1" else [],
+            "dbt_cmd_global_flags": [
+                *(global_flags or []),
+                *(["--quiet"] if os.environ.get("RESETTLE_DBT_QUIET") == "1" else []),
+            ],
             **(operator_args or {}),
         },
     }

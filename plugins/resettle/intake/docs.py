@@ -1,15 +1,17 @@
 """Great Expectations Data Docs: every submission's validation result, browsable by engineers.
 
 The intake validates in an in-memory GX context (fast, nothing on disk per file). Once a file's decision
-has been committed, its result is added to a file-backed context under `<RESETTLE_HOME>/gx` and only its
-own page is rendered (`record`): the cost of a file does not grow with the number of files already
-documented. The index page, which lists every result, is rendered once per ingestion run
-(`build_index`), so the site accumulates every submission ever checked. Long lists of failing rows are cut
-to a sample: the full list is in `ops.finding`.
+has been committed, its result is stored in a file-backed context under `<RESETTLE_HOME>/gx` and its
+identifier queued (`record`): a file pays only for storing its own result, whatever the number of files
+already documented. Once per ingestion run (`build_index`, the `publish_data_docs` task) the queued
+results' pages and the index, which lists every result, are rendered in one pass, so the site accumulates
+every submission ever checked without a rendering per file. Long lists of failing rows are cut to a
+sample: the full list is in `ops.finding`.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
@@ -22,6 +24,12 @@ _CONTEXTS: dict[str, object] = {}
 
 def site_index() -> Path:
     return settings().home / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+
+
+def _queue() -> Path:
+    """Results stored but not yet rendered: one small file per submission, written by the worker that
+    decided it and read by the run's `build_index` (possibly another process)."""
+    return settings().home / "gx" / "uncommitted" / "pages_to_render"
 
 
 def _trimmed(result):
@@ -64,7 +72,8 @@ def _context():
 
 
 def record(result, *, submission_id: int, source: str, dataset: str, period: str, file_name: str) -> Path | None:
-    """Store one submission's result and render its page (not the index); a failure is logged, never fatal.
+    """Store one submission's result and queue its page for the run's `build_index`; a failure is logged,
+    never fatal.
 
     Called after the submission's decision has been committed: Data Docs never hold a warehouse
     transaction open.
@@ -83,7 +92,9 @@ def record(result, *, submission_id: int, source: str, dataset: str, period: str
             batch_identifier=f"{source}-{period}-{submission_id}",
         )
         context.validation_results_store.set(key, _trimmed(result))
-        context.build_data_docs(resource_identifiers=[key], build_index=False)
+        queue = _queue()
+        queue.mkdir(parents=True, exist_ok=True)
+        (queue / f"{submission_id}.json").write_text(json.dumps(list(key.to_tuple())), encoding="utf-8")
         from resettle.intake.archive import private_tree
 
         private_tree(settings().home / "gx")  # validation results quote rows of the files: the service user's only
@@ -94,13 +105,27 @@ def record(result, *, submission_id: int, source: str, dataset: str, period: str
 
 
 def build_index() -> Path | None:
-    """Render the site's index page over every stored result (once per ingestion run); never fatal."""
+    """Render the queued results' pages and the site's index over every stored result, in one pass (once
+    per ingestion run; nothing when no result was stored since); never fatal. A result queued while this
+    runs waits for the next run."""
     try:
-        from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
+        queued = sorted(_queue().glob("*.json")) if _queue().is_dir() else []
+        if not queued and site_index().exists():
+            return site_index()  # no result stored since the last rendering: the site is current
+        from great_expectations.data_context.types.resource_identifiers import (
+            ExpectationSuiteIdentifier,
+            ValidationResultIdentifier,
+        )
 
+        keys = [ValidationResultIdentifier.from_tuple(tuple(json.loads(q.read_text("utf-8")))) for q in queued]
         # Pages are rendered only for the identifiers given; one that names no stored resource renders none.
         nothing = ExpectationSuiteIdentifier(name="__index_only__")
-        _context().build_data_docs(resource_identifiers=[nothing], build_index=True)
+        _context().build_data_docs(resource_identifiers=keys or [nothing], build_index=True)
+        for q in queued:
+            q.unlink(missing_ok=True)
+        from resettle.intake.archive import private_tree
+
+        private_tree(settings().home / "gx")
         return site_index()
     except Exception:
         log.exception("the Data Docs index was not updated")

@@ -38,6 +38,59 @@ def manifest_path():
     return settings().dbt_project_dir / "target" / "manifest.json"
 
 
+def render_manifest_path():
+    """What Airflow renders the dbt tasks from: the manifest cut to what Cosmos reads (`write_render_manifest`)."""
+    return settings().dbt_project_dir / "target" / "manifest_for_airflow.json"
+
+
+# The fields of a manifest resource that Cosmos reads to render tasks and select nodes; the rest (SQL, columns,
+# descriptions, docs) is most of the manifest's size and would be parsed at every DAG parse for nothing.
+_RENDER_FIELDS = (
+    "unique_id",
+    "name",
+    "resource_type",
+    "package_name",
+    "original_file_path",
+    "depends_on",
+    "config",
+    "tags",
+    "fqn",
+    "freshness",
+)
+
+
+def write_render_manifest() -> None:
+    """Write `render_manifest_path()` from the project's manifest (after each `dbt parse` of the project)."""
+    import json
+
+    manifest = json.loads(manifest_path().read_text(encoding="utf-8"))
+    cut = {
+        "metadata": {"project_name": (manifest.get("metadata") or {}).get("project_name")},
+        "selectors": manifest.get("selectors") or {},
+    }
+    for kind in ("nodes", "sources", "exposures"):
+        cut[kind] = {
+            uid: {
+                **{k: node[k] for k in _RENDER_FIELDS if k in node and k != "depends_on"},
+                "depends_on": {"nodes": (node.get("depends_on") or {}).get("nodes", [])},
+            }
+            for uid, node in (manifest.get(kind) or {}).items()
+        }
+    target = render_manifest_path()
+    partial = target.with_suffix(".tmp")
+    partial.write_text(json.dumps(cut, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    partial.replace(target)
+
+
+def manifest_for_rendering():
+    """The cut manifest when it is as new as the project's manifest, else the project's manifest itself.
+    Read only (this runs at DAG parse time)."""
+    cut, full = render_manifest_path(), manifest_path()
+    if cut.exists() and full.exists() and cut.stat().st_mtime >= full.stat().st_mtime:
+        return cut
+    return full
+
+
 def manifest_is_stale() -> bool:
     """True when the manifest is missing or older than any file of the dbt project it was built from."""
     manifest = manifest_path()
@@ -52,11 +105,13 @@ def manifest_is_stale() -> bool:
 
 
 def ensure_manifest() -> None:
-    """Pre-build the manifest Airflow renders dbt from (`dbt parse` needs no database)."""
+    """Pre-build the manifest and the cut of it that Airflow renders dbt from (`dbt parse` needs no database)."""
     if manifest_is_stale():
         outcome = run_dbt(["parse"])
         if not outcome.success:
             raise RuntimeError("dbt parse failed:\n" + "\n".join(outcome.failures))
+    if manifest_for_rendering() != render_manifest_path():
+        write_render_manifest()
 
 
 def missing_relations(url: str) -> list[str]:
@@ -102,4 +157,8 @@ def run_dbt(args: list[str], url: str | None = None) -> DbtOutcome:
             failures.append(f"{r.node.unique_id}: {r.message}")
     if result.exception is not None:
         failures.append(str(result.exception))
+    # A command that wrote the project's manifest: keep Airflow's cut of it in step.
+    rewrote = result.success and "--target-path" not in args and manifest_path().exists()
+    if rewrote and manifest_for_rendering() != render_manifest_path():
+        write_render_manifest()
     return DbtOutcome(success=bool(result.success), failures=failures, counts=counts)

@@ -76,6 +76,7 @@ def login_page() -> None:
             st.session_state["failed_logins"] = failed + 1
             st.error("用户名或密码错误，或账号已停用。")
             return
+        _close_warehouse()
         st.session_state.clear()
         st.session_state["user"] = user
         st.session_state["warehouse"] = Warehouse(database_url(), user)
@@ -93,8 +94,16 @@ def sidebar(db: Warehouse) -> None:
         else:
             st.session_state["period"] = None
         if st.button("退出登录", key="logout"):
+            _close_warehouse()
             st.session_state.clear()
             st.rerun()
+
+
+def _close_warehouse() -> None:
+    """Close the signed-in user's warehouse connection before their session state is dropped."""
+    db = st.session_state.get("warehouse")
+    if db is not None:
+        db.close()
 
 
 def _district_name(db: Warehouse) -> str | None:

@@ -79,13 +79,32 @@ class Warehouse:
     def __init__(self, url: str, user: User):
         self.url = url
         self.user = user
+        self._conn: psycopg.Connection | None = None
+        self._tables: dict[str, bool] = {}
+
+    def _connection(self) -> psycopg.Connection:
+        """This user's connection as their scope login role (a member of that scope alone), opened on first
+        use and kept for the user's session: a page makes several reads, and logging in for each one cost
+        more than the reads themselves. It belongs to this user only; a broken one is replaced."""
+        from resettle.warehouse.access import scope_url
+
+        conn = self._conn
+        if conn is None or conn.closed or conn.broken:
+            conn = psycopg.connect(scope_url(self.url, self.user.scope_role), connect_timeout=10, autocommit=True)
+            self._conn = conn
+        return conn
+
+    def close(self) -> None:
+        """Close the user's connection (on log-out)."""
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
 
     @contextmanager
     def scoped(self, log: tuple[str, dict] | None = None) -> Iterator[psycopg.Connection]:
-        """A connection as the user's scope login role (a member of that scope alone)."""
-        from resettle.warehouse.access import scope_url
-
-        with psycopg.connect(scope_url(self.url, self.user.scope_role), connect_timeout=10) as conn, conn.transaction():
+        """One transaction on the user's connection; each read is its own transaction."""
+        conn = self._connection()
+        with conn.transaction():
             if log:
                 log_event(conn, self.user, *log)
             yield conn
@@ -97,8 +116,14 @@ class Warehouse:
             return tidy(pd.DataFrame(cur.fetchall(), columns=columns))
 
     def has_table(self, table: str) -> bool:
-        with self.scoped() as conn:
-            return conn.execute("select to_regclass(%s) is not null", (f"marts.{table}",)).fetchone()[0]
+        """Whether a mart exists; once it does, it is not asked again in this user's session (a mart is
+        rebuilt in place, never removed)."""
+        if not self._tables.get(table):
+            with self.scoped() as conn:
+                self._tables[table] = conn.execute(
+                    "select to_regclass(%s) is not null", (f"marts.{table}",)
+                ).fetchone()[0]
+        return self._tables[table]
 
     def labels(self, table: str) -> dict[str, str]:
         with self.scoped() as conn:
