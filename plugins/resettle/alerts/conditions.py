@@ -127,6 +127,7 @@ class WarnedFile:
     warnings: int
     findings: Sequence[Finding]
     receipt: str | None
+    sendable: bool = True
 
 
 def receipt_name(receipt: str | None) -> str | None:
@@ -240,30 +241,7 @@ def invalid_conditions(
         title, text = messages.invalid(
             names[r.source], dataset_zh, r.period, r.file_name, r.errors, r.findings, receipt_name(r.receipt)
         )
-        out.append(
-            Condition(
-                key("invalid", r.source, r.dataset or "unknown", r.period, r.submission_id),
-                "invalid",
-                title,
-                text,
-                source=r.source,
-                dataset=r.dataset,
-                period=r.period,
-                submission_id=r.submission_id,
-                sendable=r.sendable,
-                facts={
-                    "source": r.source,
-                    "source_zh": names[r.source],
-                    "dataset": r.dataset,
-                    "dataset_zh": dataset_zh,
-                    "period": r.period,
-                    "file_name": r.file_name,
-                    "errors": r.errors,
-                    "receipt": receipt_name(r.receipt),
-                },
-                attachments=(r.receipt,) if r.receipt else (),
-            )
-        )
+        out.append(_file_condition("invalid", r, names[r.source], dataset_zh, title, text, errors=r.errors))
     return out
 
 
@@ -277,30 +255,42 @@ def warned_conditions(warned: Iterable[WarnedFile], names: dict[str, str], title
         title, text = messages.warned(
             names[w.source], dataset_zh, w.period, w.file_name, w.warnings, w.findings, receipt_name(w.receipt)
         )
-        out.append(
-            Condition(
-                key("warned", w.source, w.dataset or "unknown", w.period, w.submission_id),
-                "warned",
-                title,
-                text,
-                source=w.source,
-                dataset=w.dataset,
-                period=w.period,
-                submission_id=w.submission_id,
-                facts={
-                    "source": w.source,
-                    "source_zh": names[w.source],
-                    "dataset": w.dataset,
-                    "dataset_zh": dataset_zh,
-                    "period": w.period,
-                    "file_name": w.file_name,
-                    "warnings": w.warnings,
-                    "receipt": receipt_name(w.receipt),
-                },
-                attachments=(w.receipt,) if w.receipt else (),
-            )
-        )
+        out.append(_file_condition("warned", w, names[w.source], dataset_zh, title, text, warnings=w.warnings))
     return out
+
+
+def _file_condition(
+    kind: str,
+    f: RejectedFile | WarnedFile,
+    source_zh: str,
+    dataset_zh: str | None,
+    title: str,
+    text: str,
+    **counts: int,
+) -> Condition:
+    """A condition about one file, told to its sender with the receipt attached."""
+    return Condition(
+        key(kind, f.source, f.dataset or "unknown", f.period, f.submission_id),
+        kind,
+        title,
+        text,
+        source=f.source,
+        dataset=f.dataset,
+        period=f.period,
+        submission_id=f.submission_id,
+        sendable=f.sendable,
+        facts={
+            "source": f.source,
+            "source_zh": source_zh,
+            "dataset": f.dataset,
+            "dataset_zh": dataset_zh,
+            "period": f.period,
+            "file_name": f.file_name,
+            **counts,
+            "receipt": receipt_name(f.receipt),
+        },
+        attachments=(f.receipt,) if f.receipt else (),
+    )
 
 
 def due_to_send(condition: Condition, last_sent: dt.datetime | None, as_of: dt.datetime) -> bool:

@@ -47,39 +47,9 @@ def _rejected_files(
     as_of: dt.datetime,
     policy: Policy,
 ) -> list[RejectedFile]:
-    from resettle.domain.config import settings
-    from resettle.intake.receipt import receipt_path
-
-    subs = conn.execute(
-        """select submission_id, source, dataset, period, file_name, errors from ops.submission
-           where status in ('rejected', 'refused') and received_at <= %s and (period = any(%s) or received_at > %s)
-           order by received_at, submission_id""",
-        (as_of, list(periods), as_of - policy.invalid_lookback),
-    ).fetchall()
-    out = []
-    for submission_id, source, dataset, period, file_name, errors in subs:
-        findings = [
-            Finding(*row)
-            for row in conn.execute(
-                """select excel_row, column_header, value, message_zh, severity, check_name from ops.finding
-               where submission_id = %s and severity = 'error' order by finding_no limit %s""",
-                (submission_id, policy.findings_shown),
-            )
-        ]
-        receipt = receipt_path(settings().outbox, source, period, file_name, submission_id)
-        out.append(
-            RejectedFile(
-                submission_id,
-                source,
-                dataset,
-                period,
-                file_name,
-                max(errors, len(findings)),
-                findings,
-                str(receipt) if receipt.exists() else None,
-            )
-        )
-    return out
+    """Rejected or refused files received by `as_of`, of the months or recent, with their first errors."""
+    rows = _files_and_findings(conn, ("rejected", "refused"), "errors", "error", periods, as_of, policy)
+    return [RejectedFile(*row) for row in rows]
 
 
 def _warned_files(
@@ -89,35 +59,49 @@ def _warned_files(
     policy: Policy,
 ) -> list[WarnedFile]:
     """Files accepted with warnings and still in force, received by `as_of`, of the months or recent."""
+    rows = _files_and_findings(conn, ("accepted_with_warnings",), "warnings", "warning", periods, as_of, policy)
+    return [WarnedFile(*row) for row in rows]
+
+
+def _files_and_findings(
+    conn: psycopg.Connection,
+    statuses: Sequence[str],
+    count_column: str,
+    severity: str,
+    periods: Sequence[str],
+    as_of: dt.datetime,
+    policy: Policy,
+) -> list[tuple]:
+    """Submissions in `statuses` with their count of problems, first findings of `severity` and receipt."""
     from resettle.domain.config import settings
     from resettle.intake.receipt import receipt_path
 
+    assert count_column in ("errors", "warnings")
     subs = conn.execute(
-        """select submission_id, source, dataset, period, file_name, warnings from ops.submission
-           where status = 'accepted_with_warnings' and received_at <= %s
-             and (period = any(%s) or received_at > %s)
+        f"""select submission_id, source, dataset, period, file_name, {count_column} from ops.submission
+           where status = any(%s) and received_at <= %s and (period = any(%s) or received_at > %s)
            order by received_at, submission_id""",
-        (as_of, list(periods), as_of - policy.invalid_lookback),
+        (list(statuses), as_of, list(periods), as_of - policy.invalid_lookback),
     ).fetchall()
     out = []
-    for submission_id, source, dataset, period, file_name, warnings in subs:
+    for submission_id, source, dataset, period, file_name, count in subs:
         findings = [
             Finding(*row)
             for row in conn.execute(
                 """select excel_row, column_header, value, message_zh, severity, check_name from ops.finding
-               where submission_id = %s and severity = 'warning' order by finding_no limit %s""",
-                (submission_id, policy.findings_shown),
+               where submission_id = %s and severity = %s order by finding_no limit %s""",
+                (submission_id, severity, policy.findings_shown),
             )
         ]
         receipt = receipt_path(settings().outbox, source, period, file_name, submission_id)
         out.append(
-            WarnedFile(
+            (
                 submission_id,
                 source,
                 dataset,
                 period,
                 file_name,
-                max(warnings, len(findings)),
+                max(count, len(findings)),
                 findings,
                 str(receipt) if receipt.exists() else None,
             )
