@@ -193,7 +193,7 @@ def svg_trend(
 ) -> str:
     """A line by month; labels as given (e.g. `2026年9月`), values written above the points. A rate is drawn on
     its whole 0–100 scale and a count from zero, so a small change never looks like a large one."""
-    left, right, top, bottom = 34, 34, 30, 30
+    left, right, top, bottom = 44, 34, 30, 30
     values = [float(v) for _, v in points if v is not None]
     low, high = 0.0, 100.0 if percent else max(values or [1.0]) * 1.1 or 1.0
     step = (width - left - right) / max(len(points) - 1, 1)
@@ -204,8 +204,10 @@ def svg_trend(
     body = [
         _text(0, 16, title, 13, weight="bold"),
         f'<line x1="{left}" y1="{height - bottom}" x2="{width - right}" y2="{height - bottom}" stroke="#888"/>',
-        _text(left - 4, top + 4, number(high, percent), 10, anchor="end", fill="#666"),
-        _text(left - 4, height - bottom, number(low, percent), 10, anchor="end", fill="#666"),
+        _text(left - 4, top + 4, f"{high:.0f}%" if percent else number(high, percent), 10, anchor="end", fill="#666"),
+        _text(
+            left - 4, height - bottom, f"{low:.0f}%" if percent else number(low, percent), 10, anchor="end", fill="#666"
+        ),
     ]
     coords = []
     for i, (label, value) in enumerate(points):
