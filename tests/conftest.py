@@ -82,7 +82,26 @@ XDIST_GROUPS = {
 }
 
 
+# The longest tests (minutes each: Airflow services, whole pipelines, the benchmarks' smoke run) start first,
+# so that two workers finish together instead of one running the longest test alone at the end.
+LONGEST_FIRST = (
+    "integration/test_celery_topology.py",
+    "integration/test_airflow_services.py",
+    "e2e/test_skeleton.py",
+    "integration/test_bench.py",
+    "e2e/test_demo_story.py",
+    "e2e/test_marts_recompute.py",
+    "integration/test_backup_restore.py",
+    "browser/",
+)
+
+
+def _longest_first(relative: str) -> int:
+    return next((i for i, prefix in enumerate(LONGEST_FIRST) if relative.startswith(prefix)), len(LONGEST_FIRST))
+
+
 def pytest_collection_modifyitems(config, items):
+    items.sort(key=lambda item: _longest_first(Path(str(item.fspath)).relative_to(REPO / "tests").as_posix()))
     for item in items:
         relative = Path(str(item.fspath)).relative_to(REPO / "tests").as_posix()
         for prefix, group in XDIST_GROUPS.items():

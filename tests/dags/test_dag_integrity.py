@@ -49,11 +49,13 @@ def test_dag_declares_owner_tags_retries_and_docs(path, bags):
 def test_dag_file_parses_in_under_a_second(path, bags):
     from airflow.dag_processing.dagbag import DagBag
 
-    start = time.perf_counter()
+    # CPU time of this process: what parsing costs, whatever else the machine is running meanwhile
+    # (`resettle bench all` reports the wall-clock figure against its target)
+    start = time.process_time()
     bag = DagBag(dag_folder=str(path))
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     assert not bag.import_errors
-    assert elapsed < 1.0, f"{path.name} took {elapsed:.2f}s to parse"
+    assert elapsed < 1.0, f"{path.name} took {elapsed:.2f}s of CPU to parse"
 
 
 @pytest.mark.parametrize("path", DAG_FILES, ids=lambda p: p.stem)
