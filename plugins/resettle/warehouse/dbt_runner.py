@@ -75,6 +75,8 @@ def write_render_manifest() -> None:
                 "depends_on": {"nodes": (node.get("depends_on") or {}).get("nodes", [])},
             }
             for uid, node in (manifest.get(kind) or {}).items()
+            # the project's on-run-start/-end hooks run inside the one dbt build; they have no task of their own
+            if node.get("resource_type") != "operation"
         }
     target = render_manifest_path()
     partial = target.with_suffix(".tmp")
