@@ -2,7 +2,8 @@
 built by dbt in a database of the session's PostgreSQL, the access roles and demo users, and the dashboard
 running as `streamlit run` against it (as the dashboard's own login role), with a headless Chromium.
 
-Built once per session (about a minute); screenshots go to test-artifacts/dashboard/ (git-ignored).
+Built once per session (about a minute); screenshots go to test-artifacts/dashboard/ (three are kept in git:
+总览 with its deltas and district map, the bulletin's first page, a district's 数据质量).
 """
 
 from __future__ import annotations
