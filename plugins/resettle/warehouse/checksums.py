@@ -14,9 +14,9 @@ from psycopg import sql
 
 SCHEMA = "marts"
 BUILD_COLUMNS = ("built_at",)
-LINEAGE_COLUMNS = ("submission_id", "submission_ids")
-"""Numbered in the order files were registered: equal files give equal marts but not equal ids when
-workers register them in parallel."""
+LINEAGE_COLUMNS = ("submission_id", "submission_ids", "finding_id")
+"""Numbered in the order files were registered (a finding's id is `<submission_id>-<finding_no>`): equal
+files give equal marts but not equal ids when workers register them in parallel."""
 
 
 def _skipped(column: str, skip: set[str]) -> bool:
