@@ -57,6 +57,11 @@ def _exists(conn: psycopg.Connection, table: str) -> bool:
     return bool(row and row[0])
 
 
+def _mart_rows(conn: psycopg.Connection, mart: str, query: str, params: tuple) -> list[dict]:
+    """The rows of a mart a warehouse built before it existed may lack: none then, not an error."""
+    return _rows(conn, query, params) if _exists(conn, mart) else []
+
+
 def build_sheet(conn: psycopg.Connection, project_code: str, period: str) -> ReviewSheet | None:
     """The sheet's content, or None when the project is not in the month's marts (or not visible)."""
     if not PERIOD_RE.match(period):
@@ -67,30 +72,30 @@ def build_sheet(conn: psycopg.Connection, project_code: str, period: str) -> Rev
     if not found:
         return None
     sheet = ReviewSheet(period, found[0])
-    if _exists(conn, "project_route_steps"):
-        sheet.steps = _rows(
-            conn,
-            "select step_order, step_name_zh, state_zh, is_done, lead_unit_zh, evidence_zh"
-            " from marts.project_route_steps where period = %s and project_code = %s"
-            " order by step_order",
-            (period, project_code),
-        )
-    if _exists(conn, "review_decisions"):
-        sheet.decisions = _rows(
-            conn,
-            "select meeting_no, meeting_date, units, decision, category_after_zh"
-            " from marts.review_decisions where project_code = %s and period <= %s"
-            " order by meeting_date desc, meeting_no desc limit 5",
-            (project_code, period),
-        )
-    if _exists(conn, "supervision_items"):
-        sheet.open_items = _rows(
-            conn,
-            "select item_no, task, responsible_unit, due_date, state_zh, days_overdue"
-            " from marts.supervision_items where period = %s and project_code = %s"
-            " and not is_done order by due_date, item_no",
-            (period, project_code),
-        )
+    sheet.steps = _mart_rows(
+        conn,
+        "project_route_steps",
+        "select step_order, step_name_zh, state_zh, is_done, lead_unit_zh, evidence_zh"
+        " from marts.project_route_steps where period = %s and project_code = %s"
+        " order by step_order",
+        (period, project_code),
+    )
+    sheet.decisions = _mart_rows(
+        conn,
+        "review_decisions",
+        "select meeting_no, meeting_date, units, decision, category_after_zh"
+        " from marts.review_decisions where project_code = %s and period <= %s"
+        " order by meeting_date desc, meeting_no desc limit 5",
+        (project_code, period),
+    )
+    sheet.open_items = _mart_rows(
+        conn,
+        "supervision_items",
+        "select item_no, task, responsible_unit, due_date, state_zh, days_overdue"
+        " from marts.supervision_items where period = %s and project_code = %s"
+        " and not is_done order by due_date, item_no",
+        (period, project_code),
+    )
     return sheet
 
 
