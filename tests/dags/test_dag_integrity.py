@@ -89,3 +89,48 @@ def test_build_marts_renders_the_same_tasks_from_the_cut_manifest(airflow_env, m
     monkeypatch.setattr(dbt_runner, "manifest_for_rendering", dbt_runner.manifest_path)
     assert from_cut == shape()
     assert len(from_cut) > 100
+
+
+class _RecordingTaskInstance:
+    """What the producer's event parser writes, kept in a dict (the XCom table stands in for nothing else)."""
+
+    def __init__(self):
+        self.pushed: dict[str, object] = {}
+
+    def xcom_push(self, key, value, **kwargs):
+        self.pushed[key] = value
+
+    def xcom_pull(self, *args, **kwargs):
+        return None
+
+
+def _event(name: str, unique_id: str, resource_type: str, status: str) -> str:
+    node = {"unique_id": unique_id, "resource_type": resource_type, "node_status": status, "node_path": "x.sql"}
+    return json.dumps({"info": {"name": name, "msg": "", "level": "debug"}, "data": {"node_info": node}})
+
+
+def test_the_dbt_producer_writes_only_the_xcoms_its_watchers_read(airflow_env):
+    """Per node, the producer writes its status and final event; events a later one overwrites and a test's
+    own event (no task reads it) are not written, and a model's test task still gets its tests' summary."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    dag = DagBag(dag_folder=str(REPO_DAGS / "build_marts.py")).dags["build_marts"]
+    producer = dag.get_task("dbt.dbt_producer_watcher")
+    model = "model.resettle.district_monthly_progress"
+    tests = producer.tests_per_model[model]
+    assert tests, "the mart has tests"
+    ti = _RecordingTaskInstance()
+    parse = producer._make_parse_callable()
+    extra = {"context": {"ti": ti}, "project_dir": str(REPO / "dbt_project")}
+    for name in ("NodeStart", "NodeCompiling", "NodeExecuting"):
+        parse(_event(name, model, "model", "started"), extra)
+    assert ti.pushed == {}
+    parse(_event("NodeFinished", model, "model", "success"), extra)
+    key = model.replace(".", "__")
+    assert ti.pushed[f"{key}_status"]["status"] == "success"
+    assert f"{key}_dbt_event" in ti.pushed
+    for test in tests:
+        parse(_event("NodeStart", test, "test", "started"), extra)
+        parse(_event("NodeFinished", test, "test", "pass"), extra)
+    assert not [k for k in ti.pushed if k.startswith("test__")], "a test's own event is not written"
+    assert f"{key}_tests_status" in ti.pushed

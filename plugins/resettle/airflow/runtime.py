@@ -148,6 +148,7 @@ def dbt_task_group(group_id: str = "dbt"):
     producer = group.children[f"{group_id}.{PRODUCER_WATCHER_TASK_ID}"]
     producer.select = f"{{{{ ti.xcom_pull(task_ids='{PLAN_TASK_ID}') or 'package:resettle' }}}}"
     producer.exclude = PIPELINE_EXCLUDE
+    producer._make_parse_callable = _finished_events_only(producer._make_parse_callable)
     if in_process():
         tasks = list(group.iter_tasks())
         ids = {t.task_id for t in tasks}
@@ -155,6 +156,60 @@ def dbt_task_group(group_id: str = "dbt"):
             if task is not producer and not task.upstream_task_ids & ids:
                 producer >> task
     return group
+
+
+SUPERSEDED_NODE_EVENTS = frozenset({"NodeStart", "NodeCompiling", "NodeExecuting"})
+"""dbt's events for a node before it finishes: Cosmos stores each as the node's event in XCom, where the
+node's `NodeFinished` overwrites it."""
+
+
+def _finished_events_only(make_parse_callable):
+    """The producer's dbt-event parser without the XCom writes no watcher reads.
+
+    Every XCom write of the producer goes through one lock and the API server while dbt's threads wait on
+    it: three of the four node events are overwritten by the fourth, and a test's own event is never read
+    (its model's test task reads the model's). Statuses, the tests' summary per model, compiled SQL and
+    the log lines are written as before.
+    """
+    import functools
+    import json
+
+    @functools.wraps(make_parse_callable)
+    def make():
+        parse = make_parse_callable()
+
+        def parse_event(line: str, extra_kwargs) -> None:
+            try:
+                event = json.loads(line)
+            except ValueError:
+                return parse(line, extra_kwargs)
+            if event.get("info", {}).get("name") in SUPERSEDED_NODE_EVENTS:
+                return None
+            node = (event.get("data") or {}).get("node_info") or {}
+            context = (extra_kwargs or {}).get("context")
+            if node.get("resource_type") == "test" and context and context.get("ti") is not None:
+                unread = node["unique_id"].replace(".", "__") + "_dbt_event"
+                extra_kwargs = {**extra_kwargs, "context": {**context, "ti": _SkipXCom(context["ti"], unread)}}
+            return parse(line, extra_kwargs)
+
+        return parse_event
+
+    return make
+
+
+class _SkipXCom:
+    """A task instance that does not write one XCom key; everything else goes to the real one."""
+
+    def __init__(self, ti, key: str):
+        self._ti, self._key = ti, key
+
+    def xcom_push(self, key: str, value, *args, **kwargs):
+        if key != self._key:
+            return self._ti.xcom_push(key, value, *args, **kwargs)
+        return None
+
+    def __getattr__(self, name: str):
+        return getattr(self._ti, name)
 
 
 def _local_task_group(group_id: str, project_dir):
