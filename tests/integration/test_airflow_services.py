@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import stat
 import subprocess
@@ -16,13 +17,13 @@ import psycopg
 import pytest
 
 from resettle.devtools.generator import generate
-from resettle.domain.config import SOURCES
 from resettle.domain.contracts import datasets_for
 from resettle.domain.vocabulary import accepted_statuses
 
 pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
 PERIOD = "2026-10"
+KEPT_SOURCES = ("nanshan", "police")
 
 
 def _free_port_block() -> int:
@@ -61,7 +62,13 @@ def _alive(pid: int) -> bool:
 
 
 def test_scheduler_runs_ingestion_triggered_through_the_api(resettle_env, warehouse_url):
+    """One district's month (both ingestion waves) and one department's file: the services, the API and the
+    trigger are under test here, not the count of files; `build_marts` under a scheduler is the Celery
+    topology's test, so it is paused here."""
     generate(resettle_env["landing"], PERIOD, households=200, seed=3)
+    for folder in resettle_env["landing"].iterdir():
+        if folder.is_dir() and folder.name not in KEPT_SOURCES:
+            shutil.rmtree(folder)
     port = _free_port_block()
     env = {**os.environ, "RESETTLE_WAREHOUSE_URL": warehouse_url, "PYTHONPATH": str(REPO / "plugins")}
     cli = [sys.executable, "-m", "resettle.cli", "airflow"]
@@ -83,10 +90,11 @@ def test_scheduler_runs_ingestion_triggered_through_the_api(resettle_env, wareho
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             dags = {d["dag_id"] for d in _request(f"{base}/api/v2/dags", token=token)["dags"]}
-            if "ingest_submissions" in dags:
+            if {"ingest_submissions", "build_marts"} <= dags:
                 break
             time.sleep(2)
-        assert "ingest_submissions" in dags
+        assert {"ingest_submissions", "build_marts"} <= dags
+        _request(f"{base}/api/v2/dags/build_marts", "PATCH", {"is_paused": True}, token)
         _request(f"{base}/api/v2/dags/ingest_submissions", "PATCH", {"is_paused": False}, token)
         run = _request(
             f"{base}/api/v2/dags/ingest_submissions/dagRuns",
@@ -104,7 +112,7 @@ def test_scheduler_runs_ingestion_triggered_through_the_api(resettle_env, wareho
             accepted = conn.execute(
                 "select count(*) from ops.submission where status = any(%s)", (list(accepted_statuses()),)
             ).fetchone()[0]
-        assert accepted == sum(len(datasets_for(source)) for source in SOURCES)
+        assert accepted == sum(len(datasets_for(source)) for source in KEPT_SOURCES)
 
         watch_state = Path(resettle_env["home"]) / "landing_watch.json"
         deadline = time.monotonic() + 120
