@@ -140,6 +140,10 @@ class DbtOutcome:
     counts: dict[str, int] = field(default_factory=dict)
 
 
+_BUILDING = frozenset({"build", "run", "test", "seed", "snapshot"})
+"""dbt commands that change the warehouse; their artifacts (manifest.json, run_results.json) are not written."""
+
+
 def run_dbt(args: list[str], url: str | None = None) -> DbtOutcome:
     """Run one dbt command in-process; failures name each failing model or test."""
     from dbt.cli.main import dbtRunner
@@ -149,6 +153,10 @@ def run_dbt(args: list[str], url: str | None = None) -> DbtOutcome:
     else:
         os.environ.update(OFFLINE_ENV)
     project = str(settings().dbt_project_dir)
+    if args and args[0] in _BUILDING and not {"--write-json", "--target-path"} & set(args):
+        # The project's manifest.json is read while this runs (Airflow's renderer, a run's plan, another
+        # build); dbt rewrites it in place at the end of a build. Builds leave it to `dbt parse`.
+        args = [*args, "--no-write-json"]
     result = dbtRunner().invoke([*args, "--project-dir", project, "--profiles-dir", project, "--quiet"])
     failures: list[str] = []
     counts: dict[str, int] = {}
