@@ -22,7 +22,7 @@ from resettle.domain import links
 from resettle.domain.findings import Finding
 from resettle.domain.identifiers import mask_personal, single_line
 from resettle.domain.periods import SHANGHAI, last_due_period
-from resettle.domain.vocabulary import alert_kinds
+from resettle.domain.vocabulary import alert_kinds, alerting_statuses
 
 log = logging.getLogger("resettle.alerts")
 
@@ -48,7 +48,7 @@ def _rejected_files(
     policy: Policy,
 ) -> list[RejectedFile]:
     """Rejected or refused files received by `as_of`, of the months or recent, with their first errors."""
-    rows = _files_and_findings(conn, ("rejected", "refused"), "errors", "error", periods, as_of, policy)
+    rows = _files_and_findings(conn, alerting_statuses("invalid"), "errors", "error", periods, as_of, policy)
     return [RejectedFile(*row) for row in rows]
 
 
@@ -59,7 +59,7 @@ def _warned_files(
     policy: Policy,
 ) -> list[WarnedFile]:
     """Files accepted with warnings and still in force, received by `as_of`, of the months or recent."""
-    rows = _files_and_findings(conn, ("accepted_with_warnings",), "warnings", "warning", periods, as_of, policy)
+    rows = _files_and_findings(conn, alerting_statuses("warned"), "warnings", "warning", periods, as_of, policy)
     return [WarnedFile(*row) for row in rows]
 
 
