@@ -31,15 +31,6 @@ CORE_MARTS = (
     "developer_risk",
     "unmatched_company_records",
 )
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @dataclass(frozen=True)
@@ -140,13 +131,14 @@ def browser():
     """Headless Chromium from the system (`make browser` installs Debian's); never a downloaded one."""
     from playwright.sync_api import sync_playwright
 
-    from resettle.reporting.bulletin import find_chromium
+    from resettle.reporting.bulletin import CHROMIUM_OFFLINE_ARGS, find_chromium
 
     executable = find_chromium()
     if not executable:
         pytest.fail("no Chromium installed: run `make browser` (Debian's chromium)")
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        args = list(CHROMIUM_OFFLINE_ARGS)
+        chromium = playwright.chromium.launch(executable_path=executable, headless=True, args=args)
         yield chromium
         chromium.close()
 

@@ -127,30 +127,15 @@ def test_bulletin_prints_to_pdf_when_a_chromium_is_installed(world, tmp_path):
 
 
 def test_bulletin_first_page_shows_the_change_and_the_charts(world, browser, artifacts, tmp_path):
-    from resettle.reporting.dashboard.figures import headline
+    from resettle.reporting.dashboard.figures import COUNT_COLUMNS, headline
 
+    columns = ["district", "period", *COUNT_COLUMNS]
     with psycopg.connect(world.admin_url) as conn:
         _, page_path = write_bulletin(conn, world.latest, tmp_path)
-        rows = conn.execute(
-            "select district, period, projects, households_total, households_unresettled,"
-            " households_resettled, priority_projects, flagged_projects"
-            " from marts.district_monthly_progress"
-        ).fetchall()
+        rows = conn.execute(f"select {', '.join(columns)} from marts.district_monthly_progress").fetchall()
     import pandas as pd
 
-    progress = pd.DataFrame(
-        rows,
-        columns=[
-            "district",
-            "period",
-            "projects",
-            "households_total",
-            "households_unresettled",
-            "households_resettled",
-            "priority_projects",
-            "flagged_projects",
-        ],
-    )
+    progress = pd.DataFrame(rows, columns=columns)
     unresettled = next(f for f in headline(progress, world.latest) if f.key == "households_unresettled")
     page = browser.new_page(viewport={"width": 794, "height": 1123}, locale="zh-CN")  # A4 at 96 dpi
     try:

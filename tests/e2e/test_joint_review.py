@@ -115,6 +115,22 @@ def _ledger(landing: Path, period: str) -> list[Path]:
     ]
 
 
+def _supervised_task(progress: str, done_date: str, state: str) -> list[str]:
+    """The test's one supervised task (project B, the police's, due 2026-10-20) as a month's file reports it."""
+    return [
+        "DB2026-001",
+        B,
+        "泰山区",
+        "配合区政府开展清产核资",
+        "市公安局",
+        "2026-10-12",
+        "2026-10-20",
+        progress,
+        done_date,
+        state,
+    ]
+
+
 def _ingest(url: str, paths: list[Path], period: str) -> dict[str, str]:
     out = {}
     for path in paths:
@@ -157,20 +173,7 @@ def test_developer_money_stays_developer_level_and_an_overdue_task_alerts_police
         "2026-10",
         "督办事项_202610.csv",
         ITEMS,
-        [
-            [
-                "DB2026-001",
-                B,
-                "泰山区",
-                "配合区政府开展清产核资",
-                "市公安局",
-                "2026-10-12",
-                "2026-10-20",
-                "",
-                "",
-                "办理中",
-            ]
-        ],
+        [_supervised_task("", "", "办理中")],
     )
     bad = _write(
         landing,
@@ -236,20 +239,7 @@ def test_developer_money_stays_developer_level_and_an_overdue_task_alerts_police
         "2026-11",
         "督办事项_202611.csv",
         ITEMS,
-        [
-            [
-                "DB2026-001",
-                B,
-                "泰山区",
-                "配合区政府开展清产核资",
-                "市公安局",
-                "2026-10-12",
-                "2026-10-20",
-                "已完成",
-                "2026-11-06",
-                "已办结",
-            ]
-        ],
+        [_supervised_task("已完成", "2026-11-06", "已办结")],
     )
     assert _ingest(warehouse_url, [done], "2026-11")[done.name] in ("accepted", "accepted_with_warnings")
     with psycopg.connect(warehouse_url, autocommit=True) as conn:

@@ -144,7 +144,7 @@ def test_every_file_is_archived_under_its_hash_before_anything_else(env, resettl
         timeout=900,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    from resettle.intake.archive import sha256_of
+    from resettle.warehouse.backup import sha256_file
 
     with psycopg.connect(warehouse_url) as conn:
         rows = conn.execute("select landing_path, sha256, archive_path from ops.submission").fetchall()
@@ -152,4 +152,4 @@ def test_every_file_is_archived_under_its_hash_before_anything_else(env, resettl
     for landing_path, sha, archive_path in rows:
         archived = Path(archive_path)
         assert archived.name.startswith(sha) and archived.is_relative_to(resettle_env["archive"])
-        assert sha256_of(archived) == sha == sha256_of(Path(landing_path))
+        assert sha256_file(archived) == sha == sha256_file(Path(landing_path))

@@ -9,7 +9,7 @@ import pytest
 
 from resettle.domain import reference
 from resettle.reporting.dashboard import charts
-from resettle.reporting.dashboard.figures import headline, trend
+from resettle.reporting.dashboard.figures import COUNT_COLUMNS, headline, trend
 
 PROGRESS = pd.DataFrame(
     [
@@ -19,16 +19,7 @@ PROGRESS = pd.DataFrame(
         ("xiangyang", "2026-10", 5, 100, 70, 30, 2, 1),
         ("nanshan", "2026-10", 2, 40, 35, 5, 0, 2),
     ],
-    columns=[
-        "district",
-        "period",
-        "projects",
-        "households_total",
-        "households_unresettled",
-        "households_resettled",
-        "priority_projects",
-        "flagged_projects",
-    ],
+    columns=["district", "period", *COUNT_COLUMNS],
 )
 PROGRESS["percent_resettled"] = (100 * PROGRESS.households_resettled / PROGRESS.households_total).round(1)
 

@@ -46,6 +46,8 @@ def test_a_keyword_inside_another_keyword_loses_to_the_longer_one():
 
 def test_every_type_has_a_converter_and_a_frame_dtype():
     assert set(normalize.CONVERTERS) == set(COLUMN_TYPES)
+    assert set(normalize.VECTOR_CONVERTERS) == {name for name, t in COLUMN_TYPES.items() if t.vectorized}
+    assert set(normalize.IDENTIFIER_PROBLEMS) == {name for name, t in COLUMN_TYPES.items() if t.identifier_check}
     assert {t.pandas_dtype for t in COLUMN_TYPES.values()} <= {"str", "Int64", "Float64", "boolean", "datetime"}
 
 

@@ -2,13 +2,23 @@
 
 with
 
-matches as (select * from {{ ref('int_company_records') }}),
+company_records as (select * from {{ ref('int_company_records') }}),
 
 court as (select * from {{ ref('stg_court__court_cases') }}),
 
 police as (select * from {{ ref('stg_police__police_cases') }}),
 
 tax as (select * from {{ ref('stg_tax__tax_statuses') }}),
+
+matches as (
+    select
+        period,
+        dataset,
+        record_key,
+        developer_uscc
+    from company_records
+    where developer_uscc is not null
+),
 
 court_cases as (
     select
@@ -25,7 +35,7 @@ court_cases as (
     from matches
     inner join court
         on matches.period = court.period and matches.record_key = court.case_no
-    where matches.dataset = 'court_cases' and matches.developer_uscc is not null
+    where matches.dataset = 'court_cases'
     group by matches.period, matches.developer_uscc
 ),
 
@@ -40,7 +50,7 @@ police_cases as (
     from matches
     inner join police
         on matches.period = police.period and matches.record_key = police.case_no
-    where matches.dataset = 'police_cases' and matches.developer_uscc is not null
+    where matches.dataset = 'police_cases'
     group by matches.period, matches.developer_uscc
 ),
 
@@ -55,7 +65,7 @@ tax_status as (
     from matches
     inner join tax
         on matches.period = tax.period and matches.record_key = tax.uscc || '/' || tax.tax_period
-    where matches.dataset = 'tax_status' and matches.developer_uscc is not null
+    where matches.dataset = 'tax_status'
     order by matches.period asc, matches.developer_uscc asc, tax.tax_period desc
 ),
 

@@ -7,6 +7,8 @@ findings as (select * from {{ ref('stg_ops__findings') }}),
 
 files as (select * from {{ ref('submission_files') }}),
 
+severities as (select * from {{ ref('finding_severities') }}),
+
 final as (
     select
         findings.finding_id,
@@ -22,12 +24,13 @@ final as (
         files.status,
         files.status_zh,
         findings.severity,
-        case findings.severity when 'error' then '错误' else '提示' end as severity_zh,
+        severities.severity_zh,
         findings.excel_row,
         findings.column_header,
         findings.message_zh
     from findings
     inner join files on findings.submission_id = files.submission_id
+    left join severities on findings.severity = severities.severity
 )
 
 select * from final

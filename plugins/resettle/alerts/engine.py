@@ -22,7 +22,7 @@ from resettle.domain import links
 from resettle.domain.findings import Finding
 from resettle.domain.identifiers import mask_personal, single_line
 from resettle.domain.periods import SHANGHAI, last_due_period
-from resettle.domain.vocabulary import alert_kinds
+from resettle.domain.vocabulary import alert_kinds, alerting_statuses
 
 log = logging.getLogger("resettle.alerts")
 
@@ -41,26 +41,23 @@ def _names_and_titles() -> tuple[dict[str, str], dict[str, str]]:
     return ({s: src.name_zh for s, src in reference.sources().items()}, {d: contract(d).title_zh for d in DATASETS})
 
 
-def _rejected_files(
+FILE_ALERTS = {"invalid": (RejectedFile, "errors", "error"), "warned": (WarnedFile, "warnings", "warning")}
+"""Per alert about a file: what is read for it, its count of problems and the severity of the findings shown."""
+
+
+def _alerted_files(
     conn: psycopg.Connection,
+    kind: str,
     periods: Sequence[str],
     as_of: dt.datetime,
     policy: Policy,
-) -> list[RejectedFile]:
-    """Rejected or refused files received by `as_of`, of the months or recent, with their first errors."""
-    rows = _files_and_findings(conn, ("rejected", "refused"), "errors", "error", periods, as_of, policy)
-    return [RejectedFile(*row) for row in rows]
-
-
-def _warned_files(
-    conn: psycopg.Connection,
-    periods: Sequence[str],
-    as_of: dt.datetime,
-    policy: Policy,
-) -> list[WarnedFile]:
-    """Files accepted with warnings and still in force, received by `as_of`, of the months or recent."""
-    rows = _files_and_findings(conn, ("accepted_with_warnings",), "warnings", "warning", periods, as_of, policy)
-    return [WarnedFile(*row) for row in rows]
+) -> list:
+    """The files whose status raises the alert `kind` (`invalid`: rejected or refused, with their first errors;
+    `warned`: accepted with warnings and still in force, with their first warnings), received by `as_of`, of
+    the months or recent."""
+    make, count_column, severity = FILE_ALERTS[kind]
+    rows = _files_and_findings(conn, alerting_statuses(kind), count_column, severity, periods, as_of, policy)
+    return [make(*row) for row in rows]
 
 
 def _files_and_findings(
@@ -166,7 +163,7 @@ def evaluate(
     from resettle.timeliness.expected import expected_submissions
 
     names, titles = _names_and_titles()
-    rejected = _rejected_files(conn, periods, as_of, policy)
+    rejected = _alerted_files(conn, "invalid", periods, as_of, policy)
     months = sorted({*periods, *alert_log.open_periods(conn), *(r.period for r in rejected)})
     found: list[Condition] = []
     complete: set[tuple[str, str | None, str]] = set()
@@ -178,7 +175,7 @@ def evaluate(
             if all(e.state == "complete" for e in items if e.source == source):
                 complete.add((source, None, period))
     found += conditions.invalid_conditions(rejected, complete, names, titles)
-    found += conditions.warned_conditions(_warned_files(conn, periods, as_of, policy), names, titles)
+    found += conditions.warned_conditions(_alerted_files(conn, "warned", periods, as_of, policy), names, titles)
     open_items = _open_items(conn, as_of)
     found += conditions.supervision_conditions(open_items, as_of, policy)
     flagged = _flagged_projects(conn, as_of)

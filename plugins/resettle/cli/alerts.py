@@ -11,6 +11,7 @@ import datetime as dt
 import sys
 
 from resettle.alerts.channels import channel_tally
+from resettle.cli.options import add_json, command
 from resettle.domain.periods import SHANGHAI, moment_arg, period_arg
 from resettle.domain.vocabulary import kind_zh
 
@@ -142,8 +143,10 @@ def add_commands(subparsers) -> argparse.ArgumentParser:
         "resettle_webhook (AIRFLOW_CONN_*).",
     )
     sub = a.add_subparsers(dest="alerts_action", required=True, metavar="ACTION")
-    c = sub.add_parser(
+    c = command(
+        sub,
         "check",
+        cmd_check,
         help="send the alerts due now (or as of --as-of)",
         description="Send every alert due, at most once per cadence; resolve cleared ones. "
         "Exits 1 when a channel failed to deliver an alert (it is retried next check).",
@@ -160,11 +163,9 @@ def add_commands(subparsers) -> argparse.ArgumentParser:
         help="reporting month YYYY-MM (repeatable; default: the last month due and the current one)",
     )
     c.add_argument("--dry-run", action="store_true", help="show what would be sent; send and record nothing")
-    c.add_argument("--json", action="store_true", help="print the alerts and channel results as JSON")
-    c.set_defaults(func=cmd_check)
-    lst = sub.add_parser("list", help="the alert log, newest first", description="Alerts sent, newest first.")
+    add_json(c, "print the alerts and channel results as JSON")
+    lst = command(sub, "list", cmd_list, help="the alert log, newest first", description="Alerts sent, newest first.")
     lst.add_argument("--open", action="store_true", help="only alerts whose condition has not cleared")
     lst.add_argument("--limit", type=int, default=200, help="at most this many rows (default 200)")
-    lst.add_argument("--json", action="store_true", help="print a JSON list of objects instead of a table")
-    lst.set_defaults(func=cmd_list)
+    add_json(lst)
     return a

@@ -12,8 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from resettle.cli.options import add_json, add_out, add_pdf, add_period, command
 from resettle.domain.config import DISTRICTS
-from resettle.domain.periods import period_arg
 
 APP = Path(__file__).resolve().parents[1] / "reporting" / "dashboard" / "app.py"
 STREAMLIT_FLAGS = (
@@ -234,8 +234,10 @@ def cmd_review_sheet(args: argparse.Namespace) -> int:
 
 def add_commands(subparsers) -> None:
     """Register `users`, `dashboard` and `bulletin` on the `resettle` parser's subparsers."""
-    u = subparsers.add_parser(
+    u = command(
+        subparsers,
         "users",
+        cmd_users,
         help="dashboard users: add, list or disable",
         description="Dashboard accounts, stored hashed (scrypt) in access.dashboard_user.",
     )
@@ -246,13 +248,14 @@ def add_commands(subparsers) -> None:
     add.add_argument("--district", choices=DISTRICTS, help="required for --role district")
     add.add_argument("--password", help="default: generate one and print it once")
     lst = actions.add_parser("list", help="list users")
-    lst.add_argument("--json", action="store_true", help="print a JSON list of objects instead of a table")
+    add_json(lst)
     disable = actions.add_parser("disable", help="disable a user (it can no longer log in)")
     disable.add_argument("username")
-    u.set_defaults(func=cmd_users)
 
-    d = subparsers.add_parser(
+    d = command(
+        subparsers,
         "dashboard",
+        cmd_dashboard,
         help="start the leadership dashboard (Streamlit) in the foreground",
         description="Sets up the access roles, then serves the dashboard (on 127.0.0.1 "
         "unless --address or RESETTLE_DASHBOARD_ADDRESS says otherwise).",
@@ -270,17 +273,19 @@ def add_commands(subparsers) -> None:
         action="store_true",
         help="create one demo user per role and district with known passwords (demo data only)",
     )
-    d.set_defaults(func=cmd_dashboard)
 
-    b = subparsers.add_parser("bulletin", help="write the monthly bulletin (xlsx + print-ready HTML)")
-    b.add_argument("--period", required=True, type=period_arg)
-    b.add_argument("--out", help="folder (default: <outbox>/bulletin)")
-    b.add_argument("--pdf", action="store_true", help="also print the HTML to PDF with a local headless Chromium")
-    b.set_defaults(func=cmd_bulletin)
+    b = command(subparsers, "bulletin", cmd_bulletin, help="write the monthly bulletin (xlsx + print-ready HTML)")
+    add_period(b)
+    add_out(b, "folder (default: <outbox>/bulletin)")
+    add_pdf(b, "also print the HTML to PDF with a local headless Chromium")
 
-    r = subparsers.add_parser("review-sheet", help="print one project's joint-review sheet (联审会签表, A4 HTML/PDF)")
+    r = command(
+        subparsers,
+        "review-sheet",
+        cmd_review_sheet,
+        help="print one project's joint-review sheet (联审会签表, A4 HTML/PDF)",
+    )
     r.add_argument("--project", required=True, help="project code (项目编号)")
-    r.add_argument("--period", required=True, type=period_arg)
-    r.add_argument("--out", help="folder (default: <outbox>/review)")
-    r.add_argument("--pdf", action="store_true", help="also print it to PDF with a local headless Chromium")
-    r.set_defaults(func=cmd_review_sheet)
+    add_period(r)
+    add_out(r, "folder (default: <outbox>/review)")
+    add_pdf(r, "also print it to PDF with a local headless Chromium")

@@ -9,8 +9,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from resettle.cli.options import add_out, add_period, add_world, command
 from resettle.domain.config import settings
-from resettle.domain.periods import period_arg
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -69,22 +69,22 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def add_commands(sub) -> None:
-    g = sub.add_parser(
+    g = command(
+        sub,
         "generate",
+        cmd_generate,
         help="write realistic synthetic submissions into a landing folder",
         description="Generate all datasets for the six districts and five departments, "
         "consistent across sources and months. Deterministic for a seed.",
     )
-    g.add_argument("--out", help="landing root to write into (default: RESETTLE_LANDING or data/landing)")
-    g.add_argument("--period", type=period_arg, required=True, help="first reporting month, YYYY-MM")
-    g.add_argument("--months", type=int, default=1, help="number of consecutive months (default 1)")
-    g.add_argument("--seed", type=int, default=20191111, help="random seed (default 20191111)")
-    g.add_argument("--households", type=int, default=3000, help="households in the simulated city (default 3000)")
-    g.add_argument("--inject-errors", action="store_true", help="add the kinds of mistakes clerks make")
-    g.set_defaults(func=cmd_generate)
+    add_out(g, "landing root to write into (default: RESETTLE_LANDING or data/landing)")
+    add_period(g, "first reporting month, YYYY-MM")
+    add_world(g, months=1, households=3000, errors_help="add the kinds of mistakes clerks make")
 
-    b = sub.add_parser(
+    b = command(
+        sub,
         "bench",
+        cmd_bench,
         help="benchmarks that print their figures",
         description="Measure speed and memory. `intake`: a household roster CSV of N rows through "
         "the full intake, against a plain COPY of the same file. `marts`: a full dbt "
@@ -109,5 +109,4 @@ def add_commands(sub) -> None:
         action="append",
         help="all: city size for the month latency (repeatable; default 3,000 and 20,000)",
     )
-    b.add_argument("--out", help="all: where to write the report (default docs/benchmarks.md)")
-    b.set_defaults(func=cmd_bench)
+    add_out(b, "all: where to write the report (default docs/benchmarks.md)")

@@ -16,8 +16,9 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
+from resettle.cli.options import add_period, add_world, command
 from resettle.domain.config import settings
-from resettle.domain.periods import add_months, last_due_period, period_arg
+from resettle.domain.periods import add_months, last_due_period
 
 
 def load_dag(dag_id: str):
@@ -382,38 +383,41 @@ def cmd_airflow(args: argparse.Namespace) -> int:
 
 
 def add_commands(sub) -> None:
-    r = sub.add_parser(
+    r = command(
+        sub,
         "run",
+        cmd_run,
         help="run the pipeline DAGs in-process for one reporting month",
         description="Ingest the landing zone's files for a period and build the marts, by "
         "running the Airflow DAGs in this process (dag.test()).",
     )
-    r.add_argument("--period", type=period_arg, required=True, help="reporting month, YYYY-MM")
+    add_period(r)
     r.add_argument("--no-marts", action="store_true", help="ingest only; do not run dbt")
     r.add_argument("--marts-only", action="store_true", help="build the marts on every dataset; ingest nothing")
     r.add_argument("--verbose", action="store_true", help="show Airflow's task logs")
-    r.set_defaults(func=cmd_run)
 
-    d = sub.add_parser(
+    d = command(
+        sub,
         "demo",
+        cmd_demo,
         help="warehouse up, generate months of data, run them in order, show what was built",
         description="The one-command demo on the embedded setup.",
     )
-    d.add_argument("--period", type=period_arg, help="last month to generate (default: the latest month due)")
-    d.add_argument("--months", type=int, default=3, help="number of months (default 3)")
-    d.add_argument("--seed", type=int, default=20191111, help="random seed")
-    d.add_argument("--households", type=int, default=3000, help="households in the simulated city")
-    d.add_argument(
-        "--inject-errors", action="store_true", help="include the mistakes clerks make, to see rejections and receipts"
+    add_period(d, "last month to generate (default: the latest month due)", required=False)
+    add_world(
+        d,
+        months=3,
+        households=3000,
+        errors_help="include the mistakes clerks make, to see rejections and receipts",
     )
-    d.set_defaults(func=cmd_demo)
 
-    a = sub.add_parser(
+    a = command(
+        sub,
         "airflow",
+        cmd_airflow,
         help="start or stop the real Airflow services on the embedded setup",
         description="Start the API server + UI, scheduler, DAG processor and triggerer "
         "(LocalExecutor, SQLite metadata) on the same DAGs and warehouse.",
     )
     a.add_argument("action", choices=["up", "down"])
     a.add_argument("--port", type=int, default=8080, help="API server / UI port (default 8080)")
-    a.set_defaults(func=cmd_airflow)

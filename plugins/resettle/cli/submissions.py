@@ -10,9 +10,10 @@ import argparse
 import sys
 from pathlib import Path
 
+from resettle.cli.options import JSON_HELP, add_json, add_out, add_period, add_source, command
 from resettle.cli.terminal import print_listing, table_or_empty
-from resettle.domain.config import SOURCES, settings
-from resettle.domain.periods import SHANGHAI, moment_arg, period_arg
+from resettle.domain.config import settings
+from resettle.domain.periods import SHANGHAI, moment_arg
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -96,47 +97,51 @@ def cmd_extensions(args: argparse.Namespace) -> int:
 
 
 def add_commands(sub) -> None:
-    st = sub.add_parser(
+    st = command(
+        sub,
         "status",
+        cmd_status,
         help="who has sent what for a period: file, status, rows, errors, on time",
         description="The submission register for a period, per source and dataset, with the "
         "expected datasets not yet received.",
     )
-    st.add_argument("--period", type=period_arg, required=True, help="reporting month, YYYY-MM")
-    st.add_argument("--json", action="store_true", help="print a JSON list of objects instead of a table")
-    st.set_defaults(func=cmd_status)
+    add_period(st)
+    add_json(st)
 
-    tp = sub.add_parser(
+    tp = command(
+        sub,
         "template",
+        cmd_template,
         help="write the blank xlsx templates a source fills in",
         description="Per dataset of the source, the workbook a clerk fills in: title and header "
         "the parser expects, drop-downs for coded columns, text-formatted ID and code "
         "columns, and a sheet explaining each column.",
     )
-    tp.add_argument("--source", required=True, choices=SOURCES, help="the district or department")
-    tp.add_argument("--period", type=period_arg, required=True, help="reporting month, YYYY-MM")
-    tp.add_argument("--out", help="folder to write into (default: the current folder)")
-    tp.set_defaults(func=cmd_template)
+    add_source(tp, required=True)
+    add_period(tp)
+    add_out(tp, "folder to write into (default: the current folder)")
 
-    su = sub.add_parser(
+    command(
+        sub,
         "suites",
+        cmd_suites,
         help="write expectations/suites/*.json from the dataset contracts",
         description="Render every dataset's Great Expectations suite, as built from its contract, "
         "to expectations/suites/<dataset>.json for review (a test keeps them current).",
     )
-    su.set_defaults(func=cmd_suites)
 
-    ex = sub.add_parser(
+    ex = command(
+        sub,
         "extensions",
+        cmd_extensions,
         help="grant or list due-time extensions per source and month",
         description="An extension moves a source's due time for one month; who granted it and why "
         "are recorded, and the latest grant is the one in force.",
     )
     ex.add_argument("action", choices=["grant", "list"])
-    ex.add_argument("--source", choices=SOURCES, help="the district or department")
-    ex.add_argument("--period", type=period_arg, help="reporting month, YYYY-MM")
+    add_source(ex)
+    add_period(ex, required=False)
     ex.add_argument("--until", type=moment_arg, help="new due time, e.g. '2026-10-28 18:00' (Asia/Shanghai)")
     ex.add_argument("--by", help="who granted it")
     ex.add_argument("--reason", help="why")
-    ex.add_argument("--json", action="store_true", help="list: print a JSON list of objects instead of a table")
-    ex.set_defaults(func=cmd_extensions)
+    add_json(ex, "list: " + JSON_HELP)

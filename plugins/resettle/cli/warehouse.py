@@ -12,6 +12,7 @@ import re
 import sys
 from pathlib import Path
 
+from resettle.cli.options import add_out, command
 from resettle.domain.config import settings
 
 
@@ -129,8 +130,10 @@ def cmd_dbt(args: argparse.Namespace) -> int:
 
 
 def add_commands(sub) -> None:
-    w = sub.add_parser(
+    w = command(
+        sub,
         "warehouse",
+        cmd_warehouse,
         help="start, stop or locate the warehouse (embedded PostgreSQL by default)",
         description="Manage the warehouse. Without RESETTLE_WAREHOUSE_URL a local PostgreSQL is "
         "kept under .resettle/ and stays up between commands until `down`.",
@@ -142,20 +145,22 @@ def add_commands(sub) -> None:
         "init: set up or upgrade an external warehouse (RESETTLE_WAREHOUSE_URL): migrations, "
         "raw tables, roles and grants, in one transaction",
     )
-    w.set_defaults(func=cmd_warehouse)
 
-    bk = sub.add_parser(
+    bk = command(
+        sub,
         "backup",
+        cmd_backup,
         help="back up the warehouse (pg_dump) and the archive, with a sha256 manifest",
         description="Write a folder resettle-backup-<UTC time> holding warehouse.dump (pg_dump, "
         "custom format), a copy of the archive and manifest.json with every file's "
         "sha256.",
     )
-    bk.add_argument("--out", help="folder to write the backup into (default: RESETTLE_HOME/backups)")
-    bk.set_defaults(func=cmd_backup)
+    add_out(bk, "folder to write the backup into (default: RESETTLE_HOME/backups)")
 
-    rs = sub.add_parser(
+    rs = command(
+        sub,
         "restore",
+        cmd_restore,
         help="restore a backup into an empty warehouse and archive",
         description="Check every file against the manifest, then restore the warehouse (roles, "
         "pg_restore in one transaction) and the archive, and run the warehouse set-up. "
@@ -163,20 +168,21 @@ def add_commands(sub) -> None:
     )
     rs.add_argument("folder", help="a resettle-backup-* folder")
     rs.add_argument("--verify-only", action="store_true", help="only check the files against the manifest")
-    rs.set_defaults(func=cmd_restore)
 
-    sg = sub.add_parser(
+    command(
+        sub,
         "staging",
+        cmd_staging,
         help="write the dbt sources and staging models from the dataset contracts",
         description="Render dbt_project/models/staging/<source>/ (sources, models, docs) from "
         "expectations/contracts (a test keeps them current).",
     )
-    sg.set_defaults(func=cmd_staging)
 
-    t = sub.add_parser(
+    t = command(
+        sub,
         "dbt",
+        cmd_dbt,
         help="run a dbt command against the warehouse (default: build)",
         description="Pass arguments to dbt with the warehouse profile set, e.g. `resettle dbt build --select marts`.",
     )
     t.add_argument("dbt_args", nargs=argparse.REMAINDER, help="arguments for dbt")
-    t.set_defaults(func=cmd_dbt)

@@ -98,6 +98,21 @@ class ColumnType:
         return [{"accepted_values": {"arguments": arguments}}]
 
 
+def _identifier(name: str, words_zh: str, format_zh: str, min_width: int) -> ColumnType:
+    """An identifier with a form of its own (ID number, USCC, phone): typed digit by digit and kept as text,
+    read column-wise, and checked row by row for its form."""
+    return ColumnType(
+        name,
+        words_zh,
+        vectorized=True,
+        typed_freely=True,
+        format_zh=format_zh,
+        min_width=min_width,
+        identifier_check=True,
+        written_as_text=True,
+    )
+
+
 COLUMN_TYPES: dict[str, ColumnType] = {
     t.name: t
     for t in (
@@ -139,36 +154,9 @@ COLUMN_TYPES: dict[str, ColumnType] = {
             not_in_set_zh="“{label}”只能填写：{values}",
         ),
         ColumnType("yes_no", "是否", sql_type="boolean", pandas_dtype="boolean", choices_zh=("是", "否")),
-        ColumnType(
-            "id_number",
-            "身份证号",
-            vectorized=True,
-            typed_freely=True,
-            format_zh="18位，末位可为X，按文本录入",
-            min_width=22,
-            identifier_check=True,
-            written_as_text=True,
-        ),
-        ColumnType(
-            "uscc",
-            "统一社会信用代码",
-            vectorized=True,
-            typed_freely=True,
-            format_zh="18位数字或大写字母，按文本录入",
-            min_width=24,
-            identifier_check=True,
-            written_as_text=True,
-        ),
-        ColumnType(
-            "phone",
-            "电话",
-            vectorized=True,
-            typed_freely=True,
-            format_zh="11位手机号或带区号的固定电话，如 0468-3456789",
-            min_width=16,
-            identifier_check=True,
-            written_as_text=True,
-        ),
+        _identifier("id_number", "身份证号", "18位，末位可为X，按文本录入", min_width=22),
+        _identifier("uscc", "统一社会信用代码", "18位数字或大写字母，按文本录入", min_width=24),
+        _identifier("phone", "电话", "11位手机号或带区号的固定电话，如 0468-3456789", min_width=16),
         ColumnType("period", "所属期", typed_freely=True, format_zh="YYYY-MM，如 2026-10", min_width=10),
         ColumnType(
             "district",

@@ -66,27 +66,30 @@ class Column:
         return self.type == "decimal" and "%" in self.header_zh.replace("％", "%")
 
 
-@dataclass(frozen=True)
-class Rule:
-    """A check across columns of one row; `column` is the cell a clerk must correct."""
+@dataclass(frozen=True, kw_only=True)
+class Check:
+    """A check a contract names beyond its columns' types: what a failing row is told, at the cell a clerk
+    must correct (`column`), as an error (the file is rejected) or a warning."""
 
     name: str
-    check: str
-    message_zh: str
     column: str
+    message_zh: str
     severity: str = "error"
 
 
-@dataclass(frozen=True)
-class Reference:
+@dataclass(frozen=True, kw_only=True)
+class Rule(Check):
+    """A check across columns of one row."""
+
+    check: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reference(Check):
     """A column whose values must be among what the warehouse already knows (`known` names the set, see
     resettle.intake.context.KNOWN_SETS): a unit the service center allocated, a project in a ledger."""
 
-    name: str
-    column: str
     known: str
-    message_zh: str
-    severity: str = "error"
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 - `submission_statuses`: every status of a submitted file with its Chinese label, the receipt's next step, and
   whether it counts as accepted (may be the submission in force), complete (the dataset counts as received)
-  and final (processing the file again changes nothing);
+  and final (processing the file again changes nothing), and the alert a file in it raises to its sender;
+- `finding_severities`: the severities of a problem found in a file and their Chinese label;
 - `alert_kinds`: the kinds of alert, their Chinese label and who receives them;
 - `consistency_flags`: the review sheet's flags, and who is alerted while one holds;
 - `resettlement_choices`: the households' choices and what each needs (a unit, an agreement);
@@ -26,6 +27,7 @@ class Status:
     is_complete: bool
     is_final: bool
     next_step_zh: str = ""
+    alert_kind: str = ""
 
 
 def _flag(text: str) -> bool:
@@ -42,6 +44,7 @@ def statuses() -> dict[str, Status]:
             _flag(r["is_complete"]),
             _flag(r["is_final"]),
             r.get("next_step_zh") or "",
+            r.get("alert_kind") or "",
         )
         for r in seed_rows("submission_statuses")
     }
@@ -65,8 +68,25 @@ def final_statuses() -> tuple[str, ...]:
     return tuple(s for s, v in statuses().items() if v.is_final)
 
 
+@cache
+def alerting_statuses(kind: str) -> tuple[str, ...]:
+    """The statuses whose files raise the alert `kind` to their sender (`invalid`: rejected and refused;
+    `warned`: accepted with warnings)."""
+    return tuple(s for s, v in statuses().items() if v.alert_kind == kind)
+
+
 def status_zh(status: str) -> str:
     return statuses()[status].status_zh if status in statuses() else status
+
+
+@cache
+def severities() -> dict[str, str]:
+    """The severity of a finding (`error`, `warning`) and its Chinese label."""
+    return {r["severity"]: r["severity_zh"] for r in seed_rows("finding_severities")}
+
+
+def severity_zh(severity: str) -> str:
+    return severities().get(severity, severity)
 
 
 @dataclass(frozen=True)

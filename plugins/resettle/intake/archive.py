@@ -40,14 +40,6 @@ class Archived:
     """The landing file's modification time as the file server recorded it (kept beside the received time)."""
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def private_dir(path: Path) -> Path:
     """Create a folder (and missing parents) readable by the service user only."""
     path.mkdir(parents=True, exist_ok=True)

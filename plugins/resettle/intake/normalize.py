@@ -206,19 +206,45 @@ def fold_series(values: pd.Series) -> pd.Series:
     return folded
 
 
+def _texts_as_text(col: Column, values: pd.Series, errors: pd.Series) -> pd.Series:
+    return fold_series(values) if col.pattern else values
+
+
+def _texts_as_identifier(col: Column, values: pd.Series, errors: pd.Series) -> pd.Series:
+    return fold_series(values).str.replace(" ", "", regex=False).str.upper()
+
+
+def _texts_as_id_number(col: Column, values: pd.Series, errors: pd.Series) -> pd.Series:
+    folded = fold_series(values).str.replace(" ", "", regex=False)
+    excel_float = folded.str.fullmatch(_FLOAT_ID.pattern).fillna(False)
+    errors[excel_float[excel_float].index] = EXCEL_FLOAT_ID
+    return folded.str.upper().mask(excel_float)
+
+
+VECTOR_CONVERTERS: dict[str, Callable[[Column, pd.Series, pd.Series], pd.Series]] = {
+    "text": _texts_as_text,
+    "code": lambda col, values, errors: normalize_codes(values),
+    "enum": _texts_as_text,
+    "id_number": _texts_as_id_number,
+    "uscc": _texts_as_identifier,
+    "phone": _texts_as_identifier,
+}
+"""How a whole column of each `vectorized` type is read (the cell converters above, column-wise); a converter
+writes a cell's problem into `errors`. A unit test keeps this in step with the registry."""
+
+IDENTIFIER_PROBLEMS: dict[str, Callable[[pd.Series], pd.Series]] = {
+    "id_number": id_problems,
+    "uscc": lambda values: _mapped_problem(values, uscc_problem),
+    "phone": phone_problems,
+}
+"""Why each identifier of the types with an `identifier_check` is invalid (None where valid), checked by the
+suite as a `_problem__<column>` column."""
+
+
 def _vector_convert(col: Column, values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Columns whose values are mostly distinct (names, codes, IDs, phones), converted column-wise."""
     errors = pd.Series(None, index=values.index, dtype=object)
-    if col.type == "code":
-        return normalize_codes(values), errors
-    if col.type in ("text", "enum"):
-        return (fold_series(values) if col.pattern else values), errors
-    folded = fold_series(values).str.replace(" ", "", regex=False)
-    if col.type == "id_number":
-        excel_float = folded.str.fullmatch(_FLOAT_ID.pattern).fillna(False)
-        errors[excel_float[excel_float].index] = EXCEL_FLOAT_ID
-        return folded.str.upper().mask(excel_float), errors
-    return folded.str.upper(), errors
+    return VECTOR_CONVERTERS[col.type](col, values, errors), errors
 
 
 def _mapped_convert(col: Column, values: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -291,12 +317,8 @@ def normalize(parsed: ParsedFile) -> tuple[pd.DataFrame, list[Finding]]:
                 for row, value, message in zip(rows[bad], values[bad], errors[bad], strict=True)
             ]
         data[col.name] = typed.mask(errors.notna()) if bad.any() and vectorized else typed
-        if col.type == "id_number":
-            data[f"_problem__{col.name}"] = id_problems(data[col.name])
-        elif col.type == "uscc":
-            data[f"_problem__{col.name}"] = _mapped_problem(data[col.name], uscc_problem)
-        elif col.type == "phone":
-            data[f"_problem__{col.name}"] = phone_problems(data[col.name])
+        if column_type(col.type).identifier_check:
+            data[f"_problem__{col.name}"] = IDENTIFIER_PROBLEMS[col.type](data[col.name])
     for name in parsed.headers:
         if name.startswith("extra:"):
             data[name] = source[name]

@@ -36,7 +36,7 @@ from resettle.domain import reference
 from resettle.domain.contracts import contract
 from resettle.domain.findings import Finding
 from resettle.domain.text import is_formula_like
-from resettle.domain.vocabulary import statuses
+from resettle.domain.vocabulary import severity_zh, statuses
 from resettle.intake.archive import FILE_MODE, private_dir
 from resettle.intake.parse import MAX_TITLE_ROWS, cell_text, file_kind, read_sheets
 
@@ -48,7 +48,6 @@ EXCEL_MAX_TEXT = 32_767
 
 ERROR_COLOR = "FFFFC7CE"
 WARNING_COLOR = "FFFFEB9C"
-LEVEL_ZH = {"error": "错误", "warning": "提示"}
 NOT_COPIED_NOTE = "未生成标注副本。"
 NO_PROBLEMS_NOTE = "未发现问题，无需标注。"
 TABLE_HEADERS = ("序号", "行号", "列名", "填写的值", "问题说明", "级别")
@@ -289,7 +288,7 @@ def _write_receipt_sheet(ws, *, header: list[tuple[str, str]], findings: list[Fi
                 _cell(ws, f.column, wrap=True) if f.column else None,
                 _cell(ws, f.value, wrap=True) if f.value is not None else None,
                 _cell(ws, f.message_zh, wrap=True),
-                _cell(ws, LEVEL_ZH["error" if error else "warning"], fill=_fill(error)),
+                _cell(ws, severity_zh("error" if error else "warning"), fill=_fill(error)),
             ]
         )
     ws.auto_filter.ref = f"A{table_row}:{last_col}{table_row + max(len(findings), 1)}"
@@ -407,7 +406,7 @@ def _comment(cell_findings: list[Finding], column: int, header: dict[int, str | 
     lines = []
     for f in cell_findings:
         where = f"（“{f.column}”列）" if f.column and header.get(column) != f.column else ""
-        lines.append(f"{LEVEL_ZH['error' if _is_error(f) else 'warning']}{where}：{f.message_zh}")
+        lines.append(f"{severity_zh('error' if _is_error(f) else 'warning')}{where}：{f.message_zh}")
     text = _text("\n".join(lines))
     height = 20 + 18 * sum(max(1, math.ceil(_width(line) / 36)) for line in lines)
     return Comment(text, _AUTHOR, height=min(height, 400), width=260)

@@ -458,6 +458,19 @@ def render_html(bulletin: Bulletin) -> str:
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
 
+CHROMIUM_OFFLINE_ARGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+"""How a local Chromium is started to render our own pages: no sandbox (it runs as a service user), no GPU,
+and nothing that reaches the network on its own (updates, sync, QUIC)."""
+
+
 def find_chromium() -> str | None:
     """RESETTLE_CHROMIUM, else a Chromium or Chrome on PATH."""
     configured = os.environ.get("RESETTLE_CHROMIUM")
@@ -476,13 +489,7 @@ def html_to_pdf(html_path: Path, pdf_path: Path | None = None) -> Path:
         [
             chromium,
             "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
+            *CHROMIUM_OFFLINE_ARGS,
             "--no-pdf-header-footer",
             f"--print-to-pdf={pdf_path}",
             html_path.resolve().as_uri(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
@@ -49,6 +50,25 @@ def page(title_zh: str, without_month_zh: str = "") -> tuple[Warehouse, str] | N
         no_data(without_month_zh)
         return None
     return warehouse(), month
+
+
+def page_rows(
+    title_zh: str,
+    read: Callable[[Warehouse, str], pd.DataFrame | None],
+    missing_zh: str = "",
+    without_month_zh: str = "",
+) -> tuple[Warehouse, str, pd.DataFrame] | None:
+    """A page drawn from one read of the warehouse: `page`, then the rows `read(db, month)` returns; None (with
+    a note, `missing_zh`, where `{month}` stands for the month's name) when there is no month or no row."""
+    opened = page(title_zh, without_month_zh)
+    if opened is None:
+        return None
+    db, month = opened
+    rows = read(db, month)
+    if rows is None or rows.empty:
+        no_data(missing_zh.format(month=month_label(month)))
+        return None
+    return db, month, rows
 
 
 def filtered(frame: pd.DataFrame, query: str) -> pd.DataFrame:

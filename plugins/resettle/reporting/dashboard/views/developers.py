@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from resettle.reporting.dashboard.views.common import no_data, page, table
+from resettle.reporting.dashboard.data import Warehouse
+from resettle.reporting.dashboard.views.common import page_rows, table
 
 LABELS = {
     "developer_name": "开发企业",
@@ -26,14 +27,10 @@ LABELS = {
 
 
 def render() -> None:
-    opened = page("开发企业")
+    opened = page_rows("开发企业", Warehouse.developers)
     if opened is None:
         return
-    db, month = opened
-    developers = db.developers(month)
-    if developers.empty:
-        no_data()
-        return
+    _, month, developers = opened
     cols = st.columns(3)
     cols[0].metric("开发企业", f"{len(developers):,}")
     cols[1].metric("涉刑事案件企业", f"{int((developers.police_cases > 0).sum()):,}")

@@ -7,7 +7,7 @@ import streamlit as st
 
 from resettle.reporting.dashboard import charts
 from resettle.reporting.dashboard.figures import headline, trend
-from resettle.reporting.dashboard.views.common import month_label, no_data, page, table
+from resettle.reporting.dashboard.views.common import month_label, page_rows, table
 
 SHOWN = ("projects", "households_total", "households_unresettled", "percent_resettled", "priority_projects")
 DELTA_COLOURS = {"up": "normal", "down": "inverse", "neither": "off"}
@@ -15,14 +15,10 @@ UNCHANGED = "与上月持平"
 
 
 def render() -> None:
-    opened = page("总览", "尚无区月度进展数据")
+    opened = page_rows("总览", lambda db, month: db.progress(), without_month_zh="尚无区月度进展数据")
     if opened is None:
         return
-    db, month = opened
-    progress = db.progress()
-    if progress.empty:
-        no_data()
-        return
+    _, month, progress = opened
     st.caption(f"{month_label(month)} · 纳入攻坚范围的逾期项目 · 箭头为与上月相比的变化")
     figures = {f.key: f for f in headline(progress, month)}
     cols = st.columns(len(SHOWN))

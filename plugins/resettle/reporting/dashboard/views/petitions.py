@@ -5,21 +5,18 @@ from __future__ import annotations
 import streamlit as st
 
 from resettle.domain.reference import districts
-from resettle.reporting.dashboard.views.common import month_label, no_data, page, table
+from resettle.reporting.dashboard.data import Warehouse
+from resettle.reporting.dashboard.views.common import month_label, page_rows, table
 from resettle.reporting.labels import PETITION_LABELS
 
 HANDLER_MISSING = "未落实专人"
 
 
 def render() -> None:
-    opened = page("信访")
+    opened = page_rows("信访", Warehouse.petition_summary, "市信访局本月尚未报送信访件")
     if opened is None:
         return
-    db, month = opened
-    summary = db.petition_summary(month)
-    if summary is None or summary.empty:
-        no_data("市信访局本月尚未报送信访件")
-        return
+    db, month, summary = opened
     names = {code: d.name_zh for code, d in districts().items()}
     summary.insert(0, "district_name_zh", summary.district.map(names).fillna("未定区"))
     st.subheader(f"各区信访件 · {month_label(month)}")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from resettle.reporting.dashboard.views.common import XLSX, no_data, page, table
+from resettle.reporting.dashboard.data import Warehouse
+from resettle.reporting.dashboard.views.common import XLSX, no_data, page_rows, table
 from resettle.reporting.export import frames_to_xlsx
 
 SECTIONS = {
@@ -167,14 +168,10 @@ def sheet_frames(sheet: pd.Series, labels: dict[str, str]) -> list[tuple[str, pd
 
 
 def render() -> None:
-    opened = page("项目")
+    opened = page_rows("项目", Warehouse.projects)
     if opened is None:
         return
-    db, month = opened
-    projects = db.projects(month)
-    if projects.empty:
-        no_data()
-        return
+    db, month, projects = opened
     labels = db.labels("project_joint_review")
     c1, c2, c3, c4 = st.columns(4)
     districts = sorted(projects.district_name_zh.dropna().unique())

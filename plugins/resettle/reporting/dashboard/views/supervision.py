@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from resettle.reporting.dashboard.views.common import month_label, no_data, page, table
+from resettle.reporting.dashboard.data import Warehouse
+from resettle.reporting.dashboard.views.common import page_rows, table
 
 LABELS = {
     "item_no": "督办编号",
@@ -23,14 +24,10 @@ STATES = ("办理中", "逾期未办结", "按期办结", "逾期办结")
 
 
 def render() -> None:
-    opened = page("督办事项")
+    opened = page_rows("督办事项", Warehouse.supervision_items, "{month}暂无督办事项")
     if opened is None:
         return
-    db, month = opened
-    items = db.supervision_items(month)
-    if items is None or items.empty:
-        no_data(f"{month_label(month)}暂无督办事项")
-        return
+    _, month, items = opened
     cols = st.columns(len(STATES))
     for col, state in zip(cols, STATES, strict=True):
         col.metric(state, f"{int((items.state_zh == state).sum()):,}")

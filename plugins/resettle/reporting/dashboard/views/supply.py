@@ -5,7 +5,8 @@ from __future__ import annotations
 import altair as alt
 import streamlit as st
 
-from resettle.reporting.dashboard.views.common import month_label, no_data, page, table
+from resettle.reporting.dashboard.data import Warehouse
+from resettle.reporting.dashboard.views.common import page_rows, table
 
 LABELS = {
     "district_name_zh": "区",
@@ -21,14 +22,10 @@ LABELS = {
 
 
 def render() -> None:
-    opened = page("房源供需")
+    opened = page_rows("房源供需", Warehouse.housing_supply, "{month}暂无房源数据")
     if opened is None:
         return
-    db, month = opened
-    supply = db.housing_supply(month)
-    if supply.empty:
-        no_data(f"{month_label(month)}暂无房源数据")
-        return
+    db, month, supply = opened
     if "district_name_zh" not in supply.columns:
         names = db.progress()[["district", "district_name_zh"]].drop_duplicates()
         supply = supply.merge(names, on="district", how="left")
