@@ -134,3 +134,18 @@ def test_the_dbt_producer_writes_only_the_xcoms_its_watchers_read(airflow_env):
         parse(_event("NodeFinished", test, "test", "pass"), extra)
     assert not [k for k in ti.pushed if k.startswith("test__")], "a test's own event is not written"
     assert f"{key}_tests_status" in ti.pushed
+
+
+def test_a_build_selects_what_the_run_accepted(airflow_env):
+    """New data in a dataset: everything downstream of its raw table, the register's marts and the seeds;
+    nothing new: the register's marts and the seeds; triggered by hand or on a warehouse missing a model:
+    the whole project."""
+    from resettle.airflow.runtime import dbt_selection
+
+    roster = dbt_selection(["household_roster"], relations_missing=False).split()
+    assert roster[0] == "source:district.household_roster+"
+    nothing_new = dbt_selection([], relations_missing=False).split()
+    assert nothing_new == roster[1:] and "resource_type:seed" in nothing_new
+    assert not [s for s in nothing_new if s.startswith("source:")]
+    assert dbt_selection(None, relations_missing=False) == "package:resettle"
+    assert dbt_selection([], relations_missing=True) == "package:resettle"

@@ -108,6 +108,8 @@ def test_generated_months_flow_into_the_district_progress_mart(env, resettle_env
     assert again.returncode == 0, again.stderr[-3000:]
     with psycopg.connect(warehouse_url) as conn:
         assert conn.execute("select count(*) from ops.dbt_invocation").fetchone()[0] == len(PERIODS) + 1
+        rerun = conn.execute("select selected from ops.dbt_invocation order by started_at desc limit 1").fetchone()
+        assert "source:" not in rerun[0], "a run that accepted nothing new rebuilds only the register's marts"
         assert conn.execute("select count(*) from ops.submission").fetchone()[0] == FILES_PER_MONTH * len(PERIODS)
         assert conn.execute("select count(*) from raw.project_ledger").fetchone()[0] == raw_ledger_rows
 

@@ -74,19 +74,22 @@ def dbt_selection(datasets: list[str] | None, relations_missing: bool) -> str:
 
     Every node downstream of those raw tables (the monthly marts among them rebuild, through
     `periods_to_build`, the new month, the latest one and any month corrected since it was built), the
-    register's reporting marts (every run registers files) and the seeds (small, reloaded whole). Without
-    datasets (a manual or scheduled run) or on a warehouse that lacks some model, the whole project.
-    Views downstream of a raw table are rebuilt with it (and their tests run on the new month).
+    register's reporting marts (every run registers files, and lateness moves with the clock) and the seeds
+    (small, reloaded whole): with no dataset (`[]`: a run that accepted nothing new), those two alone.
+    Without a list (None: a manual or scheduled run) or on a warehouse that lacks some model, the whole
+    project. Views downstream of a raw table are rebuilt with it (and their tests run on the new month).
     """
     import json
 
     from resettle.warehouse.dbt_runner import manifest_path
 
-    if not datasets or relations_missing:
+    if datasets is None or relations_missing:
         return "package:resettle"
-    sources = json.loads(manifest_path().read_text(encoding="utf-8"))["sources"].values()
-    by_table = {s["name"]: f"source:{s['source_name']}.{s['name']}+" for s in sources if s["schema"] == "raw"}
-    chosen = [by_table[d] for d in sorted(set(datasets)) if d in by_table]
+    chosen: list[str] = []
+    if datasets:
+        sources = json.loads(manifest_path().read_text(encoding="utf-8"))["sources"].values()
+        by_table = {s["name"]: f"source:{s['source_name']}.{s['name']}+" for s in sources if s["schema"] == "raw"}
+        chosen = [by_table[d] for d in sorted(set(datasets)) if d in by_table]
     # Each selector takes every descendant (`+`): a view being replaced drops the views built on it
     # (PostgreSQL's cascade), so whatever is rebuilt must bring everything downstream of it along. The
     # register's own view is not rebuilt: it reads `ops.submission` as it is.
@@ -96,16 +99,18 @@ def dbt_selection(datasets: list[str] | None, relations_missing: bool) -> str:
 
 def plan_dbt_build(context: dict, url: str) -> str:
     """The selection of this run's `dbt build`: datasets from the Asset events that triggered it, or from
-    `datasets` in the run's conf (`resettle run` passes what its ingestion accepted)."""
+    `datasets` in the run's conf (`resettle run` passes what its ingestion accepted, maybe nothing); a run
+    with neither (triggered by hand) builds the whole project."""
     from resettle.warehouse.dbt_runner import missing_relations
 
-    datasets: list[str] = []
+    datasets: list[str] | None = None
     for asset in context.get("triggering_asset_events") or {}:
         name = getattr(asset, "name", "") or ""
         if name.startswith("raw."):
-            datasets.append(name[len("raw.") :])
+            datasets = [*(datasets or []), name[len("raw.") :]]
     conf = getattr(context.get("dag_run"), "conf", None) or {}
-    datasets += list(conf.get("datasets") or [])
+    if "datasets" in conf:
+        datasets = [*(datasets or []), *(conf.get("datasets") or [])]
     return dbt_selection(datasets, bool(missing_relations(url)))
 
 
