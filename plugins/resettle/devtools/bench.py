@@ -127,6 +127,8 @@ def _child(mode: str, url: str, path: Path, env_home: Path) -> dict:
         "RESETTLE_ARCHIVE": str(env_home / "archive"),
         "RESETTLE_LANDING": str(path.parents[2]),
         "RESETTLE_OUTBOX": str(env_home / "outbox"),
+        # the file was written a moment ago by the bench itself, not by a clerk still uploading it
+        "RESETTLE_SETTLE_SECONDS": "0",
     }
     out = subprocess.run(
         [sys.executable, "-m", "resettle.devtools.bench", mode, str(path)],
@@ -171,6 +173,7 @@ def _intake(path: Path) -> dict:
     import psycopg
 
     from resettle import warehouse
+    from resettle.domain.vocabulary import accepted_statuses
     from resettle.intake.discover import LandedFile
     from resettle.intake.process import process_file
 
@@ -182,6 +185,8 @@ def _intake(path: Path) -> dict:
         start = time.perf_counter()
         outcome = process_file(conn, LandedFile(SOURCE, PERIOD, path))
         seconds = time.perf_counter() - start
+    if outcome["status"] not in accepted_statuses():
+        raise RuntimeError(f"the bench file was not accepted: {outcome}")
     return {
         "seconds": seconds,
         "import_seconds": imported,
