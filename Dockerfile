@@ -15,6 +15,9 @@ COPY --chown=airflow:0 plugins ./plugins
 RUN pip install --no-cache-dir --constraint constraints.txt "apache-airflow==3.3.2" . \
     && python -c "import resettle.cli, resettle.airflow.secrets_backend"
 
+# Airflow's start-up hook ($AIRFLOW_HOME/config is on its path): the scheduler and the Celery workers import
+# the intake's libraries once, before they fork tasks.
+COPY --chown=airflow:0 plugins/airflow_local_settings.py /opt/airflow/config/airflow_local_settings.py
 COPY --chown=airflow:0 dags ./dags
 COPY --chown=airflow:0 dbt_project ./dbt_project
 COPY --chown=airflow:0 expectations ./expectations

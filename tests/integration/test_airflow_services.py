@@ -52,6 +52,17 @@ def _request(url: str, method: str = "GET", body: dict | None = None, token: str
         return json.loads(r.read())
 
 
+def _maps_library(pid: int, part: str, wait: float = 0) -> bool:
+    """Whether a process has mapped a shared library whose path contains `part` (it imported the module),
+    waiting up to `wait` seconds for it to do so."""
+    deadline = time.monotonic() + wait
+    while part not in Path(f"/proc/{pid}/maps").read_text():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.5)
+    return True
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -83,6 +94,10 @@ def test_scheduler_runs_ingestion_triggered_through_the_api(resettle_env, wareho
             for p in (airflow_home, *airflow_home.glob("*.db"), airflow_home / ".fernet_key")
         }
         assert all(mode == (0o700 if p.is_dir() else 0o600) for p, mode in private.items()), private
+        # the scheduler forks every task: it imported the intake's libraries once; the API server did not
+        started = json.loads(services.read_text())["pids"]
+        assert _maps_library(started["scheduler"], "pandas/_libs", wait=60), "the scheduler did not preload pandas"
+        assert not _maps_library(started["api-server"], "pandas/_libs")
         password = up.stdout.split("log in as admin / ")[1].split()[0]
         base = f"http://127.0.0.1:{port}"
         token = _request(f"{base}/auth/token", "POST", {"username": "admin", "password": password})["access_token"]
