@@ -138,6 +138,12 @@ def _wait(condition, seconds: float, what: str, topology: Topology, every: float
     pytest.fail(f"timed out after {seconds:.0f}s waiting for {what}")
 
 
+def _seconds(duration: str) -> float:
+    """A compose duration such as `30s` or `1m` in seconds."""
+    units = {"s": 1, "m": 60, "h": 3600}
+    return float(duration[:-1]) * units[duration[-1]]
+
+
 def _healthy(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=5) as response:
@@ -284,7 +290,10 @@ def test_celery_topology_from_the_compose_file_runs_the_pipeline_on_two_workers(
         _wait(watch_state.exists, 180, "the triggerer to watch the landing folder", topology)
         report_lines.append(f"services up after {time.monotonic() - started:.0f}s")
         for name in ("airflow-scheduler", "airflow-dag-processor", "airflow-triggerer"):
-            assert _healthcheck(topology, spec["services"][name]), f"{name}'s healthcheck is red"
+            # as Docker would: red checks during the start period and up to `retries` more do not count
+            check = spec["services"][name]["healthcheck"]
+            grace = _seconds(check["start_period"]) + check["retries"] * _seconds(check["interval"])
+            _wait(lambda c=check: _healthcheck(topology, {"healthcheck": c}), grace, f"{name}'s health", topology)
 
         for source in sorted(p for p in staged.iterdir() if p.is_dir()):
             source.rename(landing / source.name)  # the whole month lands at once: one ingestion run
