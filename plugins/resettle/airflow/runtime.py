@@ -103,14 +103,11 @@ def plan_dbt_build(context: dict, url: str) -> str:
     with neither (triggered by hand) builds the whole project."""
     from resettle.warehouse.dbt_runner import missing_relations
 
-    datasets: list[str] | None = None
-    for asset in context.get("triggering_asset_events") or {}:
-        name = getattr(asset, "name", "") or ""
-        if name.startswith("raw."):
-            datasets = [*(datasets or []), name[len("raw.") :]]
+    names = [getattr(asset, "name", "") or "" for asset in context.get("triggering_asset_events") or {}]
+    announced = [name[len("raw.") :] for name in names if name.startswith("raw.")]
     conf = getattr(context.get("dag_run"), "conf", None) or {}
-    if "datasets" in conf:
-        datasets = [*(datasets or []), *(conf.get("datasets") or [])]
+    given = bool(announced) or "datasets" in conf
+    datasets = [*announced, *(conf.get("datasets") or [])] if given else None
     return dbt_selection(datasets, bool(missing_relations(url)))
 
 
@@ -179,11 +176,15 @@ def _finished_events_only(make_parse_callable):
     import functools
     import json
 
+    from cosmos.operators._watcher.state import get_dbt_event_xcom_key
+
     @functools.wraps(make_parse_callable)
     def make():
         parse = make_parse_callable()
 
         def parse_event(line: str, extra_kwargs) -> None:
+            if '"node_info"' not in line:  # most of dbt's events: nothing of a node to skip
+                return parse(line, extra_kwargs)
             try:
                 event = json.loads(line)
             except ValueError:
@@ -193,7 +194,7 @@ def _finished_events_only(make_parse_callable):
             node = (event.get("data") or {}).get("node_info") or {}
             context = (extra_kwargs or {}).get("context")
             if node.get("resource_type") == "test" and context and context.get("ti") is not None:
-                unread = node["unique_id"].replace(".", "__") + "_dbt_event"
+                unread = get_dbt_event_xcom_key(node["unique_id"])
                 extra_kwargs = {**extra_kwargs, "context": {**context, "ti": _SkipXCom(context["ti"], unread)}}
             return parse(line, extra_kwargs)
 
