@@ -1,4 +1,11 @@
-{{ config(schema='intermediate', materialized='view') }}
+{{
+    config(
+        schema='intermediate',
+        materialized='incremental',
+        unique_key='period',
+        indexes=[{'columns': ['period']}, {'columns': ['built_at']}],
+    )
+}}
 
 {#- Per household and month, what the districts' rosters say checked against the policy and the other
     offices: a choice the category does not offer (on-site under categories 1 and 4), resettled per the
@@ -8,11 +15,20 @@
 
 with
 
-rosters as (select * from {{ ref('stg_district__household_rosters') }}),
+rosters as (
+    select * from {{ ref('stg_district__household_rosters') }}
+    {{ only_periods_to_build() }}
+),
 
-projects as (select * from {{ ref('int_projects_in_force') }}),
+projects as (
+    select * from {{ ref('int_projects_in_force') }}
+    {{ only_periods_to_build() }}
+),
 
-units as (select * from {{ ref('stg_housing_center__housing_units') }}),
+units as (
+    select * from {{ ref('stg_housing_center__housing_units') }}
+    {{ only_periods_to_build() }}
+),
 
 choices as (select * from {{ ref('resettlement_choices') }}),
 
@@ -56,7 +72,8 @@ final as (
             when resettled then '逾期后安置'
             when is_refund_choice then '退款处置'
             else '未安置'
-        end as outcome_zh
+        end as outcome_zh,
+        now() as built_at
     from joined
 )
 

@@ -1,4 +1,11 @@
-{{ config(schema='intermediate', materialized='view') }}
+{{
+    config(
+        schema='intermediate',
+        materialized='incremental',
+        unique_key='period',
+        indexes=[{'columns': ['period']}, {'columns': ['built_at']}],
+    )
+}}
 
 {#- What the registration center, the petition bureau and the roster's refund columns say of each household
     in a month, with the household's own flags:
@@ -21,6 +28,7 @@ households as (
         agreement_date,
         {{ period_end('period') }} as period_end_date
     from {{ ref('int_households_joined_to_projects') }}
+    {{ only_periods_to_build() }}
 ),
 
 refunds as (
@@ -31,13 +39,20 @@ refunds as (
         refund_paid,
         refund_date
     from {{ ref('stg_district__household_rosters') }}
+    {{ only_periods_to_build() }}
 ),
 
-certificates as (select * from {{ ref('int_household_certificates') }}),
+certificates as (
+    select * from {{ ref('int_household_certificates') }}
+    {{ only_periods_to_build() }}
+),
 
 choices as (select * from {{ ref('resettlement_choices') }}),
 
-petitions as (select * from {{ ref('int_household_petitions') }}),
+petitions as (
+    select * from {{ ref('int_household_petitions') }}
+    {{ only_periods_to_build() }}
+),
 
 joined as (
     select
@@ -122,7 +137,8 @@ flagged as (
             case when lacks_certificate_application then 'F21' end,
             case when petitions_without_handler > 0 then 'F23' end,
             case when refund_overdue then 'F25' end
-        ), '') as feed_flags
+        ), '') as feed_flags,
+        now() as built_at
     from final
 )
 

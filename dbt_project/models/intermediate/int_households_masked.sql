@@ -1,11 +1,21 @@
-{{ config(schema='intermediate', materialized='view') }}
+{{
+    config(
+        schema='intermediate',
+        materialized='incremental',
+        unique_key='period',
+        indexes=[{'columns': ['period']}, {'columns': ['built_at']}],
+    )
+}}
 
 {#- The only model that reads the roster's personal columns: it replaces them with display masks and the
     loader's keyed pseudonym, so nothing downstream can carry a clear name, ID number or phone. -#}
 
 with
 
-rosters as (select * from {{ ref('stg_district__household_rosters') }}),
+rosters as (
+    select * from {{ ref('stg_district__household_rosters') }}
+    {{ only_periods_to_build() }}
+),
 
 final as (
     select
@@ -43,7 +53,8 @@ final as (
         resettled as is_resettled,
         resettled_date,
         unit_code,
-        petition_level
+        petition_level,
+        now() as built_at
     from rosters
 )
 

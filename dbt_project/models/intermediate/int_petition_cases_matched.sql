@@ -1,4 +1,11 @@
-{{ config(schema='intermediate', materialized='view') }}
+{{
+    config(
+        schema='intermediate',
+        materialized='incremental',
+        unique_key='period',
+        indexes=[{'columns': ['period']}, {'columns': ['built_at']}],
+    )
+}}
 
 {#- Each petition case of a month matched to a household of the same month's rosters: by the household code
     when the bureau gave one, else by the petitioner's ID pseudonym against the household heads' (both
@@ -7,7 +14,10 @@
 
 with
 
-petitions as (select * from {{ ref('stg_petition__petition_cases') }}),
+petitions as (
+    select * from {{ ref('stg_petition__petition_cases') }}
+    {{ only_periods_to_build() }}
+),
 
 households as (
     select
@@ -17,6 +27,7 @@ households as (
         project_code,
         submitted_by
     from {{ ref('int_households_masked') }}
+    {{ only_periods_to_build() }}
 ),
 
 by_pseudonym as (
@@ -36,6 +47,7 @@ projects as (
         project_code,
         district
     from {{ ref('int_projects_in_force') }}
+    {{ only_periods_to_build() }}
 ),
 
 levels as (select * from {{ ref('petition_levels') }}),
@@ -92,7 +104,8 @@ final as (
         matched.status = '办理中' and coalesce(levels.needs_named_handler, false) and matched.handler is null
             as lacks_handler,
         matched.submission_id,
-        matched.source_row
+        matched.source_row,
+        now() as built_at
     from matched
     left join households
         on matched.period = households.period and matched.matched_household_code = households.household_code
