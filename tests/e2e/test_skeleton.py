@@ -115,7 +115,8 @@ def test_generated_months_flow_into_the_district_progress_mart(env, resettle_env
 
 
 def _assert_each_model_has_its_task(home: Path) -> None:
-    """Airflow shows every model of the last build_marts run as a task of its own, watching the one build."""
+    """Airflow shows every model of the last build_marts run as a task of its own, watching the one build,
+    and no Asset event the run has built is left queued."""
     import json
     import sqlite3
 
@@ -130,9 +131,11 @@ def _assert_each_model_has_its_task(home: Path) -> None:
                 "select task_id, state from task_instance where dag_id = 'build_marts' and run_id = ?", (run_id,)
             ).fetchall()
         )
+        queued = db.execute("select count(*) from asset_dag_run_queue where target_dag_id = 'build_marts'").fetchone()
     assert states["dbt.dbt_producer_watcher"] == "success"
     runs = {t.split(".")[1]: state for t, state in states.items() if t.endswith(".run")}
     assert set(runs) == models and set(runs.values()) == {"success"}, runs
+    assert queued == (0,), "the run built its month: no Asset event is left for a scheduler to build again"
 
 
 def test_every_file_is_archived_under_its_hash_before_anything_else(env, resettle_env, warehouse_url):

@@ -118,6 +118,25 @@ def apply(warehouse_url: str, port: int = DEFAULT_PORT) -> None:
     private_tree(home)  # the metadata database holds connections (the warehouse URL) and run history
 
 
+def clear_queued_builds(dag_id: str, after, before) -> int:
+    """Drop the Asset events queued for `dag_id` between `after` and `before`, once an in-process run
+    (`resettle run`) has built what they announce: a scheduler started later would otherwise run the same
+    build again. Events queued earlier (an ingestion run without a build) stay queued. Returns how many."""
+    from airflow.models.asset import AssetDagRunQueue
+    from airflow.utils.session import create_session
+    from sqlalchemy import delete
+
+    with create_session() as session:
+        result = session.execute(
+            delete(AssetDagRunQueue).where(
+                AssetDagRunQueue.target_dag_id == dag_id,
+                AssetDagRunQueue.created_at >= after,
+                AssetDagRunQueue.created_at < before,
+            )
+        )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def _airflow() -> str:
     return shutil.which("airflow", path=str(Path(sys.executable).parent)) or "airflow"
 

@@ -92,7 +92,7 @@ def run_period(
 
         datasets = list(DATASETS)
     if build:
-        clock = time.perf_counter()
+        clock, build_started = time.perf_counter(), dt.datetime.now(dt.UTC)
         say(f"{period}: building the marts (one dbt build) ...")
         with _progress(url, say, period):
             marts = load_dag("build_marts").test(run_conf={"datasets": datasets})
@@ -100,6 +100,7 @@ def run_period(
         result["build_seconds"] = time.perf_counter() - clock
         if marts.state != DagRunState.SUCCESS:
             raise SystemExit(f"build_marts did not succeed for {period}: {marts.state}")
+        embedded.clear_queued_builds("build_marts", after=since or started, before=build_started)
         say(f"{period}: marts built in {result['build_seconds']:.1f} s ({pipeline.last_build_nodes(url)})")
     from resettle.intake.register import submissions
 
