@@ -81,13 +81,14 @@ def dbt_selection(datasets: list[str] | None, relations_missing: bool) -> str:
     """
     import json
 
-    from resettle.warehouse.dbt_runner import manifest_path
+    from resettle.warehouse.dbt_runner import manifest_lock, manifest_path
 
     if datasets is None or relations_missing:
         return "package:resettle"
     chosen: list[str] = []
     if datasets:
-        sources = json.loads(manifest_path().read_text(encoding="utf-8"))["sources"].values()
+        with manifest_lock(shared=True):
+            sources = json.loads(manifest_path().read_text(encoding="utf-8"))["sources"].values()
         by_table = {s["name"]: f"source:{s['source_name']}.{s['name']}+" for s in sources if s["schema"] == "raw"}
         chosen = [by_table[d] for d in sorted(set(datasets)) if d in by_table]
     # Each selector takes every descendant (`+`): a view being replaced drops the views built on it

@@ -7,6 +7,7 @@ model behaves the same wherever it runs.
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
@@ -36,6 +37,23 @@ def dbt_env(url: str) -> dict[str, str]:
 
 def manifest_path():
     return settings().dbt_project_dir / "target" / "manifest.json"
+
+
+@contextmanager
+def manifest_lock(shared: bool = False):
+    """dbt writes the project's `target/manifest.json` in place: one writer at a time (an exclusive lock),
+    and no reader while it is written (a shared one). The test workers, `resettle` commands and Airflow's
+    tasks on one machine share the project folder, and two `dbt parse` at once leave a corrupt file."""
+    import fcntl
+
+    target = settings().dbt_project_dir / "target"
+    target.mkdir(exist_ok=True)
+    with open(target / ".manifest.lock", "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def render_manifest_path():
@@ -107,13 +125,17 @@ def manifest_is_stale() -> bool:
 
 
 def ensure_manifest() -> None:
-    """Pre-build the manifest and the cut of it that Airflow renders dbt from (`dbt parse` needs no database)."""
-    if manifest_is_stale():
-        outcome = run_dbt(["parse"])
-        if not outcome.success:
-            raise RuntimeError("dbt parse failed:\n" + "\n".join(outcome.failures))
-    if manifest_for_rendering() != render_manifest_path():
-        write_render_manifest()
+    """Pre-build the manifest and the cut of it that Airflow renders dbt from (`dbt parse` needs no database).
+    Under the manifest's lock, checked again once held: another process may have just parsed."""
+    if not manifest_is_stale() and manifest_for_rendering() == render_manifest_path():
+        return
+    with manifest_lock():
+        if manifest_is_stale():
+            outcome = _invoke(["parse"], None)
+            if not outcome.success:
+                raise RuntimeError("dbt parse failed:\n" + "\n".join(outcome.failures))
+        if manifest_for_rendering() != render_manifest_path():
+            write_render_manifest()
 
 
 def missing_relations(url: str) -> list[str]:
@@ -122,7 +144,8 @@ def missing_relations(url: str) -> list[str]:
 
     import psycopg
 
-    nodes = json.loads(manifest_path().read_text(encoding="utf-8"))["nodes"].values()
+    with manifest_lock(shared=True):
+        nodes = json.loads(manifest_path().read_text(encoding="utf-8"))["nodes"].values()
     wanted = {
         (n["schema"], n.get("alias") or n["name"])
         for n in nodes
@@ -145,7 +168,15 @@ _BUILDING = frozenset({"build", "run", "test", "seed", "snapshot"})
 
 
 def run_dbt(args: list[str], url: str | None = None) -> DbtOutcome:
-    """Run one dbt command in-process; failures name each failing model or test."""
+    """Run one dbt command in-process; failures name each failing model or test. A command that writes the
+    project's manifest (not a build, not into its own `--target-path`) holds the manifest's lock."""
+    if (args and args[0] in _BUILDING and "--write-json" not in args) or "--target-path" in args:
+        return _invoke(args, url)
+    with manifest_lock():
+        return _invoke(args, url)
+
+
+def _invoke(args: list[str], url: str | None) -> DbtOutcome:
     from dbt.cli.main import dbtRunner
 
     if url:
@@ -167,8 +198,9 @@ def run_dbt(args: list[str], url: str | None = None) -> DbtOutcome:
             failures.append(f"{r.node.unique_id}: {r.message}")
     if result.exception is not None:
         failures.append(str(result.exception))
-    # A command that wrote the project's manifest: keep Airflow's cut of it in step.
-    rewrote = result.success and "--target-path" not in args and manifest_path().exists()
+    # A command that wrote the project's manifest (under its lock, see run_dbt): keep Airflow's cut in step.
+    building = bool(args) and args[0] in _BUILDING
+    rewrote = result.success and not building and "--target-path" not in args and manifest_path().exists()
     if rewrote and manifest_for_rendering() != render_manifest_path():
         write_render_manifest()
     return DbtOutcome(success=bool(result.success), failures=failures, counts=counts)
