@@ -17,23 +17,15 @@ import psycopg
 import pytest
 
 from resettle.devtools.generator import generate
+from resettle.domain.config import LANDING_WATCH_STATE
 from resettle.domain.contracts import datasets_for
+from resettle.domain.net import free_port_block
 from resettle.domain.vocabulary import accepted_statuses
 
 pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
 PERIOD = "2026-10"
 KEPT_SOURCES = ("nanshan", "police")
-
-
-def _free_port_block() -> int:
-    for _ in range(50):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        if port < 65000 and all(_free(p) for p in (port + 1, port + 2)):
-            return port
-    raise RuntimeError("no free ports")
 
 
 def _free(port: int) -> bool:
@@ -80,7 +72,7 @@ def test_scheduler_runs_ingestion_triggered_through_the_api(resettle_env, wareho
     for folder in resettle_env["landing"].iterdir():
         if folder.is_dir() and folder.name not in KEPT_SOURCES:
             shutil.rmtree(folder)
-    port = _free_port_block()
+    port = free_port_block()
     env = {**os.environ, "RESETTLE_WAREHOUSE_URL": warehouse_url, "PYTHONPATH": str(REPO / "plugins")}
     cli = [sys.executable, "-m", "resettle.cli", "airflow"]
     up = subprocess.run([*cli, "up", "--port", str(port)], env=env, capture_output=True, text=True, timeout=400)
@@ -129,7 +121,7 @@ def test_scheduler_runs_ingestion_triggered_through_the_api(resettle_env, wareho
             ).fetchone()[0]
         assert accepted == sum(len(datasets_for(source)) for source in KEPT_SOURCES)
 
-        watch_state = Path(resettle_env["home"]) / "landing_watch.json"
+        watch_state = Path(resettle_env["home"]) / LANDING_WATCH_STATE
         deadline = time.monotonic() + 120
         while not watch_state.exists() and time.monotonic() < deadline:
             time.sleep(2)

@@ -25,6 +25,7 @@ import psycopg
 import pytest
 
 from resettle.devtools.generator import generate
+from resettle.domain.config import LANDING_WATCH_STATE
 from resettle.domain.net import free_port
 from resettle.warehouse.checksums import LINEAGE_COLUMNS, mart_checksums
 from resettle.warehouse.dbt_runner import ensure_manifest
@@ -315,7 +316,7 @@ def test_celery_topology_from_the_compose_file_runs_the_pipeline_on_two_workers(
             topology.start(worker, ["airflow", *command, "--celery-hostname", f"{worker}@%h"], env)
 
         _wait(lambda: _healthy(f"http://127.0.0.1:{api_port}/api/v2/monitor/health"), 180, "the API server", topology)
-        watch_state = Path(topology.map("/opt/resettle/state")) / "landing_watch.json"
+        watch_state = Path(topology.map("/opt/resettle/state")) / LANDING_WATCH_STATE
         _wait(watch_state.exists, 180, "the triggerer to watch the landing folder", topology)
         report_lines.append(f"services up after {time.monotonic() - started:.0f}s")
         for name in ("airflow-scheduler", "airflow-dag-processor", "airflow-triggerer"):

@@ -25,7 +25,7 @@ def landing_asset() -> Asset:
     from resettle.airflow.landing_trigger import LandingZoneTrigger
 
     s = settings()
-    trigger = LandingZoneTrigger(landing=str(s.landing), state_file=str(s.home / "landing_watch.json"))
+    trigger = LandingZoneTrigger(landing=str(s.landing), state_file=str(s.landing_watch_state))
     return Asset(
         name="landing",
         uri="resettle://landing",

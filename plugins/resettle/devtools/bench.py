@@ -400,17 +400,6 @@ def bench_month(households: int, compare_local: bool = True, seed: int = 2019111
     return figures
 
 
-def _port_block() -> int:
-    """A free port whose next two are free too (`resettle airflow up` takes the UI's and its log servers')."""
-    from resettle.domain.net import free_port, port_in_use
-
-    for _ in range(50):
-        port = free_port()
-        if port < 65000 and not any(port_in_use(p) for p in (port + 1, port + 2)):
-            return port
-    raise RuntimeError("no three consecutive free ports")
-
-
 def _scheduler_progress(url: str, airflow_db: Path, period: str, dropped_at: float) -> tuple[int, bool, bool]:
     """(files of the month decided, a build_marts run started after the drop has succeeded, nothing left
     to run: no DAG run queued or running, no asset event waiting)."""
@@ -449,7 +438,9 @@ def bench_month_scheduler(households: int, seed: int = 20191111, timeout: float 
     import os
 
     from resettle.devtools.generator import generate
+    from resettle.domain.config import LANDING_WATCH_STATE
     from resettle.domain.contracts import datasets_for
+    from resettle.domain.net import free_port_block
 
     url = _scratch(f"resettle_bench_sched_{households}")
     with tempfile.TemporaryDirectory(prefix="resettle-bench-sched-") as tmp:
@@ -470,7 +461,7 @@ def bench_month_scheduler(households: int, seed: int = 20191111, timeout: float 
         if expected != sum(len(datasets_for(s)) for s in sources):
             raise RuntimeError("the generated month does not hold one file per source and dataset")
 
-        port = _port_block()
+        port = free_port_block()
         full_env = {**os.environ, **env}
         up = subprocess.run(
             [sys.executable, "-m", "resettle.cli", "airflow", "up", "--port", str(port)],
@@ -484,7 +475,7 @@ def bench_month_scheduler(households: int, seed: int = 20191111, timeout: float 
             if up.returncode != 0:
                 raise RuntimeError(f"resettle airflow up failed:\n{up.stdout[-2000:]}\n{up.stderr[-3000:]}")
             airflow_db = work / "home" / "airflow" / "airflow.db"
-            watch_state = work / "home" / "landing_watch.json"
+            watch_state = work / "home" / LANDING_WATCH_STATE
             deadline = time.monotonic() + 300
             while not (watch_state.exists() and _scheduler_progress(url, airflow_db, "2026-10", time.time())[2]):
                 if time.monotonic() > deadline:

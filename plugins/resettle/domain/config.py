@@ -23,6 +23,8 @@ OFFICE = "office"
 SOURCES = DISTRICTS + DEPARTMENTS + (OFFICE,)
 
 WAREHOUSE_CONN_ID = "resettle_warehouse"
+LANDING_WATCH_STATE = "landing_watch.json"
+"""The landing watcher's state file, in RESETTLE_HOME."""
 
 
 class ConfigError(RuntimeError):
@@ -110,6 +112,11 @@ class Settings:
     @property
     def airflow_home(self) -> Path:
         return self.home / "airflow"
+
+    @property
+    def landing_watch_state(self) -> Path:
+        """What the landing watcher has announced (see `resettle.airflow.landing_trigger`)."""
+        return self.home / LANDING_WATCH_STATE
 
 
 def _path(name: str, default: Path) -> Path:

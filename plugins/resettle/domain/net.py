@@ -16,3 +16,13 @@ def free_port() -> int:
 def port_in_use(port: int) -> bool:
     with socket.socket() as s:
         return s.connect_ex((LOOPBACK, port)) == 0
+
+
+def free_port_block(width: int = 3) -> int:
+    """A free port whose next `width - 1` are free too (`resettle airflow up` takes the UI's port and its two
+    log servers' after it)."""
+    for _ in range(50):
+        port = free_port()
+        if port < 65536 - width and not any(port_in_use(p) for p in range(port + 1, port + width)):
+            return port
+    raise RuntimeError(f"no {width} consecutive free ports")

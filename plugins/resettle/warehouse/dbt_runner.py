@@ -167,10 +167,18 @@ _BUILDING = frozenset({"build", "run", "test", "seed", "snapshot"})
 """dbt commands that change the warehouse; their artifacts (manifest.json, run_results.json) are not written."""
 
 
+def _writes_manifest(args: list[str]) -> bool:
+    """Whether a dbt command writes the project's manifest.json: not into its own `--target-path`, and not a
+    build (which `_invoke` runs with `--no-write-json` unless told `--write-json`)."""
+    if "--target-path" in args:
+        return False
+    return not (args and args[0] in _BUILDING) or "--write-json" in args
+
+
 def run_dbt(args: list[str], url: str | None = None) -> DbtOutcome:
     """Run one dbt command in-process; failures name each failing model or test. A command that writes the
-    project's manifest (not a build, not into its own `--target-path`) holds the manifest's lock."""
-    if (args and args[0] in _BUILDING and "--write-json" not in args) or "--target-path" in args:
+    project's manifest holds the manifest's lock."""
+    if not _writes_manifest(args):
         return _invoke(args, url)
     with manifest_lock():
         return _invoke(args, url)
@@ -184,7 +192,8 @@ def _invoke(args: list[str], url: str | None) -> DbtOutcome:
     else:
         os.environ.update(OFFLINE_ENV)
     project = str(settings().dbt_project_dir)
-    if args and args[0] in _BUILDING and not {"--write-json", "--target-path"} & set(args):
+    writes_manifest = _writes_manifest(args)
+    if args and args[0] in _BUILDING and not writes_manifest and "--target-path" not in args:
         # The project's manifest.json is read while this runs (Airflow's renderer, a run's plan, another
         # build); dbt rewrites it in place at the end of a build. Builds leave it to `dbt parse`.
         args = [*args, "--no-write-json"]
@@ -199,8 +208,6 @@ def _invoke(args: list[str], url: str | None) -> DbtOutcome:
     if result.exception is not None:
         failures.append(str(result.exception))
     # A command that wrote the project's manifest (under its lock, see run_dbt): keep Airflow's cut in step.
-    building = bool(args) and args[0] in _BUILDING
-    rewrote = result.success and not building and "--target-path" not in args and manifest_path().exists()
-    if rewrote and manifest_for_rendering() != render_manifest_path():
+    if result.success and writes_manifest and manifest_for_rendering() != render_manifest_path():
         write_render_manifest()
     return DbtOutcome(success=bool(result.success), failures=failures, counts=counts)
