@@ -34,8 +34,7 @@ court_cases as (
         string_agg(distinct court.submission_id::text, ',') as court_submission_ids
     from matches
     inner join court
-        on matches.period = court.period and matches.record_key = court.case_no
-    where matches.dataset = 'court_cases'
+        on (matches.period, matches.dataset, matches.record_key) = (court.period, 'court_cases', court.case_no)
     group by matches.period, matches.developer_uscc
 ),
 
@@ -44,13 +43,12 @@ police_cases as (
         matches.period,
         matches.developer_uscc,
         count(*) as police_cases,
+        string_agg(distinct police.submission_id::text, ',') as police_submission_ids,
         string_agg(distinct police.charge, '、') as police_charges,
-        coalesce(sum(police.frozen_funds), 0) as frozen_funds,
-        string_agg(distinct police.submission_id::text, ',') as police_submission_ids
+        coalesce(sum(police.frozen_funds), 0) as frozen_funds
     from matches
     inner join police
-        on matches.period = police.period and matches.record_key = police.case_no
-    where matches.dataset = 'police_cases'
+        on (matches.period, matches.dataset, matches.record_key) = (police.period, 'police_cases', police.case_no)
     group by matches.period, matches.developer_uscc
 ),
 
@@ -90,13 +88,8 @@ final as (
     select
         keys.period,
         keys.developer_uscc,
-        coalesce(court_cases.court_cases, 0) as court_cases,
-        coalesce(court_cases.court_cases_open, 0) as court_cases_open,
-        coalesce(court_cases.court_claim_amount, 0) as court_claim_amount,
-        coalesce(court_cases.seized_asset_value, 0) as seized_asset_value,
-        coalesce(court_cases.auction_proceeds, 0) as auction_proceeds,
-        coalesce(court_cases.has_appraisal_or_auction, false) as has_appraisal_or_auction,
-        coalesce(court_cases.has_bankruptcy_case, false) as has_bankruptcy_case,
+        {{ zero_when_missing('court_cases', court_figures()) }},
+        {{ zero_when_missing('court_cases', ['has_appraisal_or_auction', 'has_bankruptcy_case'], default='false') }},
         coalesce(police_cases.police_cases, 0) as police_cases,
         police_cases.police_charges,
         coalesce(police_cases.frozen_funds, 0) as frozen_funds,

@@ -50,10 +50,10 @@ joined as (
         projects.contracted_return_date,
         units.status as unit_status
     from rosters
-    left join projects on rosters.period = projects.period and rosters.project_code = projects.project_code
-    left join units on rosters.period = units.period and rosters.unit_code = units.unit_code
-    left join choices on rosters.resettlement_choice = choices.resettlement_choice
-    left join categories on projects.disposal_category = categories.disposal_category
+    left join projects using (period, project_code)
+    left join units using (period, unit_code)
+    left join choices using (resettlement_choice)
+    left join categories using (disposal_category)
 ),
 
 final as (

@@ -19,23 +19,7 @@ checks as (
 ),
 
 feeds as (
-    select
-        period,
-        household_code,
-        certificate_status,
-        certificate_applied_date,
-        certificate_issued_date,
-        certificate_blocker,
-        petitions_open,
-        petition_level_open,
-        petition_latest_date,
-        petition_handler_assigned,
-        refund_due,
-        refund_paid,
-        refund_date,
-        refund_status,
-        string_to_array(feed_flags, ',') as flag_codes
-    from {{ ref('int_household_feeds') }}
+    select * from {{ ref('int_household_feeds') }}
     {{ only_periods_to_build() }}
 ),
 
@@ -58,7 +42,7 @@ final as (
         feeds.refund_paid,
         feeds.refund_date,
         feeds.refund_status,
-        coalesce(feeds.flag_codes, '{}'::text[]) as flag_codes,
+        coalesce(string_to_array(feeds.feed_flags, ','), '{}'::text[]) as flag_codes,
         now() as built_at
     from households
     left join feeds using (period, household_code)
