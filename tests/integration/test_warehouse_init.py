@@ -3,6 +3,7 @@ previous release created, idempotence, and one clear line when a secret or the s
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
@@ -12,12 +13,44 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 import pytest
 
+from resettle.warehouse.access import FUNCTIONS_SQL
 from resettle.warehouse.migrations import available
 from resettle.warehouse.schema import raw_ddl
+from tests.databases import fresh_database
 
 pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
 PREVIOUS_RELEASE = REPO / "tests" / "fixtures" / "warehouse" / "previous_release.sql"
+SINCE_PREVIOUS_RELEASE = (
+    # apply_row_security FORCEs row security, with an owner_all policy so that dbt still reads what it builds
+    ("    execute format('alter table %s force row level security', target);\n", ""),
+    ("    execute format('drop policy if exists owner_all on %s', target);\n", ""),
+    (
+        "    execute format('create policy owner_all on %s to %I using (true) with check (true)', target,\n"
+        "                   (select pg_get_userbyid(relowner) from pg_class where oid = target));\n",
+        "",
+    ),
+    # and own_district asks for the current district once per statement, not once per row
+    ("(select access.current_district())", "access.current_district()"),
+)
+"""What access.FUNCTIONS_SQL changed in the two functions it shares with the previous release: (now, then)."""
+PREVIOUS_RELEASE_SHA256 = "7ef596a6fdae75454c96be60391233fd6bc8cab4ae86eabc930e0247a7b5dee7"
+"""previous_release() rebuilds history, which never changes: nor may what it is rebuilt from."""
+
+
+def previous_release() -> str:
+    """The SQL of a warehouse the release before versioned migrations created: migrations 0001 and 0002 (they
+    adopt its tables as they stand), previous_release.sql, and this release's developer_in_current_district and
+    apply_row_security as they were then, so that init has old functions to replace."""
+    shared = FUNCTIONS_SQL[FUNCTIONS_SQL.index("-- PL/pgSQL, not SQL") :]
+    for now, then in SINCE_PREVIOUS_RELEASE:
+        shared = shared.replace(now, then)
+    sql = "\n".join([*(m.sql for m in available()[:2]), PREVIOUS_RELEASE.read_text(), shared])
+    assert hashlib.sha256(sql.encode()).hexdigest() == PREVIOUS_RELEASE_SHA256, (
+        "the previous release's SQL changed: migrations 0001 and 0002 are never edited, and a change to "
+        "access.developer_in_current_district or access.apply_row_security goes into SINCE_PREVIOUS_RELEASE"
+    )
+    return sql
 
 
 def _without_password(url: str) -> tuple[str, str]:
@@ -109,7 +142,7 @@ def test_init_creates_a_fresh_warehouse_and_is_idempotent(deploy_env, warehouse_
 
 def test_init_upgrades_a_warehouse_of_the_previous_release_to_the_fresh_schema(deploy_env, warehouse_url, pg_server):
     with psycopg.connect(warehouse_url) as conn:
-        conn.execute(PREVIOUS_RELEASE.read_text())
+        conn.execute(previous_release())
         for statement in raw_ddl("project_ledger"):
             conn.execute(statement)
         conn.execute(
@@ -130,17 +163,11 @@ def test_init_upgrades_a_warehouse_of_the_previous_release_to_the_fresh_schema(d
         ]
         assert conn.execute("select username from access.dashboard_user").fetchall() == [("leader1",)]
 
-    fresh_name = "t_fresh_" + os.urandom(4).hex()
-    with psycopg.connect(pg_server, autocommit=True) as conn:
-        conn.execute(f'create database "{fresh_name}"')
-    try:
-        fresh_url = warehouse_url.rsplit("/", 1)[0] + f"/{fresh_name}"
+    with fresh_database(pg_server, "t_fresh") as fresh:
+        fresh_url = warehouse_url.rsplit("/", 1)[0] + "/" + fresh.rsplit("/", 1)[1]
         fresh_env = {**deploy_env, "RESETTLE_WAREHOUSE_URL": _without_password(fresh_url)[0]}
         assert _init(fresh_env).returncode == 0
         assert _catalog(warehouse_url) == _catalog(fresh_url), "an upgraded warehouse equals a fresh one"
-    finally:
-        with psycopg.connect(pg_server, autocommit=True) as conn:
-            conn.execute(f'drop database if exists "{fresh_name}" with (force)')
 
 
 def test_init_refuses_a_warehouse_of_a_newer_release_and_an_edited_migration(deploy_env, warehouse_url):
@@ -208,7 +235,7 @@ def test_init_adopts_a_warehouse_whose_schema_version_holds_only_ddl_digests(dep
     """An earlier build recorded only a digest of its DDL in ops.schema_version: a cache, replaced by the
     versioned table, the data kept."""
     with psycopg.connect(warehouse_url) as conn:
-        conn.execute(PREVIOUS_RELEASE.read_text())
+        conn.execute(previous_release())
         conn.execute(
             "create table ops.schema_version (digest text primary key, applied_at timestamptz not null default now())"
         )
