@@ -6,11 +6,11 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-import uuid
 from pathlib import Path
 
-import psycopg
 import pytest
+
+from tests.databases import fresh_database
 
 REPO = Path(__file__).resolve().parents[1]
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
@@ -51,13 +51,8 @@ def pg_server() -> str:
 @pytest.fixture
 def warehouse_url(pg_server: str) -> str:
     """A fresh, empty database on the session's server, dropped after the test."""
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(pg_server, autocommit=True) as conn:
-        conn.execute(f'create database "{name}"')
-    url = pg_server.rsplit("/", 1)[0] + f"/{name}"
-    yield url
-    with psycopg.connect(pg_server, autocommit=True) as conn:
-        conn.execute(f'drop database if exists "{name}" with (force)')
+    with fresh_database(pg_server) as url:
+        yield url
 
 
 @pytest.fixture

@@ -12,12 +12,13 @@ import os
 import subprocess
 import time
 import urllib.request
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
 import pytest
+
+from tests.databases import fresh_database
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts" / "dashboard"
@@ -42,6 +43,21 @@ class World:
     """username -> (role, district, password)."""
     latest: str
 
+    def rows(self, query: str, params: tuple = ()) -> list[tuple]:
+        """One query's rows as the warehouse's owner, who sees every district and every table."""
+        with psycopg.connect(self.admin_url) as conn:
+            return conn.execute(query, params).fetchall()
+
+    def top_project(self, order_by: str, where: str = "true") -> str:
+        """The latest month's first project in this order, among those `where` keeps: a project a test can
+        rely on to show what it looks for."""
+        [(code,)] = self.rows(
+            f"select project_code from marts.project_joint_review where period = %s and {where}"
+            f" order by {order_by} limit 1",
+            (self.latest,),
+        )
+        return code
+
 
 def _build_marts(url: str) -> None:
     """The whole dbt build, tests included, as the pipeline runs it; then the marts the dashboard reads."""
@@ -61,29 +77,24 @@ def world(pg_server, tmp_path_factory) -> World:
     from resettle.warehouse.access import ensure_roles, login_url
     from tests.e2e.test_marts_recompute import _ingest
 
-    name = f"t_dash_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(pg_server, autocommit=True) as conn:
-        conn.execute(f'create database "{name}"')
-    url = pg_server.rsplit("/", 1)[0] + f"/{name}"
     root = tmp_path_factory.mktemp("dashboard_world")
-    with pytest.MonkeyPatch.context() as mp:
-        for folder in ("landing", "outbox", "archive", "home"):
-            (root / folder).mkdir()
-            mp.setenv(f"RESETTLE_{folder.upper()}", str(root / folder))
-        mp.setenv("RESETTLE_WAREHOUSE_URL", url)
-        generate(root / "landing", FIRST, months=MONTHS, households=HOUSEHOLDS, seed=SEED)
-        prepare_warehouse(url)
-        for period in PERIODS:
-            _ingest(url, period)
-        with psycopg.connect(url) as conn:
-            ensure_roles(conn)  # before the build: the dbt post-hook alone must secure the marts
-        _build_marts(url)
-        with psycopg.connect(url) as conn:
-            users = {u: (role, district, pw) for u, role, district, pw in ensure_demo_users(conn)}
-        login = login_url(url)
-    yield World(url, login, root / "home", users, PERIODS[-1])
-    with psycopg.connect(pg_server, autocommit=True) as conn:
-        conn.execute(f'drop database if exists "{name}" with (force)')
+    with fresh_database(pg_server, "t_dash") as url:
+        with pytest.MonkeyPatch.context() as mp:
+            for folder in ("landing", "outbox", "archive", "home"):
+                (root / folder).mkdir()
+                mp.setenv(f"RESETTLE_{folder.upper()}", str(root / folder))
+            mp.setenv("RESETTLE_WAREHOUSE_URL", url)
+            generate(root / "landing", FIRST, months=MONTHS, households=HOUSEHOLDS, seed=SEED)
+            prepare_warehouse(url)
+            for period in PERIODS:
+                _ingest(url, period)
+            with psycopg.connect(url) as conn:
+                ensure_roles(conn)  # before the build: the dbt post-hook alone must secure the marts
+            _build_marts(url)
+            with psycopg.connect(url) as conn:
+                users = {u: (role, district, pw) for u, role, district, pw in ensure_demo_users(conn)}
+            login = login_url(url)
+        yield World(url, login, root / "home", users, PERIODS[-1])
 
 
 @pytest.fixture(scope="package")

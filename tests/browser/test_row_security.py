@@ -50,21 +50,18 @@ def _world_home(world):
 
 
 def test_every_mart_has_row_security_and_the_login_role_is_neither_superuser_nor_owner(world):
-    with psycopg.connect(world.admin_url) as conn:
-        tables = conn.execute(
-            "select c.relname, c.relrowsecurity, pg_get_userbyid(c.relowner),"
-            " (select count(*) from pg_policy p where p.polrelid = c.oid)"
-            " from pg_class c join pg_namespace n on n.oid = c.relnamespace"
-            " where n.nspname = 'marts' and c.relkind = 'r'"
-        ).fetchall()
-        role = conn.execute(
-            "select rolsuper, rolbypassrls, rolcanlogin from pg_roles where rolname = 'resettle_dashboard'"
-        ).fetchone()
+    tables = world.rows(
+        "select c.relname, c.relrowsecurity, pg_get_userbyid(c.relowner),"
+        " (select count(*) from pg_policy p where p.polrelid = c.oid)"
+        " from pg_class c join pg_namespace n on n.oid = c.relnamespace"
+        " where n.nspname = 'marts' and c.relkind = 'r'"
+    )
+    role = world.rows("select rolsuper, rolbypassrls, rolcanlogin from pg_roles where rolname = 'resettle_dashboard'")
     assert tables
     for name, secured, owner, policies in tables:
         assert secured and policies >= 1, name
         assert owner != "resettle_dashboard"
-    assert role == (False, False, True)
+    assert role == [(False, False, True)]
 
 
 def test_the_login_role_alone_reads_no_mart(world):

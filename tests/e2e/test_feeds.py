@@ -215,20 +215,23 @@ def _ingest(url: str, period: str) -> list[dict]:
     return outcomes
 
 
+def _mart_row(conn, mart: str, key: tuple[str, str], columns: str, period: str) -> tuple:
+    """The month's row of one household or project (`key`: its code column and code) in a mart."""
+    column, code = key
+    query = f"select {columns} from marts.{mart} where period = %s and {column} = %s"
+    return conn.execute(query, (period, code)).fetchone()
+
+
 def _household(conn, period: str) -> tuple:
-    return conn.execute(
-        "select certificate_status, petitions_open, petition_level_open, petition_handler_assigned, flag_codes"
-        " from marts.household_resettlement where period = %s and household_code = %s",
-        (period, H1),
-    ).fetchone()
+    columns = "certificate_status, petitions_open, petition_level_open, petition_handler_assigned, flag_codes"
+    return _mart_row(conn, "household_resettlement", ("household_code", H1), columns, period)
 
 
 def _project(conn, period: str) -> tuple:
-    return conn.execute(
-        "select certificates_issued, certificates_not_applied, petitions_open_beijing, petitions_without_handler,"
-        " flag_codes from marts.project_joint_review where period = %s and project_code = %s",
-        (period, PROJECT),
-    ).fetchone()
+    columns = (
+        "certificates_issued, certificates_not_applied, petitions_open_beijing, petitions_without_handler, flag_codes"
+    )
+    return _mart_row(conn, "project_joint_review", ("project_code", PROJECT), columns, period)
 
 
 def _pg_dump(url: str) -> str:

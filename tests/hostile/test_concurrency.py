@@ -12,7 +12,6 @@ import os
 import shutil
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import psycopg
@@ -20,6 +19,7 @@ import pytest
 
 from resettle.devtools.generator import generate
 from resettle.domain.contracts import DATASETS
+from tests.databases import fresh_database
 
 pytestmark = pytest.mark.integration
 PERIOD = "2026-10"
@@ -35,13 +35,6 @@ for wave in pipeline.WAVES:
     for file in pipeline.find_files(period, wave):
         pipeline.ingest_file(file, url)
 """
-
-
-def _database(pg_server: str) -> str:
-    name = f"t_conc_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(pg_server, autocommit=True) as conn:
-        conn.execute(f'create database "{name}"')
-    return pg_server.rsplit("/", 1)[0] + f"/{name}"
 
 
 def _start(url: str, env: dict) -> subprocess.Popen:
@@ -91,10 +84,7 @@ def test_two_runs_of_the_same_month_at_once_equal_one_run(pg_server, tmp_path):
         "PYTHONPATH": str(REPO),
         "RESETTLE_HOME": str(tmp_path / "home"),
     }
-    urls = []
-    try:
-        together, alone = _database(pg_server), _database(pg_server)
-        urls = [together, alone]
+    with fresh_database(pg_server, "t_conc") as together, fresh_database(pg_server, "t_conc") as alone:
         runs = []
         for name in ("a", "b"):
             run_env = {**env, **{f"RESETTLE_{p.upper()}": str(tmp_path / f"{p}_{name}") for p in ("outbox", "archive")}}
@@ -109,7 +99,3 @@ def test_two_runs_of_the_same_month_at_once_equal_one_run(pg_server, tmp_path):
         concurrent_state, single_state = _state(together), _state(alone)
         assert sum(n for n, _ in single_state["raw"].values()) > 50
         assert concurrent_state == single_state
-    finally:
-        with psycopg.connect(pg_server, autocommit=True) as conn:
-            for url in urls:
-                conn.execute(f'drop database if exists "{url.rsplit("/", 1)[1]}" with (force)')

@@ -17,6 +17,7 @@ from psycopg.rows import dict_row
 from resettle.airflow import pipeline
 from resettle.intake.discover import discover
 from resettle.warehouse.schema import bootstrap
+from tests.databases import fresh_database
 from tests.hostile.build import CASES, FORMULA, PERIOD, SECRET, Case, build
 
 pytestmark = pytest.mark.integration
@@ -56,15 +57,9 @@ def _run(url: str, landing: Path) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def hostile(pg_server, tmp_path_factory) -> HostileRun:
-    import uuid
-
-    name = f"t_hostile_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(pg_server, autocommit=True) as conn:
-        conn.execute(f'create database "{name}"')
-    url = pg_server.rsplit("/", 1)[0] + f"/{name}"
     root = tmp_path_factory.mktemp("hostile")
     landing = build(root)
-    try:
+    with fresh_database(pg_server, "t_hostile") as url:
         with pytest.MonkeyPatch.context() as mp:
             for part in ("outbox", "archive", "home"):
                 mp.setenv(f"RESETTLE_{part.upper()}", str(root / part))
@@ -81,9 +76,6 @@ def hostile(pg_server, tmp_path_factory) -> HostileRun:
             rows = cur.execute("select * from ops.submission").fetchall()
         register = {(r["source"], r["file_name"]): r for r in rows}
         yield HostileRun(url, root, landing, first, second, register, snap1, snap2)
-    finally:
-        with psycopg.connect(pg_server, autocommit=True) as conn:
-            conn.execute(f'drop database if exists "{name}" with (force)')
 
 
 def _findings(url: str, submission_id: int) -> list[dict]:

@@ -24,6 +24,7 @@ from resettle.domain.contracts import datasets_for
 from resettle.domain.net import free_port
 from resettle.domain.periods import SHANGHAI
 from resettle.intake.receipt import receipt_path
+from tests.airflow_fakes import task_instance
 from tests.alert_receivers import SmtpReceiver, WebhookReceiver, webhook_conn_json
 
 pytestmark = pytest.mark.integration
@@ -360,14 +361,7 @@ def test_a_failed_task_alerts_the_engineers_once_even_without_the_warehouse(
     prepare_warehouse(warehouse_url)
     monkeypatch.setenv("AIRFLOW_CONN_RESETTLE_WAREHOUSE", warehouse_url)
     monkeypatch.setenv("RESETTLE_ALERT_BACKOFF_SECONDS", "0")
-    ti = SimpleNamespace(
-        dag_id="build_marts",
-        task_id="dbt.int_projects_unified_run",
-        run_id="manual__1",
-        map_index=-1,
-        try_number=2,
-        log_url=None,
-    )
+    ti = task_instance("build_marts", "dbt.int_projects_unified_run", run_id="manual__1", try_number=2)
     context = {"ti": ti, "task": object(), "exception": RuntimeError("dbt build failed")}
     notify_failure(context)
     notify_failure(context)

@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import psycopg
@@ -18,6 +17,7 @@ from resettle.devtools.generator import generate
 from resettle.warehouse.backup import sha256_file
 from resettle.warehouse.checksums import mart_checksums
 from resettle.warehouse.dbt_runner import run_dbt
+from tests.databases import fresh_database
 
 pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
@@ -32,12 +32,9 @@ def _cli(*args: str, env: dict) -> subprocess.CompletedProcess:
 
 @pytest.fixture
 def empty_warehouse(pg_server):
-    name = f"t_restore_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(pg_server, autocommit=True) as conn:
-        conn.execute(f'create database "{name}"')
-    yield pg_server.rsplit("/", 1)[0] + f"/{name}"
-    with psycopg.connect(pg_server, autocommit=True) as conn:
-        conn.execute(f'drop database if exists "{name}" with (force)')
+    """A second fresh database, beside `warehouse_url`, to restore into."""
+    with fresh_database(pg_server, "t_restore") as url:
+        yield url
 
 
 def test_backup_restore_rebuild_gives_identical_marts(

@@ -15,7 +15,6 @@ import re
 import shutil
 import time
 import traceback
-import uuid
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +30,7 @@ from resettle.domain.periods import last_due_period
 from resettle.intake.discover import LandedFile, discover
 from resettle.intake.process import process_file
 from resettle.warehouse.schema import bootstrap
+from tests.databases import fresh_database
 
 pytestmark = pytest.mark.integration
 
@@ -116,16 +116,12 @@ def _snapshot(url: str) -> dict:
 
 @pytest.fixture(scope="module")
 def corpus_run(pg_server, tmp_path_factory) -> CorpusRun:
-    name = f"t_corpus_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(pg_server, autocommit=True) as conn:
-        conn.execute(f'create database "{name}"')
-    url = pg_server.rsplit("/", 1)[0] + f"/{name}"
     root = tmp_path_factory.mktemp("corpus")
     paths = {part: root / part for part in ("landing", "outbox", "archive")}
     shutil.copytree(CORPUS, paths["landing"], ignore=shutil.ignore_patterns("expected.yml"))
     paths["outbox"].mkdir()
     paths["archive"].mkdir()
-    try:
+    with fresh_database(pg_server, "t_corpus") as url:
         with pytest.MonkeyPatch.context() as mp:
             for part, path in paths.items():
                 mp.setenv(f"RESETTLE_{part.upper()}", str(path))
@@ -139,9 +135,6 @@ def corpus_run(pg_server, tmp_path_factory) -> CorpusRun:
             second = _process_all(url, paths["landing"])
             after_second = _snapshot(url)
         yield CorpusRun(url, paths["landing"], paths["archive"], first, second, after_first, after_second, seconds)
-    finally:
-        with psycopg.connect(pg_server, autocommit=True) as conn:
-            conn.execute(f'drop database if exists "{name}" with (force)')
 
 
 def _outcome(run: CorpusRun, entry: dict) -> dict:

@@ -13,16 +13,17 @@ from types import SimpleNamespace
 import pytest
 
 from resettle.airflow import callbacks
+from tests.airflow_fakes import task_instance
 
 
 def _task_context(map_index: int = -1) -> dict:
-    ti = SimpleNamespace(
-        dag_id="ingest_submissions",
-        task_id="ingest_file",
+    ti = task_instance(
+        "ingest_submissions",
+        "ingest_file",
         run_id="scheduled__2026-10-26T01:00",
-        map_index=map_index,
         try_number=3,
         log_url="http://localhost:8080/log",
+        map_index=map_index,
     )
     return {
         "ti": ti,

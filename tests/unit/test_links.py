@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
-from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -19,6 +18,7 @@ from resettle.alerts.contacts import load
 from resettle.domain import links
 from resettle.domain.vocabulary import alert_kinds
 from resettle.reporting import bulletin
+from tests.airflow_fakes import task_instance
 
 APP = Path(bulletin.__file__).parent / "dashboard" / "app.py"
 LOG = "http://127.0.0.1:8080/dags/ingest_submissions/runs/manual__1/tasks/ingest_file?try_number=2"
@@ -32,14 +32,7 @@ def unset(monkeypatch):
 
 
 def _failed(log_url: str = LOG):
-    ti = SimpleNamespace(
-        dag_id="ingest_submissions",
-        task_id="ingest_file",
-        run_id="manual__1",
-        map_index=-1,
-        try_number=2,
-        log_url=log_url,
-    )
+    ti = task_instance("ingest_submissions", "ingest_file", run_id="manual__1", try_number=2, log_url=log_url)
     return callbacks.failure_condition({"ti": ti, "exception": RuntimeError("boom")})
 
 

@@ -103,6 +103,12 @@ def _header_block(path: Path) -> dict[str, str]:
     return block
 
 
+def _header_lines(path: Path, expected: dict[str, str]) -> dict[str, str | None]:
+    """The header lines the test names (None where the receipt lacks one), to compare with `expected` at once."""
+    block = _header_block(path)
+    return {label: block.get(label) for label in expected}
+
+
 def _filled(ws) -> dict[str, str]:
     return {c.coordinate: c.fill.fgColor.rgb for row in ws.iter_rows() for c in row if c.fill.fill_type == "solid"}
 
@@ -125,17 +131,19 @@ def test_receipt_lists_every_finding_errors_first_then_warnings_each_by_row(tmp_
 def test_receipt_header_says_who_when_what_and_what_to_do_in_chinese(tmp_path):
     path = _write(tmp_path, _roster_xlsx(tmp_path / "向阳区居民台账.xlsx"), ROSTER_FINDINGS)
 
-    block = _header_block(path)
-    assert block["报送单位"] == "向阳区"
-    assert block["报送期"] == "2026年10月"
-    assert block["文件名"] == "向阳区居民台账.xlsx"
-    assert block["数据类型"] == "逾期未回迁安置居民台账"
-    assert block["接收时间"] == "2026-10-20 14:31"
-    assert block["处理结果"] == "已退回"
-    assert block["说明"] == "“逾期未回迁安置居民台账”未通过校验，已退回。"
-    assert block["问题数量"] == "错误 5 处 / 提示 3 处"
-    assert block["下一步"] == "请按下表逐条修改后，将整个文件重新报送到原文件夹；修改后的文件会自动替换本次报送。"
-    assert "原表标注" in block["标注副本"]
+    expected = {
+        "报送单位": "向阳区",
+        "报送期": "2026年10月",
+        "文件名": "向阳区居民台账.xlsx",
+        "数据类型": "逾期未回迁安置居民台账",
+        "接收时间": "2026-10-20 14:31",
+        "处理结果": "已退回",
+        "说明": "“逾期未回迁安置居民台账”未通过校验，已退回。",
+        "问题数量": "错误 5 处 / 提示 3 处",
+        "下一步": "请按下表逐条修改后，将整个文件重新报送到原文件夹；修改后的文件会自动替换本次报送。",
+    }
+    assert _header_lines(path, expected) == expected
+    assert "原表标注" in _header_block(path)["标注副本"]
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == [RECEIPT_SHEET, ANNOTATED_SHEET]
 
@@ -151,12 +159,14 @@ def test_warned_file_is_reported_as_accepted_with_a_request_to_check(tmp_path):
         dataset=None,
     )
 
-    block = _header_block(path)
-    assert block["报送单位"] == "市中级人民法院"
-    assert block["数据类型"] == "未能识别"
-    assert block["处理结果"] == "已接收（有提示）"
-    assert block["问题数量"] == "错误 0 处 / 提示 1 处"
-    assert block["下一步"] == "数据已入库，请核实下列提示，如有错误请更正后重新报送。"
+    expected = {
+        "报送单位": "市中级人民法院",
+        "数据类型": "未能识别",
+        "处理结果": "已接收（有提示）",
+        "问题数量": "错误 0 处 / 提示 1 处",
+        "下一步": "数据已入库，请核实下列提示，如有错误请更正后重新报送。",
+    }
+    assert _header_lines(path, expected) == expected
     assert _table(path) == [(3, "约定面积(㎡)", "85.5", "面积与上月不一致，请核实", "提示")]
 
 
