@@ -18,6 +18,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from resettle.domain.processes import stop_child
 from tests.databases import fresh_database
 
 REPO = Path(__file__).resolve().parents[2]
@@ -129,11 +130,7 @@ def dashboard(world) -> str:
             raise RuntimeError("streamlit did not start:\n" + (world.home / "streamlit.log").read_text())
         time.sleep(0.3)
     yield base
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    stop_child(process)
     log.close()
 
 

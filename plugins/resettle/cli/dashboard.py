@@ -14,6 +14,7 @@ from pathlib import Path
 
 from resettle.cli.options import add_json, add_out, add_pdf, add_period, command
 from resettle.domain.config import DISTRICTS
+from resettle.domain.processes import stop_child
 
 APP = Path(__file__).resolve().parents[1] / "reporting" / "dashboard" / "app.py"
 STREAMLIT_FLAGS = (
@@ -180,13 +181,8 @@ def run_child(command: list[str], env: dict[str, str]) -> int:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        if child is not None and child.poll() is None:
-            child.terminate()
-            try:
-                child.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait()
+        if child is not None:
+            stop_child(child)
 
 
 def cmd_bulletin(args: argparse.Namespace) -> int:
