@@ -16,19 +16,10 @@ task, or a run not finished two hours after it was queued, alerts the engineers 
 from airflow.sdk import dag, get_current_context, task
 
 from resettle.airflow.assets import ANY_RAW
-from resettle.airflow.callbacks import notify_failure, run_deadline
-from resettle.airflow.runtime import DEFAULT_ARGS, PLAN_TASK_ID, dbt_task_group, plan_dbt_build, warehouse_url
+from resettle.airflow.runtime import PLAN_TASK_ID, dag_settings, dbt_task_group, plan_dbt_build, warehouse_url
 
 
-@dag(
-    schedule=ANY_RAW,
-    catchup=False,
-    max_active_runs=1,
-    tags=["transform", "tier:1"],
-    doc_md=__doc__,
-    default_args={**DEFAULT_ARGS, "on_failure_callback": notify_failure},
-    deadline=run_deadline(hours=2),
-)
+@dag(schedule=ANY_RAW, **dag_settings(__doc__, ["transform", "tier:1"], deadline_hours=2))
 def build_marts():
     @task(task_id=PLAN_TASK_ID)
     def plan() -> str:

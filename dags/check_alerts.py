@@ -16,17 +16,12 @@ connection `resettle_warehouse`. Replay a moment with `resettle alerts check --a
 
 from airflow.sdk import CronTriggerTimetable, dag, task
 
-from resettle.airflow.callbacks import notify_failure
-from resettle.airflow.runtime import DEFAULT_ARGS, warehouse_url
+from resettle.airflow.runtime import dag_settings, warehouse_url
 
 
 @dag(
     schedule=CronTriggerTimetable("15 * * * *", timezone="Asia/Shanghai"),
-    catchup=False,
-    max_active_runs=1,
-    tags=["alerts", "tier:2"],
-    doc_md=__doc__,
-    default_args={**DEFAULT_ARGS, "on_failure_callback": notify_failure},
+    **dag_settings(__doc__, ["alerts", "tier:2"]),
 )
 def check_alerts():
     @task

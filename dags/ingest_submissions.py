@@ -30,21 +30,15 @@ from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, Param, dag, g
 
 from resettle.airflow import pipeline
 from resettle.airflow.assets import RAW_UPDATES, landing_asset
-from resettle.airflow.callbacks import notify_failure, run_deadline
-from resettle.airflow.runtime import DEFAULT_ARGS, announce_updates, warehouse_url
+from resettle.airflow.runtime import announce_updates, dag_settings, warehouse_url
 
 
 @dag(
     schedule=AssetOrTimeSchedule(
         timetable=CronTriggerTimetable("0 * * * *", timezone="Asia/Shanghai"), assets=landing_asset()
     ),
-    catchup=False,
-    max_active_runs=1,
-    tags=["intake", "tier:1"],
-    doc_md=__doc__,
-    default_args={**DEFAULT_ARGS, "on_failure_callback": notify_failure},
-    deadline=run_deadline(hours=1),
     params={"period": Param(None, type=["null", "string"], description="Reporting month YYYY-MM; empty: all")},
+    **dag_settings(__doc__, ["intake", "tier:1"], deadline_hours=1),
 )
 def ingest_submissions():
     @task

@@ -8,9 +8,26 @@ from __future__ import annotations
 
 import datetime as dt
 
+from resettle.airflow.callbacks import notify_failure, run_deadline
 from resettle.domain.config import WAREHOUSE_CONN_ID
 
 DEFAULT_ARGS = {"owner": "data-eng", "retries": 1, "retry_delay": dt.timedelta(seconds=30)}
+
+
+def dag_settings(doc: str | None, tags: list[str], deadline_hours: float | None = None) -> dict:
+    """What every DAG declares alike: one run at a time and no catch-up, its module docstring as its page,
+    the default args with a failed task alerting the engineers, and (with `deadline_hours`) a run that is not
+    finished that long after it was queued alerting them too."""
+    declared = {
+        "catchup": False,
+        "max_active_runs": 1,
+        "tags": tags,
+        "doc_md": doc,
+        "default_args": {**DEFAULT_ARGS, "on_failure_callback": notify_failure},
+    }
+    if deadline_hours is not None:
+        declared["deadline"] = run_deadline(hours=deadline_hours)
+    return declared
 
 
 def warehouse_url() -> str:
