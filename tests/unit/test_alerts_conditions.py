@@ -23,7 +23,7 @@ from resettle.alerts.conditions import (
 from resettle.domain import reference
 from resettle.domain.findings import Finding
 from resettle.domain.periods import SHANGHAI, due_at
-from resettle.timeliness.expected import ExpectedSubmission
+from resettle.timeliness.expected import ExpectedSubmission, expected_submission
 
 PERIOD = "2026-10"
 DUE = due_at(PERIOD, reference.sources()["taishan"].due_day)
@@ -35,24 +35,18 @@ TITLES = {
 }
 
 
+REJECTED = {"submission_id": 7, "status": "rejected", "file_name": "居民台账.xlsx", "errors": 3, "message_zh": None}
+FILES = {
+    "missing": [],
+    "processing": [{**REJECTED, "status": "received", "errors": 0}],
+    "rejected": [REJECTED],
+    "complete": [{**REJECTED, "status": "accepted", "errors": 0, "received_at": DUE - dt.timedelta(days=7)}],
+}
+"""The files received for a dataset in each state (`ops.submission` rows)."""
+
+
 def expected(source: str, dataset: str, state: str, as_of: dt.datetime, due: dt.datetime = DUE) -> ExpectedSubmission:
-    return ExpectedSubmission(
-        source=source,
-        dataset=dataset,
-        period=PERIOD,
-        due_at=due,
-        extension=None,
-        state=state,
-        is_due=as_of > due,
-        completed_at=None,
-        on_time=None,
-        days_late=0,
-        latest_submission_id=7 if state == "rejected" else None,
-        latest_status="rejected" if state == "rejected" else None,
-        latest_file_name="居民台账.xlsx" if state == "rejected" else None,
-        latest_errors=3 if state == "rejected" else None,
-        latest_message_zh=None,
-    )
+    return expected_submission(source, dataset, PERIOD, due, None, FILES[state], as_of)
 
 
 def evaluate(

@@ -29,13 +29,13 @@ Who receives each kind is the `alert_kinds` seed; who receives a flag is the `co
 from __future__ import annotations
 
 import datetime as dt
-import math
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from resettle.alerts import messages
 from resettle.domain.findings import Finding
+from resettle.domain.periods import days_past
 from resettle.domain.vocabulary import alert_kinds, consistency_flags
 
 
@@ -71,13 +71,17 @@ class Policy:
 @dataclass(frozen=True)
 class Condition:
     key: str
+    """What the alert log (`ops.alert`) knows the condition by: sent again only when its cadence allows."""
     kind: str
+    """A row of the `alert_kinds` seed: the label and, unless a flag names them, the receivers."""
     title_zh: str
     message_zh: str
     source: str | None = None
+    """The district or department the condition is about; the `source` role resolves to its contacts."""
     dataset: str | None = None
     period: str | None = None
     submission_id: int | None = None
+    """The file a file condition (a rejection, warnings) is about."""
     sendable: bool = True
     cadence: dt.timedelta | None = None
     """None: send once ever; otherwise at most once per cadence while the condition holds."""
@@ -139,10 +143,6 @@ def key(kind: str, *parts: object) -> str:
     return ":".join([kind, *(str(p) for p in parts)])
 
 
-def _days(delta: dt.timedelta) -> int:
-    return max(0, math.ceil(delta.total_seconds() / 86400))
-
-
 def period_conditions(
     items: Iterable,
     as_of: dt.datetime,
@@ -179,7 +179,7 @@ def period_conditions(
         )
         if as_of <= due:
             continue
-        days_late = _days(as_of - due)
+        days_late = days_past(due, as_of)
         for e in open_items:
             title, text = messages.late(
                 names[source], titles[e.dataset], period, due, days_late, e.state, e.latest_file_name, e.latest_errors

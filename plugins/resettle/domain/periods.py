@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import math
 import re
 
 from resettle.domain import reference
@@ -32,6 +33,11 @@ def due_at(period: str, day: int) -> dt.datetime:
     """When a month's submissions are due: the due day of the reporting month, 23:59:59 Asia/Shanghai (a
     source's due day is in the `sources` seed only; see resettle.timeliness.expected for extensions)."""
     return dt.datetime(int(period[:4]), int(period[5:]), day, 23, 59, 59, tzinfo=SHANGHAI)
+
+
+def days_past(due: dt.datetime, moment: dt.datetime) -> int:
+    """How many days late `moment` is for `due`, counting a day begun as a whole one; 0 up to the due time."""
+    return max(0, math.ceil((moment - due).total_seconds() / 86400))
 
 
 def zh_month(period: str) -> str:

@@ -14,7 +14,7 @@ a test holds the two to the same counts.
 from __future__ import annotations
 
 import datetime as dt
-import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import psycopg
@@ -23,7 +23,7 @@ from psycopg.rows import dict_row
 from resettle.domain import reference
 from resettle.domain.config import SOURCES
 from resettle.domain.contracts import datasets_for
-from resettle.domain.periods import PERIOD_RE, due_at
+from resettle.domain.periods import PERIOD_RE, days_past, due_at
 from resettle.domain.vocabulary import complete_statuses
 
 """Statuses meaning "this file was accepted": a superseded file was accepted before it was replaced."""
@@ -99,10 +99,6 @@ def due_for(source: str, period: str, extension: Extension | None = None) -> dt.
     return extension.due_at if extension else due_at(period, reference.sources()[source].due_day)
 
 
-def _days_past(due: dt.datetime, moment: dt.datetime) -> int:
-    return max(0, math.ceil((moment - due).total_seconds() / 86400))
-
-
 def expected_submissions(
     conn: psycopg.Connection, period: str, as_of: dt.datetime | None = None
 ) -> list[ExpectedSubmission]:
@@ -124,37 +120,49 @@ def expected_submissions(
         due = due_for(source, period, extension)
         for dataset in datasets_for(source):
             mine = [f for f in files if f["source"] == source and f["dataset"] == dataset]
-            accepted = [f for f in mine if f["status"] in complete_statuses()]
-            latest = mine[-1] if mine else None
-            completed_at = accepted[0]["received_at"] if accepted else None
-            if accepted:
-                state = "complete"
-            elif not mine:
-                state = "missing"
-            elif any(f["status"] == "received" for f in mine):
-                state = "processing"
-            else:
-                state = "rejected"
-            out.append(
-                ExpectedSubmission(
-                    source=source,
-                    dataset=dataset,
-                    period=period,
-                    due_at=due,
-                    extension=extension,
-                    state=state,
-                    is_due=as_of > due,
-                    completed_at=completed_at,
-                    on_time=None if completed_at is None else completed_at <= due,
-                    days_late=_days_past(due, completed_at or as_of),
-                    latest_submission_id=latest and latest["submission_id"],
-                    latest_status=latest and latest["status"],
-                    latest_file_name=latest and latest["file_name"],
-                    latest_errors=latest and latest["errors"],
-                    latest_message_zh=latest and latest["message_zh"],
-                )
-            )
+            out.append(expected_submission(source, dataset, period, due, extension, mine, as_of))
     return out
+
+
+def expected_submission(
+    source: str,
+    dataset: str,
+    period: str,
+    due: dt.datetime,
+    extension: Extension | None,
+    files: Sequence[dict],
+    as_of: dt.datetime,
+) -> ExpectedSubmission:
+    """Where one expected submission stands as of a moment, from its files received by then (`ops.submission`
+    rows, oldest first)."""
+    accepted = [f for f in files if f["status"] in complete_statuses()]
+    latest = files[-1] if files else None
+    completed_at = accepted[0]["received_at"] if accepted else None
+    if accepted:
+        state = "complete"
+    elif not files:
+        state = "missing"
+    elif any(f["status"] == "received" for f in files):
+        state = "processing"
+    else:
+        state = "rejected"
+    return ExpectedSubmission(
+        source=source,
+        dataset=dataset,
+        period=period,
+        due_at=due,
+        extension=extension,
+        state=state,
+        is_due=as_of > due,
+        completed_at=completed_at,
+        on_time=None if completed_at is None else completed_at <= due,
+        days_late=days_past(due, completed_at or as_of),
+        latest_submission_id=latest and latest["submission_id"],
+        latest_status=latest and latest["status"],
+        latest_file_name=latest and latest["file_name"],
+        latest_errors=latest and latest["errors"],
+        latest_message_zh=latest and latest["message_zh"],
+    )
 
 
 def source_summary(items: list[ExpectedSubmission]) -> list[dict]:
