@@ -61,6 +61,21 @@ def _templates(rng: random.Random, n: int) -> list[dict]:
     return pool
 
 
+def _household(pool: list[dict], i: int, per_project: int) -> dict:
+    """Household `i` of a benchmark roster, as text cells: facts from the pool with codes of its own, not yet
+    resettled; `per_project` households to a project."""
+    project = f"XY2012-{i // per_project + 1:03d}"
+    return {
+        **pool[i % len(pool)],
+        "household_code": f"{project}-{i % per_project + 1:04d}",
+        "project_code": project,
+        "contract_no": f"HT{i:08d}",
+        "resettled": "否",
+        "resettled_date": "",
+        "unit_code": "",
+    }
+
+
 def write_roster(landing: Path, rows: int, seed: int = 7) -> tuple[Path, Path]:
     """A roster CSV of `rows` households over PROJECTS projects, and the ledger xlsx-free CSV they match."""
     rng = random.Random(seed)
@@ -75,18 +90,8 @@ def write_roster(landing: Path, rows: int, seed: int = 7) -> tuple[Path, Path]:
         out = csv.writer(fh)
         out.writerow([c.header_zh for c in roster_c.columns])
         for i in range(rows):
-            project = f"XY2012-{i // per_project + 1:03d}"
-            counts[project] = counts.get(project, 0) + 1
-            facts = pool[i % len(pool)]
-            values = {
-                **facts,
-                "household_code": f"{project}-{i % per_project + 1:04d}",
-                "project_code": project,
-                "contract_no": f"HT{i:08d}",
-                "resettled": "否",
-                "resettled_date": "",
-                "unit_code": "",
-            }
+            values = _household(pool, i, per_project)
+            counts[values["project_code"]] = counts.get(values["project_code"], 0) + 1
             out.writerow([values.get(c.name, "") for c in roster_c.columns])  # optional columns left empty
     uscc = people.uscc(rng, "230402", 2010)
     ledger = folder / "向阳区项目台账（2026年10月）.csv"
@@ -267,19 +272,13 @@ def write_roster_xlsx(folder: Path, rows: int, seed: int = 7) -> Path:
     ws.append(["向阳区居民台账（2026年10月）"])
     ws.append([col.header_zh for col in c.columns])
     for i in range(rows):
-        project = f"XY2012-{i // 400 + 1:03d}"
-        facts = pool[i % len(pool)]
-        values = {
-            **facts,
-            "household_code": f"{project}-{i % 400 + 1:04d}",
-            "project_code": project,
-            "contract_no": f"HT{i:08d}",
-            "resettled": "否",
-            "resettled_date": None,
-            "unit_code": None,
-            "contract_date": dt.date.fromisoformat(facts["contract_date"]),
-            "contracted_area_m2": float(facts["contracted_area_m2"]),
-        }
+        values = _household(pool, i, 400)
+        values.update(
+            resettled_date=None,
+            unit_code=None,
+            contract_date=dt.date.fromisoformat(values["contract_date"]),
+            contracted_area_m2=float(values["contracted_area_m2"]),
+        )
         ws.append([values.get(col.name, "") for col in c.columns])  # optional columns left empty
     ws.append(["填报人：张三  联系电话：0468-1234567"])
     path = folder / "向阳区居民台账（2026年10月）.xlsx"

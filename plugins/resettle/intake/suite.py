@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import great_expectations as gx
@@ -33,6 +33,13 @@ def _meta(check: str, column: str | None, message_zh: str, severity: str = "erro
     return {"severity": severity, "column": column, "message_zh": message_zh, "check": check}
 
 
+def _on_column(
+    expectation: Callable[..., Any], column: str, check: str, message_zh: str, severity: str = "error", **kwargs: Any
+) -> Any:
+    """`expectation` on one column, whose findings point the clerk at that column."""
+    return expectation(column=column, **kwargs, meta=_meta(check, column, message_zh, severity))
+
+
 def identifier_problems(c: Contract) -> list[ProblemColumn]:
     return [
         ProblemColumn(col.name, col.name, "error", col.type)
@@ -47,28 +54,18 @@ def _column_expectations(c: Contract) -> list:
         label = col.header_zh
         if col.not_null:
             out.append(
-                gxe.ExpectColumnValuesToNotBeNull(
-                    column=col.name, meta=_meta("not_null", col.name, f"“{label}”为必填项，不能为空")
-                )
+                _on_column(gxe.ExpectColumnValuesToNotBeNull, col.name, "not_null", f"“{label}”为必填项，不能为空")
             )
         kind = column_type(col.type)
         allowed = kind.allowed_values(col)
         if allowed is not None:
+            message = kind.not_in_set_message(col)
             out.append(
-                gxe.ExpectColumnValuesToBeInSet(
-                    column=col.name,
-                    value_set=list(allowed),
-                    meta=_meta("allowed", col.name, kind.not_in_set_message(col)),
-                )
+                _on_column(gxe.ExpectColumnValuesToBeInSet, col.name, "allowed", message, value_set=list(allowed))
             )
         if col.pattern:
-            out.append(
-                gxe.ExpectColumnValuesToMatchRegex(
-                    column=col.name,
-                    regex=col.pattern,
-                    meta=_meta("pattern", col.name, f"“{label}”格式不正确（{col.description_zh}）"),
-                )
-            )
+            message = f"“{label}”格式不正确（{col.description_zh}）"
+            out.append(_on_column(gxe.ExpectColumnValuesToMatchRegex, col.name, "pattern", message, regex=col.pattern))
         if col.min is not None or col.max is not None:
             noun = column_type(col.type).noun_zh
             bounds = f"{'' if col.min is None else col.min} 至 {'' if col.max is None else col.max}".strip()
@@ -76,13 +73,9 @@ def _column_expectations(c: Contract) -> list:
             high: Any = col.max
             if col.type == "date":
                 low, high = _days(low), _days(high)
+            message = f"“{label}”的{noun}超出合理范围（{bounds}）"
             out.append(
-                gxe.ExpectColumnValuesToBeBetween(
-                    column=col.name,
-                    min_value=low,
-                    max_value=high,
-                    meta=_meta("range", col.name, f"“{label}”的{noun}超出合理范围（{bounds}）"),
-                )
+                _on_column(gxe.ExpectColumnValuesToBeBetween, col.name, "range", message, min_value=low, max_value=high)
             )
     return out
 
@@ -90,9 +83,8 @@ def _column_expectations(c: Contract) -> list:
 def _key_expectation(c: Contract):
     if len(c.key) == 1:
         key = c.column(c.key[0])
-        return gxe.ExpectColumnValuesToBeUnique(
-            column=key.name, meta=_meta("unique", key.name, f"“{key.header_zh}”重复，每个编号只能出现一次")
-        )
+        message = f"“{key.header_zh}”重复，每个编号只能出现一次"
+        return _on_column(gxe.ExpectColumnValuesToBeUnique, key.name, "unique", message)
     labels = "+".join(c.column(k).header_zh for k in c.key)
     return gxe.ExpectCompoundColumnsToBeUnique(
         column_list=list(c.key), meta=_meta("unique", c.key[0], f"“{labels}”组合重复")
@@ -103,25 +95,21 @@ def _context_expectations(c: Contract, ctx: PackageContext) -> list:
     out: list = []
     if ctx.own_district and "district" in c.column_names:
         name = reference.districts()[ctx.own_district].name_zh
+        message = f"“所属区”与报送单位不一致：本文件由{name}报送，只能填报{name}的项目"
         out.append(
-            gxe.ExpectColumnValuesToBeInSet(
-                column="district",
-                value_set=[ctx.own_district],
-                meta=_meta(
-                    "own_district", "district", f"“所属区”与报送单位不一致：本文件由{name}报送，只能填报{name}的项目"
-                ),
+            _on_column(
+                gxe.ExpectColumnValuesToBeInSet, "district", "own_district", message, value_set=[ctx.own_district]
             )
         )
     if ctx.ledger is not None and "project_code" in c.column_names:
+        message = "项目编号在本区本月的项目台账中不存在，请核对编号或补报项目台账"
         out.append(
-            gxe.ExpectColumnValuesToBeInSet(
-                column="project_code",
+            _on_column(
+                gxe.ExpectColumnValuesToBeInSet,
+                "project_code",
+                "project_in_ledger",
+                message,
                 value_set=sorted(ctx.ledger),
-                meta=_meta(
-                    "project_in_ledger",
-                    "project_code",
-                    "项目编号在本区本月的项目台账中不存在，请核对编号或补报项目台账",
-                ),
             )
         )
     if ctx.carried_codes:
@@ -145,16 +133,11 @@ def _context_expectations(c: Contract, ctx: PackageContext) -> list:
         if pattern.column in c.column_names:
             col = c.column(pattern.column)
             example = f"，如 {pattern.example}" if pattern.example else ""
+            message = f"“{col.header_zh}”与领导小组办公室为本单位约定的编号格式不一致{example}"
+            regex = f"^(?:{pattern.pattern})$"
             out.append(
-                gxe.ExpectColumnValuesToMatchRegex(
-                    column=col.name,
-                    regex=f"^(?:{pattern.pattern})$",
-                    meta=_meta(
-                        "code_pattern",
-                        col.name,
-                        f"“{col.header_zh}”与领导小组办公室为本单位约定的编号格式不一致{example}",
-                        "warning",
-                    ),
+                _on_column(
+                    gxe.ExpectColumnValuesToMatchRegex, col.name, "code_pattern", message, "warning", regex=regex
                 )
             )
     if ctx.previous_rows is not None and ctx.previous_rows >= VOLUME_MIN_ROWS:

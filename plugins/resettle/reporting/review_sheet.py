@@ -126,6 +126,11 @@ def _count(value) -> str:
 
 def department_rows(p: dict) -> list[tuple[str, str, str, str]]:
     """(department, item, 本项目, 该企业名下全部项目) lines: what each department says, at its own level."""
+
+    def money(column: str) -> tuple[str, str]:
+        """An amount for the project and for all its developer's projects (`developer_<column>`)."""
+        return _money(p.get(column)), _money(p.get(f"developer_{column}"))
+
     return [
         (
             "市中级人民法院",
@@ -133,24 +138,9 @@ def department_rows(p: dict) -> list[tuple[str, str, str, str]]:
             f"{_count(p.get('court_cases'))}（{_count(p.get('court_cases_open'))}）",
             f"{_count(p.get('developer_court_cases'))}（{_count(p.get('developer_court_cases_open'))}）",
         ),
-        (
-            "市中级人民法院",
-            "标的金额",
-            _money(p.get("court_claim_amount")),
-            _money(p.get("developer_court_claim_amount")),
-        ),
-        (
-            "市中级人民法院",
-            "查封资产估值",
-            _money(p.get("seized_asset_value")),
-            _money(p.get("developer_seized_asset_value")),
-        ),
-        (
-            "市中级人民法院",
-            "拍卖成交金额",
-            _money(p.get("auction_proceeds")),
-            _money(p.get("developer_auction_proceeds")),
-        ),
+        ("市中级人民法院", "标的金额", *money("court_claim_amount")),
+        ("市中级人民法院", "查封资产估值", *money("seized_asset_value")),
+        ("市中级人民法院", "拍卖成交金额", *money("auction_proceeds")),
         (
             "市公安局",
             "立案数（涉嫌罪名）",

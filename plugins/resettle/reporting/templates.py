@@ -190,15 +190,8 @@ def _validation(wb: Workbook, column: Column) -> DataValidation | None:
     """A drop-down for coded columns; a range check for numbers and dates with bounds."""
     values = choices(column)
     if values:
-        shown = "、".join(values)
-        return DataValidation(
-            type="list",
-            formula1=_list_formula(wb, values),
-            allow_blank=True,
-            showErrorMessage=True,
-            errorTitle="请从下拉列表选择",
-            error=f"“{column.header_zh}”只能填写：{shown}"[:255],
-        )
+        error = f"“{column.header_zh}”只能填写：{'、'.join(values)}"
+        return _refusing("请从下拉列表选择", error, type="list", formula1=_list_formula(wb, values))
     low, high = column.min, column.max
     if column.type not in ("integer", "decimal", "date") or (low is None and high is None):
         return None
@@ -215,16 +208,14 @@ def _validation(wb: Workbook, column: Column) -> DataValidation | None:
     else:
         operator, formula1, formula2 = "lessThanOrEqual", high, None
     noun = {"date": "日期", "whole": "整数", "decimal": "数字"}[kind]
-    return DataValidation(
-        type=kind,
-        operator=operator,
-        formula1=formula1,
-        formula2=formula2,
-        allow_blank=True,
-        showErrorMessage=True,
-        errorTitle="超出范围",
-        error=f"“{column.header_zh}”应填写{noun}，{_bounds_text(column)}"[:255],
-    )
+    error = f"“{column.header_zh}”应填写{noun}，{_bounds_text(column)}"
+    return _refusing("超出范围", error, type=kind, operator=operator, formula1=formula1, formula2=formula2)
+
+
+def _refusing(title: str, error: str, **rule) -> DataValidation:
+    """A validation that lets a cell stay blank and refuses a value breaking `rule` with this message (Excel
+    shows at most 255 characters of it)."""
+    return DataValidation(**rule, allow_blank=True, showErrorMessage=True, errorTitle=title, error=error[:255])
 
 
 def _excel_date(value: float | str) -> str:

@@ -7,7 +7,7 @@ import streamlit as st
 
 from resettle.reporting.dashboard import charts
 from resettle.reporting.dashboard.data import Warehouse
-from resettle.reporting.dashboard.views.common import month_label, page_rows, table
+from resettle.reporting.dashboard.views.common import month_label, rows_page, table
 from resettle.reporting.labels import CERTIFICATE_LABELS
 
 BLOCKERS = {
@@ -18,11 +18,8 @@ BLOCKERS = {
 }
 
 
-def render() -> None:
-    opened = page_rows("产权办理", Warehouse.certificate_progress, "不动产登记中心本月尚未报送产权办理情况")
-    if opened is None:
-        return
-    db, month, progress = opened
+@rows_page("产权办理", Warehouse.certificate_progress, "不动产登记中心本月尚未报送产权办理情况")
+def render(db: Warehouse, month: str, progress: pd.DataFrame) -> None:
     ranked = progress.copy()
     ranked["issued_percent"] = (100 * pd.to_numeric(ranked.issued_rate)).round(1)
     ranked = ranked.sort_values(["issued_percent", "district"], ascending=[False, True]).reset_index(drop=True)

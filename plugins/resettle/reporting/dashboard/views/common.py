@@ -14,6 +14,8 @@ from resettle.reporting.export import frame_to_xlsx
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 NO_DATA = "暂无数据"
+Page = Callable[[], None]
+"""A page's `render`, as `st.Page` calls it."""
 
 
 def warehouse() -> Warehouse:
@@ -41,34 +43,46 @@ def no_data(what: str = "") -> None:
     st.info(f"{NO_DATA}{'：' + what if what else ''}")
 
 
-def page(title_zh: str, without_month_zh: str = "") -> tuple[Warehouse, str] | None:
-    """A month's page: its header, then the warehouse and the chosen month; None (with a note) before any
-    month has data."""
-    st.header(title_zh)
-    month = period()
-    if not month:
-        no_data(without_month_zh)
-        return None
-    return warehouse(), month
+def month_page(title_zh: str, without_month_zh: str = "") -> Callable[[Callable[[Warehouse, str], None]], Page]:
+    """Makes `draw(db, month)` a page's `render`: its header, then the warehouse and the chosen month; a note
+    (`without_month_zh`) instead before any month has data."""
+
+    def page(draw: Callable[[Warehouse, str], None]) -> Page:
+        def render() -> None:
+            st.header(title_zh)
+            month = period()
+            if not month:
+                no_data(without_month_zh)
+                return
+            draw(warehouse(), month)
+
+        return render
+
+    return page
 
 
-def page_rows(
+def rows_page(
     title_zh: str,
     read: Callable[[Warehouse, str], pd.DataFrame | None],
     missing_zh: str = "",
     without_month_zh: str = "",
-) -> tuple[Warehouse, str, pd.DataFrame] | None:
-    """A page drawn from one read of the warehouse: `page`, then the rows `read(db, month)` returns; None (with
-    a note, `missing_zh`, where `{month}` stands for the month's name) when there is no month or no row."""
-    opened = page(title_zh, without_month_zh)
-    if opened is None:
-        return None
-    db, month = opened
-    rows = read(db, month)
-    if rows is None or rows.empty:
-        no_data(missing_zh.format(month=month_label(month)))
-        return None
-    return db, month, rows
+) -> Callable[[Callable[[Warehouse, str, pd.DataFrame], None]], Page]:
+    """Makes `draw(db, month, rows)` the `render` of a page drawn from one read of the warehouse: `month_page`,
+    then the rows `read(db, month)` returns; a note (`missing_zh`, where `{month}` stands for the month's name)
+    instead when there is no row."""
+
+    def page(draw: Callable[[Warehouse, str, pd.DataFrame], None]) -> Page:
+        @month_page(title_zh, without_month_zh)
+        def render(db: Warehouse, month: str) -> None:
+            rows = read(db, month)
+            if rows is None or rows.empty:
+                no_data(missing_zh.format(month=month_label(month)))
+                return
+            draw(db, month, rows)
+
+        return render
+
+    return page
 
 
 def filtered(frame: pd.DataFrame, query: str) -> pd.DataFrame:

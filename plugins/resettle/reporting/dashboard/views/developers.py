@@ -3,10 +3,11 @@ its projects, so they add up across developers, never across projects)."""
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from resettle.reporting.dashboard.data import Warehouse
-from resettle.reporting.dashboard.views.common import page_rows, table
+from resettle.reporting.dashboard.views.common import rows_page, table
 
 LABELS = {
     "developer_name": "开发企业",
@@ -26,11 +27,8 @@ LABELS = {
 }
 
 
-def render() -> None:
-    opened = page_rows("开发企业", Warehouse.developers)
-    if opened is None:
-        return
-    _, month, developers = opened
+@rows_page("开发企业", Warehouse.developers)
+def render(_: Warehouse, month: str, developers: pd.DataFrame) -> None:
     cols = st.columns(3)
     cols[0].metric("开发企业", f"{len(developers):,}")
     cols[1].metric("涉刑事案件企业", f"{int((developers.police_cases > 0).sum()):,}")

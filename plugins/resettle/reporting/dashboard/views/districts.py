@@ -8,18 +8,16 @@ import streamlit as st
 
 from resettle.domain.periods import zh_month
 from resettle.reporting.dashboard import charts
-from resettle.reporting.dashboard.views.common import month_label, no_data, page, table
+from resettle.reporting.dashboard.data import Warehouse
+from resettle.reporting.dashboard.views.common import month_label, month_page, no_data, table
 
 
 def _rate(label: str):
     return st.column_config.ProgressColumn(label, format="%.1f%%", min_value=0, max_value=100)
 
 
-def render() -> None:
-    opened = page("各区")
-    if opened is None:
-        return
-    db, month = opened
+@month_page("各区")
+def render(db: Warehouse, month: str) -> None:
     progress = db.progress()
     month_rows = (
         progress[progress.period == month]

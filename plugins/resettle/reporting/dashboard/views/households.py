@@ -8,7 +8,8 @@ import streamlit as st
 
 from resettle.domain.vocabulary import resettlement_choices
 from resettle.reporting.dashboard.auth import HOUSEHOLD_LIST_ROLES, roles_zh
-from resettle.reporting.dashboard.views.common import no_data, page, table
+from resettle.reporting.dashboard.data import Warehouse
+from resettle.reporting.dashboard.views.common import month_page, no_data, table
 
 WAITING_BANDS = [
     (0, 12, "1年以内"),
@@ -23,11 +24,8 @@ def waiting_band(months: int) -> str:
     return next(label for low, high, label in WAITING_BANDS if low <= (months or 0) < high)
 
 
-def render() -> None:
-    opened = page("住户")
-    if opened is None:
-        return
-    db, month = opened
+@month_page("住户")
+def render(db: Warehouse, month: str) -> None:
     counts = db.household_counts(month)
     if counts.empty:
         no_data("本月无未安置住户")

@@ -3,22 +3,21 @@ map and the districts ranked."""
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from resettle.reporting.dashboard import charts
+from resettle.reporting.dashboard.data import Warehouse
 from resettle.reporting.dashboard.figures import headline, trend
-from resettle.reporting.dashboard.views.common import month_label, page_rows, table
+from resettle.reporting.dashboard.views.common import month_label, rows_page, table
 
 SHOWN = ("projects", "households_total", "households_unresettled", "percent_resettled", "priority_projects")
 DELTA_COLOURS = {"up": "normal", "down": "inverse", "neither": "off"}
 UNCHANGED = "与上月持平"
 
 
-def render() -> None:
-    opened = page_rows("总览", lambda db, month: db.progress(), without_month_zh="尚无区月度进展数据")
-    if opened is None:
-        return
-    _, month, progress = opened
+@rows_page("总览", lambda db, month: db.progress(), without_month_zh="尚无区月度进展数据")
+def render(_: Warehouse, month: str, progress: pd.DataFrame) -> None:
     st.caption(f"{month_label(month)} · 纳入攻坚范围的逾期项目 · 箭头为与上月相比的变化")
     figures = {f.key: f for f in headline(progress, month)}
     cols = st.columns(len(SHOWN))

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from resettle.domain.reference import districts
 from resettle.reporting.dashboard.data import Warehouse
-from resettle.reporting.dashboard.views.common import month_label, page_rows, table
+from resettle.reporting.dashboard.views.common import month_label, rows_page, table
 from resettle.reporting.labels import PETITION_LABELS
 
 HANDLER_MISSING = "未落实专人"
 
 
-def render() -> None:
-    opened = page_rows("信访", Warehouse.petition_summary, "市信访局本月尚未报送信访件")
-    if opened is None:
-        return
-    db, month, summary = opened
+@rows_page("信访", Warehouse.petition_summary, "市信访局本月尚未报送信访件")
+def render(db: Warehouse, month: str, summary: pd.DataFrame) -> None:
     names = {code: d.name_zh for code, d in districts().items()}
     summary.insert(0, "district_name_zh", summary.district.map(names).fillna("未定区"))
     st.subheader(f"各区信访件 · {month_label(month)}")

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from resettle.reporting.dashboard.data import Warehouse
-from resettle.reporting.dashboard.views.common import XLSX, no_data, page_rows, table
+from resettle.reporting.dashboard.views.common import XLSX, no_data, rows_page, table
 from resettle.reporting.export import frames_to_xlsx
 
 SECTIONS = {
@@ -167,11 +167,8 @@ def sheet_frames(sheet: pd.Series, labels: dict[str, str]) -> list[tuple[str, pd
     return out
 
 
-def render() -> None:
-    opened = page_rows("项目", Warehouse.projects)
-    if opened is None:
-        return
-    db, month, projects = opened
+@rows_page("项目", Warehouse.projects)
+def render(db: Warehouse, month: str, projects: pd.DataFrame) -> None:
     labels = db.labels("project_joint_review")
     c1, c2, c3, c4 = st.columns(4)
     districts = sorted(projects.district_name_zh.dropna().unique())

@@ -10,7 +10,8 @@ import streamlit as st
 from resettle.domain.vocabulary import complete_statuses
 from resettle.reporting.dashboard import charts
 from resettle.reporting.dashboard.auth import QUALITY_DETAIL_ROLES, roles_zh
-from resettle.reporting.dashboard.views.common import month_label, no_data, page, table
+from resettle.reporting.dashboard.data import Warehouse
+from resettle.reporting.dashboard.views.common import month_label, month_page, no_data, table
 
 FINDING_LABELS = {
     "submission_id": "报送编号",
@@ -26,11 +27,8 @@ FINDING_LABELS = {
 }
 
 
-def render() -> None:
-    opened = page("数据质量")
-    if opened is None:
-        return
-    db, month = opened
+@month_page("数据质量")
+def render(db: Warehouse, month: str) -> None:
     files = db.files(month)
     if files is None:
         no_data("报送文件记录尚未生成（marts.submission_files）")

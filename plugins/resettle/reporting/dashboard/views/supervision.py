@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from resettle.reporting.dashboard.data import Warehouse
-from resettle.reporting.dashboard.views.common import page_rows, table
+from resettle.reporting.dashboard.views.common import rows_page, table
 
 LABELS = {
     "item_no": "督办编号",
@@ -23,11 +24,8 @@ LABELS = {
 STATES = ("办理中", "逾期未办结", "按期办结", "逾期办结")
 
 
-def render() -> None:
-    opened = page_rows("督办事项", Warehouse.supervision_items, "{month}暂无督办事项")
-    if opened is None:
-        return
-    _, month, items = opened
+@rows_page("督办事项", Warehouse.supervision_items, "{month}暂无督办事项")
+def render(_: Warehouse, month: str, items: pd.DataFrame) -> None:
     cols = st.columns(len(STATES))
     for col, state in zip(cols, STATES, strict=True):
         col.metric(state, f"{int((items.state_zh == state).sum()):,}")

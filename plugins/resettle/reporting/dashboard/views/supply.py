@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import altair as alt
+import pandas as pd
 import streamlit as st
 
 from resettle.reporting.dashboard.data import Warehouse
-from resettle.reporting.dashboard.views.common import page_rows, table
+from resettle.reporting.dashboard.views.common import rows_page, table
 
 LABELS = {
     "district_name_zh": "区",
@@ -19,13 +20,12 @@ LABELS = {
     "households_needing_without_unit": "尚无房源户数",
     "shortfall": "缺口",
 }
+MEASURES = ("units_allocated_to_district", "households_needing")
+"""What the chart sets side by side per district and unit type, named as in the table."""
 
 
-def render() -> None:
-    opened = page_rows("房源供需", Warehouse.housing_supply, "{month}暂无房源数据")
-    if opened is None:
-        return
-    db, month, supply = opened
+@rows_page("房源供需", Warehouse.housing_supply, "{month}暂无房源数据")
+def render(db: Warehouse, month: str, supply: pd.DataFrame) -> None:
     if "district_name_zh" not in supply.columns:
         names = db.progress()[["district", "district_name_zh"]].drop_duplicates()
         supply = supply.merge(names, on="district", how="left")
@@ -35,13 +35,11 @@ def render() -> None:
     cols[2].metric("房源缺口", f"{int(supply.shortfall.sum()):,}")
     long = supply.melt(
         id_vars=["district_name_zh", "unit_type"],
-        value_vars=["units_allocated_to_district", "households_needing"],
+        value_vars=list(MEASURES),
         var_name="measure",
         value_name="count",
     )
-    long["measure"] = long.measure.map(
-        {"units_allocated_to_district": "分配至本区房源", "households_needing": "需房源户数"}
-    )
+    long["measure"] = long.measure.map({m: LABELS[m] for m in MEASURES})
     st.altair_chart(
         alt.Chart(long)
         .mark_bar()
