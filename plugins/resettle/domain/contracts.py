@@ -42,10 +42,14 @@ WAVES = ("independent", "after_ledger")
 @dataclass(frozen=True)
 class Column:
     name: str
+    """The column's name in raw, staging and marts alike."""
     header_zh: str
     type: str
+    """A column type of `column_types`: how a cell is parsed, typed and checked."""
     required: bool = False
+    """A file without this header is rejected."""
     not_null: bool = False
+    """A row with this cell empty is an error."""
     allowed: tuple[str, ...] = ()
     pattern: str | None = None
     min: float | str | None = None

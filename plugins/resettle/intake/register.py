@@ -14,13 +14,18 @@ from resettle.intake.discover import LandedFile
 
 @dataclass
 class Submission:
+    """One row of `ops.submission`, as intake carries it from registration to its decision."""
+
     submission_id: int
     source: str
     period: str
     file_name: str
     sha256: str
+    """Of the archived bytes: the same content sent again is a duplicate (`refused_key` for refused entries)."""
     status: str
+    """A row of the `submission_statuses` seed."""
     dataset: str | None = None
+    """None until the file's headers have told which dataset it is."""
     rows_total: int | None = None
     rows_valid: int | None = None
     errors: int = 0
