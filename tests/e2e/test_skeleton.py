@@ -133,7 +133,7 @@ def _assert_each_model_has_its_task(home: Path) -> None:
         )
         queued = db.execute("select count(*) from asset_dag_run_queue where target_dag_id = 'build_marts'").fetchone()
     assert states["dbt.dbt_producer_watcher"] == "success"
-    runs = {t.split(".")[1]: state for t, state in states.items() if t.endswith(".run")}
+    runs = {t[len("dbt.") : -len("_run")]: state for t, state in states.items() if t.endswith("_run")}
     assert set(runs) == models and set(runs.values()) == {"success"}, runs
     assert queued == (0,), "the run built its month: no Asset event is left for a scheduler to build again"
 

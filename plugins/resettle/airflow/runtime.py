@@ -135,16 +135,19 @@ def dbt_task_group(group_id: str = "dbt"):
     Rendering reads the pre-built manifest only (its cut for Airflow, `manifest_for_rendering`): no dbt
     call and no database at parse time.
     One task (`dbt_producer_watcher`) runs a single `dbt build` with dbt threads over what
-    `plan_dbt_build` selected; every seed, model and snapshot has a task that follows its node in that
-    build, and one that follows its tests, so the graph shows each model's outcome and a failing test
-    fails its task (dbt skips everything downstream of it). Nodes the run did not select succeed as not
-    run. In-process runs (`dag.test()` runs one task at a time) put the build before the tasks watching it.
+    `plan_dbt_build` selected, tests included; every model and snapshot has a task that follows its node in
+    that build, so the graph shows each model's outcome. A failing test fails the build, and dbt skips
+    everything downstream of the model it tests: those models' tasks fail. Seeds, which the build loads,
+    are placeholders the scheduler completes without a worker, and tests have no task of their own: each
+    watching task costs a worker process (two when it defers), and these would double the group. Nodes the
+    run did not select succeed as not run. In-process runs (`dag.test()` runs one task at a time) put the
+    build before the tasks watching it.
     dbt's unit tests are not part of it (`PIPELINE_EXCLUDE`).
     """
     import os
 
     from cosmos import DbtTaskGroup
-    from cosmos.constants import PRODUCER_WATCHER_TASK_ID, ExecutionMode, TestBehavior
+    from cosmos.constants import PRODUCER_WATCHER_TASK_ID, ExecutionMode, SeedRenderingBehavior, TestBehavior
 
     from resettle.domain.config import settings
 
@@ -156,9 +159,10 @@ def dbt_task_group(group_id: str = "dbt"):
         **_cosmos_args(
             project_dir,
             ExecutionMode.WATCHER,
-            TestBehavior.AFTER_EACH,
+            TestBehavior.NONE,
             profile_args={"threads": DBT_THREADS},
             detach_tests=False,
+            seeds=SeedRenderingBehavior.RENDER_ONLY,
             # The build runs in a throwaway copy of the project: its manifest.json and run_results.json would
             # be written for nobody (the run is logged in ops.dbt_invocation; partial parsing keeps its cache).
             global_flags=["--no-write-json"],
@@ -187,14 +191,12 @@ def _finished_events_only(make_parse_callable):
     """The producer's dbt-event parser without the XCom writes no watcher reads.
 
     Every XCom write of the producer goes through one lock and the API server while dbt's threads wait on
-    it: three of the four node events are overwritten by the fourth, and a test's own event is never read
-    (its model's test task reads the model's). Statuses, the tests' summary per model, compiled SQL and
-    the log lines are written as before.
+    it: three of the four node events are overwritten by the fourth, and no task watches a test (neither
+    its own event nor its model's tests' summary is read). Statuses, compiled SQL and the log lines of
+    models, snapshots and seeds are written as before.
     """
     import functools
     import json
-
-    from cosmos.operators._watcher.state import get_dbt_event_xcom_key
 
     @functools.wraps(make_parse_callable)
     def make():
@@ -212,8 +214,7 @@ def _finished_events_only(make_parse_callable):
             node = (event.get("data") or {}).get("node_info") or {}
             context = (extra_kwargs or {}).get("context")
             if node.get("resource_type") == "test" and context and context.get("ti") is not None:
-                unread = get_dbt_event_xcom_key(node["unique_id"])
-                extra_kwargs = {**extra_kwargs, "context": {**context, "ti": _SkipXCom(context["ti"], unread)}}
+                extra_kwargs = {**extra_kwargs, "context": {**context, "ti": _NoXCom(context["ti"])}}
             return parse(line, extra_kwargs)
 
         return parse_event
@@ -221,15 +222,13 @@ def _finished_events_only(make_parse_callable):
     return make
 
 
-class _SkipXCom:
-    """A task instance that does not write one XCom key; everything else goes to the real one."""
+class _NoXCom:
+    """A task instance that writes no XCom; everything else goes to the real one."""
 
-    def __init__(self, ti, key: str):
-        self._ti, self._key = ti, key
+    def __init__(self, ti):
+        self._ti = ti
 
-    def xcom_push(self, key: str, value, *args, **kwargs):
-        if key != self._key:
-            return self._ti.xcom_push(key, value, *args, **kwargs)
+    def xcom_push(self, *args, **kwargs) -> None:
         return None
 
     def __getattr__(self, name: str):
@@ -254,6 +253,7 @@ def _cosmos_args(
     *,
     profile_args: dict,
     detach_tests: bool,
+    seeds=None,
     global_flags: list[str] | None = None,
     operator_args: dict | None = None,
 ) -> dict:
@@ -288,6 +288,7 @@ def _cosmos_args(
             test_behavior=test_behavior,
             should_detach_multiple_parents_tests=detach_tests,
             emit_datasets=False,
+            **({"seed_rendering_behavior": seeds} if seeds is not None else {}),
         ),
         "operator_args": {
             "install_deps": False,
