@@ -115,6 +115,10 @@ class Warehouse:
             columns = [c.name for c in cur.description]
             return tidy(pd.DataFrame(cur.fetchall(), columns=columns))
 
+    def mart_frame(self, table: str, query: str, params: tuple | dict = ()) -> pd.DataFrame | None:
+        """The query's rows, or None while the mart `table` has not been built yet (a new installation)."""
+        return self.frame(query, params) if self.has_table(table) else None
+
     def has_table(self, table: str) -> bool:
         """Whether a mart exists; once it does, it is not asked again in this user's session (a mart is
         rebuilt in place, never removed)."""
@@ -240,9 +244,8 @@ class Warehouse:
         )
 
     def files(self, period: str) -> pd.DataFrame | None:
-        if not self.has_table("submission_files"):
-            return None
-        return self.frame(
+        return self.mart_frame(
+            "submission_files",
             "select submission_id, source, source_name_zh, district, dataset, dataset_title_zh, period,"
             " file_name, received_at, status, status_zh, rows_total, errors, warnings, message_zh, on_time,"
             " is_open_rejection from marts.submission_files where period = %s order by received_at",
@@ -251,9 +254,8 @@ class Warehouse:
 
     def findings(self, period: str) -> pd.DataFrame | None:
         """Every problem found in the month's files that the scope may see (row security: a district its own)."""
-        if not self.has_table("submission_findings"):
-            return None
-        return self.frame(
+        return self.mart_frame(
+            "submission_findings",
             "select submission_id, finding_no, source_name_zh, dataset_title_zh, file_name, status_zh, severity,"
             " severity_zh, excel_row, column_header, message_zh from marts.submission_findings"
             " where period = %s order by submission_id, finding_no",
@@ -290,9 +292,8 @@ class Warehouse:
         )
 
     def supervision_items(self, period: str) -> pd.DataFrame | None:
-        if not self.has_table("supervision_items"):
-            return None
-        return self.frame(
+        return self.mart_frame(
+            "supervision_items",
             "select item_no, district_name_zh, project_code, task, responsible_unit, assigned_date, due_date,"
             " done_date, state_zh, days_overdue, progress_note from marts.supervision_items where period = %s"
             " order by is_done, due_date, item_no",
@@ -310,9 +311,11 @@ class Warehouse:
     # ---- certificates and petitions ------------------------------------------------------------------
 
     def certificate_progress(self, period: str) -> pd.DataFrame | None:
-        if not self.has_table("certificate_progress"):
-            return None
-        return self.frame("select * from marts.certificate_progress where period = %s order by district", (period,))
+        return self.mart_frame(
+            "certificate_progress",
+            "select * from marts.certificate_progress where period = %s order by district",
+            (period,),
+        )
 
     def certificate_blockers(self, period: str) -> pd.DataFrame:
         """Projects whose certificates are deferred or overdue for application, with what blocks them."""
@@ -328,9 +331,8 @@ class Warehouse:
     def petition_summary(self, period: str) -> pd.DataFrame | None:
         """Per district: cases new and resolved this month, open, open by level and persons (open columns
         only: no pseudonym, so a leader's scope can run it)."""
-        if not self.has_table("petition_cases"):
-            return None
-        return self.frame(
+        return self.mart_frame(
+            "petition_cases",
             "select district, count(*) filter (where is_new_this_month) as new_cases,"
             " count(*) filter (where is_closed_this_month) as resolved_cases,"
             " count(*) filter (where is_open) as open_cases,"
@@ -354,9 +356,8 @@ class Warehouse:
         )
 
     def unmatched_petitions(self, period: str) -> pd.DataFrame | None:
-        if not self.has_table("unmatched_petition_cases"):
-            return None
-        return self.frame(
+        return self.mart_frame(
+            "unmatched_petition_cases",
             "select unmatched_reason, count(*) as cases from marts.unmatched_petition_cases where period = %s"
             " group by unmatched_reason order by cases desc",
             (period,),
