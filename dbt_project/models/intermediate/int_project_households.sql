@@ -12,10 +12,13 @@ ranked as (
     select
         rosters.*,
         coalesce(levels.petition_rank, 0) as petition_rank,
-        coalesce(choices.is_offsite, false) as is_offsite
+        coalesce(choices.is_offsite, false) as is_offsite,
+        choices.choice_key,
+        agreement_choices.choice_key as agreement_choice_key
     from rosters
     left join levels on rosters.petition_level = levels.petition_level
     left join choices on rosters.resettlement_choice = choices.resettlement_choice
+    left join choices as agreement_choices on rosters.agreement_type = agreement_choices.agreement_type
 ),
 
 per_project as (
@@ -26,17 +29,17 @@ per_project as (
         count(*) filter (where not resettled) as roster_households_unresettled,
         count(*) filter (where not resettled and household_type = '被动迁') as unresettled_displaced,
         count(*) filter (where not resettled and household_type = '现金购房') as unresettled_cash_purchase,
-        count(*) filter (where not resettled and resettlement_choice = '异地产权调换') as unresettled_exchange,
-        count(*) filter (where not resettled and resettlement_choice = '原址回迁') as unresettled_onsite_return,
-        count(*) filter (where not resettled and resettlement_choice = '租赁住房') as unresettled_rental,
-        count(*) filter (where not resettled and resettlement_choice = '原址购房') as unresettled_onsite_purchase,
-        count(*) filter (where not resettled and resettlement_choice = '退还费用') as unresettled_refund,
-        count(*) filter (where not resettled and resettlement_choice = '未选择') as unresettled_undecided,
-        count(*) filter (where agreement_type = '产权调换协议书') as agreements_exchange,
-        count(*) filter (where agreement_type = '租赁住房协议书') as agreements_rental,
-        count(*) filter (where agreement_type = '回迁安置承诺书') as agreements_return_commitment,
+        count(*) filter (where not resettled and choice_key = 'exchange') as unresettled_exchange,
+        count(*) filter (where not resettled and choice_key = 'onsite_return') as unresettled_onsite_return,
+        count(*) filter (where not resettled and choice_key = 'rental') as unresettled_rental,
+        count(*) filter (where not resettled and choice_key = 'onsite_purchase') as unresettled_onsite_purchase,
+        count(*) filter (where not resettled and choice_key = 'refund') as unresettled_refund,
+        count(*) filter (where not resettled and choice_key = 'undecided') as unresettled_undecided,
+        count(*) filter (where agreement_choice_key = 'exchange') as agreements_exchange,
+        count(*) filter (where agreement_choice_key = 'rental') as agreements_rental,
+        count(*) filter (where agreement_choice_key = 'onsite_return') as agreements_return_commitment,
         count(*) filter (where not resettled and is_offsite) as units_needed,
-        count(*) filter (where resettlement_choice = '租赁住房' and household_type = '被动迁') as rental_for_displaced,
+        count(*) filter (where choice_key = 'rental' and household_type = '被动迁') as rental_for_displaced,
         count(*) filter (where petition_rank > 0) as petitioning_households,
         max(petition_rank) as highest_petition_rank,
         string_agg(distinct submission_id::text, ',') as roster_submission_ids

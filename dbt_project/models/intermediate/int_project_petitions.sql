@@ -8,23 +8,26 @@ with
 
 cases as (select * from {{ ref('int_petition_cases_matched') }}),
 
+levels as (select * from {{ ref('petition_levels') }}),
+
 final as (
     select
-        period,
-        project_code,
-        count(*) filter (where is_open) as petitions_open,
-        count(*) filter (where is_new_this_month) as petitions_new,
-        count(*) filter (where is_closed_this_month) as petitions_closed,
-        count(*) filter (where is_open and level = '区') as petitions_open_district,
-        count(*) filter (where is_open and level = '市') as petitions_open_city,
-        count(*) filter (where is_open and level = '省') as petitions_open_province,
-        count(*) filter (where is_open and level = '进京') as petitions_open_beijing,
-        coalesce(sum(persons) filter (where is_open), 0) as petition_persons,
-        count(*) filter (where is_open and is_mass) as mass_petitions_open,
-        count(*) filter (where lacks_handler) as petitions_without_handler,
-        string_agg(distinct submission_id::text, ',') as petition_submission_ids
+        cases.period,
+        cases.project_code,
+        count(*) filter (where cases.is_open) as petitions_open,
+        count(*) filter (where cases.is_new_this_month) as petitions_new,
+        count(*) filter (where cases.is_closed_this_month) as petitions_closed,
+        count(*) filter (where cases.is_open and levels.level_key = 'district') as petitions_open_district,
+        count(*) filter (where cases.is_open and levels.level_key = 'city') as petitions_open_city,
+        count(*) filter (where cases.is_open and levels.level_key = 'province') as petitions_open_province,
+        count(*) filter (where cases.is_open and levels.level_key = 'beijing') as petitions_open_beijing,
+        coalesce(sum(cases.persons) filter (where cases.is_open), 0) as petition_persons,
+        count(*) filter (where cases.is_open and cases.is_mass) as mass_petitions_open,
+        count(*) filter (where cases.lacks_handler) as petitions_without_handler,
+        string_agg(distinct cases.submission_id::text, ',') as petition_submission_ids
     from cases
-    group by period, project_code
+    left join levels on cases.level = levels.petition_level
+    group by cases.period, cases.project_code
 )
 
 select * from final
