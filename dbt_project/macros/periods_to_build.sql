@@ -7,23 +7,27 @@
 {% macro periods_to_build() -%}
     {%- set submissions = ref('stg_ops__submissions') -%}
     {%- if execute and is_incremental() -%}
-        {%- set query -%}
-            with built as (
-                select period, min(built_at) as built_at from {{ this }} group by period
-            )
-            select distinct submissions.period
-            from {{ submissions }} as submissions
-            left join built on submissions.period = built.period
-            where
-                submissions.is_current
-                and (
-                    built.period is null
-                    or submissions.processed_at > built.built_at
-                    or submissions.period >= (select max(built.period) from built)
+        {%- if '_periods_to_build' not in model -%}
+            {%- set query -%}
+                with built as (
+                    select period, min(built_at) as built_at from {{ this }} group by period
                 )
-            order by submissions.period
-        {%- endset -%}
-        {%- set periods = run_query(query).columns[0].values() -%}
+                select distinct submissions.period
+                from {{ submissions }} as submissions
+                left join built on submissions.period = built.period
+                where
+                    submissions.is_current
+                    and (
+                        built.period is null
+                        or submissions.processed_at > built.built_at
+                        or submissions.period >= (select max(built.period) from built)
+                    )
+                order by submissions.period
+            {%- endset -%}
+            {#- Asked once per model run: each import CTE filtering on it reads the answer kept on `model`. -#}
+            {%- do model.update({'_periods_to_build': run_query(query).columns[0].values()}) -%}
+        {%- endif -%}
+        {%- set periods = model['_periods_to_build'] -%}
         {%- if periods -%}
             ('{{ periods | join("', '") }}')
         {%- else -%}
