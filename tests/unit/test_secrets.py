@@ -66,3 +66,22 @@ def test_airflow_connections_come_from_the_secret_files(tmp_path, monkeypatch):
     assert backend.get_conn_value("resettle_webhook") is None, "an empty file: channel not configured"
     assert backend.get_conn_value("resettle_warehouse") == "postgresql://resettle:pw@warehouse-db:5432/resettle"
     assert backend.get_conn_value("other") is None
+
+
+def test_pseudonyms_are_hmac_sha256_of_each_value_under_the_key(monkeypatch):
+    import hashlib
+    import hmac
+
+    import pandas as pd
+
+    from resettle.domain.pseudonym import pseudonyms
+
+    monkeypatch.delenv("RESETTLE_PSEUDONYM_KEY_FILE", raising=False)
+    values = pd.Series(["110101199003074514", None, "11010119900307451X", "", "身份证"], dtype="str")
+    for secret_key in ("short", "k" * 64, "a key longer than one SHA-256 block of sixty-four bytes, hashed first"):
+        monkeypatch.setenv("RESETTLE_PSEUDONYM_KEY", secret_key)
+        expected = [
+            None if v is None else hmac.new(secret_key.encode(), v.encode(), hashlib.sha256).hexdigest()[:32]
+            for v in values.to_numpy(dtype=object, na_value=None)
+        ]
+        assert pseudonyms(values).tolist() == expected
