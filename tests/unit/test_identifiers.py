@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+import pandas as pd
 import pytest
 from stdnum.cn import ric, uscc
 
@@ -11,6 +12,7 @@ from resettle.domain.identifiers import (
     USCC_ALPHABET,
     id_check_char,
     id_problem,
+    id_problems,
     phone_problem,
     uscc_check_char,
     uscc_problem,
@@ -48,6 +50,17 @@ def test_a_mistyped_id_is_reported_with_its_reason():
     assert "出生日期" in id_problem("230404" + "19800230" + "123" + "X")
     assert "15位" in id_problem("230404800101123")
     assert "18位" in id_problem(good[:-2])
+    assert "不存在" in id_problem("230404" + "19000229" + "123" + "X")  # 1900 was not a leap year
+    assert "不存在" not in (id_problem("230404" + "20000229" + "123" + "X") or "")  # 2000 was
+    assert "不合理" in id_problem("230404" + "18991231" + "123" + "X")
+    assert "不合理" in id_problem("230404" + "29990101" + "123" + "X")
+
+
+def test_digits_of_other_scripts_are_not_digits_of_an_id():
+    """Only 0-9 make an ID: a number typed with other scripts' digits is reported, not read as digits."""
+    for typed in ("２３０４０４１９８００１０１１２３Ｘ", "230404١٩٨٠0101123X", "２３０４０４８００１０１１２３"):
+        problems = id_problems(pd.Series([typed], dtype="str")).tolist()
+        assert problems[0] in ("身份证号只能由17位数字和1位校验码（数字或X）组成", "身份证号应为18位，实际15位")
 
 
 def test_lowercase_x_counts_as_uppercase():

@@ -6,6 +6,7 @@ One implementation serves the generator (which must produce valid numbers) and t
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import numpy as np
@@ -29,39 +30,50 @@ def id_check_char(first17: str) -> str:
 
 
 ID_PROBLEM_15 = "15位一代身份证号，请换成18位号码"
-_ID_CHECK_BYTES = np.frombuffer(_ID_CHECK.encode("ascii"), dtype=np.uint8)
+_ID_CHECK_CODES = np.array([ord(c) for c in _ID_CHECK], dtype=np.uint32)
+_DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+
+
+def _number(digits: np.ndarray, first: int, last: int) -> np.ndarray:
+    """The number written by columns `first` to `last` (exclusive) of a matrix of digits, per row."""
+    return sum(digits[:, i].astype(np.int32) * 10 ** (last - 1 - i) for i in range(first, last))
 
 
 def id_problems(values: pd.Series) -> pd.Series:
     """Why each resident ID number is invalid, in a clerk's words; None where valid or empty.
 
-    Column-wise, so a million-row roster is checked in bulk. Values are expected trimmed and upper-case.
-    Region codes are not checked against the birth year: IDs keep the code current when issued.
+    Column-wise on the numbers' characters as one integer matrix (a million-row roster in a fraction of a
+    second). Values are expected trimmed and upper-case. Region codes are not checked against the birth
+    year: IDs keep the code current when issued.
     """
-    out = pd.Series(None, index=values.index, dtype=object)
-    v = values.dropna()
-    if v.empty:
-        return out
-    length = v.str.len()
-    fifteen = (length == 15) & v.str.fullmatch(r"\d{15}").fillna(False)
-    out[fifteen[fifteen].index] = ID_PROBLEM_15
-    wrong_length = (length != 18) & ~fifteen
-    out[wrong_length[wrong_length].index] = "身份证号应为18位，实际" + length[wrong_length].astype(str) + "位"
-    shaped = (length == 18) & v.str.fullmatch(_ID_RE.pattern).fillna(False)
-    misshaped = (length == 18) & ~shaped
-    out[misshaped[misshaped].index] = "身份证号只能由17位数字和1位校验码（数字或X）组成"
-    candidates = v[shaped]
-    births = pd.to_datetime(candidates.str.slice(6, 14), format="%Y%m%d", errors="coerce")
-    no_date = births.isna()
-    out[no_date[no_date].index] = "身份证号中的出生日期不存在"
-    odd = ~no_date & ((births.dt.year < 1900) | (births > pd.Timestamp.today()))
-    out[odd[odd].index] = "身份证号中的出生日期不合理"
-    checkable = candidates[~no_date & ~odd]
-    if not checkable.empty:
-        codes = np.frombuffer("".join(checkable.tolist()).encode("ascii"), dtype=np.uint8).reshape(-1, 18)
-        expected = _ID_CHECK_BYTES[((codes[:, :17] - 48).astype(np.int64) @ np.array(_ID_WEIGHTS)) % 11]
-        out[checkable.index[expected != codes[:, 17]]] = "身份证号校验码错误（可能有数字录错）"
-    return out
+    out = np.full(len(values), None, dtype=object)
+    present = values.notna().to_numpy()
+    if not present.any():
+        return pd.Series(out, index=values.index, dtype=object)
+    length = values.str.len().fillna(0).to_numpy(dtype=np.int64)
+    # each value's first 18 characters as code points, one row per value (shorter ones padded with 0)
+    chars = values.to_numpy(dtype=object, na_value="").astype("U18").view(np.uint32).reshape(len(values), 18)
+    digit = (chars >= ord("0")) & (chars <= ord("9"))
+    d = np.where(digit, chars, ord("0")).astype(np.uint8) - ord("0")  # each digit's value, 0 elsewhere
+    fifteen = present & (length == 15) & digit[:, :15].all(axis=1)
+    out[fifteen] = ID_PROBLEM_15
+    wrong_length = present & (length != 18) & ~fifteen
+    out[wrong_length] = [f"身份证号应为18位，实际{n}位" for n in length[wrong_length]]
+    shaped = (length == 18) & digit[:, :17].all(axis=1) & (digit[:, 17] | (chars[:, 17] == ord("X")))
+    out[(length == 18) & ~shaped] = "身份证号只能由17位数字和1位校验码（数字或X）组成"
+    year, month, day = _number(d, 6, 10), _number(d, 10, 12), _number(d, 12, 14)
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    days = _DAYS_IN_MONTH[np.clip(month, 0, 12)] + ((month == 2) & leap)
+    exists = (month >= 1) & (month <= 12) & (day >= 1) & (day <= days)
+    out[shaped & ~exists] = "身份证号中的出生日期不存在"
+    today = dt.date.today()
+    birth = year * 10000 + month * 100 + day
+    odd = shaped & exists & ((year < 1900) | (birth > today.year * 10000 + today.month * 100 + today.day))
+    out[odd] = "身份证号中的出生日期不合理"
+    checkable = shaped & exists & ~odd
+    total = sum(d[:, i].astype(np.int32) * w for i, w in enumerate(_ID_WEIGHTS))
+    out[checkable & (_ID_CHECK_CODES[total % 11] != chars[:, 17])] = "身份证号校验码错误（可能有数字录错）"
+    return pd.Series(out, index=values.index, dtype=object)
 
 
 def id_problem(value: str) -> str | None:
