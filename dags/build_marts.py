@@ -4,12 +4,13 @@ Scheduled on the `raw.*` Assets that `ingest_submissions` publishes. `plan_dbt_b
 Assets of this run touch (the models downstream of the raw tables that received data, the register's
 reporting marts, the seeds; everything on a manual run; never dbt's unit tests, which the test suite runs);
 Cosmos (watcher mode) runs that selection as one `dbt build` with dbt threads in `dbt.dbt_producer_watcher`,
-and renders every dbt seed, model and snapshot from the pre-built manifest (`make manifest`, read through
-its cut for Airflow) as a task that follows its node in the build, with one for its tests: a failing
-test fails its task and dbt skips everything downstream, so a mart built on bad data is never published.
+and renders every dbt model and snapshot from the pre-built manifest (`make manifest`, read through its
+cut for Airflow) as a task that follows its node in the build. Tests run in that build: a failing test
+fails the build, and dbt skips everything downstream of the model it tests, whose tasks then fail, so a
+mart built on bad data is never published.
 
-Triage: the failed task's log names the failing model or test (the producer's log has dbt's whole
-output); reproduce it with `resettle dbt build --select <node>` against the embedded warehouse. A failed
+Triage: a failed model's task log names it; a failing test is named in the producer's log, which has dbt's
+whole output; reproduce it with `resettle dbt build --select <node>` against the embedded warehouse. A failed
 task, or a run not finished two hours after it was queued, alerts the engineers (`resettle.airflow.callbacks`).
 """
 
