@@ -11,6 +11,7 @@ import json
 
 import pandas as pd
 import psycopg
+from psycopg.copy import QueuedLibpqWriter
 
 from resettle.domain.pseudonym import pseudonyms
 from resettle.warehouse.schema import DERIVED_COLUMNS, raw_table, stored_columns
@@ -40,7 +41,9 @@ def copy_rows(
     extras = [c for c in frame.columns if c.startswith("extra:")]
     columns = ["submission_id", "source", "period", "source_row", "extras", *names, *derived]
     sql = f"copy {raw_table(dataset)} ({', '.join(columns)}) from stdin with (format csv)"
-    with conn.cursor() as cur, cur.copy(sql) as copy:
+    # The queued writer sends to the server from its own thread: the next chunk is formatted while the
+    # server parses the last one, instead of each waiting for the other.
+    with conn.cursor() as cur, cur.copy(sql, writer=QueuedLibpqWriter(cur)) as copy:
         for start in range(0, len(frame), CHUNK_ROWS):
             part = frame.iloc[start : start + CHUNK_ROWS]
             out = pd.DataFrame(
