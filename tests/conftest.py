@@ -66,29 +66,34 @@ def resettle_env(tmp_path, monkeypatch) -> dict[str, Path]:
 
 
 # Tests that share an expensive fixture (a generated world, a browser, a corpus run, Airflow's throwaway
-# home) stay on one xdist worker (`pytest -n 2 --dist loadgroup`, what `make test` runs); every other test
-# goes wherever a worker is free.
+# home) stay on one xdist worker (`pytest -n 2 --dist loadgroup`, what `make test` runs), so the fixture is
+# built once; every other test goes wherever a worker is free.
 XDIST_GROUPS = {
-    "browser": "browser",
-    "dags": "dags",
+    "browser/": "browser",
+    "dags/": "dags",
     "integration/test_alerts.py": "alerts",
     "integration/test_corpus.py": "corpus",
     "integration/test_inject_errors.py": "inject_errors",
 }
 
 
-# The longest tests (minutes each: Airflow services, whole pipelines, the benchmarks' smoke run) start first,
-# so that two workers finish together instead of one running the longest test alone at the end.
+# The longest tests and groups (minutes each: Airflow services, whole pipelines, the browser world, the
+# benchmarks' smoke run) start first, so that the workers finish together instead of one running the
+# longest test alone at the end.
 LONGEST_FIRST = (
     "integration/test_celery_topology.py",
-    "integration/test_airflow_services.py",
     "e2e/test_skeleton.py",
+    "browser/",
     "integration/test_bench.py",
-    "e2e/test_demo_story.py",
+    "integration/test_airflow_services.py",
     "e2e/test_marts_recompute.py",
     "integration/test_backup_restore.py",
-    "browser/",
+    "e2e/test_demo_story.py",
 )
+
+
+def _relative(nodeid: str) -> str:
+    return nodeid.removeprefix("tests/")
 
 
 def _longest_first(relative: str) -> int:
@@ -96,10 +101,21 @@ def _longest_first(relative: str) -> int:
 
 
 def pytest_collection_modifyitems(config, items):
-    items.sort(key=lambda item: _longest_first(Path(str(item.fspath)).relative_to(REPO / "tests").as_posix()))
-    for item in items:
-        relative = Path(str(item.fspath)).relative_to(REPO / "tests").as_posix()
-        for prefix, group in XDIST_GROUPS.items():
-            if relative.startswith(prefix):
-                item.add_marker(pytest.mark.xdist_group(group))
-                break
+    items.sort(key=lambda item: _longest_first(_relative(item.nodeid)))
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadgroup` with the groups above: each group is one unit of work, sent whole to one worker.
+
+    xdist's own loadgroup reads `xdist_group` marks into the test ids, which pytest 9 no longer lets it
+    change, so it would spread a group over every worker and build its fixture on each."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class GroupScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            relative = _relative(nodeid)
+            return next((group for prefix, group in XDIST_GROUPS.items() if relative.startswith(prefix)), nodeid)
+
+    return GroupScheduling(config, log)
