@@ -7,14 +7,18 @@ or rejected, on its own, so one bad district never blocks the others. A file any
 folder is placed in the month its name, folders or title give (the receipt says so) or answered with where to
 put it, never skipped. Project ledgers and department feeds go first; rosters and monthly progress follow,
 because they are checked against the district's ledger of the month. Files already decided are skipped, so
-re-running changes nothing.
+re-running changes nothing. Each wave's files are split into batches of about equal size, as many as may run
+at once (RESETTLE_INGEST_SLOTS, 2), one `ingest_files` task each (its map index names the senders), because a
+task process per file would cost more than most files; within a batch every file is still decided on its own,
+in its own transactions.
 
 Triage: a rejected, refused (a link, a device, a path outside the sender's folder) or waiting (still being
 uploaded) file is a *successful* task. An error of ours while processing a file is a successful task too, with
 the file `failed` in `ops.submission`, a `pipeline` alert to the engineers and a receipt telling the sender it
 is not their fault; the next run retries it, so one broken file never holds up the other files or the second
-wave. A failed `ingest_file` task means the warehouse itself was unreachable (check the connection
-`resettle_warehouse` first, then the task log) or the task ran past its 30-minute timeout. Concurrent runs
+wave. A failed `ingest_files` task means the warehouse itself was unreachable (check the connection
+`resettle_warehouse` first, then the task log) or the task ran past its 60-minute timeout; its retry skips
+the files it had already decided. Concurrent runs
 take turns per source and month (advisory locks), so a manual run beside the scheduled one is safe. `report`
 announces, per dataset, the `raw.*` Asset that received new accepted data, which is what `build_marts` is
 scheduled on; a run with nothing new announces nothing. `send_invalid_file_alerts` tells each sender of a
@@ -31,6 +35,11 @@ from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, Param, dag, g
 from resettle.airflow import pipeline
 from resettle.airflow.assets import RAW_UPDATES, landing_asset
 from resettle.airflow.runtime import announce_updates, dag_settings, warehouse_url
+from resettle.domain.config import settings
+
+INGEST_SLOTS = settings().ingest_slots
+"""Ingestion tasks running at once in a wave (RESETTLE_INGEST_SLOTS); each takes one batch of the wave's
+files, so a wave costs this many task processes, not one per file."""
 
 
 @dag(
@@ -46,16 +55,22 @@ def ingest_submissions():
         pipeline.prepare_warehouse(warehouse_url())
 
     @task(trigger_rule="all_done")
-    def find_files(wave: str) -> list[dict]:
-        return pipeline.find_files(get_current_context()["params"].get("period"), wave)
+    def find_files(wave: str) -> list[list[dict]]:
+        files = pipeline.find_files(get_current_context()["params"].get("period"), wave)
+        return pipeline.file_batches(files, INGEST_SLOTS)
 
-    @task(max_active_tis_per_dag=2, execution_timeout=dt.timedelta(minutes=30))
-    def ingest_file(file: dict) -> dict:
-        return pipeline.ingest_file(file, warehouse_url())
+    @task(
+        max_active_tis_per_dag=INGEST_SLOTS,
+        execution_timeout=dt.timedelta(minutes=60),
+        map_index_template="{{ files_label }}",
+    )
+    def ingest_files(files: list[dict]) -> list[dict]:
+        get_current_context()["files_label"] = pipeline.files_label(files)
+        return pipeline.ingest_files(files, warehouse_url())
 
     @task(outlets=[RAW_UPDATES], trigger_rule="all_done")
-    def report(independent: list[dict], after_ledger: list[dict]) -> dict:
-        outcomes = [*independent[:], *after_ledger[:]]
+    def report(independent: list[list[dict]], after_ledger: list[list[dict]]) -> dict:
+        outcomes = [outcome for batch in (*independent[:], *after_ledger[:]) for outcome in batch]
         updated = announce_updates(get_current_context()["outlet_events"], outcomes)
         return {"files": pipeline.summarize(outcomes), "updated_datasets": updated}
 
@@ -73,10 +88,10 @@ def ingest_submissions():
 
     independent = find_files.override(task_id="find_independent_files")("independent")
     prepare_warehouse() >> independent
-    first = ingest_file.expand(file=independent)
+    first = ingest_files.expand(files=independent)
     after_ledger = find_files.override(task_id="find_files_after_ledger")("after_ledger")
     first >> after_ledger
-    second = ingest_file.override(task_id="ingest_file_after_ledger").expand(file=after_ledger)
+    second = ingest_files.override(task_id="ingest_files_after_ledger").expand(files=after_ledger)
     report(first, second) >> [send_invalid_file_alerts(), publish_data_docs()]
 
 

@@ -85,3 +85,14 @@ def test_pseudonyms_are_hmac_sha256_of_each_value_under_the_key(monkeypatch):
             for v in values.to_numpy(dtype=object, na_value=None)
         ]
         assert pseudonyms(values).tolist() == expected
+
+
+def test_ingest_slots_are_a_positive_whole_number(monkeypatch):
+    monkeypatch.delenv("RESETTLE_INGEST_SLOTS", raising=False)
+    assert settings().ingest_slots == 2
+    monkeypatch.setenv("RESETTLE_INGEST_SLOTS", "4")
+    assert settings().ingest_slots == 4
+    for wrong in ("0", "two", "-1"):
+        monkeypatch.setenv("RESETTLE_INGEST_SLOTS", wrong)
+        with pytest.raises(ConfigError, match="RESETTLE_INGEST_SLOTS"):
+            settings()

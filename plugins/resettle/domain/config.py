@@ -93,6 +93,11 @@ class Settings:
     back-date it) or `mtime` (the file's modification time: only for replaying generated or backfilled
     landing folders, whose times are the history being replayed)."""
 
+    ingest_slots: int = 2
+    """RESETTLE_INGEST_SLOTS: ingestion tasks an ingestion wave runs at once, each on one batch of the wave's
+    files. Each holds one file's frames in memory at a time (a million-row roster about 1.6 GB): raise it
+    with the workers' memory when scaling out."""
+
     base_url: str | None = None
     """RESETTLE_BASE_URL: the address users open the dashboard at (`https://resettle.example.org/`); links
     in alerts and the bulletin start here. Unset: they carry no dashboard link."""
@@ -140,9 +145,19 @@ def settings() -> Settings:
         plugins_dir=PROJECT_ROOT / "plugins",
         settle_seconds=float(os.environ.get("RESETTLE_SETTLE_SECONDS") or 30),
         received_clock=_received_clock(os.environ.get("RESETTLE_RECEIVED_CLOCK") or "first_seen"),
+        ingest_slots=_positive_int("RESETTLE_INGEST_SLOTS", 2),
         base_url=_base_url("RESETTLE_BASE_URL", slash=True),
         airflow_url=_base_url("RESETTLE_AIRFLOW_URL", slash=False),
     )
+
+
+def _positive_int(name: str, default: int) -> int:
+    value = (os.environ.get(name) or "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < 1:
+        raise ConfigError(f"{name} must be a whole number of at least 1, not {value!r}")
+    return int(value)
 
 
 def _base_url(name: str, slash: bool) -> str | None:
