@@ -166,7 +166,7 @@ def dbt_task_group(group_id: str = "dbt"):
             # The build runs in a throwaway copy of the project: its manifest.json and run_results.json would
             # be written for nobody (the run is logged in ops.dbt_invocation; partial parsing keeps its cache).
             global_flags=["--no-write-json"],
-            operator_args={"poke_interval": 2},
+            operator_args={"poke_interval": 1},
         ),
     )
     producer = group.children[f"{group_id}.{PRODUCER_WATCHER_TASK_ID}"]
