@@ -123,3 +123,17 @@ def test_percent_cells_are_found_on_the_right_sheet_and_text_is_left_alone(tmp_p
     sheets = dict(read_xlsx(path))
     assert sheets["项目建设信息"][1] == ["XY2019-001", "45.5%", "50%以上"], "a text cell stays as typed"
     assert sheets["说明"] == [["形象进度按百分比填写"]]
+
+
+def test_a_line_with_another_number_of_fields_deep_in_a_large_csv_is_named_by_its_line(tmp_path):
+    """Large files are read on several threads, which do not number the lines they set aside: such a file is
+    read again on one, so the receipt still names the line."""
+    header = [col.header_zh for col in contract("tax_status").columns]
+    row = ",".join("1" for _ in header)
+    lines = [",".join(header), *[row] * 300_000]
+    lines[200_000] = row + ",多出的字段"
+    path = tmp_path / "市税务局企业涉税状态202610.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="gb18030")
+    parsed = parse(path)
+    assert parsed.malformed_rows == [200_001]
+    assert len(parsed.frame) == 299_999
