@@ -126,8 +126,8 @@ def test_percent_cells_are_found_on_the_right_sheet_and_text_is_left_alone(tmp_p
 
 
 def test_a_line_with_another_number_of_fields_deep_in_a_large_csv_is_named_by_its_line(tmp_path):
-    """Large files are read on several threads, which do not number the lines they set aside: such a file is
-    read again on one, so the receipt still names the line."""
+    """A large file's body is read by Arrow block by block; the line it sets aside is still named by its number
+    in the file (Arrow numbers such lines only when it reads on one thread)."""
     header = [col.header_zh for col in contract("tax_status").columns]
     row = ",".join("1" for _ in header)
     lines = [",".join(header), *[row] * 300_000]

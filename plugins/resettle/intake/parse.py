@@ -307,15 +307,14 @@ def _csv_sheets(path: Path) -> list[_Sheet]:
             skipped.append((row.number, row.text))
             return "skip"
 
-        def read(threads: bool):
-            skipped.clear()
-            return pacsv.read_csv(
+        try:
+            table = pacsv.read_csv(
                 path,
                 read_options=pacsv.ReadOptions(
                     encoding="utf8" if encoding.startswith("utf-8") else encoding,
                     column_names=names,
                     skip_rows=h + 1,
-                    use_threads=threads,
+                    use_threads=False,
                     block_size=1 << 22,
                 ),
                 parse_options=pacsv.ParseOptions(
@@ -325,13 +324,6 @@ def _csv_sheets(path: Path) -> list[_Sheet]:
                     column_types={n: pa.string() for n in names}, strings_can_be_null=False
                 ),
             )
-
-        try:
-            table = read(threads=True)
-            if any(number is None for number, _ in skipped):
-                # Arrow numbers the lines it sets aside only when it reads on one thread: a file with
-                # such lines (rare) is read again that way, so each is reported at its line
-                table = read(threads=False)
         except (pa.ArrowInvalid, UnicodeDecodeError) as err:
             raise ParseError(
                 "CSV文件格式有误，无法逐行读取（可能有未闭合的引号或编码错误），请用Excel另存为CSV后重新报送"
