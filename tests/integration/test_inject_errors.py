@@ -4,6 +4,8 @@ is answered with a receipt; the clean files around it are accepted."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
@@ -13,23 +15,38 @@ from psycopg.rows import dict_row
 from resettle.airflow.pipeline import WAVES, find_files, ingest_file, prepare_warehouse
 from resettle.devtools.generator import generate
 from resettle.intake.receipt import receipt_path
+from tests.databases import fresh_database
 
 pytestmark = pytest.mark.integration
 FIRST, MONTHS = "2026-08", 3
 
 
-@pytest.fixture
-def ingested(resettle_env, warehouse_url, monkeypatch):
-    monkeypatch.setenv("RESETTLE_WAREHOUSE_URL", warehouse_url)
-    landing = resettle_env["landing"]
-    generate(landing, FIRST, months=MONTHS, households=800, seed=11, inject_errors=True)
-    prepare_warehouse(warehouse_url)
-    periods = sorted({p.name for p in landing.glob("*/*") if p.is_dir()})
-    for period in periods:
-        for wave in WAVES:
-            for file in find_files(period, wave):
-                ingest_file(file, warehouse_url)
-    return json.loads((landing / "_generation.json").read_text(encoding="utf-8"))
+@dataclass(frozen=True)
+class Ingested:
+    url: str
+    outbox: Path
+    generation: dict
+
+
+@pytest.fixture(scope="module")
+def ingested(pg_server, tmp_path_factory) -> Iterator[Ingested]:
+    """Three generated months with planted mistakes, ingested once for the module's read-only tests."""
+    root = tmp_path_factory.mktemp("inject_errors")
+    with fresh_database(pg_server, "t_inject") as url, pytest.MonkeyPatch.context() as mp:
+        for folder in ("landing", "outbox", "archive", "home"):
+            (root / folder).mkdir()
+            mp.setenv(f"RESETTLE_{folder.upper()}", str(root / folder))
+        mp.setenv("RESETTLE_WAREHOUSE_URL", url)
+        landing = root / "landing"
+        generate(landing, FIRST, months=MONTHS, households=800, seed=11, inject_errors=True)
+        prepare_warehouse(url)
+        periods = sorted({p.name for p in landing.glob("*/*") if p.is_dir()})
+        for period in periods:
+            for wave in WAVES:
+                for file in find_files(period, wave):
+                    ingest_file(file, url)
+        generation = json.loads((landing / "_generation.json").read_text(encoding="utf-8"))
+        yield Ingested(url, root / "outbox", generation)
 
 
 def _submission(conn, source: str, period: str, file_name: str) -> dict:
@@ -38,10 +55,10 @@ def _submission(conn, source: str, period: str, file_name: str) -> dict:
     ).fetchone()
 
 
-def test_every_injected_mistake_is_reported_at_its_cell(ingested, warehouse_url, resettle_env):
-    errors = ingested["errors"]
+def test_every_injected_mistake_is_reported_at_its_cell(ingested):
+    errors = ingested.generation["errors"]
     assert len(errors) >= 12
-    with psycopg.connect(warehouse_url, row_factory=dict_row) as conn:
+    with psycopg.connect(ingested.url, row_factory=dict_row) as conn:
         for error in errors:
             sub = _submission(conn, error["source"], error["period"], Path(error["file"]).name)
             assert sub is not None, error
@@ -56,15 +73,15 @@ def test_every_injected_mistake_is_reported_at_its_cell(ingested, warehouse_url,
                 expected = (error["excel_row"], error["column_header"])
             assert expected in {(f["excel_row"], f["column_header"]) for f in findings}, (error, findings)
             receipt = receipt_path(
-                resettle_env["outbox"], sub["source"], sub["period"], sub["file_name"], sub["submission_id"]
+                ingested.outbox, sub["source"], sub["period"], sub["file_name"], sub["submission_id"]
             )
             assert receipt.exists(), receipt
 
 
-def test_files_without_a_planted_mistake_are_accepted_and_status_tells_who_sent_what(ingested, warehouse_url):
-    planted = {error["file"] for error in ingested["errors"]}
-    with psycopg.connect(warehouse_url, row_factory=dict_row) as conn:
-        for file in ingested["files"]:
+def test_files_without_a_planted_mistake_are_accepted_and_status_tells_who_sent_what(ingested):
+    planted = {error["file"] for error in ingested.generation["errors"]}
+    with psycopg.connect(ingested.url, row_factory=dict_row) as conn:
+        for file in ingested.generation["files"]:
             if file["path"] in planted:
                 continue
             sub = _submission(conn, file["source"], file["period"], Path(file["path"]).name)
@@ -73,7 +90,7 @@ def test_files_without_a_planted_mistake_are_accepted_and_status_tells_who_sent_
 
     from resettle.intake.status import period_status
 
-    with psycopg.connect(warehouse_url) as conn:
+    with psycopg.connect(ingested.url) as conn:
         status = period_status(conn, FIRST)
     fields = {
         "source",
@@ -93,6 +110,6 @@ def test_files_without_a_planted_mistake_are_accepted_and_status_tells_who_sent_
     rejected = [row for row in status if row["status"] == "rejected"]
     assert rejected and all(row["receipt"] for row in rejected)
     assert {row["on_time"] for row in status if row["status"] != "missing"} <= {True, False}
-    first_month_errors = {(e["source"], e["dataset"]) for e in ingested["errors"] if e["period"] == FIRST}
+    first_month_errors = {(e["source"], e["dataset"]) for e in ingested.generation["errors"] if e["period"] == FIRST}
     missing = {(row["source"], row["dataset"]) for row in status if row["status"] == "missing"}
     assert missing == first_month_errors, "a rejected dataset with no accepted file is reported as missing"
