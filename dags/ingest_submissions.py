@@ -35,9 +35,9 @@ from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, Param, dag, g
 from resettle.airflow import pipeline
 from resettle.airflow.assets import RAW_UPDATES, landing_asset
 from resettle.airflow.runtime import announce_updates, dag_settings, warehouse_url
-from resettle.domain.config import settings
+from resettle.domain.config import ingest_slots
 
-INGEST_SLOTS = settings().ingest_slots
+INGEST_SLOTS = ingest_slots()
 """Ingestion tasks running at once in a wave (RESETTLE_INGEST_SLOTS); each takes one batch of the wave's
 files, so a wave costs this many task processes, not one per file."""
 

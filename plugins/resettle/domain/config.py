@@ -145,10 +145,16 @@ def settings() -> Settings:
         plugins_dir=PROJECT_ROOT / "plugins",
         settle_seconds=float(os.environ.get("RESETTLE_SETTLE_SECONDS") or 30),
         received_clock=_received_clock(os.environ.get("RESETTLE_RECEIVED_CLOCK") or "first_seen"),
-        ingest_slots=_positive_int("RESETTLE_INGEST_SLOTS", 2),
+        ingest_slots=ingest_slots(),
         base_url=_base_url("RESETTLE_BASE_URL", slash=True),
         airflow_url=_base_url("RESETTLE_AIRFLOW_URL", slash=False),
     )
+
+
+def ingest_slots() -> int:
+    """RESETTLE_INGEST_SLOTS alone (see `Settings.ingest_slots`): what the ingestion DAG reads when it is
+    parsed, without the secrets and paths the rest of `settings()` reads."""
+    return _positive_int("RESETTLE_INGEST_SLOTS", 2)
 
 
 def _positive_int(name: str, default: int) -> int:
