@@ -264,7 +264,12 @@ class _Sheet:
 
 
 def _grid(rows: list[list[str | None]], ncols: int) -> pd.DataFrame:
-    return pd.DataFrame([(r + [None] * ncols)[:ncols] for r in rows], columns=range(ncols), dtype="str")
+    """A workbook's rows as the cleaned text grid a CSV's body gives (`_text_grid`)."""
+    import pyarrow as pa
+
+    padded = [(r + [None] * ncols)[:ncols] for r in rows]
+    columns = [pa.array([None if row[j] is None else str(row[j]) for row in padded], pa.string()) for j in range(ncols)]
+    return _text_grid(pa.table(columns, names=[str(j) for j in range(ncols)]))
 
 
 def _xlsx_sheets(path: Path, kind: str = "xlsx") -> list[_Sheet]:
@@ -272,7 +277,7 @@ def _xlsx_sheets(path: Path, kind: str = "xlsx") -> list[_Sheet]:
     for name, rows in _read_xlsx(path) if kind == "xlsx" else _read_xls(path):
 
         def body(h: int, ncols: int, rows=rows):
-            return _clean(_grid(rows[h + 1 :], ncols)), np.arange(h + 2, len(rows) + 1), []
+            return _grid(rows[h + 1 :], ncols), np.arange(h + 2, len(rows) + 1), []
 
         sheets.append(_Sheet(name, rows[:MAX_TITLE_ROWS], body))
     return sheets
@@ -328,8 +333,7 @@ def _csv_sheets(path: Path) -> list[_Sheet]:
             raise ParseError(
                 "CSV文件格式有误，无法逐行读取（可能有未闭合的引号或编码错误），请用Excel另存为CSV后重新报送"
             ) from err
-        grid = _cleaned(table).to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
-        grid.columns = range(ncols)
+        grid = _text_grid(table)
         skipped_lines = {number for number, _ in skipped}
         first = h + 2
         lines = np.fromiter(
@@ -380,16 +384,9 @@ def _locate_header(rows: list[list[str | None]], table: dict[str, str]) -> tuple
     return best
 
 
-def _clean(grid: pd.DataFrame) -> pd.DataFrame:
-    """Stray spaces trimmed, empty cells as missing."""
-    for column in grid.columns:
-        values = grid[column].str.strip()
-        grid[column] = values.mask(values == "")
-    return grid
-
-
-def _cleaned(table):
-    """`_clean` on an Arrow table of text, column by column in Arrow (a CSV's body, before pandas sees it)."""
+def _text_grid(table) -> pd.DataFrame:
+    """An Arrow table of text cells as the grid `parse` reads: columns numbered from 0, stray spaces trimmed,
+    empty cells missing (done in Arrow, column by column, before pandas sees the cells)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -397,7 +394,11 @@ def _cleaned(table):
     for column in table.columns:
         trimmed = pc.utf8_trim_whitespace(column)
         columns.append(pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed))
-    return pa.table(columns, names=[str(i) for i in range(len(columns))])
+    grid = pa.table(columns, names=[str(i) for i in range(len(columns))]).to_pandas(
+        types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get
+    )
+    grid.columns = range(len(columns))
+    return grid
 
 
 def use_system_allocator() -> None:
