@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.databases import fresh_database
+from tests.databases import fresh_database, own_folders
 
 REPO = Path(__file__).resolve().parents[1]
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
@@ -58,11 +58,7 @@ def warehouse_url(pg_server: str) -> str:
 @pytest.fixture
 def resettle_env(tmp_path, monkeypatch) -> dict[str, Path]:
     """Landing, outbox, archive and home of this test only."""
-    paths = {name: tmp_path / name for name in ("landing", "outbox", "archive", "home")}
-    for name, path in paths.items():
-        path.mkdir()
-        monkeypatch.setenv(f"RESETTLE_{name.upper()}", str(path))
-    return paths
+    return own_folders(tmp_path, monkeypatch)
 
 
 # Tests that share an expensive fixture (a generated world, a browser, a corpus run, Airflow's throwaway

@@ -19,7 +19,7 @@ import psycopg
 import pytest
 
 from resettle.domain.processes import stop_child
-from tests.databases import fresh_database
+from tests.databases import fresh_database, own_folders
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts" / "dashboard"
@@ -81,9 +81,7 @@ def world(pg_server, tmp_path_factory) -> World:
     root = tmp_path_factory.mktemp("dashboard_world")
     with fresh_database(pg_server, "t_dash") as url:
         with pytest.MonkeyPatch.context() as mp:
-            for folder in ("landing", "outbox", "archive", "home"):
-                (root / folder).mkdir()
-                mp.setenv(f"RESETTLE_{folder.upper()}", str(root / folder))
+            own_folders(root, mp)
             mp.setenv("RESETTLE_WAREHOUSE_URL", url)
             generate(root / "landing", FIRST, months=MONTHS, households=HOUSEHOLDS, seed=SEED)
             prepare_warehouse(url)

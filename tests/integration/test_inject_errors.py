@@ -15,7 +15,7 @@ from psycopg.rows import dict_row
 from resettle.airflow.pipeline import WAVES, find_files, ingest_file, prepare_warehouse
 from resettle.devtools.generator import generate
 from resettle.intake.receipt import receipt_path
-from tests.databases import fresh_database
+from tests.databases import fresh_database, own_folders
 
 pytestmark = pytest.mark.integration
 FIRST, MONTHS = "2026-08", 3
@@ -33,11 +33,9 @@ def ingested(pg_server, tmp_path_factory) -> Iterator[Ingested]:
     """Three generated months with planted mistakes, ingested once for the module's read-only tests."""
     root = tmp_path_factory.mktemp("inject_errors")
     with fresh_database(pg_server, "t_inject") as url, pytest.MonkeyPatch.context() as mp:
-        for folder in ("landing", "outbox", "archive", "home"):
-            (root / folder).mkdir()
-            mp.setenv(f"RESETTLE_{folder.upper()}", str(root / folder))
+        folders = own_folders(root, mp)
         mp.setenv("RESETTLE_WAREHOUSE_URL", url)
-        landing = root / "landing"
+        landing = folders["landing"]
         generate(landing, FIRST, months=MONTHS, households=800, seed=11, inject_errors=True)
         prepare_warehouse(url)
         periods = sorted({p.name for p in landing.glob("*/*") if p.is_dir()})
@@ -46,7 +44,7 @@ def ingested(pg_server, tmp_path_factory) -> Iterator[Ingested]:
                 for file in find_files(period, wave):
                     ingest_file(file, url)
         generation = json.loads((landing / "_generation.json").read_text(encoding="utf-8"))
-        yield Ingested(url, root / "outbox", generation)
+        yield Ingested(url, folders["outbox"], generation)
 
 
 def _submission(conn, source: str, period: str, file_name: str) -> dict:
