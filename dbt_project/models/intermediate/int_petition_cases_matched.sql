@@ -3,7 +3,7 @@
         schema='intermediate',
         materialized='incremental',
         unique_key='period',
-        indexes=[{'columns': ['period']}, {'columns': ['built_at']}],
+        indexes=[{'columns': ['period', 'built_at']}, {'columns': ['built_at']}],
     )
 }}
 
@@ -19,7 +19,7 @@ petitions as (
     {{ only_periods_to_build() }}
 ),
 
-households as (
+rosters as (
     select
         period,
         household_code,
@@ -28,6 +28,28 @@ households as (
         submitted_by
     from {{ ref('int_households_masked') }}
     {{ only_periods_to_build() }}
+),
+
+households as (
+    {#- Only the households a petition names (by code, or by the head's pseudonym): the joins below then read
+        a few thousand rows, not every month's whole roster three times over. -#}
+    select rosters.*
+    from rosters
+    where
+        (rosters.period, rosters.household_code) in (
+            select
+                petitions.period,
+                petitions.household_code
+            from petitions
+            where petitions.household_code is not null
+        )
+        or (rosters.period, rosters.household_pseudonym) in (
+            select
+                petitions.period,
+                petitions.id_pseudonym
+            from petitions
+            where petitions.household_code is null
+        )
 ),
 
 by_pseudonym as (
