@@ -1,28 +1,65 @@
 -- noqa: disable=LT02
 {#- The reporting months an incremental model must (re)build, as a SQL list for `period in ...`, decided when
-    the model runs: months it does not hold yet, the latest month it holds (a month is rebuilt until the
-    next one arrives), and any earlier month with a file accepted since the model last built that month (a
-    district's correction). Everything else is left as built, so a monthly run reads one month, not all.
+    the model runs: months it does not hold yet, and any month with a file accepted since the model last
+    built that month (a district's correction or resubmission). Everything else is left as built, so a
+    monthly run reads the new month, not every month again. Two kinds of model need more, and say so in
+    their `meta`:
+    * `reads_earlier_months`: a month's figures read earlier months (the category last month, months
+      without progress), so every month after the earliest one being rebuilt is rebuilt too;
+    * `as_of_build_date`: a figure is as of the day of the build (days overdue) until its month is over, so
+      a month last built before it ended (Beijing time) is built again, once.
     On a first or full-refresh build the filter is not used. -#}
 {% macro periods_to_build() -%}
     {%- set submissions = ref('stg_ops__submissions') -%}
     {%- if execute and is_incremental() -%}
         {%- if '_periods_to_build' not in model -%}
             {%- set query -%}
-                with built as (
-                    select period, min(built_at) as built_at from {{ this }} group by period
+                with months as (
+                    select
+                        period,
+                        max(processed_at) as last_accepted_at
+                    from {{ submissions }}
+                    where is_current
+                    group by period
+                ),
+
+                held as (
+                    select
+                        months.period,
+                        months.last_accepted_at,
+                        built.built_at
+                    from months
+                    {# One index probe per month on a large model (its index on `period`, `built_at`), not a
+                       scan of every month it holds. #}
+                    left join lateral (
+                        select min(model_rows.built_at) as built_at
+                        from {{ this }} as model_rows
+                        where model_rows.period = months.period
+                    ) as built on true
+                ),
+
+                changed as (
+                    select period
+                    from held
+                    where
+                        built_at is null
+                        or last_accepted_at > built_at
+                        {%- if config.meta_get('as_of_build_date', false) %}
+                            or built_at < (
+                                (to_date(period || '-01', 'YYYY-MM-DD') + interval '1 month')::timestamp
+                                at time zone 'Asia/Shanghai'
+                            )
+                        {%- endif %}
                 )
-                select distinct submissions.period
-                from {{ submissions }} as submissions
-                left join built on submissions.period = built.period
+
+                select period
+                from held
                 where
-                    submissions.is_current
-                    and (
-                        built.period is null
-                        or submissions.processed_at > built.built_at
-                        or submissions.period >= (select max(built.period) from built)
-                    )
-                order by submissions.period
+                    period in (select changed.period from changed)
+                    {%- if config.meta_get('reads_earlier_months', false) %}
+                        or period > (select min(changed.period) from changed)
+                    {%- endif %}
+                order by period
             {%- endset -%}
             {#- Asked once per model run: each import CTE filtering on it reads the answer kept on `model`. -#}
             {%- do model.update({'_periods_to_build': run_query(query).columns[0].values()}) -%}
@@ -44,5 +81,14 @@
     {%- set submissions = ref('stg_ops__submissions') -%}
     {%- if is_incremental() -%}
         where {{ column }} in {{ periods_to_build() }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- A post-hook of every model stored as a table: refresh the planner's statistics at once. An incremental
+    run inserts a month the statistics have never seen; the models built on it next would be planned for
+    one row of that month (nested loops over hundreds of thousands) if they waited for autovacuum. -#}
+{% macro analyze_after_build() -%}
+    {%- if config.get('materialized') in ('table', 'incremental') -%}
+        analyze {{ this }}
     {%- endif -%}
 {%- endmacro %}

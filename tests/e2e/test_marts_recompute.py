@@ -112,6 +112,15 @@ def _resubmit_corrected_roster(landing, period: str) -> str:
     return corrected.name
 
 
+def _built(url: str) -> dict[str, dict[str, object]]:
+    """When each month of two incremental marts was last built."""
+    with psycopg.connect(url) as conn:
+        return {
+            table: dict(conn.execute(f"select period, min(built_at) from marts.{table} group by period").fetchall())
+            for table in ("household_resettlement", "project_joint_review")
+        }
+
+
 def test_marts_agree_with_the_files_across_months_and_a_resubmission(resettle_env, warehouse_url, monkeypatch):
     monkeypatch.setenv("RESETTLE_WAREHOUSE_URL", warehouse_url)
     landing = resettle_env["landing"]
@@ -122,10 +131,20 @@ def test_marts_agree_with_the_files_across_months_and_a_resubmission(resettle_en
     for period in periods:
         _ingest(warehouse_url, period)
         build_marts(warehouse_url)
+    months_built = _built(warehouse_url)
     # A correction of the earlier month after the later one is built: the incremental run must rebuild it.
     corrected = _resubmit_corrected_roster(landing, periods[0])
     _ingest(warehouse_url, periods[0])
     build_marts(warehouse_url)
+    rebuilt = _built(warehouse_url)
+    first, later = periods
+    for table in ("household_resettlement", "project_joint_review"):
+        assert months_built[table][first] < months_built[table][later], f"{table}: the new month left {first} alone"
+        assert rebuilt[table][first] > months_built[table][first], f"{table}: the corrected month is rebuilt"
+    assert rebuilt["household_resettlement"][later] == months_built["household_resettlement"][later]
+    assert rebuilt["project_joint_review"][later] > months_built["project_joint_review"][later], (
+        "a mart reading earlier months rebuilds the months after a corrected one"
+    )
 
     ledgers = _latest_frames(landing, "project_ledger")
     rosters = _latest_frames(landing, "household_roster")

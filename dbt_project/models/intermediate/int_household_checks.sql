@@ -3,7 +3,7 @@
         schema='intermediate',
         materialized='incremental',
         unique_key='period',
-        indexes=[{'columns': ['period']}, {'columns': ['built_at']}],
+        indexes=[{'columns': ['period', 'built_at']}, {'columns': ['built_at']}],
     )
 }}
 

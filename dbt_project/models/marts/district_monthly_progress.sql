@@ -1,4 +1,10 @@
-{{ config(materialized='incremental', unique_key=['period', 'district']) }}
+{{
+    config(
+        materialized='incremental',
+        unique_key=['period', 'district'],
+        meta={'reads_earlier_months': true},
+    )
+}}
 
 with
 

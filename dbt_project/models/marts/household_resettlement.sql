@@ -2,7 +2,7 @@
     config(
         materialized='incremental',
         unique_key='period',
-        indexes=[{'columns': ['period']}, {'columns': ['built_at']}],
+        indexes=[{'columns': ['period', 'built_at']}, {'columns': ['built_at']}],
     )
 }}
 

@@ -2,7 +2,7 @@
     config(
         materialized='incremental',
         unique_key='period',
-        indexes=[{'columns': ['period']}],
+        indexes=[{'columns': ['period', 'built_at']}],
     )
 }}
 

@@ -1,4 +1,10 @@
-{{ config(materialized='incremental', unique_key=['period', 'project_code']) }}
+{{
+    config(
+        materialized='incremental',
+        unique_key=['period', 'project_code'],
+        meta={'reads_earlier_months': true},
+    )
+}}
 
 with
 

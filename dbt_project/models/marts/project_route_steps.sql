@@ -1,4 +1,10 @@
-{{ config(materialized='incremental', unique_key=['period', 'project_code', 'step_code']) }}
+{{
+    config(
+        materialized='incremental',
+        unique_key=['period', 'project_code', 'step_code'],
+        meta={'reads_earlier_months': true},
+    )
+}}
 
 {#- 处置路径: the policy's steps per in-scope project and month, done or open, with the lead unit of each. -#}
 

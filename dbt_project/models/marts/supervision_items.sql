@@ -1,4 +1,10 @@
-{{ config(materialized='incremental', unique_key=['period', 'item_no']) }}
+{{
+    config(
+        materialized='incremental',
+        unique_key=['period', 'item_no'],
+        meta={'as_of_build_date': true},
+    )
+}}
 
 {#- 督办事项: every supervised task of the office's file in force for the month, its responsible unit resolved
     to a source (so alerts reach its contact) and its state as of the month's end (or today, for the month

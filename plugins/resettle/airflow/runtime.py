@@ -90,7 +90,7 @@ def dbt_selection(datasets: list[str] | None, relations_missing: bool) -> str:
     """What one `dbt build` of a run selects, from the raw datasets that received newly accepted data.
 
     Every node downstream of those raw tables (the monthly marts among them rebuild, through
-    `periods_to_build`, the new month, the latest one and any month corrected since it was built), the
+    `periods_to_build`, the new month and any month corrected since it was built), the
     register's reporting marts (every run registers files, and lateness moves with the clock) and the seeds
     (small, reloaded whole): with no dataset (`[]`: a run that accepted nothing new), those two alone.
     Without a list (None: a manual or scheduled run) or on a warehouse that lacks some model, the whole
