@@ -10,10 +10,15 @@
     (The sqlfluff directive above: the jinja `set` lines of a test block confuse its indentation rule.) -#}
 {% test no_personal_data(model, forbidden_columns=['head_name', 'id_number', 'phone']) %}
 
-{#- The column names of what is tested (`model` may be a filtered subquery, see changed_rows.sql). -#}
-{% set column_names = get_columns_in_query('select * from ' ~ model) if execute else [] %}
+{#- The columns of what is tested (`model` may be a filtered subquery, see changed_rows.sql). Values of a type
+    whose text never holds seven digits in a row (every number looked for has them: truth values, dates,
+    times, 32-bit integers, which cannot reach 11 digits or start with 0) are not read: on a month of a
+    household mart they are half the columns and half the time. -#}
+{% set columns = get_column_schema_from_query('select * from ' ~ model) if execute else [] %}
+{% set column_names = columns | map(attribute='name') | list %}
 {% set forbidden_present = column_names | map('lower') | select('in', forbidden_columns) | list %}
-{% set checked_columns = column_names %}
+{% set digit_free_types = ['BOOLEAN', 'DATE', 'DATETIME', 'DATETIMETZ', 'TIME', 'INTERVAL', 'INTEGER'] %}
+{% set checked_columns = columns | rejectattr('dtype', 'in', digit_free_types) | map(attribute='name') | list %}
 {% set edge_start = "(^|[^0-9A-Za-z])" %}
 {% set edge_end = "($|[^0-9A-Za-z])" %}
 
