@@ -1,8 +1,20 @@
-{{ config(schema='intermediate', materialized='view') }}
+{{
+    config(
+        schema='intermediate',
+        materialized='incremental',
+        unique_key='period',
+    )
+}}
+
+{#- A table, not a view: the joint review, the priority and their tests read it, and as a view each of them
+    aggregated every roster row again. -#}
 
 with
 
-rosters as (select * from {{ ref('stg_district__household_rosters') }}),
+rosters as (
+    select * from {{ ref('stg_district__household_rosters') }}
+    {{ only_periods_to_build() }}
+),
 
 levels as (select * from {{ ref('petition_levels') }}),
 
@@ -50,7 +62,8 @@ per_project as (
 final as (
     select
         per_project.*,
-        coalesce(levels.petition_level, '无') as highest_petition_level
+        coalesce(levels.petition_level, '无') as highest_petition_level,
+        now() as built_at
     from per_project
     left join levels on per_project.highest_petition_rank = levels.petition_rank
 )

@@ -1,16 +1,33 @@
-{{ config(schema='intermediate', materialized='view') }}
+{{
+    config(
+        schema='intermediate',
+        materialized='incremental',
+        unique_key='period',
+        meta={'reads_earlier_months': true},
+    )
+}}
 
 {#- The priority score of a project and whether it is 重点 (a key project); see the `priority_score` doc
     block for the formula and a worked example. Each term is its own column so a meeting can see why a
-    project ranks where it does. -#}
+    project ranks where it does. A table, not a view: the joint review and four tests read it, and as a
+    view each of them scored every month again. Months without progress read earlier months. -#}
 
 with
 
-projects as (select * from {{ ref('int_projects_in_force') }}),
+projects as (
+    select * from {{ ref('int_projects_in_force') }}
+    {{ only_periods_to_build() }}
+),
 
-rosters as (select * from {{ ref('stg_district__household_rosters') }}),
+rosters as (
+    select * from {{ ref('stg_district__household_rosters') }}
+    {{ only_periods_to_build() }}
+),
 
-stagnation as (select * from {{ ref('int_project_stagnation') }}),
+stagnation as (
+    select * from {{ ref('int_project_stagnation') }}
+    {{ only_periods_to_build() }}
+),
 
 levels as (select * from {{ ref('petition_levels') }}),
 
@@ -95,7 +112,8 @@ final as (
             and priority_score >= {{ var('priority_threshold') }}
             and priority_rank <= floor({{ var('priority_max_share') }} * projects_in_scope),
             false
-        ) as is_priority
+        ) as is_priority,
+        now() as built_at
     from ranked
 )
 
