@@ -83,12 +83,3 @@
         where {{ column }} in {{ periods_to_build() }}
     {%- endif -%}
 {%- endmacro %}
-
-{#- A post-hook of every model stored as a table: refresh the planner's statistics at once. An incremental
-    run inserts a month the statistics have never seen; the models built on it next would be planned for
-    one row of that month (nested loops over hundreds of thousands) if they waited for autovacuum. -#}
-{% macro analyze_after_build() -%}
-    {%- if config.get('materialized') in ('table', 'incremental') -%}
-        analyze {{ this }}
-    {%- endif -%}
-{%- endmacro %}
