@@ -45,10 +45,7 @@
                         built_at is null
                         or last_accepted_at > built_at
                         {%- if config.meta_get('as_of_build_date', false) %}
-                            or built_at < (
-                                (to_date(period || '-01', 'YYYY-MM-DD') + interval '1 month')::timestamp
-                                at time zone 'Asia/Shanghai'
-                            )
+                            or built_at < ({{ period_end('period') }} + 1)::timestamp at time zone 'Asia/Shanghai'
                         {%- endif %}
                 )
 

@@ -10,7 +10,7 @@ import psycopg
 import pytest
 
 from resettle.airflow.alert_tasks import run_check
-from resettle.airflow.pipeline import WAVES, find_files, ingest_file, prepare_warehouse
+from resettle.airflow.pipeline import ingest_month, prepare_warehouse
 from resettle.devtools.generator import generate
 from resettle.devtools.generator.story import Story, deliver_later
 from resettle.devtools.mailcatcher import MailCatcher, inbox_lines
@@ -23,9 +23,7 @@ NOW = dt.datetime(2026, 11, 3, 9, 0, tzinfo=dt.UTC)
 
 
 def _ingest(url: str) -> None:
-    for wave in WAVES:
-        for file in find_files(PERIOD, wave):
-            ingest_file(file, url)
+    ingest_month(PERIOD, url)
 
 
 def _files(url: str, source: str) -> list[tuple]:

@@ -19,7 +19,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from resettle.airflow.pipeline import WAVES, build_marts, find_files, ingest_file, prepare_warehouse
+from resettle.airflow.pipeline import build_marts, ingest_file, ingest_month, prepare_warehouse
 from resettle.alerts.engine import check
 from resettle.domain.contracts import contract
 from resettle.domain.identifiers import id_check_char, uscc_check_char
@@ -208,11 +208,7 @@ def _month_files(landing: Path, period: str, certificate_issued: bool, handler: 
 
 
 def _ingest(url: str, period: str) -> list[dict]:
-    outcomes = []
-    for wave in WAVES:
-        for file in find_files(period, wave):
-            outcomes.append(ingest_file(file, url))
-    return outcomes
+    return ingest_month(period, url)
 
 
 def _mart_row(conn, mart: str, key: tuple[str, str], columns: str, period: str) -> tuple:

@@ -12,7 +12,7 @@ import pandas as pd
 import psycopg
 import pytest
 
-from resettle.airflow.pipeline import WAVES, build_marts, find_files, ingest_file, prepare_warehouse
+from resettle.airflow.pipeline import build_marts, ingest_month, prepare_warehouse
 from resettle.devtools.generator import generate
 from resettle.intake.discover import discover
 from resettle.intake.normalize import normalize
@@ -31,10 +31,8 @@ CHOICES = {
 
 
 def _ingest(url: str, period: str) -> None:
-    for wave in WAVES:
-        for file in find_files(period, wave):
-            outcome = ingest_file(file, url)
-            assert outcome["status"] in ("accepted", "accepted_with_warnings", "superseded"), outcome
+    for outcome in ingest_month(period, url):
+        assert outcome["status"] in ("accepted", "accepted_with_warnings", "superseded"), outcome
 
 
 RECODE = {

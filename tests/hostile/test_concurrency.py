@@ -31,9 +31,7 @@ import sys
 from resettle.airflow import pipeline
 url, period = sys.argv[1], sys.argv[2]
 pipeline.prepare_warehouse(url)
-for wave in pipeline.WAVES:
-    for file in pipeline.find_files(period, wave):
-        pipeline.ingest_file(file, url)
+pipeline.ingest_month(period, url)
 """
 
 

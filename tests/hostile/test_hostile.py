@@ -48,11 +48,7 @@ def _snapshot(url: str) -> list:
 
 
 def _run(url: str, landing: Path) -> list[dict]:
-    outcomes = []
-    for wave in pipeline.WAVES:
-        for file in pipeline.find_files(PERIOD, wave):
-            outcomes.append(pipeline.ingest_file(file, url))
-    return outcomes
+    return pipeline.ingest_month(PERIOD, url)
 
 
 @pytest.fixture(scope="module")

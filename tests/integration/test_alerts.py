@@ -14,7 +14,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from resettle.airflow.pipeline import WAVES, find_files, ingest_file, prepare_warehouse
+from resettle.airflow.pipeline import ingest_month, prepare_warehouse
 from resettle.alerts.channels import Delivery
 from resettle.alerts.conditions import Policy
 from resettle.alerts.engine import check
@@ -75,9 +75,7 @@ def month(resettle_env, warehouse_url, monkeypatch):
     _touch(roster, at(10, 23, 10))
     _touch(fixed, at(11, 1, 10))
     prepare_warehouse(warehouse_url)
-    for wave in WAVES:
-        for file in find_files(PERIOD, wave):
-            ingest_file(file, warehouse_url)
+    ingest_month(PERIOD, warehouse_url)
     with psycopg.connect(warehouse_url) as conn:
         statuses = dict(
             conn.execute(

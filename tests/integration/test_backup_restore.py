@@ -12,7 +12,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from resettle.airflow.pipeline import WAVES, build_marts, find_files, ingest_file, prepare_warehouse
+from resettle.airflow.pipeline import build_marts, ingest_month, prepare_warehouse
 from resettle.devtools.generator import generate
 from resettle.warehouse.backup import sha256_file
 from resettle.warehouse.checksums import mart_checksums
@@ -45,9 +45,7 @@ def test_backup_restore_rebuild_gives_identical_marts(
     generate(resettle_env["landing"], FIRST, months=2, households=250, seed=11, inject_errors=True)
     prepare_warehouse(warehouse_url)
     for period in (FIRST, "2026-09"):
-        for wave in WAVES:
-            for file in find_files(period, wave):
-                ingest_file(file, warehouse_url)
+        ingest_month(period, warehouse_url)
         build_marts(warehouse_url)
     before = mart_checksums(warehouse_url)
     assert before["household_resettlement"][0] > 0

@@ -12,7 +12,7 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
-from resettle.airflow.pipeline import WAVES, find_files, ingest_file, prepare_warehouse
+from resettle.airflow.pipeline import ingest_month, prepare_warehouse
 from resettle.devtools.generator import generate
 from resettle.intake.receipt import receipt_path
 from tests.databases import fresh_database, own_folders
@@ -40,9 +40,7 @@ def ingested(pg_server, tmp_path_factory) -> Iterator[Ingested]:
         prepare_warehouse(url)
         periods = sorted({p.name for p in landing.glob("*/*") if p.is_dir()})
         for period in periods:
-            for wave in WAVES:
-                for file in find_files(period, wave):
-                    ingest_file(file, url)
+            ingest_month(period, url)
         generation = json.loads((landing / "_generation.json").read_text(encoding="utf-8"))
         yield Ingested(url, folders["outbox"], generation)
 

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.integration
 
 
 def _ingest(url: str) -> list[dict]:
-    return [pipeline.ingest_file(file, url) for wave in pipeline.WAVES for file in pipeline.find_files(PERIOD, wave)]
+    return pipeline.ingest_month(PERIOD, url)
 
 
 def test_a_file_without_a_month_is_answered_once_and_read_once_moved_where_it_belongs(

@@ -105,6 +105,12 @@ def ingest_files(files: list[dict], url: str) -> list[dict]:
     return [ingest_file(file, url) for file in files]
 
 
+def ingest_month(period: str, url: str) -> list[dict]:
+    """Every file of a month, wave after wave as the ingestion DAG runs them (ledgers and feeds first), each
+    decided on its own: one ingestion run outside Airflow, for tools and tests."""
+    return [outcome for wave in WAVES for outcome in ingest_files(find_files(period, wave), url)]
+
+
 def files_label(files: list[dict]) -> str:
     """A batch as the Airflow grid names it: how many files, from which senders."""
     senders = ", ".join(dict.fromkeys(file["source"] for file in files))

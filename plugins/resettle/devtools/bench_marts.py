@@ -22,7 +22,7 @@ from pathlib import Path
 
 import psycopg
 
-from resettle.domain.contracts import DATASETS, WAVES
+from resettle.domain.contracts import DATASETS
 from resettle.domain.periods import add_months
 from resettle.domain.vocabulary import accepted_statuses
 
@@ -69,11 +69,9 @@ def _ingest_month(url: str, households: int, period: str, seed: int) -> None:
             os.environ[f"RESETTLE_{name.upper()}"] = str(work / name)
         generate(work / "landing", period, months=1, seed=seed, households=households)
         pipeline.prepare_warehouse(url)
-        for wave in WAVES:
-            for file in pipeline.find_files(period, wave):
-                outcome = pipeline.ingest_file(file, url)
-                if outcome["status"] not in accepted_statuses():
-                    raise RuntimeError(f"bench data was not accepted: {file['path']}: {outcome}")
+        for outcome in pipeline.ingest_month(period, url):
+            if outcome["status"] not in accepted_statuses():
+                raise RuntimeError(f"bench data was not accepted: {outcome}")
 
 
 def grow_rosters(conn: psycopg.Connection, period: str, households: int) -> int:
