@@ -80,7 +80,7 @@ def test_a_failure_of_ours_is_failed_with_a_receipt_retried_and_never_displaces_
     older = _drop(landing, "tax", "市税务局企业涉税状态202610.csv", TAX.read_bytes())
     from resettle.intake import process
 
-    def broken(parsed):
+    def broken(parsed, on_chunk=None):
         raise RuntimeError("normalizer crashed")
 
     with monkeypatch.context() as mp:

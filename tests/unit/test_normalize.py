@@ -131,3 +131,37 @@ def test_an_id_number_excel_turned_into_a_float_is_a_finding_on_its_row():
     assert mine and mine[0].message_zh == EXCEL_FLOAT_ID
     assert isinstance(mine[0], Finding)
     assert pd.isna(frame.loc[0, id_column.name])
+
+
+def test_rows_typed_in_chunks_give_the_same_frame_and_findings(monkeypatch):
+    """The intake streams rows to the warehouse a chunk at a time as they are typed: what it validates and
+    what the sender is told must not depend on where the chunks fall."""
+    from resettle.domain.contracts import contract
+    from resettle.intake import normalize as normalizing
+
+    c = contract("household_roster")
+    kinds = {col.type: col.name for col in c.columns}
+    ids = ["230405195404089291", "2.30403194403221E+17", "２３０４０５１９５４０４０８９２９１"]
+    rows = [
+        {
+            kinds["id_number"]: ids[i % 3],
+            kinds["code"]: [" xy-２０１４-001", "XY-2014-002", ""][i % 3],
+            kinds["date"]: ["2024-03-01", "2024年3月2日", "明天"][i % 3],
+            kinds["yes_no"]: ["是", "否", "也许"][i % 3],
+        }
+        for i in range(10)
+    ]
+    whole, whole_findings = normalize(_parsed(rows))
+    monkeypatch.setattr(normalizing, "CHUNK_ROWS", 3)
+    chunks: list[pd.DataFrame] = []
+    frame, findings = normalize(_parsed(rows), on_chunk=chunks.append)
+
+    assert [len(chunk) for chunk in chunks] == [3, 3, 3, 1]
+    pd.testing.assert_frame_equal(frame, whole)
+    pd.testing.assert_frame_equal(pd.concat(chunks, ignore_index=True), whole)
+
+    def in_order(found: list[Finding]) -> list[Finding]:
+        return sorted(found, key=lambda f: (f.row or 0, f.column or "", f.check))
+
+    assert in_order(findings) == in_order(whole_findings)
+    assert {f.row for f in findings if f.row} == {3 + i for i in range(10) if i % 3 in (1, 2)}

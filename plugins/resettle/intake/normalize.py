@@ -124,7 +124,7 @@ def normalize_code(text: str | None) -> str | None:
 def normalize_codes(values: pd.Series) -> pd.Series:
     """`normalize_code` for a column (vectorised)."""
     folded = fold_series(values.astype("string")).str.strip().str.upper()
-    return folded.astype(object).where(folded.notna() & (folded != ""), None)
+    return folded.where(folded != "", None)
 
 
 def _as_text(col: Column, text: str) -> str:
@@ -276,11 +276,19 @@ def _typed(col: Column, values: pd.Series) -> pd.Series:
     return values.astype("str")
 
 
-def normalize(parsed: ParsedFile) -> tuple[pd.DataFrame, list[Finding]]:
+CHUNK_ROWS = 100_000
+"""Rows typed at a time when the typed rows are streamed on (`normalize(on_chunk=...)`)."""
+
+
+def normalize(
+    parsed: ParsedFile, on_chunk: Callable[[pd.DataFrame], None] | None = None
+) -> tuple[pd.DataFrame, list[Finding]]:
     """Typed frame of the contract's columns (+ `source_row`, extras as `extra:<header>`) and the findings.
 
     Identifier problems are published as `_problem__<column>` columns so the validation suite checks them
-    alongside everything else.
+    alongside everything else. Every row is typed on its own, so with `on_chunk` the rows are typed
+    `CHUNK_ROWS` at a time and each typed chunk is handed on at once: the intake streams it to the warehouse
+    while the next is typed. The frame and findings returned are the same either way.
     """
     c: Contract = contract(parsed.dataset)
     findings = [
@@ -303,6 +311,23 @@ def normalize(parsed: ParsedFile) -> tuple[pd.DataFrame, list[Finding]]:
     ]
     source = parsed.frame
     rows = np.asarray(parsed.row_numbers)
+    step = CHUNK_ROWS if on_chunk else max(len(source), 1)
+    parts = []
+    for start in range(0, max(len(source), 1), step):
+        part, problems = _typed_rows(c, parsed, source.iloc[start : start + step], rows[start : start + step])
+        findings += problems
+        if on_chunk is not None and len(part):
+            on_chunk(part)
+        parts.append(part)
+    frame = parts[0] if len(parts) == 1 else pd.concat(parts)
+    return frame.reset_index(drop=True), findings
+
+
+def _typed_rows(
+    c: Contract, parsed: ParsedFile, source: pd.DataFrame, rows: np.ndarray
+) -> tuple[pd.DataFrame, list[Finding]]:
+    """The typed frame of these rows of the file, and the cells that could not be read."""
+    findings: list[Finding] = []
     data: dict[str, object] = {"source_row": rows}
     for col in c.columns:
         header = parsed.columns.get(col.name, col.header_zh)
@@ -322,8 +347,7 @@ def normalize(parsed: ParsedFile) -> tuple[pd.DataFrame, list[Finding]]:
     for name in parsed.headers:
         if name.startswith("extra:"):
             data[name] = source[name]
-    frame = pd.DataFrame(data, index=source.index)
-    return frame.reset_index(drop=True), findings
+    return pd.DataFrame(data, index=source.index), findings
 
 
 def _mapped_problem(values: pd.Series, check) -> pd.Series:

@@ -18,12 +18,15 @@ concurrent runs take turns. What can happen to a landed entry:
 from __future__ import annotations
 
 import logging
+import queue
 import re
 import socket
 import traceback
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, replace
 
+import pandas as pd
 import psycopg
 
 from resettle.domain import reference
@@ -427,41 +430,13 @@ def _process(conn: psycopg.Connection, landed: LandedFile, archived, sub: Submis
             parsed = parse(archived.path, file_name=landed.file_name, candidates=datasets_for(landed.source))
             sub.dataset = parsed.dataset
             sub.rows_total = len(parsed.frame)
-            frame, findings = normalize(parsed)
-            parsed.release_data()
-            findings = (
-                placement_findings(landed)
-                + title_findings(parsed, landed)
-                + period_findings(parsed, landed, frame)
-                + malformed_findings(parsed)
-                + findings
-            )
-            if not parsed.missing_columns:
+            if parsed.missing_columns:  # not publishable: typed only to tell the sender everything at once
+                frame, typing_findings = normalize(parsed)
+                parsed.release_data()
+                findings = file_findings(parsed, landed, frame, typing_findings)
+            else:
                 package = load_context(conn, sub.source, parsed.dataset, sub.period)
-                if parsed.dataset in DEPENDS_ON_LEDGER and package.ledger is None:
-                    findings.append(
-                        Finding(
-                            None,
-                            None,
-                            None,
-                            "本区本月的项目台账尚未报送或未通过校验，暂无法核对本表的项目编号和户数；"
-                            "项目台账通过后请重新报送本表",
-                            "warning",
-                            "ledger_available",
-                        )
-                    )
-                findings += [
-                    Finding(
-                        None,
-                        None,
-                        None,
-                        f"尚无已通过校验的{label}，暂无法核对本表的相关编号",
-                        "warning",
-                        "reference_available",
-                    )
-                    for label in unavailable_references(parsed.dataset, package)
-                ]
-                published, validation = _write_audit_publish(conn, sub, frame, parsed, findings, package)
+                published, validation = _write_audit_publish(conn, sub, landed, parsed, package)
                 if validation.gx_result is not None:
                     documented.append((sub, validation.gx_result))
                 findings, outcomes = validation.findings, validation.outcomes
@@ -487,21 +462,69 @@ def _process(conn: psycopg.Connection, landed: LandedFile, archived, sub: Submis
     return _done(conn, sub, archived.path, findings, parsed)
 
 
-def _write_audit_publish(
-    conn: psycopg.Connection, sub: Submission, frame, parsed: ParsedFile, findings: list[Finding], package
-) -> tuple[bool, Validation]:
-    """Write the rows, audit them, and publish, in one transaction; the write and the audit overlap.
+def file_findings(parsed: ParsedFile, landed: LandedFile, frame, typing_findings: list[Finding]) -> list[Finding]:
+    """What the file itself tells before the suite runs: where it was put, its title, name and month, lines
+    that could not be read, and the cells that could not be typed."""
+    return (
+        placement_findings(landed)
+        + title_findings(parsed, landed)
+        + period_findings(parsed, landed, frame)
+        + malformed_findings(parsed)
+        + typing_findings
+    )
 
-    COPY runs in a second thread while the suite runs here (the database does its share of the work while
-    Python validates). If the audit finds an error the transaction is rolled back, so not one row of the
-    file reaches `raw`; otherwise the rows, the register status and the superseding land together.
+
+def package_findings(dataset: str, package) -> list[Finding]:
+    """Checks that cannot be made yet because the district's ledger or a reference list is not in."""
+    findings = []
+    if dataset in DEPENDS_ON_LEDGER and package.ledger is None:
+        findings.append(
+            Finding(
+                None,
+                None,
+                None,
+                "本区本月的项目台账尚未报送或未通过校验，暂无法核对本表的项目编号和户数；项目台账通过后请重新报送本表",
+                "warning",
+                "ledger_available",
+            )
+        )
+    return findings + [
+        Finding(
+            None,
+            None,
+            None,
+            f"尚无已通过校验的{label}，暂无法核对本表的相关编号",
+            "warning",
+            "reference_available",
+        )
+        for label in unavailable_references(dataset, package)
+    ]
+
+
+def _write_audit_publish(
+    conn: psycopg.Connection, sub: Submission, landed: LandedFile, parsed: ParsedFile, package
+) -> tuple[bool, Validation]:
+    """Type, write, audit and publish the rows in one transaction; the write overlaps the typing and the audit.
+
+    COPY runs in a second thread, sending each chunk of rows as soon as it is typed, while this thread types
+    the next chunk and then runs the suite: the database stores rows while Python reads and validates. If
+    the audit finds an error the transaction is rolled back, so not one row of the file reaches `raw`;
+    otherwise the rows, the register status and the superseding land together.
     """
     dataset = sub.dataset
     if dataset is None:
         raise ValueError("a file is published only once its dataset is known")
     with conn.transaction():
+        typed: queue.SimpleQueue[pd.DataFrame | None] = queue.SimpleQueue()
         with ThreadPoolExecutor(max_workers=1) as pool:
-            copying = pool.submit(copy_rows, conn, sub.submission_id, sub.source, sub.period, frame, dataset)
+            chunks = _until_end(typed)
+            copying = pool.submit(copy_rows, conn, sub.submission_id, sub.source, sub.period, chunks, dataset)
+            try:
+                frame, typing_findings = normalize(parsed, on_chunk=typed.put)
+            finally:
+                typed.put(None)  # the end of the rows, also when typing stopped half-way (the time limit)
+            parsed.release_data()
+            findings = file_findings(parsed, landed, frame, typing_findings) + package_findings(dataset, package)
             validation = validate(frame, parsed, findings, package)
             rows_written = copying.result()
         if validation.errors:
@@ -511,6 +534,11 @@ def _write_audit_publish(
         _decide(conn, sub, validation.findings, validation.outcomes)
         _supersede(conn, sub)
     return sub.status != "received", validation
+
+
+def _until_end(typed: queue.SimpleQueue) -> Iterator[pd.DataFrame]:
+    while (part := typed.get()) is not None:
+        yield part
 
 
 def _decide(

@@ -8,6 +8,7 @@ all.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 
 import pandas as pd
 import psycopg
@@ -15,8 +16,6 @@ from psycopg.copy import QueuedLibpqWriter
 
 from resettle.domain.pseudonym import pseudonyms
 from resettle.warehouse.schema import DERIVED_COLUMNS, raw_table, stored_columns
-
-CHUNK_ROWS = 100_000
 
 
 def _extras_json(frame: pd.DataFrame, extras: list[str]) -> pd.Series:
@@ -33,19 +32,27 @@ def _extras_json(frame: pd.DataFrame, extras: list[str]) -> pd.Series:
 
 
 def copy_rows(
-    conn: psycopg.Connection, submission_id: int, source: str, period: str, frame: pd.DataFrame, dataset: str
+    conn: psycopg.Connection,
+    submission_id: int,
+    source: str,
+    period: str,
+    chunks: Iterable[pd.DataFrame],
+    dataset: str,
 ) -> int:
-    """COPY the frame's contract columns (and extras as JSON) with their lineage; returns rows written."""
+    """COPY the typed chunks' contract columns (and extras as JSON) with their lineage; returns rows written.
+
+    The chunks may still be being typed: each is sent as soon as the iterable yields it.
+    """
     names = list(stored_columns(dataset))
     derived = list(DERIVED_COLUMNS.get(dataset, ()))
-    extras = [c for c in frame.columns if c.startswith("extra:")]
     columns = ["submission_id", "source", "period", "source_row", "extras", *names, *derived]
     sql = f"copy {raw_table(dataset)} ({', '.join(columns)}) from stdin with (format csv)"
+    written = 0
     # The queued writer sends to the server from its own thread: the next chunk is formatted while the
     # server parses the last one, instead of each waiting for the other.
     with conn.cursor() as cur, cur.copy(sql, writer=QueuedLibpqWriter(cur)) as copy:
-        for start in range(0, len(frame), CHUNK_ROWS):
-            part = frame.iloc[start : start + CHUNK_ROWS]
+        for part in chunks:
+            extras = [c for c in part.columns if c.startswith("extra:")]
             out = pd.DataFrame(
                 {
                     "submission_id": submission_id,
@@ -60,7 +67,8 @@ def copy_rows(
             else:
                 out_derived = pd.DataFrame(index=part.index)
             copy.write(_csv_bytes(pd.concat([out, part[names], out_derived], axis=1)))
-    return len(frame)
+            written += len(part)
+    return written
 
 
 def _csv_bytes(frame: pd.DataFrame) -> bytes:
