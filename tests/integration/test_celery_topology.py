@@ -362,6 +362,10 @@ def test_celery_topology_from_the_compose_file_runs_the_pipeline_on_two_workers(
                 "select dag_id, hostname, count(*) from task_instance where state = 'success' "
                 "group by 1, 2 order by 1, 2"
             ).fetchall()
+            on_workers, model_tasks = conn.execute(
+                "select count(*) filter (where hostname <> '' or try_number <> 1), count(*) from task_instance "
+                "where dag_id = 'build_marts' and task_id like 'dbt.%_run' and state = 'success'"
+            ).fetchone()
         report_lines.append(f"successful task instances per worker: {per_host}")
         report_lines += [f"  {dag_id} on {host}: {n}" for dag_id, host, n in per_dag]
     finally:
@@ -376,6 +380,8 @@ def test_celery_topology_from_the_compose_file_runs_the_pipeline_on_two_workers(
     assert set(WORKERS) <= set(per_host), f"tasks ran on {per_host}, not on both workers"
     # a deferred task (the dbt build's watchers) may finish in the triggerer, which records no worker
     assert set(per_host) - set(WORKERS) <= {""}, f"tasks ran outside the two workers: {per_host}"
+    # each model's task is started and ended by the triggerer, which watches the one dbt build for it
+    assert model_tasks > 0 and on_workers == 0, f"{on_workers} of {model_tasks} model tasks needed a worker"
     assert not forced, f"{forced} did not stop on SIGTERM"
     assert not [name for name, proc in topology.procs.items() if _alive(proc.pid)]
 

@@ -62,3 +62,16 @@ def test_trigger_yields_an_event_listing_the_new_file(tmp_path):
     classpath, kwargs = trigger.serialize()
     assert classpath == "resettle.airflow.landing_trigger.LandingZoneTrigger"
     assert LandingZoneTrigger(**kwargs).serialize() == (classpath, kwargs)
+
+
+def test_the_watcher_waits_as_long_as_the_intake_does(tmp_path, monkeypatch):
+    """Announced before the intake's settle period is over, a file would be found unsettled, left waiting,
+    and never announced again: it would wait for the hourly run."""
+    from resettle.airflow.assets import landing_asset
+    from resettle.domain import config
+
+    monkeypatch.setenv("RESETTLE_LANDING", str(tmp_path / "landing"))
+    for seconds in ("45", "0"):
+        monkeypatch.setenv("RESETTLE_SETTLE_SECONDS", seconds)
+        trigger = landing_asset().watchers[0].trigger
+        assert trigger.settle_seconds == config.settings().settle_seconds == float(seconds)

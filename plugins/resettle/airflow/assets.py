@@ -25,7 +25,11 @@ def landing_asset() -> Asset:
     from resettle.airflow.landing_trigger import LandingZoneTrigger
 
     s = settings()
-    trigger = LandingZoneTrigger(landing=str(s.landing), state_file=str(s.landing_watch_state))
+    # Announced once still for as long as the intake requires (RESETTLE_SETTLE_SECONDS): announced sooner,
+    # a file would be found unsettled, left waiting, and not announced again.
+    trigger = LandingZoneTrigger(
+        landing=str(s.landing), state_file=str(s.landing_watch_state), settle_seconds=s.settle_seconds
+    )
     return Asset(
         name="landing",
         uri="resettle://landing",

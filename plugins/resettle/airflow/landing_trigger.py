@@ -64,10 +64,14 @@ def new_files(landing: Path, state_file: Path, settle_seconds: float, now: float
     return sorted(fresh)
 
 
+POLL_SECONDS = 2.0
+"""How often the landing zone is scanned: a listing of a few hundred files, a few milliseconds."""
+
+
 class LandingZoneTrigger(BaseEventTrigger):
     """Fires a TriggerEvent listing newly landed files."""
 
-    def __init__(self, landing: str, state_file: str, poll_seconds: float = 10.0, settle_seconds: float = 5.0):
+    def __init__(self, landing: str, state_file: str, settle_seconds: float, poll_seconds: float = POLL_SECONDS):
         super().__init__()
         self.landing = landing
         self.state_file = state_file

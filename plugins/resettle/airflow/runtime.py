@@ -52,6 +52,9 @@ def announce_updates(outlet_events, outcomes: list[dict]) -> list[str]:
 
 
 DBT_THREADS = 4
+WATCH_POKE_SECONDS = 2
+"""How often a model's task asks whether the build has reported its node: every model's task asks from the
+start of the run, and each question is a call to the API server while dbt's own reports go through it too."""
 PLAN_TASK_ID = "plan_dbt_build"
 # dbt unit tests check the models' SQL on fixed inputs, not the data: they run with the test suite and
 # `resettle dbt build`, where the SQL changes, and are left out of the pipeline's builds (dbt's advice).
@@ -137,11 +140,12 @@ def dbt_task_group(group_id: str = "dbt"):
     One task (`dbt_producer_watcher`) runs a single `dbt build` with dbt threads over what
     `plan_dbt_build` selected, tests included; every model and snapshot has a task that follows its node in
     that build, so the graph shows each model's outcome. A failing test fails the build, and dbt skips
-    everything downstream of the model it tests: those models' tasks fail. Seeds, which the build loads,
-    are placeholders the scheduler completes without a worker, and tests have no task of their own: each
-    watching task costs a worker process (two when it defers), and these would double the group. Nodes the
-    run did not select succeed as not run. In-process runs (`dag.test()` runs one task at a time) put the
-    build before the tasks watching it.
+    everything downstream of the model it tests: those models' tasks end skipped. Under the scheduler the
+    model tasks start and end in the triggerer, all from the start of the run, without a worker process
+    (`resettle.airflow.model_watch`). Seeds, which the build loads, are placeholders the scheduler completes
+    without a worker, and tests have no task of their own: these would double the group. Nodes the run did
+    not select succeed as not run. In-process runs (`dag.test()` runs one task at a time) put the build
+    before the tasks watching it.
     dbt's unit tests are not part of it (`PIPELINE_EXCLUDE`).
     """
     import os
@@ -166,7 +170,7 @@ def dbt_task_group(group_id: str = "dbt"):
             # The build runs in a throwaway copy of the project: its manifest.json and run_results.json would
             # be written for nobody (the run is logged in ops.dbt_invocation; partial parsing keeps its cache).
             global_flags=["--no-write-json"],
-            operator_args={"poke_interval": 1},
+            operator_args={"poke_interval": WATCH_POKE_SECONDS},
         ),
     )
     producer = group.children[f"{group_id}.{PRODUCER_WATCHER_TASK_ID}"]
@@ -179,6 +183,17 @@ def dbt_task_group(group_id: str = "dbt"):
         for task in tasks:
             if task is not producer and not task.upstream_task_ids & ids:
                 producer >> task
+    else:
+        from cosmos.operators._watcher.base import BaseConsumerSensor
+
+        from resettle.airflow.model_watch import start_in_triggerer
+
+        for task in group.iter_tasks():
+            if isinstance(task, BaseConsumerSensor):
+                start_in_triggerer(task, WATCH_POKE_SECONDS)
+                # A model's task follows its own node: dbt's outcome for it already says whether an upstream
+                # node failed. Waiting for the upstream tasks would add a triggerer round trip per level.
+                task.trigger_rule = "always"
     return group
 
 

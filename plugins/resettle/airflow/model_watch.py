@@ -1,0 +1,83 @@
+"""The watcher's model tasks, started and ended by the triggerer instead of worker processes.
+
+In Cosmos's watcher mode one task runs `dbt build` and every model has a task that follows its node. Each of
+those tasks starts on a worker, defers to the triggerer, and is handed back to a worker to finish: two task
+processes per model, each doing nothing but wait for what the build reports. With a few dozen models that
+is most of a month's run under the scheduler, and a task that defers and is woken within the same second
+can be taken for a lost one and retried.
+
+Here the scheduler hands each model task straight to the triggerer (`start_from_trigger`), where Cosmos's
+own trigger watches the build; a node that succeeded, or that this run's selection did not include, ends
+its task there. A failed or skipped node goes to a worker as before, where Cosmos reports it: a failure
+fails the task and names the node, a node dbt skipped (downstream of a failure) ends skipped. A model's task
+is not retried: it reports the build, which a retry would not change, and Cosmos's retry would run the model
+alone, without its tests.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+
+from cosmos.listeners.dag_run_listener import EventStatus
+from cosmos.operators._watcher.state import ProducerTaskState
+from cosmos.operators._watcher.triggerer import WatcherTrigger
+
+NEVER_RUN = frozenset({ProducerTaskState.UPSTREAM_FAILED.value, ProducerTaskState.REMOVED.value})
+WATCH_TIMEOUT = dt.timedelta(hours=2)
+"""As long as a build may run (build_marts' deadline): a model task still waiting then fails."""
+
+
+class ModelOutcomeTrigger(WatcherTrigger):
+    """Cosmos's watcher trigger, ending its task itself when the node succeeded or was not run.
+
+    Started by the scheduler, it is created with the task's fixed arguments only; the run it watches is
+    the one of the task instance the triggerer gives it.
+    """
+
+    def serialize(self) -> tuple[str, dict]:
+        _, kwargs = super().serialize()
+        return f"{__name__}.{type(self).__name__}", kwargs
+
+    async def _log_startup_events(self) -> None:
+        """Not repeated in every model's log: dbt's version and adapter are in the build's own log. (Cosmos
+        asks for them until the build starts: one more call to the API server per model and poke.)"""
+        return None
+
+    async def _get_producer_task_status(self) -> str | None:
+        """The producer's state; one that will never run (its plan failed) counts as failed, so the model's
+        task fails now instead of waiting for the build until WATCH_TIMEOUT."""
+        state = await super()._get_producer_task_status()
+        return ProducerTaskState.FAILED.value if state in NEVER_RUN else state
+
+    async def run(self) -> AsyncIterator:
+        from airflow.triggers.base import TaskSuccessEvent
+
+        ti = self.task_instance
+        if ti is not None:
+            self.dag_id, self.run_id = ti.dag_id, ti.run_id
+        async for event in super().run():
+            yield TaskSuccessEvent() if event.payload.get("status") == EventStatus.SUCCESS else event
+            return
+
+
+def start_in_triggerer(task, poke_interval: float) -> None:
+    """Make one of the watcher's model tasks start in the triggerer (see the module's docstring)."""
+    from airflow.triggers.base import StartTriggerArgs
+
+    task.retries = 0
+    task.start_from_trigger = True
+    task.start_trigger_args = StartTriggerArgs(
+        trigger_cls=f"{__name__}.{ModelOutcomeTrigger.__name__}",
+        trigger_kwargs={
+            "model_unique_id": task.model_unique_id,
+            "producer_task_id": task.producer_task_id,
+            "dag_id": task.dag_id,
+            "run_id": "",
+            "map_index": -1,  # the producer's XComs: it is not mapped
+            "poke_interval": poke_interval,
+            "is_test_sensor": task.is_test_sensor,
+        },
+        next_method="execute_complete",
+        timeout=WATCH_TIMEOUT,
+    )
