@@ -7,11 +7,13 @@ is most of a month's run under the scheduler, and a task that defers and is woke
 can be taken for a lost one and retried.
 
 Here the scheduler hands each model task straight to the triggerer (`start_from_trigger`), where Cosmos's
-own trigger watches the build; a node that succeeded, or that this run's selection did not include, ends
-its task there. A failed or skipped node goes to a worker as before, where Cosmos reports it: a failure
-fails the task and names the node, a node dbt skipped (downstream of a failure) ends skipped. A model's task
-is not retried: it reports the build, which a retry would not change, and Cosmos's retry would run the model
-alone, without its tests.
+own trigger watches the build and the task ends as the build reports its node:
+* succeeded, or not selected by this run's plan: the task succeeds there;
+* skipped by dbt (downstream of a failure), or never reached because the build itself failed or never ran:
+  the task ends skipped there. The failure is the build's own task (and its one alert), not one per model;
+* failed: the task goes to a worker, where Cosmos fails it naming the node (and the failure alert names it).
+A model's task is not retried: it reports the build, which a retry would not change, and Cosmos's retry
+would run the model alone, without its tests.
 """
 
 from __future__ import annotations
@@ -21,9 +23,11 @@ from collections.abc import AsyncIterator
 
 from cosmos.listeners.dag_run_listener import EventStatus
 from cosmos.operators._watcher.state import ProducerTaskState
-from cosmos.operators._watcher.triggerer import WatcherTrigger
+from cosmos.operators._watcher.triggerer import WatcherEventReason, WatcherTrigger
 
 NEVER_RUN = frozenset({ProducerTaskState.UPSTREAM_FAILED.value, ProducerTaskState.REMOVED.value})
+NOT_BUILT = frozenset({WatcherEventReason.PRODUCER_FAILED, WatcherEventReason.PRODUCER_SKIPPED})
+"""Why Cosmos reports a node the build never reached: the build failed, or was skipped."""
 WATCH_TIMEOUT = dt.timedelta(hours=2)
 """As long as a build may run (build_marts' deadline): a model task still waiting then fails."""
 
@@ -46,18 +50,28 @@ class ModelOutcomeTrigger(WatcherTrigger):
 
     async def _get_producer_task_status(self) -> str | None:
         """The producer's state; one that will never run (its plan failed) counts as failed, so the model's
-        task fails now instead of waiting for the build until WATCH_TIMEOUT."""
-        state = await super()._get_producer_task_status()
+        task ends now instead of waiting for the build until WATCH_TIMEOUT."""
+        state = await self._producer_state()
         return ProducerTaskState.FAILED.value if state in NEVER_RUN else state
 
+    async def _producer_state(self) -> str | None:
+        """The build task's state as Airflow records it."""
+        return await super()._get_producer_task_status()
+
     async def run(self) -> AsyncIterator:
-        from airflow.triggers.base import TaskSuccessEvent
+        from airflow.triggers.base import TaskSkippedEvent, TaskSuccessEvent
 
         ti = self.task_instance
         if ti is not None:
             self.dag_id, self.run_id = ti.dag_id, ti.run_id
         async for event in super().run():
-            yield TaskSuccessEvent() if event.payload.get("status") == EventStatus.SUCCESS else event
+            status, reason = event.payload.get("status"), event.payload.get("reason")
+            if status == EventStatus.SUCCESS:
+                yield TaskSuccessEvent()
+            elif status == EventStatus.SKIPPED or reason in NOT_BUILT:
+                yield TaskSkippedEvent()
+            else:
+                yield event
             return
 
 
