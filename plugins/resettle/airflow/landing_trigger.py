@@ -64,7 +64,7 @@ def new_files(landing: Path, state_file: Path, settle_seconds: float, now: float
     return sorted(fresh)
 
 
-POLL_SECONDS = 2.0
+POLL_SECONDS = 1.0
 """How often the landing zone is scanned: a listing of a few hundred files, a few milliseconds."""
 
 

@@ -2,7 +2,8 @@
 
 Airflow forks every task from a long-lived process: the scheduler's LocalExecutor workers (forked from the
 scheduler) and each Celery worker. A task that ingests a file imports pandas and Great Expectations (some
-4 s of CPU each time) unless the process it was forked from already holds them. `airflow_local_settings`
+4 s of CPU each time), and the dbt build's task imports dbt, unless the process it was forked from already
+holds them. `airflow_local_settings`
 (which Airflow imports at start-up in every one of its processes) calls `preload()`; only the processes
 that fork tasks import anything.
 """
@@ -14,8 +15,9 @@ import sys
 
 FORKING_COMMANDS = (("scheduler",), ("celery", "worker"))
 """`airflow <command>`s whose process forks the tasks."""
-MODULES = ("pandas", "great_expectations", "resettle.intake.process", "resettle.intake.validate")
-"""What an ingestion task imports; the dbt build's tasks need little beyond Airflow and Cosmos."""
+MODULES = ("pandas", "great_expectations", "resettle.intake.process", "resettle.intake.validate", "dbt.cli.main")
+"""What an ingestion task imports, and dbt, which the build task imports (about 1 s) before it can start the
+build (Cosmos is already loaded as an Airflow plugin)."""
 
 
 def forks_tasks(argv: list[str]) -> bool:
