@@ -75,3 +75,23 @@ def test_the_watcher_waits_as_long_as_the_intake_does(tmp_path, monkeypatch):
         monkeypatch.setenv("RESETTLE_SETTLE_SECONDS", seconds)
         trigger = landing_asset().watchers[0].trigger
         assert trigger.settle_seconds == config.settings().settle_seconds == float(seconds)
+
+
+def test_files_dropped_one_after_the_other_are_announced_together(tmp_path):
+    """A month arrives folder by folder: announced at the first, a roster would be checked before the
+    ledger (or the department's list) it is checked against had been read."""
+    landing, state = tmp_path / "landing", tmp_path / "state.json"
+    landing.mkdir()
+    new_files(landing, state, settle_seconds=0)
+    _drop(landing, "roster.csv")
+    trigger = LandingZoneTrigger(landing=str(landing), state_file=str(state), poll_seconds=0.5, settle_seconds=0)
+
+    async def first_event():
+        events = trigger.run()
+        waiting = asyncio.ensure_future(anext(events))
+        await asyncio.sleep(0.2)  # the first scan has seen the roster alone
+        _drop(landing, "ledger.csv")
+        return await waiting
+
+    event = asyncio.run(asyncio.wait_for(first_event(), timeout=10))
+    assert event.payload == {"files": ["xiangyang/2026-10/ledger.csv", "xiangyang/2026-10/roster.csv"]}

@@ -11,33 +11,33 @@ from types import SimpleNamespace
 import pytest
 from airflow.triggers.base import TaskSkippedEvent, TaskSuccessEvent, TriggerEvent
 
-from resettle.airflow.model_watch import ModelOutcomeTrigger
 
+def _reported(node: str | None, producer: str | None):
+    """The trigger with the build's reports given, instead of read from the run's XComs and task states.
+    (Cosmos is imported here, not when tests are collected: before the test environment puts the
+    virtualenv's `dbt` on PATH, Cosmos would take another one for the system's.)"""
+    from resettle.airflow.model_watch import ModelOutcomeTrigger
 
-class _Reported(ModelOutcomeTrigger):
-    """The trigger with the build's reports given, instead of read from the run's XComs and task states."""
+    class Reported(ModelOutcomeTrigger):
+        async def _parse_dbt_node_status_and_compiled_sql(self):
+            return node, None
 
-    def __init__(self, node: str | None, producer: str | None):
-        super().__init__(
-            model_unique_id="model.resettle.household_resettlement",
-            producer_task_id="dbt.dbt_producer_watcher",
-            dag_id="build_marts",
-            run_id="",
-            map_index=-1,
-            poke_interval=0.01,
-        )
-        self.node, self.producer = node, producer
-        self.task_instance = SimpleNamespace(dag_id="build_marts", run_id="manual__1", task_id="dbt.m", task=None)
+        async def _producer_state(self):
+            return producer
 
-    async def _parse_dbt_node_status_and_compiled_sql(self):
-        return self.node, None
-
-    async def _producer_state(self):
-        return self.producer
+    return Reported(
+        model_unique_id="model.resettle.household_resettlement",
+        producer_task_id="dbt.dbt_producer_watcher",
+        dag_id="build_marts",
+        run_id="",
+        map_index=-1,
+        poke_interval=0.01,
+    )
 
 
 def _outcome(node: str | None, producer: str | None):
-    trigger = _Reported(node, producer)
+    trigger = _reported(node, producer)
+    trigger.task_instance = SimpleNamespace(dag_id="build_marts", run_id="manual__1", task_id="dbt.m", task=None)
 
     async def first():
         async for event in trigger.run():

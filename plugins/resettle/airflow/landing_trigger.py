@@ -2,7 +2,9 @@
 
 The triggerer runs it; it scans the landing zone every few seconds (in a thread, off the event loop) and
 fires once a new or changed file has been still for `settle_seconds`, so a file still being copied is
-not taken half-written. What it has announced is kept in a small state file, so a restarted triggerer
+not taken half-written, and once a scan finds nothing more than the one before, so files dropped together
+(a month's folders, one after the other) are ingested in one run, ledgers before the rosters checked
+against them. What it has announced is kept in a small state file, so a restarted triggerer
 does not fire again for old files. It only announces: ingestion itself decides, per file, what is new;
 the hourly schedule stays as the safety net for anything missed while the triggerer was down.
 """
@@ -46,8 +48,11 @@ def _save(path: Path, state: dict[str, list[float]]) -> None:
     tmp.replace(path)
 
 
-def new_files(landing: Path, state_file: Path, settle_seconds: float, now: float | None = None) -> list[str]:
-    """Files that appeared or changed since the last announcement and have been still long enough.
+def new_files(
+    landing: Path, state_file: Path, settle_seconds: float, now: float | None = None, record: bool = True
+) -> list[str]:
+    """Files that appeared or changed since the last announcement and have been still long enough; with
+    `record`, they count as announced from now on.
 
     The first call only records what is there (the schedule takes care of files that predate the watcher).
     """
@@ -58,7 +63,7 @@ def new_files(landing: Path, state_file: Path, settle_seconds: float, now: float
         return []
     now = time.time() if now is None else now
     fresh = [p for p, sig in current.items() if seen.get(p) != sig and now - sig[1] >= settle_seconds]
-    if fresh:
+    if fresh and record:
         seen.update({p: current[p] for p in fresh})
         _save(state_file, seen)
     return sorted(fresh)
@@ -91,9 +96,13 @@ class LandingZoneTrigger(BaseEventTrigger):
 
     async def run(self):
         landing, state_file = Path(self.landing), Path(self.state_file)
+        heard: list[str] = []
         while True:
-            fresh = await asyncio.to_thread(new_files, landing, state_file, self.settle_seconds)
-            if fresh:
-                yield TriggerEvent({"files": fresh})
-                return
+            fresh = await asyncio.to_thread(new_files, landing, state_file, self.settle_seconds, None, False)
+            if fresh and fresh == heard:  # nothing more arrived since the last scan: the files came together
+                fresh = await asyncio.to_thread(new_files, landing, state_file, self.settle_seconds)
+                if fresh:
+                    yield TriggerEvent({"files": fresh})
+                    return
+            heard = fresh
             await asyncio.sleep(self.poll_seconds)

@@ -12,8 +12,8 @@ own trigger watches the build and the task ends as the build reports its node:
 * skipped by dbt (downstream of a failure), or never reached because the build itself failed or never ran:
   the task ends skipped there. The failure is the build's own task (and its one alert), not one per model;
 * failed: the task goes to a worker, where Cosmos fails it naming the node (and the failure alert names it).
-A model's task is not retried: it reports the build, which a retry would not change, and Cosmos's retry
-would run the model alone, without its tests.
+A retry starts in the triggerer too and reads the same build again: it never runs the model alone, without
+its tests, as Cosmos's retry on a worker would.
 """
 
 from __future__ import annotations
@@ -79,7 +79,6 @@ def start_in_triggerer(task, poke_interval: float) -> None:
     """Make one of the watcher's model tasks start in the triggerer (see the module's docstring)."""
     from airflow.triggers.base import StartTriggerArgs
 
-    task.retries = 0
     task.start_from_trigger = True
     task.start_trigger_args = StartTriggerArgs(
         trigger_cls=f"{__name__}.{ModelOutcomeTrigger.__name__}",
