@@ -18,6 +18,18 @@ def _drop(landing, name: str, age: float = 60.0):
     return path
 
 
+def _watching_after_a_roster(tmp_path, poll_seconds: float) -> tuple:
+    """A watched landing zone (its first scan recorded) where a roster has just landed, and its trigger."""
+    landing, state = tmp_path / "landing", tmp_path / "state.json"
+    landing.mkdir()
+    new_files(landing, state, settle_seconds=0)
+    _drop(landing, "roster.csv")
+    trigger = LandingZoneTrigger(
+        landing=str(landing), state_file=str(state), poll_seconds=poll_seconds, settle_seconds=0
+    )
+    return landing, trigger
+
+
 def test_first_scan_records_without_firing_then_new_files_fire_once(tmp_path):
     landing, state = tmp_path / "landing", tmp_path / "state.json"
     _drop(landing, "old.csv")
@@ -47,11 +59,7 @@ def test_a_replaced_file_fires_again_and_lock_files_never_do(tmp_path):
 
 
 def test_trigger_yields_an_event_listing_the_new_file(tmp_path):
-    landing, state = tmp_path / "landing", tmp_path / "state.json"
-    landing.mkdir()
-    new_files(landing, state, settle_seconds=0)
-    _drop(landing, "roster.csv")
-    trigger = LandingZoneTrigger(landing=str(landing), state_file=str(state), poll_seconds=0.05, settle_seconds=0)
+    _, trigger = _watching_after_a_roster(tmp_path, poll_seconds=0.05)
 
     async def first_event():
         async for event in trigger.run():
@@ -80,11 +88,7 @@ def test_the_watcher_waits_as_long_as_the_intake_does(tmp_path, monkeypatch):
 def test_files_dropped_one_after_the_other_are_announced_together(tmp_path):
     """A month arrives folder by folder: announced at the first, a roster would be checked before the
     ledger (or the department's list) it is checked against had been read."""
-    landing, state = tmp_path / "landing", tmp_path / "state.json"
-    landing.mkdir()
-    new_files(landing, state, settle_seconds=0)
-    _drop(landing, "roster.csv")
-    trigger = LandingZoneTrigger(landing=str(landing), state_file=str(state), poll_seconds=0.5, settle_seconds=0)
+    landing, trigger = _watching_after_a_roster(tmp_path, poll_seconds=0.5)
 
     async def first_event():
         events = trigger.run()

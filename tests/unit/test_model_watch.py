@@ -11,12 +11,11 @@ from types import SimpleNamespace
 import pytest
 from airflow.triggers.base import TaskSkippedEvent, TaskSuccessEvent, TriggerEvent
 
+from resettle.airflow.model_watch import ModelOutcomeTrigger
+
 
 def _reported(node: str | None, producer: str | None):
-    """The trigger with the build's reports given, instead of read from the run's XComs and task states.
-    (Cosmos is imported here, not when tests are collected: before the test environment puts the
-    virtualenv's `dbt` on PATH, Cosmos would take another one for the system's.)"""
-    from resettle.airflow.model_watch import ModelOutcomeTrigger
+    """The trigger with the build's reports given, instead of read from the run's XComs and task states."""
 
     class Reported(ModelOutcomeTrigger):
         async def _parse_dbt_node_status_and_compiled_sql(self):

@@ -98,7 +98,7 @@ class LandingZoneTrigger(BaseEventTrigger):
         landing, state_file = Path(self.landing), Path(self.state_file)
         heard: list[str] = []
         while True:
-            fresh = await asyncio.to_thread(new_files, landing, state_file, self.settle_seconds, None, False)
+            fresh = await asyncio.to_thread(new_files, landing, state_file, self.settle_seconds, record=False)
             if fresh and fresh == heard:  # nothing more arrived since the last scan: the files came together
                 fresh = await asyncio.to_thread(new_files, landing, state_file, self.settle_seconds)
                 if fresh:

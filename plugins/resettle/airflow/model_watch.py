@@ -26,6 +26,7 @@ from cosmos.operators._watcher.state import ProducerTaskState
 from cosmos.operators._watcher.triggerer import WatcherEventReason, WatcherTrigger
 
 NEVER_RUN = frozenset({ProducerTaskState.UPSTREAM_FAILED.value, ProducerTaskState.REMOVED.value})
+"""States of a build task that will not run in this DAG run (its plan failed, or it was removed)."""
 NOT_BUILT = frozenset({WatcherEventReason.PRODUCER_FAILED, WatcherEventReason.PRODUCER_SKIPPED})
 """Why Cosmos reports a node the build never reached: the build failed, or was skipped."""
 WATCH_TIMEOUT = dt.timedelta(hours=2)
@@ -79,6 +80,9 @@ def start_in_triggerer(task, poke_interval: float) -> None:
     """Make one of the watcher's model tasks start in the triggerer (see the module's docstring)."""
     from airflow.triggers.base import StartTriggerArgs
 
+    # A model's task follows its own node: dbt's outcome for it already says whether an upstream node failed.
+    # Waiting for the upstream tasks would add a triggerer round trip per level of the lineage.
+    task.trigger_rule = "always"
     task.start_from_trigger = True
     task.start_trigger_args = StartTriggerArgs(
         trigger_cls=f"{__name__}.{ModelOutcomeTrigger.__name__}",

@@ -191,9 +191,6 @@ def dbt_task_group(group_id: str = "dbt"):
         for task in group.iter_tasks():
             if isinstance(task, BaseConsumerSensor):
                 start_in_triggerer(task, WATCH_POKE_SECONDS)
-                # A model's task follows its own node: dbt's outcome for it already says whether an upstream
-                # node failed. Waiting for the upstream tasks would add a triggerer round trip per level.
-                task.trigger_rule = "always"
     return group
 
 
@@ -279,6 +276,7 @@ def _cosmos_args(
 
     from cosmos import ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
     from cosmos.constants import InvocationMode, LoadMode
+    from cosmos.dbt.executable import get_system_dbt
     from cosmos.profiles import PostgresUserPasswordProfileMapping
 
     from resettle.warehouse.dbt_runner import manifest_for_rendering
@@ -303,6 +301,10 @@ def _cosmos_args(
             test_behavior=test_behavior,
             should_detach_multiple_parents_tests=detach_tests,
             emit_datasets=False,
+            # Cosmos's default is the `dbt` on PATH when Cosmos was first imported, and it must equal the one
+            # on PATH now: a process that imported Cosmos before PATH named the virtualenv's dbt could not
+            # parse this DAG. Rendering reads the manifest and never runs it.
+            dbt_executable_path=get_system_dbt(),
             **({"seed_rendering_behavior": seeds} if seeds is not None else {}),
         ),
         "operator_args": {
