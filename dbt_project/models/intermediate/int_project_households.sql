@@ -16,6 +16,17 @@ rosters as (
     {{ only_periods_to_build() }}
 ),
 
+roster_files as (
+    {#- The roster files behind each project's figures, found apart: a `distinct` inside the aggregate below would
+        sort every household row of the months being built (a hash aggregate cannot do it). -#}
+    select distinct
+        period,
+        project_code,
+        submission_id
+    from {{ ref('stg_district__household_rosters') }}
+    {{ only_periods_to_build() }}
+),
+
 levels as (select * from {{ ref('petition_levels') }}),
 
 choices as (select * from {{ ref('resettlement_choices') }}),
@@ -53,18 +64,28 @@ per_project as (
         count(*) filter (where not resettled and is_offsite) as units_needed,
         count(*) filter (where choice_key = 'rental' and household_type = '被动迁') as rental_for_displaced,
         count(*) filter (where petition_rank > 0) as petitioning_households,
-        max(petition_rank) as highest_petition_rank,
-        string_agg(distinct submission_id::text, ',') as roster_submission_ids
+        max(petition_rank) as highest_petition_rank
     from ranked
+    group by period, project_code
+),
+
+files as (
+    select
+        period,
+        project_code,
+        string_agg(submission_id::text, ',' order by submission_id::text) as roster_submission_ids
+    from roster_files
     group by period, project_code
 ),
 
 final as (
     select
         per_project.*,
+        files.roster_submission_ids,
         coalesce(levels.petition_level, '无') as highest_petition_level,
         now() as built_at
     from per_project
+    left join files using (period, project_code)
     left join levels on per_project.highest_petition_rank = levels.petition_rank
 )
 
