@@ -3,30 +3,53 @@
         schema='intermediate',
         materialized='incremental',
         unique_key='period',
+        on_schema_change='append_new_columns',
         indexes=[{'columns': ['period', 'built_at']}, {'columns': ['built_at']}],
     )
 }}
 
-{#- Per household and month, what the districts' rosters say checked against the policy and the other
-    offices: a choice the category does not offer (on-site under categories 1 and 4), resettled per the
-    district while the service center's unit is not occupied, resettled before the contracted return
-    date (never overdue: counted apart), and the household's outcome, where a refund (退还费用) is an
-    outcome of its own (退款处置), not a household waiting for a flat. -#}
+{#- Each household of a month as the marts read it: its row of `int_households_joined_to_projects` (masked
+    roster, project), checked against the policy and the other offices' files:
+    * the policy and the housing service center: a choice the category does not offer (on-site under
+      categories 1 and 4), resettled per the district while the center's unit is not occupied, resettled
+      before the contracted return date (never overdue: counted apart), and the outcome, where a refund
+      (退还费用) is an outcome of its own (退款处置), not a household waiting for a flat;
+    * the registration center, the petition bureau and the roster's refund columns, with the household's
+      flags: F21 resettled into an exchange flat 6 months or more before the month's end and still no
+      certificate application (only when the registration center reported that month); F23 an open province
+      or Beijing petition without a named handler; F25 a refund chosen, agreed 6 months or more before the
+      month's end and not paid in full.
+    The one household-sized table between the masked rosters and the mart: every file joined here is small
+    (the registration center's by flat, 房源编号, the flat the roster says the household received), so a
+    build is one pass over the households, never a join of two household-sized inputs. -#}
 
 with
 
-rosters as (
-    select * from {{ ref('stg_district__household_rosters') }}
-    {{ only_periods_to_build() }}
-),
-
-projects as (
-    select * from {{ ref('int_projects_in_force') }}
+households as (
+    select * from {{ ref('int_households_joined_to_projects') }}
     {{ only_periods_to_build() }}
 ),
 
 units as (
     select * from {{ ref('stg_housing_center__housing_units') }}
+    {{ only_periods_to_build() }}
+),
+
+certificates as (
+    select * from {{ ref('stg_registration__property_certificates') }}
+    {{ only_periods_to_build() }}
+),
+
+reported as (
+    {#- Whether the center reported the month at all, so a missing file is never read as "no application".
+        Read apart from `certificates` so that each is planned from the table's statistics (a CTE read twice is
+        materialized, and its keys then look so repetitive that the planner hashes the households instead). -#}
+    select distinct period from {{ ref('stg_registration__property_certificates') }}
+    {{ only_periods_to_build() }}
+),
+
+petitions as (
+    select * from {{ ref('int_household_petitions') }}
     {{ only_periods_to_build() }}
 ),
 
@@ -36,45 +59,87 @@ categories as (select * from {{ ref('disposal_categories') }}),
 
 joined as (
     select
-        rosters.period,
-        rosters.household_code,
-        rosters.project_code,
-        rosters.resettled,
-        rosters.resettled_date,
-        rosters.resettlement_choice,
-        coalesce(choices.is_onsite, false) as is_onsite_choice,
-        coalesce(choices.is_refund, false) as is_refund_choice,
-        rosters.unit_code,
-        projects.disposal_category,
-        categories.offers_onsite,
-        projects.contracted_return_date,
-        units.status as unit_status
-    from rosters
-    left join projects using (period, project_code)
-    left join units using (period, unit_code)
-    left join choices using (resettlement_choice)
-    left join categories using (disposal_category)
+        households.*,
+        coalesce(not categories.offers_onsite and choices.is_onsite, false) as is_onsite_not_allowed,
+        coalesce(
+            households.is_resettled
+            and households.unit_code is not null
+            and units.status is distinct from '已入住',
+            false
+        ) as is_unit_not_occupied,
+        coalesce(households.is_resettled and households.resettled_date < households.contracted_return_date, false)
+            as is_resettled_before_due,
+        case
+            when households.is_resettled and households.resettled_date < households.contracted_return_date
+                then '按期安置'
+            when households.is_resettled then '逾期后安置'
+            when coalesce(choices.is_refund, false) then '退款处置'
+            else '未安置'
+        end as outcome_zh,
+        households.is_resettled and coalesce(choices.needs_certificate, false) as needs_certificate,
+        reported.period is not null as registration_reported,
+        case
+            when not (households.is_resettled and coalesce(choices.needs_certificate, false)) then null
+            when reported.period is null then '未报送'
+            else coalesce(certificates.certificate_status, '未申请')
+        end as certificate_status,
+        certificates.applied_date as certificate_applied_date,
+        certificates.issued_date as certificate_issued_date,
+        certificates.blocker as certificate_blocker,
+        coalesce(petitions.petitions_open, 0) as petitions_open,
+        petitions.petition_level_open,
+        petitions.petition_latest_date,
+        coalesce(petitions.petitions_without_handler, 0) as petitions_without_handler,
+        petitions.petition_handler_assigned,
+        case
+            when not coalesce(choices.is_refund, false) then null
+            when households.refund_due is null then '未核定'
+            when coalesce(households.refund_paid, 0) >= households.refund_due then '已退清'
+            when coalesce(households.refund_paid, 0) > 0 then '部分退还'
+            else '未退还'
+        end as refund_status,
+        concat_ws(',', certificates.submission_id::text, petitions.petition_submission_ids) as feed_submission_ids
+    from households
+    left join units
+        on
+            households.period = units.period
+            and households.unit_code = units.unit_code
+    left join certificates
+        on
+            households.period = certificates.period
+            and households.unit_code = certificates.unit_code
+    left join reported on households.period = reported.period
+    left join petitions
+        on
+            households.period = petitions.period
+            and households.household_code = petitions.household_code
+    left join choices on households.resettlement_choice = choices.resettlement_choice
+    left join categories on households.disposal_category = categories.disposal_category
 ),
 
 final as (
     select
-        period,
-        household_code,
-        project_code,
-        coalesce(
-            not offers_onsite and is_onsite_choice, false
-        ) as is_onsite_not_allowed,
-        coalesce(resettled and unit_code is not null and unit_status is distinct from '已入住', false)
-            as is_unit_not_occupied,
-        coalesce(resettled and resettled_date < contracted_return_date, false) as is_resettled_before_due,
-        case
-            when resettled and resettled_date < contracted_return_date then '按期安置'
-            when resettled then '逾期后安置'
-            when is_refund_choice then '退款处置'
-            else '未安置'
-        end as outcome_zh,
-        now() as built_at
+        *,
+        {#- 未申请 is only ever set for a household that needs a certificate, in a month the center reported. -#}
+        coalesce(certificate_status = '未申请', false)
+        and resettled_date <= ({{ period_end('period') }} - interval '6 months')::date as lacks_certificate_application,
+        refund_status in ('未核定', '未退还', '部分退还')
+        and agreement_date <= ({{ period_end('period') }} - interval '6 months')::date as refund_overdue
     from joined
+),
+
+flagged as (
+    select
+        *,
+        {#- Flag codes as comma-separated text (dbt unit tests cannot give or expect arrays). -#}
+        nullif(concat_ws(
+            ',',
+            case when lacks_certificate_application then 'F21' end,
+            case when petitions_without_handler > 0 then 'F23' end,
+            case when refund_overdue then 'F25' end
+        ), '') as feed_flags,
+        now() as built_at
+    from final
 )
 
-select * from final
+select * from flagged

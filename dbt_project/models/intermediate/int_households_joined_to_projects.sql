@@ -16,6 +16,7 @@ projects as (
         ledger_submission_id,
         district,
         contracted_return_date,
+        disposal_category,
         is_in_scope as in_scope
     from projects_in_force
 ),
@@ -25,6 +26,7 @@ joined as (
         households.*,
         projects.ledger_submission_id,
         projects.contracted_return_date,
+        projects.disposal_category,
         projects.in_scope,
         coalesce(projects.district, households.submitted_by) as district,
         {{ period_end('households.period') }} as period_end_date
@@ -71,6 +73,10 @@ final as (
         contracted_return_date,
         case when months_since_return_date < 0 then 0 else months_since_return_date end as months_waiting,
         petition_level,
+        refund_due,
+        refund_paid,
+        refund_date,
+        disposal_category,
         in_scope,
         submission_id,
         source_row,

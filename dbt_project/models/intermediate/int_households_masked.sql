@@ -3,6 +3,7 @@
         schema='intermediate',
         materialized='incremental',
         unique_key='period',
+        on_schema_change='append_new_columns',
         indexes=[{'columns': ['period', 'built_at']}, {'columns': ['built_at']}],
     )
 }}
@@ -54,6 +55,9 @@ final as (
         resettled_date,
         unit_code,
         petition_level,
+        refund_due,
+        refund_paid,
+        refund_date,
         now() as built_at
     from rosters
 )

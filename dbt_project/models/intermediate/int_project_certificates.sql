@@ -1,56 +1,52 @@
 {{ config(schema='intermediate', materialized='view') }}
 
 {#- Certificates of the exchange flats a project's households moved into, per month: issued, accepted and
-    pending, not applied, deferred (and why), and households waiting 6 months or more without applying. -#}
+    pending, not applied, deferred (and why), and households waiting 6 months or more without applying.
+    The households are read once, into counts per status and blocker, and everything else is taken from
+    those in one aggregate: a filter on the month then reaches the household table (a CTE read twice is
+    materialized first, every month of it). -#}
 
 with
 
 households as (
-    select * from {{ ref('int_household_feeds') }}
+    select * from {{ ref('int_household_checks') }}
     where needs_certificate
 ),
 
-blockers as (
+per_status as (
     select
         period,
         project_code,
-        string_agg(certificate_blocker || ' ' || households_blocked, '、' order by certificate_blocker)
-            as certificate_blockers
-    from (
-        select
-            period,
-            project_code,
-            certificate_blocker,
-            count(*) as households_blocked
-        from households
-        where certificate_status = '暂缓办理'
-        group by period, project_code, certificate_blocker
-    ) as per_blocker
-    group by period, project_code
+        certificate_status,
+        certificate_blocker,
+        count(*) as households,
+        count(*) filter (where lacks_certificate_application) as households_lacking_application
+    from households
+    group by period, project_code, certificate_status, certificate_blocker
 ),
 
 per_project as (
     select
         period,
         project_code,
-        count(*) as certificates_needed,
-        count(*) filter (where certificate_status = '已发证') as certificates_issued,
-        count(*) filter (where certificate_status = '已受理') as certificates_pending,
-        count(*) filter (where certificate_status = '未申请') as certificates_not_applied,
-        count(*) filter (where certificate_status = '暂缓办理') as certificates_blocked,
-        count(*) filter (where certificate_blocker = '开发企业欠税' and certificate_status = '暂缓办理')
-            as certificates_blocked_by_tax,
-        count(*) filter (where lacks_certificate_application) as households_lacking_application
-    from households
+        sum(households)::bigint as certificates_needed,
+        coalesce(sum(households) filter (where certificate_status = '已发证'), 0)::bigint as certificates_issued,
+        coalesce(sum(households) filter (where certificate_status = '已受理'), 0)::bigint as certificates_pending,
+        coalesce(sum(households) filter (where certificate_status = '未申请'), 0)::bigint as certificates_not_applied,
+        coalesce(sum(households) filter (where certificate_status = '暂缓办理'), 0)::bigint as certificates_blocked,
+        coalesce(
+            sum(households) filter (where certificate_blocker = '开发企业欠税' and certificate_status = '暂缓办理'), 0
+        )::bigint as certificates_blocked_by_tax,
+        sum(households_lacking_application)::bigint as households_lacking_application,
+        string_agg(
+            certificate_blocker || ' ' || households, '、' order by certificate_blocker
+        ) filter (where certificate_status = '暂缓办理') as certificate_blockers
+    from per_status
     group by period, project_code
 ),
 
 final as (
-    select
-        per_project.*,
-        blockers.certificate_blockers
-    from per_project
-    left join blockers using (period, project_code)
+    select * from per_project
 )
 
 select * from final

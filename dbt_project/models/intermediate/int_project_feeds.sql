@@ -24,9 +24,7 @@ petitions as (select * from {{ ref('int_project_petitions') }}),
 
 agreements as (select * from {{ ref('int_developer_repayments') }}),
 
-households as (select * from {{ ref('int_households_joined_to_projects') }}),
-
-household_feeds as (select * from {{ ref('int_household_feeds') }}),
+households as (select * from {{ ref('int_household_checks') }}),
 
 choices as (select * from {{ ref('resettlement_choices') }}),
 
@@ -44,23 +42,15 @@ repayments as (
     group by period, project_code
 ),
 
-offsite as (
+households_per_project as (
     select
         households.period,
         households.project_code,
-        count(*) filter (where choices.is_offsite) as households_offsite
+        count(*) filter (where choices.is_offsite) as households_offsite,
+        count(*) filter (where households.refund_overdue) as refunds_overdue
     from households
     left join choices on households.resettlement_choice = choices.resettlement_choice
     group by households.period, households.project_code
-),
-
-refunds as (
-    select
-        period,
-        project_code,
-        count(*) filter (where refund_overdue) as refunds_overdue
-    from household_feeds
-    group by period, project_code
 ),
 
 joined as (
@@ -73,16 +63,15 @@ joined as (
         coalesce(certificates.households_lacking_application, 0) as households_lacking_certificate_application,
         {{ zero_when_missing('petitions', petition_figures()) }},
         {{ zero_when_missing('repayments', repayment_figures()) }},
-        coalesce(offsite.households_offsite, 0) as households_offsite,
-        coalesce(refunds.refunds_overdue, 0) as refunds_overdue,
+        coalesce(households_per_project.households_offsite, 0) as households_offsite,
+        coalesce(households_per_project.refunds_overdue, 0) as refunds_overdue,
         concat_ws(',', petitions.petition_submission_ids, repayments.repayment_submission_ids)
             as feed_submission_ids
     from projects
     left join certificates using (period, project_code)
     left join petitions using (period, project_code)
     left join repayments using (period, project_code)
-    left join offsite using (period, project_code)
-    left join refunds using (period, project_code)
+    left join households_per_project using (period, project_code)
 ),
 
 final as (

@@ -12,7 +12,7 @@
 with
 
 households as (
-    select * from {{ ref('int_household_feeds') }}
+    select * from {{ ref('int_household_checks') }}
     {{ only_periods_to_build() }}
 ),
 

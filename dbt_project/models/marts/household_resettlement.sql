@@ -6,47 +6,60 @@
     )
 }}
 
+{#- The household list the dashboard shows: each household's row of `int_household_checks` (masked roster,
+    project, checks, certificate, petitions, refund), with its flags as an array. -#}
+
 with
 
 households as (
-    select * from {{ ref('int_households_joined_to_projects') }}
-    {{ only_periods_to_build() }}
-),
-
-checks as (
     select * from {{ ref('int_household_checks') }}
-    {{ only_periods_to_build() }}
-),
-
-feeds as (
-    select * from {{ ref('int_household_feeds') }}
     {{ only_periods_to_build() }}
 ),
 
 final as (
     select
-        households.*,
-        checks.outcome_zh,
-        checks.is_resettled_before_due,
-        checks.is_unit_not_occupied,
-        checks.is_onsite_not_allowed,
-        feeds.certificate_status,
-        feeds.certificate_applied_date,
-        feeds.certificate_issued_date,
-        feeds.certificate_blocker,
-        coalesce(feeds.petitions_open, 0) as petitions_open,
-        feeds.petition_level_open,
-        feeds.petition_latest_date,
-        feeds.petition_handler_assigned,
-        feeds.refund_due,
-        feeds.refund_paid,
-        feeds.refund_date,
-        feeds.refund_status,
-        coalesce(string_to_array(feeds.feed_flags, ','), '{}'::text[]) as flag_codes,
+        period,
+        household_code,
+        household_pseudonym,
+        project_code,
+        district,
+        head_name_masked,
+        id_number_masked,
+        phone_masked,
+        household_type,
+        has_lawful_residence,
+        resettlement_choice,
+        agreement_type,
+        agreement_date,
+        is_resettled,
+        resettled_date,
+        unit_code,
+        contracted_return_date,
+        months_waiting,
+        petition_level,
+        in_scope,
+        submission_id,
+        source_row,
+        ledger_submission_id,
+        outcome_zh,
+        is_resettled_before_due,
+        is_unit_not_occupied,
+        is_onsite_not_allowed,
+        certificate_status,
+        certificate_applied_date,
+        certificate_issued_date,
+        certificate_blocker,
+        petitions_open,
+        petition_level_open,
+        petition_latest_date,
+        petition_handler_assigned,
+        refund_due,
+        refund_paid,
+        refund_date,
+        refund_status,
+        coalesce(string_to_array(feed_flags, ','), '{}'::text[]) as flag_codes,
         now() as built_at
     from households
-    left join feeds using (period, household_code)
-    left join checks using (period, household_code)
 )
 
 select * from final

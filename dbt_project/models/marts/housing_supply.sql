@@ -13,7 +13,14 @@ units as (
 ),
 
 households as (
-    select * from {{ ref('int_households_joined_to_projects') }}
+    select
+        period,
+        district,
+        unit_code,
+        in_scope,
+        resettlement_choice,
+        is_resettled
+    from {{ ref('int_household_checks') }}
     {{ only_periods_to_build() }}
 ),
 
