@@ -3,7 +3,7 @@
         schema='intermediate',
         materialized='incremental',
         unique_key='period',
-        on_schema_change='append_new_columns',
+        on_schema_change='fail',
         indexes=[{'columns': ['period', 'built_at']}, {'columns': ['built_at']}],
     )
 }}
