@@ -21,12 +21,12 @@
     {{ statements | join(';\n') if statements else 'select 1' }}
 {%- endmacro %}
 
-{#- A post-hook of every model stored as a table, and of seeds and snapshots: its own statistics, before the
-    next model is planned. A seed reloaded whole has none until autovacuum comes by: a six-row vocabulary is
+{#- A post-hook of every model stored as a table, and of seeds: its own statistics, before the next model is
+    planned. A seed reloaded whole has none until autovacuum comes by: a six-row vocabulary is
     then planned as hundreds of rows, every join with it multiplies the estimate, and a household-sized
     input ends up hashed in thousands of batches (a model taking 3x its time). -#}
 {% macro analyze_after_build() -%}
-    {%- if config.get('materialized') in ('table', 'incremental', 'seed', 'snapshot') -%}
+    {%- if config.get('materialized') in ('table', 'incremental', 'seed') -%}
         analyze {{ this }}
     {%- endif -%}
 {%- endmacro %}
