@@ -160,6 +160,15 @@ def _read_by_code(name: str, image: str) -> bool:
     return False
 
 
+def test_the_compose_warehouse_runs_with_the_embedded_warehouses_planner_settings():
+    from resettle.warehouse.server import PLANNER_SETTINGS
+
+    command = SERVICES["warehouse-db"]["command"]
+    given = dict(command[i + 1].split("=", 1) for i, word in enumerate(command) if word == "-c")
+    for name, value in PLANNER_SETTINGS.items():
+        assert given.get(name) == value, f"warehouse-db runs without -c {name}={value}"
+
+
 def test_every_environment_variable_is_read_by_the_code_or_airflow():
     for name, service in SERVICES.items():
         script = str(service.get("command"))

@@ -3,7 +3,7 @@
 {#- The petitions of each matched household in a month: open cases, their highest level, the latest case,
     and whether an open province or Beijing case still has no named handler (未落实专人).
     A table (a few tens of thousands of rows, rebuilt whole in well under a second): its statistics tell the
-    planner that each household has one row here, so `int_household_checks` hashes this and streams the
+    planner that each household has one row here, so `household_resettlement` hashes this and streams the
     households past it. Over the view's grouped output it estimated so few distinct households that it
     sorted every household-month to a merge join instead (external sort, 3x the model's time). -#}
 

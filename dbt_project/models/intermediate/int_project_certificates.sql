@@ -9,7 +9,7 @@
 with
 
 households as (
-    select * from {{ ref('int_household_checks') }}
+    select * from {{ ref('household_resettlement') }}
     where needs_certificate
 ),
 

@@ -24,7 +24,7 @@ petitions as (select * from {{ ref('int_project_petitions') }}),
 
 agreements as (select * from {{ ref('int_developer_repayments') }}),
 
-households as (select * from {{ ref('int_household_checks') }}),
+households as (select * from {{ ref('household_resettlement') }}),
 
 choices as (select * from {{ ref('resettlement_choices') }}),
 

@@ -1,10 +1,10 @@
 {{ config(schema='intermediate', materialized='view') }}
 
-{#- The household checks of `int_household_checks` counted per project and month. -#}
+{#- The household checks of `household_resettlement` counted per project and month. -#}
 
 with
 
-checks as (select * from {{ ref('int_household_checks') }}),
+checks as (select * from {{ ref('household_resettlement') }}),
 
 final as (
     select

@@ -12,7 +12,7 @@
 with
 
 households as (
-    select * from {{ ref('int_household_checks') }}
+    select * from {{ ref('household_resettlement') }}
     {{ only_periods_to_build() }}
 ),
 

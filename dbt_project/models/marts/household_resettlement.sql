@@ -2,21 +2,139 @@
     config(
         materialized='incremental',
         unique_key='period',
+        on_schema_change='fail',
         indexes=[{'columns': ['period', 'built_at']}, {'columns': ['built_at']}],
     )
 }}
 
-{#- The household list the dashboard shows: each household's row of `int_household_checks` (masked roster,
-    project, checks, certificate, petitions, refund), with its flags as an array. -#}
+{#- 居民安置情况: each household of a month, its row of `int_households_joined_to_projects` (masked roster,
+    project), checked against the policy and the other offices' files:
+    * the policy and the housing service center: a choice the category does not offer (on-site under
+      categories 1 and 4), resettled per the district while the center's unit is not occupied, resettled
+      before the contracted return date (never overdue: counted apart), and the outcome, where a refund
+      (退还费用) is an outcome of its own (退款处置), not a household waiting for a flat;
+    * the registration center, the petition bureau and the roster's refund columns, with the household's
+      flags: F21 resettled into an exchange flat 6 months or more before the month's end and still no
+      certificate application (only when the registration center reported that month); F23 an open province
+      or Beijing petition without a named handler; F25 a refund chosen, agreed 6 months or more before the
+      month's end and not paid in full.
+    The only household-sized table after the masked rosters: the project and district figures count this
+    table, so they add up to the households a leader can list. Every file joined here is small (the
+    registration center's by flat, 房源编号, the flat the roster says the household received), so a build
+    is one pass over the households, never a join of two household-sized inputs. -#}
 
 with
 
 households as (
-    select * from {{ ref('int_household_checks') }}
+    select * from {{ ref('int_households_joined_to_projects') }}
     {{ only_periods_to_build() }}
 ),
 
+units as (
+    select * from {{ ref('stg_housing_center__housing_units') }}
+    {{ only_periods_to_build() }}
+),
+
+certificates as (
+    select * from {{ ref('stg_registration__property_certificates') }}
+    {{ only_periods_to_build() }}
+),
+
+reported as (
+    {#- Whether the center reported the month at all, so a missing file is never read as "no application".
+        Read apart from `certificates` so that each is planned from the table's statistics (a CTE read twice is
+        materialized, and its keys then look so repetitive that the planner hashes the households instead). -#}
+    select distinct period from {{ ref('stg_registration__property_certificates') }}
+    {{ only_periods_to_build() }}
+),
+
+petitions as (
+    select * from {{ ref('int_household_petitions') }}
+    {{ only_periods_to_build() }}
+),
+
+choices as (select * from {{ ref('resettlement_choices') }}),
+
+categories as (select * from {{ ref('disposal_categories') }}),
+
+joined as (
+    select
+        households.*,
+        coalesce(not categories.offers_onsite and choices.is_onsite, false) as is_onsite_not_allowed,
+        coalesce(
+            households.is_resettled
+            and households.unit_code is not null
+            and units.status is distinct from '已入住',
+            false
+        ) as is_unit_not_occupied,
+        coalesce(households.is_resettled and households.resettled_date < households.contracted_return_date, false)
+            as is_resettled_before_due,
+        case
+            when households.is_resettled and households.resettled_date < households.contracted_return_date
+                then '按期安置'
+            when households.is_resettled then '逾期后安置'
+            when coalesce(choices.is_refund, false) then '退款处置'
+            else '未安置'
+        end as outcome_zh,
+        households.is_resettled and coalesce(choices.needs_certificate, false) as needs_certificate,
+        reported.period is not null as registration_reported,
+        case
+            when not (households.is_resettled and coalesce(choices.needs_certificate, false)) then null
+            when reported.period is null then '未报送'
+            else coalesce(certificates.certificate_status, '未申请')
+        end as certificate_status,
+        certificates.applied_date as certificate_applied_date,
+        certificates.issued_date as certificate_issued_date,
+        certificates.blocker as certificate_blocker,
+        coalesce(petitions.petitions_open, 0) as petitions_open,
+        petitions.petition_level_open,
+        petitions.petition_latest_date,
+        coalesce(petitions.petitions_without_handler, 0) as petitions_without_handler,
+        petitions.petition_handler_assigned,
+        case
+            when not coalesce(choices.is_refund, false) then null
+            when households.refund_due is null then '未核定'
+            when coalesce(households.refund_paid, 0) >= households.refund_due then '已退清'
+            when coalesce(households.refund_paid, 0) > 0 then '部分退还'
+            else '未退还'
+        end as refund_status,
+        concat_ws(',', certificates.submission_id::text, petitions.petition_submission_ids) as feed_submission_ids
+    from households
+    left join units
+        on
+            households.period = units.period
+            and households.unit_code = units.unit_code
+    left join certificates
+        on
+            households.period = certificates.period
+            and households.unit_code = certificates.unit_code
+    left join reported on households.period = reported.period
+    left join petitions
+        on
+            households.period = petitions.period
+            and households.household_code = petitions.household_code
+    left join choices on households.resettlement_choice = choices.resettlement_choice
+    left join categories on households.disposal_category = categories.disposal_category
+),
+
 final as (
+    select
+        *,
+        {#- 未申请 is only ever set for a household that needs a certificate, in a month the center reported. -#}
+        coalesce(
+            certificate_status = '未申请'
+            and resettled_date <= ({{ period_end('period') }} - interval '6 months')::date,
+            false
+        ) as lacks_certificate_application,
+        coalesce(
+            refund_status in ('未核定', '未退还', '部分退还')
+            and agreement_date <= ({{ period_end('period') }} - interval '6 months')::date,
+            false
+        ) as refund_overdue
+    from joined
+),
+
+flagged as (
     select
         period,
         household_code,
@@ -57,9 +175,20 @@ final as (
         refund_paid,
         refund_date,
         refund_status,
-        coalesce(string_to_array(feed_flags, ','), '{}'::text[]) as flag_codes,
+        array_remove(array[
+            case when lacks_certificate_application then 'F21' end,
+            case when petitions_without_handler > 0 then 'F23' end,
+            case when refund_overdue then 'F25' end
+        ], null) as flag_codes,
+        disposal_category,
+        needs_certificate,
+        registration_reported,
+        petitions_without_handler,
+        lacks_certificate_application,
+        refund_overdue,
+        feed_submission_ids,
         now() as built_at
-    from households
+    from final
 )
 
-select * from final
+select * from flagged

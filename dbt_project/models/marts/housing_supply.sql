@@ -20,7 +20,7 @@ households as (
         in_scope,
         resettlement_choice,
         is_resettled
-    from {{ ref('int_household_checks') }}
+    from {{ ref('household_resettlement') }}
     {{ only_periods_to_build() }}
 ),
 

@@ -21,6 +21,11 @@ from resettle.domain.net import LOOPBACK, free_port, port_in_use
 DATABASE = "resettle"
 SUPERUSER = "postgres"
 HOST = LOOPBACK
+PLANNER_SETTINGS = {"random_page_cost": "1.1"}
+"""Server settings every warehouse runs with (this embedded one and docker-compose.yml's `warehouse-db`).
+On solid-state storage a page read out of order costs about what the next one does; at PostgreSQL's default
+(4) the planner reads a whole household table rather than one month of it through its index on `period`:
+a monthly build then reads every month of the mart in each project-level view (4 s instead of 80 ms)."""
 
 
 class WarehouseError(RuntimeError):
@@ -153,7 +158,8 @@ def start() -> EmbeddedState:
             state = EmbeddedState(port=free_port(), password=state.password)
             _save_state(state)
         log = settings().pgdata / "server.log"
-        opts = f"-h {HOST} -p {state.port} -c unix_socket_directories='' -c max_connections=60"
+        settings_opts = " ".join(f"-c {name}={value}" for name, value in PLANNER_SETTINGS.items())
+        opts = f"-h {HOST} -p {state.port} -c unix_socket_directories='' -c max_connections=60 {settings_opts}"
         result = _pg_ctl("-w", "-t", "60", "-l", str(log), "-o", opts, "start", check=False)
         if result.returncode != 0:
             tail = log.read_text(errors="replace")[-2000:] if log.exists() else result.stderr
