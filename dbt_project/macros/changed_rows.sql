@@ -24,6 +24,15 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- The relation a test reads, whether `get_where_subquery` gave it whole or as the filtered subquery above. -#}
+{% macro tested_relation(model) -%}
+    {%- set text = model | string -%}
+    {%- if text.startswith('(select * from ') and ' where ' in text -%}
+        {%- do return(text[15:].split(' where ')[0]) -%}
+    {%- endif -%}
+    {%- do return(text) -%}
+{%- endmacro %}
+
 {% macro changed_rows_filter(relation) -%}
     {%- if not execute or flags.FULL_REFRESH or relation.schema == 'snapshots' -%}
         {%- do return('') -%}

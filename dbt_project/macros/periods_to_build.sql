@@ -29,17 +29,20 @@
                         months.last_accepted_at,
                         built.built_at
                     from months
-                    {# One index probe per month on a large model (its index on `period`, `built_at`), not a
-                       scan of every month it holds. The month is bounded on both sides rather than compared
-                       with `=`: with `=`, `min(built_at)` may be planned on the model's index on `built_at`
-                       alone, walking it until a row of that month turns up, which after a full build (one
-                       `built_at` for every row) reads half of a household table per month (10 s instead of
-                       1 ms). Only the index on (`period`, `built_at`) gives rows in this order. #}
+                    {# One index probe per month on a large model, not a scan of every month it holds. The
+                       month is bounded on both sides rather than compared with `=`: with `=`, `min(built_at)`
+                       may be planned on the model's index on `built_at` alone, walking it until a row of that
+                       month turns up, which after a full build (one `built_at` for every row) reads half of a
+                       household table per month (10 s instead of 1 ms). A model replacing whole months
+                       (`unique_key` `period`) writes each month in one statement, so all of a month's rows
+                       share one `built_at` and any of them answers: the first on any index that starts with
+                       `period` (the household tables' key). Otherwise the oldest row of the month, on an
+                       index on (`period`, `built_at`). #}
                     left join lateral (
                         select model_rows.built_at
                         from {{ this }} as model_rows
                         where model_rows.period >= months.period and model_rows.period <= months.period
-                        order by model_rows.period, model_rows.built_at
+                        order by model_rows.period{{ '' if config.get('unique_key') == 'period' else ', model_rows.built_at' }}
                         limit 1
                     ) as built on true
                 ),

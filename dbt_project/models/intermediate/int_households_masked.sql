@@ -4,7 +4,8 @@
         materialized='incremental',
         unique_key='period',
         on_schema_change='fail',
-        indexes=[{'columns': ['period', 'built_at']}, {'columns': ['built_at']}],
+        indexes=[{'columns': ['built_at']}],
+        post_hook="{{ unique_key_index(['period', 'household_code']) }}",
     )
 }}
 
