@@ -152,3 +152,17 @@ def test_a_build_selects_what_the_run_accepted(airflow_env):
     assert not [s for s in nothing_new if s.startswith("source:")]
     assert dbt_selection(None, relations_missing=False) == "package:resettle"
     assert dbt_selection([], relations_missing=True) == "package:resettle"
+
+
+def test_every_incremental_model_replaces_whole_months(airflow_env):
+    """A month is rebuilt whole (`periods_to_build`), so it is deleted whole: with a finer key, a row the
+    rebuilt month no longer has (a project a corrected ledger took out) would stay from the earlier build."""
+    from resettle.warehouse import dbt_runner
+
+    nodes = json.loads(dbt_runner.manifest_path().read_text(encoding="utf-8"))["nodes"].values()
+    keys = {
+        n["name"]: n["config"].get("unique_key")
+        for n in nodes
+        if n["resource_type"] == "model" and n["config"].get("materialized") == "incremental"
+    }
+    assert keys and {name: key for name, key in keys.items() if key != "period"} == {}

@@ -86,28 +86,57 @@ def _latest_frames(landing, dataset: str) -> pd.DataFrame:
     return pd.concat(frames.values(), ignore_index=True)
 
 
-def _resubmit_corrected_roster(landing, period: str) -> str:
-    """Xingan's roster again, with two waiting households now resettled (a correction a district sends)."""
-    original = next(f for f in discover(landing, period) if f.source == "xingan" and "居民台账" in f.file_name)
-    text = original.path.read_bytes().decode("gb18030")
-    lines = text.splitlines(keepends=True)
-    header = next(i for i, line in enumerate(lines) if "户编号" in line)
-    columns = lines[header].rstrip("\r\n").split(",")
-    resettled, date_col = columns.index("是否已安置"), columns.index("安置日期")
-    changed = 0
-    for i in range(header + 1, len(lines)):
-        cells = lines[i].rstrip("\r\n").split(",")
-        if len(cells) == len(columns) and cells[resettled] == "否" and changed < 2:
-            cells[resettled], cells[date_col] = "是", f"{period[:4]}/{int(period[5:])}/20"
-            lines[i] = ",".join(cells) + "\r\n"
-            changed += 1
-    corrected = original.path.with_name(original.path.stem + "_更正.csv")
-    corrected.write_bytes("".join(lines).encode("gb18030"))
-    later = original.path.stat().st_mtime + 3600
+def _resubmit_corrections(landing, period: str) -> tuple[str, str]:
+    """A district's ledger and roster again (the CSV district with the most projects that month): the ledger
+    without its last project (entered by mistake), the roster without that project's households and with
+    two waiting households now resettled (corrections a district sends). Returns the corrected roster's file
+    name and the project taken out."""
+    import csv
+    import io
     import os
 
-    os.utime(corrected, (later, later))
-    return corrected.name
+    def read(path):
+        data = path.read_bytes()
+        encoding = "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "gb18030"
+        rows = list(csv.reader(io.StringIO(data.decode(encoding), newline="")))
+        header = next(i for i, row in enumerate(rows) if "项目编号" in row)
+        return rows, header, encoding
+
+    def write(original, rows, encoding):
+        corrected = original.with_name(original.stem + "_更正.csv")
+        text = io.StringIO(newline="")
+        csv.writer(text, lineterminator="\r\n").writerows(rows)
+        corrected.write_bytes(text.getvalue().encode(encoding))
+        later = original.stat().st_mtime + 3600
+        os.utime(corrected, (later, later))
+        return corrected.name
+
+    def projects(path):
+        rows, header, _ = read(path)
+        code = rows[header].index("项目编号")
+        return [i for i, row in enumerate(rows) if i > header and len(row) > code and row[code].strip()]
+
+    ledgers = [f for f in discover(landing, period) if "项目台账" in f.file_name and f.path.suffix == ".csv"]
+    ledger = max(ledgers, key=lambda f: len(projects(f.path)))
+    rows, header, encoding = read(ledger.path)
+    last = projects(ledger.path)[-1]
+    dropped = rows[last][rows[header].index("项目编号")]
+    write(ledger.path, rows[:last] + rows[last + 1 :], encoding)
+
+    roster = next(f for f in discover(landing, period) if f.source == ledger.source and "居民台账" in f.file_name)
+    rows, header, encoding = read(roster.path)
+    columns = rows[header]
+    project, resettled, date_col = columns.index("项目编号"), columns.index("是否已安置"), columns.index("安置日期")
+    corrected, changed = rows[: header + 1], 0
+    for row in rows[header + 1 :]:
+        if len(row) == len(columns) and row[project] == dropped:
+            continue
+        if len(row) == len(columns) and row[resettled] == "否" and changed < 2:
+            row[resettled], row[date_col] = "是", f"{period[:4]}/{int(period[5:])}/20"
+            changed += 1
+        corrected.append(row)
+    assert changed == 2 and len(projects(ledger.path)) >= 2, "the month needs a district with two projects"
+    return write(roster.path, corrected, encoding), dropped
 
 
 def _built(url: str) -> dict[str, dict[str, object]]:
@@ -131,7 +160,7 @@ def test_marts_agree_with_the_files_across_months_and_a_resubmission(resettle_en
         build_marts(warehouse_url)
     months_built = _built(warehouse_url)
     # A correction of the earlier month after the later one is built: the incremental run must rebuild it.
-    corrected = _resubmit_corrected_roster(landing, periods[0])
+    corrected, dropped = _resubmit_corrections(landing, periods[0])
     _ingest(warehouse_url, periods[0])
     build_marts(warehouse_url)
     rebuilt = _built(warehouse_url)
@@ -140,6 +169,26 @@ def test_marts_agree_with_the_files_across_months_and_a_resubmission(resettle_en
         assert months_built[table][first] < months_built[table][later], f"{table}: the new month left {first} alone"
         assert rebuilt[table][first] > months_built[table][first], f"{table}: the corrected month is rebuilt"
     assert rebuilt["household_resettlement"][later] == months_built["household_resettlement"][later]
+    with psycopg.connect(warehouse_url) as conn:
+        # A month is replaced whole: no row of the corrected month is left from an earlier build, and the
+        # project the corrected ledger took out is gone from it.
+        marts = conn.execute(
+            "select table_name from information_schema.columns"
+            " where table_schema = 'marts' and column_name = 'built_at'"
+        ).fetchall()
+        for (table,) in marts:
+            mixed = conn.execute(
+                f"select period from marts.{table} group by period having count(distinct built_at) > 1"
+            ).fetchall()
+            assert not mixed, f"{table}: rows of an earlier build left in {mixed}"
+        ghost = conn.execute(
+            "select count(*) from marts.project_joint_review where period = %s and project_code = %s", (first, dropped)
+        ).fetchone()
+        assert ghost == (0,), f"{dropped}, taken out of the corrected ledger, is still in the joint review"
+        kept = conn.execute(
+            "select count(*) from marts.project_joint_review where period = %s and project_code = %s", (later, dropped)
+        ).fetchone()
+        assert kept[0] == 1, f"{dropped} is still in the later month's ledger"
     assert rebuilt["project_joint_review"][later] > months_built["project_joint_review"][later], (
         "a mart reading earlier months rebuilds the months after a corrected one"
     )

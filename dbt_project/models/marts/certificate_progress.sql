@@ -1,7 +1,7 @@
 {{
     config(
         materialized='incremental',
-        unique_key=['period', 'district'],
+        unique_key='period',
     )
 }}
 

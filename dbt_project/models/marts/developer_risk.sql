@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', unique_key=['period', 'developer_uscc']) }}
+{{ config(materialized='incremental', unique_key='period') }}
 
 with
 

@@ -1,7 +1,7 @@
 {{
     config(
         materialized='incremental',
-        unique_key=['period', 'project_code', 'step_code'],
+        unique_key='period',
         meta={'reads_earlier_months': true},
     )
 }}

@@ -1,7 +1,7 @@
 {{
     config(
         materialized='incremental',
-        unique_key=['period', 'item_no'],
+        unique_key='period',
         meta={'as_of_build_date': true},
     )
 }}
