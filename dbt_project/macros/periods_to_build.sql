@@ -89,3 +89,13 @@
         where {{ column }} in {{ periods_to_build() }}
     {%- endif -%}
 {%- endmacro %}
+
+{#- A pre-hook of every model (dbt_project.yml), empty but for an incremental run of an incremental model:
+    deletes the months about to be rebuilt, in the transaction that inserts them again. dbt's delete+insert
+    deletes only the months present in what it inserts, so a month that now comes out empty (every petition
+    case of a corrected month matched, say) would otherwise keep the rows of its earlier build. -#}
+{% macro delete_periods_to_build() -%}
+    {%- if config.get('materialized') == 'incremental' and is_incremental() -%}
+        delete from {{ this }} where period in {{ periods_to_build() }}
+    {%- endif -%}
+{%- endmacro %}

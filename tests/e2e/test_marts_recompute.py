@@ -112,9 +112,10 @@ def _resubmit_corrections(landing, period: str) -> tuple[str, str]:
         return corrected.name
 
     def projects(path):
+        """Rows naming a project: a code and a name (a signature line has its text in the first column)."""
         rows, header, _ = read(path)
-        code = rows[header].index("项目编号")
-        return [i for i, row in enumerate(rows) if i > header and len(row) > code and row[code].strip()]
+        code, name = rows[header].index("项目编号"), rows[header].index("项目名称")
+        return [i for i, row in enumerate(rows) if i > header and len(row) > name and row[code] and row[name]]
 
     ledgers = [f for f in discover(landing, period) if "项目台账" in f.file_name and f.path.suffix == ".csv"]
     ledger = max(ledgers, key=lambda f: len(projects(f.path)))

@@ -45,6 +45,52 @@ def test_build_and_docs_on_an_empty_warehouse(warehouse_url, resettle_env):
         name = node["metadata"]["name"]
         undocumented = set(node["columns"]) - documented[name]
         assert not undocumented, f"marts.{name}: columns without a description: {sorted(undocumented)}"
+    _assert_household_keys_are_held(warehouse_url)
+    _assert_a_month_rebuilt_empty_keeps_no_rows(warehouse_url)
+
+
+def _assert_household_keys_are_held(url: str) -> None:
+    """The household tables' key (period, household_code) is a unique index in which nulls count as equal:
+    a duplicate fails its insert. The key's test trusts that index, and reads the table when it is gone."""
+    key_test = "household_resettlement,test_name:unique_combination"
+    twice_null, twice_h = "('2026-10', null), ('2026-10', null)", "('2026-10', 'H', now()), ('2026-10', 'H', now())"
+    with psycopg.connect(url, autocommit=True) as conn:
+        for table in ("intermediate.int_households_masked", "marts.household_resettlement"):
+            found = conn.execute(
+                """select i.indexrelid::regclass::text from pg_index as i
+                   where i.indrelid = %s::regclass and i.indisunique and i.indnullsnotdistinct
+                     and (select array_agg(a.attname::text order by a.attname) from pg_attribute as a
+                          where a.attrelid = i.indrelid and a.attnum = any(i.indkey::int2[]))
+                         = array['household_code', 'period']""",
+                (table,),
+            ).fetchall()
+            assert len(found) == 1, f"{table}: {found}"
+            with pytest.raises(psycopg.errors.UniqueViolation):
+                conn.execute(f"insert into {table} (period, household_code) values {twice_null}")
+        assert run_dbt(["test", "--select", key_test], url).success
+        # With the index, the test's grouping never runs: the index check gates the scan below it.
+        assert run_dbt(["compile", "--select", key_test], url).success
+        nodes = json.loads((settings().dbt_project_dir / "target" / "manifest.json").read_text())["nodes"]
+        compiled = next(n["compiled_code"] for n in nodes.values() if n["name"] == KEY_TEST)
+        plan = conn.execute(f"explain (analyze, format json) {compiled}").fetchone()[0][0]["Plan"]
+        scans = [n for n in _plan_nodes(plan) if n.get("Relation Name") == "household_resettlement"]
+        assert scans and all(n["Actual Loops"] == 0 for n in scans), scans
+        index = found[0][0]
+        conn.execute(f"drop index {index}")
+        # Rows of a build: the test reads what the latest build wrote (macros/changed_rows.sql).
+        conn.execute(f"insert into marts.household_resettlement (period, household_code, built_at) values {twice_h}")
+        failed = run_dbt(["test", "--select", key_test], url)
+        conn.execute("delete from marts.household_resettlement where household_code = 'H'")
+    assert failed.counts.get("fail") == 1 and any(KEY_TEST in f for f in failed.failures), failed.failures
+
+
+KEY_TEST = "unique_combination_household_resettlement_period__household_code"
+
+
+def _plan_nodes(node: dict):
+    yield node
+    for child in node.get("Plans", []):
+        yield from _plan_nodes(child)
 
 
 def test_a_parse_waits_for_the_manifest_lock_and_leaves_one_valid_manifest(tmp_path):
@@ -77,3 +123,24 @@ def test_a_parse_waits_for_the_manifest_lock_and_leaves_one_valid_manifest(tmp_p
     cut = json.loads((project / "target" / "manifest_for_airflow.json").read_text(encoding="utf-8"))
     assert "model.resettle.project_joint_review" in manifest["nodes"]
     assert set(cut["nodes"]) <= set(manifest["nodes"])
+
+
+def _assert_a_month_rebuilt_empty_keeps_no_rows(url: str) -> None:
+    """A month with a file accepted since it was built is rebuilt whole, even when it now comes out empty:
+    dbt's delete+insert alone would delete only the months it inserts (`delete_periods_to_build`)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            "insert into marts.project_joint_review (period, project_code, built_at)"
+            " values ('2026-10', 'P-EARLIER', '2026-10-26')"
+        )
+        conn.execute(
+            """insert into ops.submission (source, dataset, period, file_name, landing_path, sha256, size_bytes,
+                   received_at, archive_path, status, processed_at)
+               values ('xingan', 'project_ledger', '2026-10', 'ledger.csv', 'x', 'x', 1, now(), 'x', 'accepted',
+                       now())"""
+        )
+        rebuilt = run_dbt(["build", "--select", "project_joint_review"], url)
+        left = conn.execute("select count(*) from marts.project_joint_review where period = '2026-10'").fetchone()
+        conn.execute("delete from ops.submission where file_name = 'ledger.csv'")
+    assert rebuilt.success, rebuilt.failures
+    assert left == (0,), "the rows of the month's earlier build stay when the month now comes out empty"

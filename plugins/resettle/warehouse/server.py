@@ -22,7 +22,8 @@ DATABASE = "resettle"
 SUPERUSER = "postgres"
 HOST = LOOPBACK
 PLANNER_SETTINGS = {"random_page_cost": "1.1"}
-"""Server settings every warehouse runs with (this embedded one and docker-compose.yml's `warehouse-db`).
+"""Server settings of the warehouses this project runs (this embedded one and docker-compose.yml's
+`warehouse-db`; a city's own PostgreSQL should be given the same, see the README's deployment section).
 On solid-state storage a page read out of order costs about what the next one does; at PostgreSQL's default
 (4) the planner reads a whole household table rather than one month of it through its index on `period`:
 a monthly build then reads every month of the mart in each project-level view (4 s instead of 80 ms)."""
