@@ -33,16 +33,15 @@
                        month is bounded on both sides rather than compared with `=`: with `=`, `min(built_at)`
                        may be planned on the model's index on `built_at` alone, walking it until a row of that
                        month turns up, which after a full build (one `built_at` for every row) reads half of a
-                       household table per month (10 s instead of 1 ms). A model replacing whole months
-                       (`unique_key` `period`) writes each month in one statement, so all of a month's rows
-                       share one `built_at` and any of them answers: the first on any index that starts with
-                       `period` (the household tables' key). Otherwise the oldest row of the month, on an
-                       index on (`period`, `built_at`). #}
+                       household table per month (10 s instead of 1 ms). Every incremental model replaces whole
+                       months (`unique_key` `period`, `delete_periods_to_build`), each in one statement, so all
+                       of a month's rows share one `built_at` and any of them answers: the first on any index
+                       that starts with `period` (the household tables' key). #}
                     left join lateral (
                         select model_rows.built_at
                         from {{ this }} as model_rows
                         where model_rows.period >= months.period and model_rows.period <= months.period
-                        order by model_rows.period{{ '' if config.get('unique_key') == 'period' else ', model_rows.built_at' }}
+                        order by model_rows.period
                         limit 1
                     ) as built on true
                 ),
@@ -95,7 +94,7 @@
     deletes only the months present in what it inserts, so a month that now comes out empty (every petition
     case of a corrected month matched, say) would otherwise keep the rows of its earlier build. -#}
 {% macro delete_periods_to_build() -%}
-    {%- if config.get('materialized') == 'incremental' and is_incremental() -%}
+    {%- if is_incremental() -%}
         delete from {{ this }} where period in {{ periods_to_build() }}
     {%- endif -%}
 {%- endmacro %}

@@ -59,6 +59,7 @@ choices as (select * from {{ ref('resettlement_choices') }}),
 categories as (select * from {{ ref('disposal_categories') }}),
 
 joined as (
+    {#- Each household with what the other files say of it, read once; the checks follow from these. -#}
     select
         households.*,
         coalesce(not categories.offers_onsite and choices.is_onsite, false) as is_onsite_not_allowed,
@@ -70,20 +71,10 @@ joined as (
         ) as is_unit_not_occupied,
         coalesce(households.is_resettled and households.resettled_date < households.contracted_return_date, false)
             as is_resettled_before_due,
-        case
-            when households.is_resettled and households.resettled_date < households.contracted_return_date
-                then '按期安置'
-            when households.is_resettled then '逾期后安置'
-            when coalesce(choices.is_refund, false) then '退款处置'
-            else '未安置'
-        end as outcome_zh,
+        coalesce(choices.is_refund, false) as chose_refund,
         households.is_resettled and coalesce(choices.needs_certificate, false) as needs_certificate,
         reported.period is not null as registration_reported,
-        case
-            when not (households.is_resettled and coalesce(choices.needs_certificate, false)) then null
-            when reported.period is null then '未报送'
-            else coalesce(certificates.certificate_status, '未申请')
-        end as certificate_status,
+        certificates.certificate_status as reported_certificate_status,
         certificates.applied_date as certificate_applied_date,
         certificates.issued_date as certificate_issued_date,
         certificates.blocker as certificate_blocker,
@@ -92,13 +83,7 @@ joined as (
         petitions.petition_latest_date,
         coalesce(petitions.petitions_without_handler, 0) as petitions_without_handler,
         petitions.petition_handler_assigned,
-        case
-            when not coalesce(choices.is_refund, false) then null
-            when households.refund_due is null then '未核定'
-            when coalesce(households.refund_paid, 0) >= households.refund_due then '已退清'
-            when coalesce(households.refund_paid, 0) > 0 then '部分退还'
-            else '未退还'
-        end as refund_status,
+        ({{ period_end('households.period') }} - interval '6 months')::date as six_months_before_month_end,
         concat_ws(',', certificates.submission_id::text, petitions.petition_submission_ids) as feed_submission_ids
     from households
     left join units
@@ -118,21 +103,41 @@ joined as (
     left join categories on households.disposal_category = categories.disposal_category
 ),
 
+checked as (
+    select
+        *,
+        case
+            when is_resettled_before_due then '按期安置'
+            when is_resettled then '逾期后安置'
+            when chose_refund then '退款处置'
+            else '未安置'
+        end as outcome_zh,
+        case
+            when not needs_certificate then null
+            when not registration_reported then '未报送'
+            else coalesce(reported_certificate_status, '未申请')
+        end as certificate_status,
+        case
+            when not chose_refund then null
+            when refund_due is null then '未核定'
+            when coalesce(refund_paid, 0) >= refund_due then '已退清'
+            when coalesce(refund_paid, 0) > 0 then '部分退还'
+            else '未退还'
+        end as refund_status
+    from joined
+),
+
 final as (
     select
         *,
         {#- 未申请 is only ever set for a household that needs a certificate, in a month the center reported. -#}
         coalesce(
-            certificate_status = '未申请'
-            and resettled_date <= ({{ period_end('period') }} - interval '6 months')::date,
-            false
+            certificate_status = '未申请' and resettled_date <= six_months_before_month_end, false
         ) as lacks_certificate_application,
         coalesce(
-            refund_status in ('未核定', '未退还', '部分退还')
-            and agreement_date <= ({{ period_end('period') }} - interval '6 months')::date,
-            false
+            refund_status in ('未核定', '未退还', '部分退还') and agreement_date <= six_months_before_month_end, false
         ) as refund_overdue
-    from joined
+    from checked
 ),
 
 flagged as (
