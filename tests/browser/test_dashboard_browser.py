@@ -174,6 +174,7 @@ def test_the_overview_shows_the_change_from_last_month_and_the_district_map(worl
                 for period in (world.latest, "2026-09")
             )
         deltas = {}
+        page.locator('[data-testid="stMetric"]').first.wait_for()
         for metric in page.locator('[data-testid="stMetric"]').all():
             label = metric.locator('[data-testid="stMetricLabel"]').inner_text().strip()
             deltas[label] = metric.locator('[data-testid="stMetricDelta"]').inner_text().strip()
