@@ -20,6 +20,8 @@ from resettle.domain.net import LOOPBACK, free_port, port_in_use
 
 DATABASE = "resettle"
 SUPERUSER = "postgres"
+SERVICE_USER = "pgserver"
+"""The account the server runs as when the platform runs as root (PostgreSQL refuses root)."""
 HOST = LOOPBACK
 PLANNER_SETTINGS = {"random_page_cost": "1.1"}
 """Server settings of the warehouses this project runs (this embedded one and docker-compose.yml's
@@ -67,7 +69,7 @@ def _run_as() -> dict:
     import pwd
 
     utils = _pgserver().utils
-    entry = utils.ensure_user_exists("pgserver")
+    entry = _service_user()
     pgdata = settings().pgdata
     pgdata.mkdir(parents=True, exist_ok=True)
     utils.ensure_prefix_permissions(pgdata)
@@ -77,7 +79,21 @@ def _run_as() -> dict:
     utils.ensure_folder_permissions(bin_path.parent / "lib", 0o444)
     for path in [pgdata, *pgdata.rglob("*")]:
         os.chown(path, entry.pw_uid, entry.pw_gid)
-    return {"user": pwd.getpwnam("pgserver").pw_uid, "group": entry.pw_gid}
+    return {"user": pwd.getpwnam(SERVICE_USER).pw_uid, "group": entry.pw_gid}
+
+
+def _service_user():
+    """The unprivileged account, created once even when several processes start clusters at the same moment.
+
+    Two `useradd` runs racing on a fresh machine left the first one's uid without a passwd entry, so every
+    cluster started by the first process failed in initdb; one lock across processes orders them.
+    """
+    import fcntl
+    import tempfile
+
+    with open(Path(tempfile.gettempdir()) / f"resettle-{SERVICE_USER}-user.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _pgserver().utils.ensure_user_exists(SERVICE_USER)
 
 
 def _load_state() -> EmbeddedState | None:
