@@ -140,16 +140,17 @@ def test_the_dbt_producer_writes_only_the_xcoms_its_watchers_read(airflow_env):
 
 
 def test_a_build_selects_what_the_run_accepted(airflow_env):
-    """New data in a dataset: everything downstream of its raw table, the register's marts and the seeds;
-    nothing new: the register's marts and the seeds; triggered by hand or on a warehouse missing a model:
-    the whole project."""
+    """New data in a dataset: everything downstream of its raw table and the register's marts; nothing new:
+    the register's marts; a seed a release changed: it and everything downstream of it (reloading it drops
+    the views on it); triggered by hand or on a warehouse missing a model: the whole project."""
     from resettle.airflow.runtime import dbt_selection
 
     roster = dbt_selection(["household_roster"], relations_missing=False).split()
     assert roster[0] == "source:district.household_roster+"
     nothing_new = dbt_selection([], relations_missing=False).split()
-    assert nothing_new == roster[1:] and "resource_type:seed" in nothing_new
-    assert not [s for s in nothing_new if s.startswith("source:")]
+    assert nothing_new == roster[1:]
+    assert not [s for s in nothing_new if s.startswith("source:") or "seed" in s]
+    assert dbt_selection([], relations_missing=False, stale_seeds=["districts"]).split() == [*nothing_new, "districts+"]
     assert dbt_selection(None, relations_missing=False) == "package:resettle"
     assert dbt_selection([], relations_missing=True) == "package:resettle"
 

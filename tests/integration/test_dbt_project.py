@@ -47,6 +47,7 @@ def test_build_and_docs_on_an_empty_warehouse(warehouse_url, resettle_env):
         assert not undocumented, f"marts.{name}: columns without a description: {sorted(undocumented)}"
     _assert_household_keys_are_held(warehouse_url)
     _assert_a_month_rebuilt_empty_keeps_no_rows(warehouse_url)
+    _assert_a_month_reloads_only_the_seeds_a_release_changed(warehouse_url)
 
 
 def _assert_household_keys_are_held(url: str) -> None:
@@ -144,3 +145,25 @@ def _assert_a_month_rebuilt_empty_keeps_no_rows(url: str) -> None:
         conn.execute("delete from ops.submission where file_name = 'ledger.csv'")
     assert rebuilt.success, rebuilt.failures
     assert left == (0,), "the rows of the month's earlier build stay when the month now comes out empty"
+
+
+def _assert_a_month_reloads_only_the_seeds_a_release_changed(url: str) -> None:
+    """Reloading a seed drops its table and the views on it. A month that reloaded every seed left the views
+    outside its selection dropped until a whole-project build; it reloads only a seed whose fingerprint
+    (file and column types) differs from the one on its table, with everything downstream of it."""
+    from resettle.airflow.runtime import PIPELINE_EXCLUDE, dbt_selection
+    from resettle.warehouse.dbt_runner import missing_relations, stale_seeds
+
+    def month(stale: list[str]):
+        return run_dbt(["build", "--select", dbt_selection([], False, stale), "--exclude", PIPELINE_EXCLUDE], url)
+
+    assert stale_seeds(url) == [], "a seed loaded by the build carries its fingerprint"
+    quiet = month(stale_seeds(url))
+    assert quiet.success, quiet.failures
+    assert missing_relations(url) == []
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("comment on table reference.finding_severities is null")
+    assert stale_seeds(url) == ["finding_severities"]
+    reloaded = month(stale_seeds(url))
+    assert reloaded.success, reloaded.failures
+    assert missing_relations(url) == [] and stale_seeds(url) == []

@@ -7,6 +7,7 @@ embedded setup, the secrets backend in production); it is looked up inside tasks
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from resettle.airflow.callbacks import notify_failure, run_deadline
 from resettle.domain.config import WAREHOUSE_CONN_ID
@@ -89,13 +90,14 @@ def quiet_lineage_notice() -> None:
 quiet_lineage_notice()
 
 
-def dbt_selection(datasets: list[str] | None, relations_missing: bool) -> str:
+def dbt_selection(datasets: list[str] | None, relations_missing: bool, stale_seeds: Sequence[str] = ()) -> str:
     """What one `dbt build` of a run selects, from the raw datasets that received newly accepted data.
 
     Every node downstream of those raw tables (the monthly marts among them rebuild, through
     `periods_to_build`, the new month and any month corrected since it was built), the
-    register's reporting marts (every run registers files, and lateness moves with the clock) and the seeds
-    (small, reloaded whole): with no dataset (`[]`: a run that accepted nothing new), those two alone.
+    register's reporting marts (every run registers files, and lateness moves with the clock) and any seed
+    a release changed (`stale_seeds`), with everything downstream of it: reloading a seed drops the views
+    on it. With no dataset (`[]`: a run that accepted nothing new), the register's marts and stale seeds alone.
     Without a list (None: a manual or scheduled run) or on a warehouse that lacks some model, the whole
     project. Views downstream of a raw table are rebuilt with it (and their tests run on the new month).
     """
@@ -115,21 +117,21 @@ def dbt_selection(datasets: list[str] | None, relations_missing: bool) -> str:
     # (PostgreSQL's cascade), so whatever is rebuilt must bring everything downstream of it along. The
     # register's own view is not rebuilt: it reads `ops.submission` as it is.
     register = ["int_expected_submissions+", "submission_files+"]
-    return " ".join([*chosen, *register, "resource_type:seed"])
+    return " ".join([*chosen, *register, *(f"{seed}+" for seed in stale_seeds)])
 
 
 def plan_dbt_build(context: dict, url: str) -> str:
     """The selection of this run's `dbt build`: datasets from the Asset events that triggered it, or from
     `datasets` in the run's conf (`resettle run` passes what its ingestion accepted, maybe nothing); a run
     with neither (triggered by hand) builds the whole project."""
-    from resettle.warehouse.dbt_runner import missing_relations
+    from resettle.warehouse.dbt_runner import missing_relations, stale_seeds
 
     names = [getattr(asset, "name", "") or "" for asset in context.get("triggering_asset_events") or {}]
     announced = [name[len("raw.") :] for name in names if name.startswith("raw.")]
     conf = getattr(context.get("dag_run"), "conf", None) or {}
     given = bool(announced) or "datasets" in conf
     datasets = [*announced, *(conf.get("datasets") or [])] if given else None
-    return dbt_selection(datasets, bool(missing_relations(url)))
+    return dbt_selection(datasets, bool(missing_relations(url)), stale_seeds(url))
 
 
 def dbt_task_group(group_id: str = "dbt"):

@@ -176,6 +176,7 @@ def _timed_build(args: list[str], url: str) -> tuple[float, dict, list[tuple[flo
 def bench_marts(server_url: str, households: int = 200_000, months: int = 24, seed: int = 20191111) -> MartsFigures:
     """Build M months of history for N households, then time the full and the incremental build."""
     from resettle.airflow.runtime import PIPELINE_EXCLUDE, dbt_selection
+    from resettle.warehouse.dbt_runner import ensure_manifest, stale_seeds
 
     if months < 2:
         raise ValueError("--months must be at least 2 (history plus the month being added)")
@@ -198,7 +199,9 @@ def bench_marts(server_url: str, households: int = 200_000, months: int = 24, se
         conn.execute("vacuum (analyze)")
         copy_month(conn, BASE_PERIOD, add_months(BASE_PERIOD, 1))
         conn.execute("analyze")
-    monthly = ["build", "--select", dbt_selection(list(DATASETS), False), "--exclude", PIPELINE_EXCLUDE]
+    ensure_manifest()
+    selected = dbt_selection(list(DATASETS), False, stale_seeds(url))
+    monthly = ["build", "--select", selected, "--exclude", PIPELINE_EXCLUDE]
     incremental_s, incremental_counts, incremental_slowest = _timed_build(monthly, url)
     with psycopg.connect(url, autocommit=True) as conn:
         history_rows = sum(conn.execute(f"select count(*) from raw.{d}").fetchone()[0] for d in DATASETS)

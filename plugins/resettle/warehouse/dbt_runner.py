@@ -156,6 +156,42 @@ def missing_relations(url: str) -> list[str]:
     return sorted(f"{schema}.{name}" for schema, name in wanted - present)
 
 
+SEED_FINGERPRINT_NOTE = "resettle seed {}"
+"""The comment a seed's table carries after it is loaded (`record_seed_fingerprint` in the dbt project)."""
+
+
+def seed_fingerprint(node: dict) -> str:
+    """A seed's file checksum and column types as one digest, as `seed_fingerprint` renders it in dbt."""
+    import hashlib
+    import json
+
+    column_types = json.dumps(node["config"].get("column_types") or {}, sort_keys=True)
+    return hashlib.md5((node["checksum"]["checksum"] + column_types).encode(), usedforsecurity=False).hexdigest()
+
+
+def stale_seeds(url: str) -> list[str]:
+    """Seeds whose table was not loaded from the project's current file and column types (a release changed
+    them, or the table predates the fingerprint): the seeds a monthly build must reload."""
+    import json
+
+    import psycopg
+
+    with manifest_lock(shared=True):
+        nodes = json.loads(manifest_path().read_text(encoding="utf-8"))["nodes"].values()
+    seeds = [n for n in nodes if n["resource_type"] == "seed"]
+    with psycopg.connect(url) as conn:
+        notes = dict(
+            conn.execute(
+                "select n.nspname || '.' || c.relname, obj_description(c.oid, 'pg_class')"
+                " from pg_class c join pg_namespace n on n.oid = c.relnamespace"
+                " where n.nspname = any(%s)",
+                [sorted({n["schema"] for n in seeds})],
+            ).fetchall()
+        )
+    loaded = {n["name"]: notes.get(f"{n['schema']}.{n.get('alias') or n['name']}") for n in seeds}
+    return sorted(n["name"] for n in seeds if loaded[n["name"]] != SEED_FINGERPRINT_NOTE.format(seed_fingerprint(n)))
+
+
 @dataclass
 class DbtOutcome:
     success: bool
