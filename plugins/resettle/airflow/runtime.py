@@ -101,16 +101,13 @@ def dbt_selection(datasets: list[str] | None, relations_missing: bool, stale_see
     Without a list (None: a manual or scheduled run) or on a warehouse that lacks some model, the whole
     project. Views downstream of a raw table are rebuilt with it (and their tests run on the new month).
     """
-    import json
-
-    from resettle.warehouse.dbt_runner import manifest_lock, manifest_path
+    from resettle.warehouse.dbt_runner import read_manifest
 
     if datasets is None or relations_missing:
         return "package:resettle"
     chosen: list[str] = []
     if datasets:
-        with manifest_lock(shared=True):
-            sources = json.loads(manifest_path().read_text(encoding="utf-8"))["sources"].values()
+        sources = read_manifest()["sources"].values()
         by_table = {s["name"]: f"source:{s['source_name']}.{s['name']}+" for s in sources if s["schema"] == "raw"}
         chosen = [by_table[d] for d in sorted(set(datasets)) if d in by_table]
     # Each selector takes every descendant (`+`): a view being replaced drops the views built on it

@@ -138,14 +138,19 @@ def ensure_manifest() -> None:
             write_render_manifest()
 
 
-def missing_relations(url: str) -> list[str]:
-    """Seeds, models and snapshots of the manifest that have no relation in the warehouse yet."""
+def read_manifest() -> dict:
+    """The project's parsed manifest, read under its shared lock (a parse may be rewriting it)."""
     import json
 
+    with manifest_lock(shared=True):
+        return json.loads(manifest_path().read_text(encoding="utf-8"))
+
+
+def missing_relations(url: str) -> list[str]:
+    """Seeds, models and snapshots of the manifest that have no relation in the warehouse yet."""
     import psycopg
 
-    with manifest_lock(shared=True):
-        nodes = json.loads(manifest_path().read_text(encoding="utf-8"))["nodes"].values()
+    nodes = read_manifest()["nodes"].values()
     wanted = {
         (n["schema"], n.get("alias") or n["name"])
         for n in nodes
@@ -172,12 +177,9 @@ def seed_fingerprint(node: dict) -> str:
 def stale_seeds(url: str) -> list[str]:
     """Seeds whose table was not loaded from the project's current file and column types (a release changed
     them, or the table predates the fingerprint): the seeds a monthly build must reload."""
-    import json
-
     import psycopg
 
-    with manifest_lock(shared=True):
-        nodes = json.loads(manifest_path().read_text(encoding="utf-8"))["nodes"].values()
+    nodes = read_manifest()["nodes"].values()
     seeds = [n for n in nodes if n["resource_type"] == "seed"]
     with psycopg.connect(url) as conn:
         notes = dict(

@@ -66,8 +66,6 @@ def _run_as() -> dict:
     """postgres refuses to run as root; as root, run it as the unprivileged user pgserver creates."""
     if os.geteuid() != 0:
         return {}
-    import pwd
-
     utils = _pgserver().utils
     entry = _service_user()
     pgdata = settings().pgdata
@@ -79,7 +77,7 @@ def _run_as() -> dict:
     utils.ensure_folder_permissions(bin_path.parent / "lib", 0o444)
     for path in [pgdata, *pgdata.rglob("*")]:
         os.chown(path, entry.pw_uid, entry.pw_gid)
-    return {"user": pwd.getpwnam(SERVICE_USER).pw_uid, "group": entry.pw_gid}
+    return {"user": entry.pw_uid, "group": entry.pw_gid}
 
 
 def _service_user():
