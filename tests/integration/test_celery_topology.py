@@ -193,6 +193,20 @@ def _healthcheck(topology: Topology, service: dict) -> bool:
     return check.returncode == 0
 
 
+def _write_differences(celery_url: str, embedded_url: str, celery: dict, embedded: dict) -> None:
+    """Both deployments' rows of each mart that differs, to the artifacts: what a failed comparison needs."""
+    from resettle.warehouse.checksums import SCHEMA
+
+    lines = []
+    for table in sorted(t for t in {*celery, *embedded} if celery.get(t) != embedded.get(t)):
+        for name, url in (("celery", celery_url), ("embedded", embedded_url)):
+            with psycopg.connect(url) as conn:
+                rows = conn.execute(f'select * from {SCHEMA}."{table}" order by 1, 2').fetchall()
+            lines += [f"{table} in the {name} run:", *(f"  {row}" for row in rows)]
+    (ARTIFACTS / "celery-topology-differences.txt").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines[:200]))  # shown with the failure, where the artifacts folder is not kept
+
+
 def test_celery_topology_from_the_compose_file_runs_the_pipeline_on_two_workers(pg_server, tmp_path):
     redis = shutil.which("redis-server")
     assert redis, "redis-server is missing: `make browser` installs it (Debian's redis-server)"
@@ -366,7 +380,13 @@ def test_celery_topology_from_the_compose_file_runs_the_pipeline_on_two_workers(
                 "select count(*) filter (where hostname <> '' or try_number <> 1), count(*) from task_instance "
                 "where dag_id = 'build_marts' and task_id like 'dbt.%_run' and state = 'success'"
             ).fetchone()
+            dag_runs = conn.execute(
+                "select dag_id, run_type, start_date, end_date, state from dag_run order by start_date"
+            ).fetchall()
         report_lines.append(f"successful task instances per worker: {per_host}")
+        report_lines += [
+            f"  run {dag_id} ({run_type}) {start} .. {end}: {state}" for dag_id, run_type, start, end, state in dag_runs
+        ]
         report_lines += [f"  {dag_id} on {host}: {n}" for dag_id, host, n in per_dag]
     finally:
         if sys.exc_info()[0] is not None and run.poll() is None:
@@ -398,6 +418,8 @@ def test_celery_topology_from_the_compose_file_runs_the_pipeline_on_two_workers(
     embedded_marts = mart_checksums(embedded["RESETTLE_WAREHOUSE_URL"], ignore=ignore)
     for table in TIME_DEPENDENT_MARTS:
         celery_marts.pop(table, None), embedded_marts.pop(table, None)
+    if celery_marts != embedded_marts:
+        _write_differences(warehouse, embedded["RESETTLE_WAREHOUSE_URL"], celery_marts, embedded_marts)
     assert celery_marts == embedded_marts
     assert celery_marts["household_resettlement"][0] > 0
     with open(ARTIFACTS / "celery-topology.txt", "a") as out:
