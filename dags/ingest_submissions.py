@@ -6,7 +6,8 @@ file is archived by its hash, registered, validated against its dataset's suite 
 or rejected, on its own, so one bad district never blocks the others. A file anywhere else under a source's
 folder is placed in the month its name, folders or title give (the receipt says so) or answered with where to
 put it, never skipped. Project ledgers and department feeds go first; rosters and monthly progress follow,
-because they are checked against the district's ledger of the month. Files already decided are skipped, so
+because they are checked against the district's ledger of the month; both waves are listed at the start of the
+run, so files dropped while it works wait for the next run together. Files already decided are skipped, so
 re-running changes nothing. Each wave's files are split into batches of about equal size, as many as may run
 at once (RESETTLE_INGEST_SLOTS, 2), one `ingest_files` task each (its map index names the senders), because a
 task process per file would cost more than most files; within a batch every file is still decided on its own,
@@ -55,9 +56,12 @@ def ingest_submissions():
         pipeline.prepare_warehouse(warehouse_url())
 
     @task(trigger_rule="all_done")
-    def find_files(wave: str) -> list[list[dict]]:
-        files = pipeline.find_files(get_current_context()["params"].get("period"), wave)
-        return pipeline.file_batches(files, INGEST_SLOTS)
+    def list_landing() -> dict[str, list[dict]]:
+        return pipeline.landed_by_wave(get_current_context()["params"].get("period"))
+
+    @task(trigger_rule="all_done")
+    def find_files(landed: dict[str, list[dict]], wave: str) -> list[list[dict]]:
+        return pipeline.file_batches(landed[wave], INGEST_SLOTS)
 
     @task(
         max_active_tis_per_dag=INGEST_SLOTS,
@@ -86,10 +90,11 @@ def ingest_submissions():
     def publish_data_docs() -> str | None:
         return pipeline.publish_data_docs()
 
-    independent = find_files.override(task_id="find_independent_files")("independent")
-    prepare_warehouse() >> independent
+    landed = list_landing()
+    prepare_warehouse() >> landed
+    independent = find_files.override(task_id="find_independent_files")(landed, "independent")
     first = ingest_files.expand(files=independent)
-    after_ledger = find_files.override(task_id="find_files_after_ledger")("after_ledger")
+    after_ledger = find_files.override(task_id="find_files_after_ledger")(landed, "after_ledger")
     first >> after_ledger
     second = ingest_files.override(task_id="ingest_files_after_ledger").expand(files=after_ledger)
     report(first, second) >> [send_invalid_file_alerts(), publish_data_docs()]

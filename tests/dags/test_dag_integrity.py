@@ -139,6 +139,17 @@ def test_the_dbt_producer_writes_only_the_xcoms_its_watchers_read(airflow_env):
     assert ti.pushed == written, "tests write no XCom"
 
 
+def test_both_ingestion_waves_come_from_one_listing_of_the_landing_zone(bags):
+    """Listed again after the first wave, a roster dropped with its ledger while a run was between its waves
+    was checked against a ledger that run never read (findings the sender should not get); both waves take
+    the files of one listing, and what lands mid-run waits for the next run."""
+    dag = bags["ingest_submissions"].dags["ingest_submissions"]
+    upstream = {t.task_id: {u.task_id for u in t.upstream_list} for t in dag.tasks}
+    assert upstream["list_landing"] == {"prepare_warehouse"}
+    assert upstream["find_independent_files"] == {"list_landing"}
+    assert upstream["find_files_after_ledger"] == {"list_landing", "ingest_files"}
+
+
 def test_a_build_selects_what_the_run_accepted(airflow_env):
     """New data in a dataset: everything downstream of its raw table and the register's marts; nothing new:
     the register's marts; a seed a release changed: it and everything downstream of it (reloading it drops

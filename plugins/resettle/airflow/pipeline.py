@@ -12,27 +12,32 @@ from resettle.domain.vocabulary import accepted_statuses
 from resettle.intake.discover import LandedFile, discover
 
 
-def find_files(period: str | None = None, wave: str | None = None) -> list[dict]:
-    """Files in the landing zone for a period (all periods when None), as task-mappable dicts.
+def landed_by_wave(period: str | None = None) -> dict[str, list[dict]]:
+    """Files in the landing zone for a period (all periods when None), as task-mappable dicts, by wave, listed
+    at one moment.
 
     Rosters and monthly progress are checked against the district's project ledger of the month, so
     they form a second wave (`after_ledger`), ingested once every ledger has been decided; so do files
     whose name does not settle their dataset, and the department feeds checked against units and ledgers
     (certificates, petitions, repayments) and the office's records, which name projects of any district.
-    Ledgers and the other department feeds are the first (`independent`).
+    Ledgers and the other department feeds are the first (`independent`). Both waves come from one listing:
+    listed again after the first wave, a roster dropped with its ledger while the run was between waves would
+    be checked against a ledger that run never read; dropped mid-run, both wait for the next run.
     """
     from resettle.intake.parse import detect_dataset  # pandas: not at DAG parse time
 
-    files = []
+    waves: dict[str, list[dict]] = {wave: [] for wave in WAVES}
     for f in discover(settings().landing, period=period):
-        if f.refused:  # answered in the first wave; nothing of it is read
-            if wave in (None, WAVES[0]):
-                files.append(f.as_task())
-            continue
-        file_wave = ingest_wave(detect_dataset(f.file_name, candidates=datasets_for(f.source)))
-        if wave in (None, file_wave):
-            files.append(f.as_task())
-    return files
+        # a refused entry is answered in the first wave; nothing of it is read
+        wave = WAVES[0] if f.refused else ingest_wave(detect_dataset(f.file_name, candidates=datasets_for(f.source)))
+        waves[wave].append(f.as_task())
+    return waves
+
+
+def find_files(period: str | None = None, wave: str | None = None) -> list[dict]:
+    """The files of one wave (every wave when None) of `landed_by_wave`."""
+    waves = landed_by_wave(period)
+    return [f for each in WAVES if wave in (None, each) for f in waves[each]]
 
 
 FILE_COST_BYTES = 4 << 20
@@ -108,7 +113,8 @@ def ingest_files(files: list[dict], url: str) -> list[dict]:
 def ingest_month(period: str, url: str) -> list[dict]:
     """Every file of a month, wave after wave as the ingestion DAG runs them (ledgers and feeds first), each
     decided on its own: one ingestion run outside Airflow, for tools and tests."""
-    return [outcome for wave in WAVES for outcome in ingest_files(find_files(period, wave), url)]
+    waves = landed_by_wave(period)
+    return [outcome for wave in WAVES for outcome in ingest_files(waves[wave], url)]
 
 
 def files_label(files: list[dict]) -> str:
