@@ -278,7 +278,7 @@ def _cosmos_args(
     from cosmos.dbt.executable import get_system_dbt
     from cosmos.profiles import PostgresUserPasswordProfileMapping
 
-    from resettle.warehouse.dbt_runner import manifest_for_rendering
+    from resettle.warehouse.dbt_runner import FILE_LOG_FLAGS, manifest_for_rendering
 
     return {
         "project_config": ProjectConfig(manifest_path=manifest_for_rendering(), project_name="resettle"),
@@ -310,6 +310,7 @@ def _cosmos_args(
             "install_deps": False,
             "dbt_cmd_global_flags": [
                 *(global_flags or []),
+                *FILE_LOG_FLAGS,
                 *(["--quiet"] if os.environ.get("RESETTLE_DBT_QUIET") == "1" else []),
             ],
             **(operator_args or {}),
