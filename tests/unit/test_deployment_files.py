@@ -160,12 +160,12 @@ def _read_by_code(name: str, image: str) -> bool:
     return False
 
 
-def test_the_compose_warehouse_runs_with_the_embedded_warehouses_planner_settings():
-    from resettle.warehouse.server import PLANNER_SETTINGS
+def test_the_compose_warehouse_runs_with_the_embedded_warehouses_server_settings():
+    from resettle.warehouse.server import SERVER_SETTINGS
 
     command = SERVICES["warehouse-db"]["command"]
     given = dict(command[i + 1].split("=", 1) for i, word in enumerate(command) if word == "-c")
-    for name, value in PLANNER_SETTINGS.items():
+    for name, value in SERVER_SETTINGS.items():
         assert given.get(name) == value, f"warehouse-db runs without -c {name}={value}"
 
 

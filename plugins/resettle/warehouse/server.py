@@ -23,12 +23,27 @@ SUPERUSER = "postgres"
 SERVICE_USER = "pgserver"
 """The account the server runs as when the platform runs as root (PostgreSQL refuses root)."""
 HOST = LOOPBACK
-PLANNER_SETTINGS = {"random_page_cost": "1.1"}
+SERVER_SETTINGS = {
+    "random_page_cost": "1.1",
+    "wal_level": "minimal",
+    "max_wal_senders": "0",
+    "max_wal_size": "4GB",
+    "work_mem": "64MB",
+    "maintenance_work_mem": "512MB",
+}
 """Server settings of the warehouses this project runs (this embedded one and docker-compose.yml's
 `warehouse-db`; a city's own PostgreSQL should be given the same, see the README's deployment section).
-On solid-state storage a page read out of order costs about what the next one does; at PostgreSQL's default
-(4) the planner reads a whole household table rather than one month of it through its index on `period`:
-a monthly build then reads every month of the mart in each project-level view (4 s instead of 80 ms)."""
+- `random_page_cost`: on solid-state storage a page read out of order costs about what the next one does; at
+  PostgreSQL's default (4) the planner reads a whole household table rather than one month of it through its
+  index on `period`: a monthly build then reads every month of the mart in each project-level view (4 s
+  instead of 80 ms).
+- `wal_level` minimal (which needs `max_wal_senders` 0): a table dbt creates and fills in one transaction is
+  not copied into the write-ahead log, so a full build writes its millions of household rows once, not twice.
+  Backups are `pg_dump`s (`resettle backup`), which need no more; a server that streams to a replica keeps
+  `replica`, and its builds are slower by about a tenth.
+- `max_wal_size`: a month's build writes gigabytes; at 1GB it would force a checkpoint every few models.
+- `work_mem`, `maintenance_work_mem`: the household tables' sorts, hashes and unique indexes in memory
+  rather than in temporary files (each query of a build, of which two run at a time, and each index build)."""
 
 
 class WarehouseError(RuntimeError):
@@ -173,7 +188,7 @@ def start() -> EmbeddedState:
             state = EmbeddedState(port=free_port(), password=state.password)
             _save_state(state)
         log = settings().pgdata / "server.log"
-        settings_opts = " ".join(f"-c {name}={value}" for name, value in PLANNER_SETTINGS.items())
+        settings_opts = " ".join(f"-c {name}={value}" for name, value in SERVER_SETTINGS.items())
         opts = f"-h {HOST} -p {state.port} -c unix_socket_directories='' -c max_connections=60 {settings_opts}"
         result = _pg_ctl("-w", "-t", "60", "-l", str(log), "-o", opts, "start", check=False)
         if result.returncode != 0:
