@@ -51,10 +51,11 @@ def test_build_and_docs_on_an_empty_warehouse(warehouse_url, resettle_env):
 
 
 def _assert_household_keys_are_held(url: str) -> None:
-    """The household tables' key (period, household_code) is a unique index in which nulls count as equal:
-    a duplicate fails its insert. The key's test trusts that index, and reads the table when it is gone."""
-    key_test = "household_resettlement,test_name:unique_combination"
-    twice_null, twice_h = "('2026-10', null), ('2026-10', null)", "('2026-10', 'H', now()), ('2026-10', 'H', now())"
+    """The household tables' key (period, household_code) is held by PostgreSQL: both columns NOT NULL and a
+    unique index on them, so a null or a duplicate fails its insert. The key's test trusts the catalog and
+    does not read the table; without the index it finds a duplicate, without NOT NULL a missing value."""
+    key_test = "household_resettlement,test_name:primary_key"
+    twice_h, null_h = "('2026-10', 'H', now()), ('2026-10', 'H', now())", "('2026-10', null, now())"
     with psycopg.connect(url, autocommit=True) as conn:
         for table in ("intermediate.int_households_masked", "marts.household_resettlement"):
             found = conn.execute(
@@ -66,26 +67,32 @@ def _assert_household_keys_are_held(url: str) -> None:
                 (table,),
             ).fetchall()
             assert len(found) == 1, f"{table}: {found}"
+            with pytest.raises(psycopg.errors.NotNullViolation):
+                conn.execute(f"insert into {table} (period, household_code) values ('2026-10', null)")
             with pytest.raises(psycopg.errors.UniqueViolation):
-                conn.execute(f"insert into {table} (period, household_code) values {twice_null}")
+                conn.execute(f"insert into {table} (period, household_code) values ('2026-10', 'H'), ('2026-10', 'H')")
         assert run_dbt(["test", "--select", key_test], url).success
-        # With the index, the test's grouping never runs: the index check gates the scan below it.
+        # With the key held, the test's grouping never runs: the catalog check gates the scan below it.
         assert run_dbt(["compile", "--select", key_test], url).success
         nodes = json.loads((settings().dbt_project_dir / "target" / "manifest.json").read_text())["nodes"]
         compiled = next(n["compiled_code"] for n in nodes.values() if n["name"] == KEY_TEST)
         plan = conn.execute(f"explain (analyze, format json) {compiled}").fetchone()[0][0]["Plan"]
         scans = [n for n in _plan_nodes(plan) if n.get("Relation Name") == "household_resettlement"]
         assert scans and all(n["Actual Loops"] == 0 for n in scans), scans
-        index = found[0][0]
-        conn.execute(f"drop index {index}")
+        conn.execute(f"drop index {found[0][0]}")
         # Rows of a build: the test reads what the latest build wrote (macros/changed_rows.sql).
         conn.execute(f"insert into marts.household_resettlement (period, household_code, built_at) values {twice_h}")
-        failed = run_dbt(["test", "--select", key_test], url)
+        duplicated = run_dbt(["test", "--select", key_test], url)
         conn.execute("delete from marts.household_resettlement where household_code = 'H'")
-    assert failed.counts.get("fail") == 1 and any(KEY_TEST in f for f in failed.failures), failed.failures
+        conn.execute("alter table marts.household_resettlement alter column household_code drop not null")
+        conn.execute(f"insert into marts.household_resettlement (period, household_code, built_at) values {null_h}")
+        missing = run_dbt(["test", "--select", key_test], url)
+        conn.execute("delete from marts.household_resettlement where household_code is null")
+    for failed in (duplicated, missing):
+        assert failed.counts.get("fail") == 1 and any(KEY_TEST in f for f in failed.failures), failed.failures
 
 
-KEY_TEST = "unique_combination_household_resettlement_period__household_code"
+KEY_TEST = "primary_key_household_resettlement_period__household_code"
 
 
 def _plan_nodes(node: dict):

@@ -4,7 +4,7 @@
         unique_key='period',
         on_schema_change='fail',
         indexes=[{'columns': ['built_at']}],
-        post_hook="{{ unique_key_index(['period', 'household_code']) }}",
+        post_hook="{{ hold_primary_key(['period', 'household_code']) }}",
     )
 }}
 

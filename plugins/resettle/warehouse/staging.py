@@ -148,7 +148,7 @@ def render_source_datasets() -> str:
 def _column_tests(c: Contract, name: str) -> list:
     col = c.column(name)
     tests: list = []
-    if col.not_null:
+    if col.not_null and name not in c.key:  # a key column's values are tested by the model's primary_key
         tests.append("not_null")
     return tests + column_type(col.type).dbt_tests(col)
 
@@ -174,7 +174,7 @@ def render_models(source: str) -> dict:
                 "name": model_name(source, dataset),
                 "description": f"{c.title_zh} as in force: the rows of the latest accepted submission of each "
                 f"source and period, named after the glossary.",
-                "data_tests": [{"unique_combination": {"arguments": {"columns": ["period", *c.key]}}}],
+                "data_tests": [{"primary_key": {"arguments": {"columns": ["period", *c.key]}}}],
                 "columns": columns,
             }
         )
