@@ -127,16 +127,65 @@ def test_the_dbt_producer_writes_only_the_xcoms_its_watchers_read(airflow_env):
     extra = {"context": {"ti": ti}, "project_dir": str(REPO / "dbt_project")}
     for name in ("NodeStart", "NodeCompiling", "NodeExecuting"):
         parse(_event(name, model, "model", "started"), extra)
-    assert ti.pushed == {}
     parse(_event("NodeFinished", model, "model", "success"), extra)
+    parse.close()
     key = model.replace(".", "__")
     assert ti.pushed[f"{key}_status"]["status"] == "success"
     assert f"{key}_dbt_event" in ti.pushed
+    assert set(ti.pushed) == {f"{key}_status", f"{key}_dbt_event"}, "events a later one overwrites are not written"
     written = dict(ti.pushed)
+    parse = producer._make_parse_callable()
     for test in tests:
         parse(_event("NodeStart", test, "test", "started"), extra)
         parse(_event("NodeFinished", test, "test", "pass"), extra)
+    parse.close()
     assert ti.pushed == written, "tests write no XCom"
+
+
+def test_the_dbt_producer_records_events_beside_the_build_and_all_before_it_returns():
+    """dbt calls an event's callback in the thread running the node: the producer records each event (an
+    XCom round trip) on a thread of its own, in the order dbt fired them, and dbt's command returns only
+    when every event is recorded; an event that could not be recorded fails the command."""
+    import threading
+    import time
+
+    from resettle.airflow.runtime import _parse_events_beside_the_build
+
+    class Producer:
+        def __init__(self, fail_on=None):
+            self.recorded: list[str] = []
+            self.fail_on = fail_on
+
+        def _make_parse_callable(self):
+            def parse(line, extra_kwargs):
+                time.sleep(0.01)  # an XCom round trip
+                if line == self.fail_on:
+                    raise RuntimeError("the API server is gone")
+                self.recorded.append(line)
+
+            return parse
+
+        def run_dbt_runner(self, lines):
+            parse = self._make_parse_callable()
+            started = time.perf_counter()
+            for line in lines:
+                parse(line, {})
+            self.fired_in = time.perf_counter() - started
+            self.recorded_when_dbt_ended = len(self.recorded)
+            return "result"
+
+    lines = [f"event {i}" for i in range(30)]
+    producer = Producer()
+    _parse_events_beside_the_build(producer)
+    assert producer.run_dbt_runner(lines) == "result"
+    assert producer.recorded == lines
+    assert producer.fired_in < 0.1 and producer.recorded_when_dbt_ended < len(lines), "dbt did not wait"
+    assert not [t for t in threading.enumerate() if t.name == "dbt-events"]
+    failing = Producer(fail_on="event 3")
+    _parse_events_beside_the_build(failing)
+    with pytest.raises(RuntimeError, match="API server"):
+        failing.run_dbt_runner(lines)
+    assert failing.recorded == [line for line in lines if line != "event 3"]
 
 
 def test_both_ingestion_waves_come_from_one_listing_of_the_landing_zone(bags):

@@ -7,6 +7,7 @@ embedded setup, the secrets backend in production); it is looked up inside tasks
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Sequence
 
 from resettle.airflow.callbacks import notify_failure, run_deadline
@@ -175,7 +176,7 @@ def dbt_task_group(group_id: str = "dbt"):
     producer = group.children[f"{group_id}.{PRODUCER_WATCHER_TASK_ID}"]
     producer.select = f"{{{{ ti.xcom_pull(task_ids='{PLAN_TASK_ID}') or 'package:resettle' }}}}"
     producer.exclude = PIPELINE_EXCLUDE
-    producer._make_parse_callable = _finished_events_only(producer._make_parse_callable)
+    _parse_events_beside_the_build(producer)
     if in_process():
         tasks = list(group.iter_tasks())
         ids = {t.task_id for t in tasks}
@@ -191,6 +192,70 @@ def dbt_task_group(group_id: str = "dbt"):
             if isinstance(task, BaseConsumerSensor):
                 start_in_triggerer(task, WATCH_POKE_SECONDS)
     return group
+
+
+def _parse_events_beside_the_build(producer) -> None:
+    """The producer records dbt's node events (XCom writes through the API server, log lines) on a thread of
+    its own, in the order dbt fires them, instead of in the dbt thread that fired each one.
+
+    dbt calls an event's callback in the thread running the node, so every write held up one of the build's
+    two threads (a monthly build's few seconds of XCom round trips). The writes are done, and the first
+    error of any is raised, before dbt's command returns: the producer then marks itself completed, as before.
+    """
+    make_parse_callable = _finished_events_only(producer._make_parse_callable)
+    run_dbt_runner = producer.run_dbt_runner
+    writers: list[_EventWriter] = []
+
+    def make():
+        writer = _EventWriter(make_parse_callable())
+        writers.append(writer)
+        return writer
+
+    def run(*args, **kwargs):
+        try:
+            result = run_dbt_runner(*args, **kwargs)
+        except BaseException:
+            while writers:
+                writers.pop().close(raise_error=False)
+            raise
+        while writers:
+            writers.pop().close()
+        return result
+
+    producer._make_parse_callable = make
+    producer.run_dbt_runner = run
+
+
+class _EventWriter:
+    """A parser of dbt's events that parses them on a thread of its own, in the order it is called with them;
+    `close` waits for the last one."""
+
+    def __init__(self, parse) -> None:
+        import queue
+        import threading
+
+        self._parse = parse
+        self._events: queue.SimpleQueue = queue.SimpleQueue()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._work, name="dbt-events", daemon=True)
+        self._thread.start()
+
+    def __call__(self, line: str, extra_kwargs) -> None:
+        self._events.put((line, extra_kwargs))
+
+    def _work(self) -> None:
+        while (event := self._events.get()) is not None:
+            try:
+                self._parse(*event)
+            except Exception as error:  # the first is raised in close(), in the producer's thread
+                logging.getLogger(__name__).exception("recording a dbt event failed")
+                self._error = self._error or error
+
+    def close(self, raise_error: bool = True) -> None:
+        self._events.put(None)
+        self._thread.join()
+        if raise_error and self._error is not None:
+            raise self._error
 
 
 SUPERSEDED_NODE_EVENTS = frozenset({"NodeStart", "NodeCompiling", "NodeExecuting"})
