@@ -5,15 +5,18 @@
     rows to group, about 6 s per test and build. -#}
 
 {#- A post-hook of a table with a key: sets its columns NOT NULL and creates the index once; later builds of an
-    incremental model keep both (setting NOT NULL again changes nothing and reads nothing). The index is
-    unnamed, so that a full refresh does not meet the name on the table it replaces (kept until the end). -#}
+    incremental model keep both and change nothing (no `alter table`, whose lock would make the dashboard's
+    readers of the table wait for the build's commit). The index is unnamed, so that a full refresh does not
+    meet the name on the table it replaces (kept until the end). -#}
 {% macro hold_primary_key(columns) -%}
     do $primary_key$
     begin
-        alter table {{ this }}
-        {%- for column in columns %}
-            alter column {{ column }} set not null{{ "," if not loop.last else ";" }}
-        {%- endfor %}
+        if not {{ primary_key_held(this, columns) }} then
+            alter table {{ this }}
+            {%- for column in columns %}
+                alter column {{ column }} set not null{{ "," if not loop.last else ";" }}
+            {%- endfor %}
+        end if;
         if not {{ unique_index_exists(this, columns) }} then
             create unique index on {{ this }} ({{ columns | join(', ') }}) nulls not distinct;
         end if;
