@@ -11,7 +11,7 @@
 {% macro hold_primary_key(columns) -%}
     do $primary_key$
     begin
-        if not {{ primary_key_held(this, columns) }} then
+        if not {{ key_columns_not_null(this, columns) }} then
             alter table {{ this }}
             {%- for column in columns %}
                 alter column {{ column }} set not null{{ "," if not loop.last else ";" }}
@@ -27,16 +27,18 @@
 {#- Whether PostgreSQL holds `columns` as the key of `relation` (a relation or its rendered name): each of them
     NOT NULL, and a valid unique index on them or on fewer of them (a key on fewer is a key on all). -#}
 {% macro primary_key_held(relation, columns) -%}
-    (
-        {{ unique_index_exists(relation, columns) }}
-        and not exists (
-            select 1
-            from pg_catalog.pg_attribute as a
-            where
-                a.attrelid = to_regclass({{ dbt.string_literal(relation | string) }})
-                and a.attname = any(array[{{ _quoted_names(columns) }}]::text [])
-                and not a.attnotnull
-        )
+    ({{ unique_index_exists(relation, columns) }} and {{ key_columns_not_null(relation, columns) }})
+{%- endmacro %}
+
+{#- Whether every one of `columns` of `relation` is declared NOT NULL. -#}
+{% macro key_columns_not_null(relation, columns) -%}
+    not exists (
+        select 1
+        from pg_catalog.pg_attribute as a
+        where
+            a.attrelid = to_regclass({{ dbt.string_literal(relation | string) }})
+            and a.attname = any(array[{{ _quoted_names(columns) }}]::text [])
+            and not a.attnotnull
     )
 {%- endmacro %}
 

@@ -91,7 +91,9 @@ def quiet_lineage_notice() -> None:
 quiet_lineage_notice()
 
 
-def dbt_selection(datasets: list[str] | None, relations_missing: bool, stale_seeds: Sequence[str] = ()) -> str:
+def dbt_selection(
+    datasets: list[str] | None, relations_missing: bool, stale_seeds: Sequence[str] = (), manifest: dict | None = None
+) -> str:
     """What one `dbt build` of a run selects, from the raw datasets that received newly accepted data.
 
     Every node downstream of those raw tables (the monthly marts among them rebuild, through
@@ -101,6 +103,7 @@ def dbt_selection(datasets: list[str] | None, relations_missing: bool, stale_see
     on it. With no dataset (`[]`: a run that accepted nothing new), the register's marts and stale seeds alone.
     Without a list (None: a manual or scheduled run) or on a warehouse that lacks some model, the whole
     project. Views downstream of a raw table are rebuilt with it (and their tests run on the new month).
+    The manifest is read when not given.
     """
     from resettle.warehouse.dbt_runner import read_manifest
 
@@ -108,7 +111,7 @@ def dbt_selection(datasets: list[str] | None, relations_missing: bool, stale_see
         return "package:resettle"
     chosen: list[str] = []
     if datasets:
-        sources = read_manifest()["sources"].values()
+        sources = (manifest or read_manifest())["sources"].values()
         by_table = {s["name"]: f"source:{s['source_name']}.{s['name']}+" for s in sources if s["schema"] == "raw"}
         chosen = [by_table[d] for d in sorted(set(datasets)) if d in by_table]
     # Each selector takes every descendant (`+`): a view being replaced drops the views built on it
@@ -122,14 +125,17 @@ def plan_dbt_build(context: dict, url: str) -> str:
     """The selection of this run's `dbt build`: datasets from the Asset events that triggered it, or from
     `datasets` in the run's conf (`resettle run` passes what its ingestion accepted, maybe nothing); a run
     with neither (triggered by hand) builds the whole project."""
-    from resettle.warehouse.dbt_runner import missing_relations, stale_seeds
+    from resettle.warehouse.dbt_runner import missing_relations, read_manifest, stale_seeds
 
     names = [getattr(asset, "name", "") or "" for asset in context.get("triggering_asset_events") or {}]
     announced = [name[len("raw.") :] for name in names if name.startswith("raw.")]
     conf = getattr(context.get("dag_run"), "conf", None) or {}
     given = bool(announced) or "datasets" in conf
     datasets = [*announced, *(conf.get("datasets") or [])] if given else None
-    return dbt_selection(datasets, bool(missing_relations(url)), stale_seeds(url))
+    manifest = read_manifest()  # once for the three questions below
+    return dbt_selection(
+        datasets, bool(missing_relations(url, manifest)), stale_seeds(url, manifest), manifest=manifest
+    )
 
 
 def dbt_task_group(group_id: str = "dbt"):

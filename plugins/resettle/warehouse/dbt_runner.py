@@ -146,11 +146,12 @@ def read_manifest() -> dict:
         return json.loads(manifest_path().read_text(encoding="utf-8"))
 
 
-def missing_relations(url: str) -> list[str]:
-    """Seeds, models and snapshots of the manifest that have no relation in the warehouse yet."""
+def missing_relations(url: str, manifest: dict | None = None) -> list[str]:
+    """Seeds, models and snapshots of the manifest (read when not given) that have no relation in the
+    warehouse yet."""
     import psycopg
 
-    nodes = read_manifest()["nodes"].values()
+    nodes = (manifest or read_manifest())["nodes"].values()
     wanted = {
         (n["schema"], n.get("alias") or n["name"])
         for n in nodes
@@ -174,12 +175,13 @@ def seed_fingerprint(node: dict) -> str:
     return hashlib.md5((node["checksum"]["checksum"] + column_types).encode(), usedforsecurity=False).hexdigest()
 
 
-def stale_seeds(url: str) -> list[str]:
+def stale_seeds(url: str, manifest: dict | None = None) -> list[str]:
     """Seeds whose table was not loaded from the project's current file and column types (a release changed
-    them, or the table predates the fingerprint): the seeds a monthly build must reload."""
+    them, or the table predates the fingerprint): the seeds a monthly build must reload. The manifest is
+    read when not given."""
     import psycopg
 
-    nodes = read_manifest()["nodes"].values()
+    nodes = (manifest or read_manifest())["nodes"].values()
     seeds = [n for n in nodes if n["resource_type"] == "seed"]
     with psycopg.connect(url) as conn:
         notes = dict(
