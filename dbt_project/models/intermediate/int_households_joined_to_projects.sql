@@ -17,7 +17,10 @@ projects as (
         district,
         contracted_return_date,
         disposal_category,
-        is_in_scope as in_scope
+        is_in_scope as in_scope,
+        {#- Keys of the project's dates, computed once per project and month, not once per household. -#}
+        {{ month_key('contracted_return_date') }} as contracted_return_key,
+        {{ month_key('period_end') }} as period_end_key
     from projects_in_force
 ),
 
@@ -29,27 +32,18 @@ joined as (
         projects.disposal_category,
         projects.in_scope,
         coalesce(projects.district, households.submitted_by) as district,
-        {{ period_end('households.period') }} as period_end_date
+        {#- How long the household has waited past the contracted date: to its resettlement, else to the
+            month's end. Without a project in the ledger there is no contracted date and no count. -#}
+        {{ months_between_keys(
+            'projects.contracted_return_key',
+            "case when households.is_resettled then " ~ month_key('households.resettled_date')
+            ~ " else projects.period_end_key end"
+        ) }} as months_since_return_date
     from households
     left join projects
         on
             households.period = projects.period
             and households.project_code = projects.project_code
-),
-
-waiting as (
-    select
-        *,
-        case when is_resettled then resettled_date else period_end_date end as waiting_until
-    from joined
-),
-
-months_since_return as (
-    {#- The same whole-month count as the projects' months overdue (`months_between`, PostgreSQL `age()`). -#}
-    select
-        *,
-        {{ months_between('contracted_return_date', 'waiting_until') }} as months_since_return_date
-    from waiting
 ),
 
 final as (
@@ -81,7 +75,7 @@ final as (
         submission_id,
         source_row,
         ledger_submission_id
-    from months_since_return
+    from joined
 )
 
 select * from final
