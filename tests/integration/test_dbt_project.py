@@ -4,6 +4,8 @@ generate, and every mart column is described."""
 from __future__ import annotations
 
 import json
+import tempfile
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -46,6 +48,7 @@ def test_build_and_docs_on_an_empty_warehouse(warehouse_url, resettle_env):
         undocumented = set(node["columns"]) - documented[name]
         assert not undocumented, f"marts.{name}: columns without a description: {sorted(undocumented)}"
     _assert_household_keys_are_held(warehouse_url)
+    _assert_each_broken_rule_is_named_with_its_rows(warehouse_url)
     _assert_a_month_rebuilt_empty_keeps_no_rows(warehouse_url)
     _assert_a_month_reloads_only_the_seeds_a_release_changed(warehouse_url)
 
@@ -131,6 +134,31 @@ def test_a_parse_waits_for_the_manifest_lock_and_leaves_one_valid_manifest(tmp_p
     cut = json.loads((project / "target" / "manifest_for_airflow.json").read_text(encoding="utf-8"))
     assert "model.resettle.project_joint_review" in manifest["nodes"]
     assert set(cut["nodes"]) <= set(manifest["nodes"])
+
+
+def _assert_each_broken_rule_is_named_with_its_rows(url: str) -> None:
+    """`row_rules` reads the table once and names each rule a row breaks, with how many rows break it."""
+    columns = "period, household_code, district, head_name_masked, id_number_masked, source_row, months_waiting"
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            f"insert into marts.household_resettlement ({columns}, built_at) values"
+            " ('2026-10', 'H1', 'xingan', '张*', '***', 1, -1, now()),"
+            " ('2026-10', 'H2', null, '李*', '***', 2, 0, now()),"
+            " ('2026-10', 'H3', null, '王*', '***', 3, 5, now())"
+        )
+        try:
+            with tempfile.TemporaryDirectory() as target:
+                selected = ["--select", "household_resettlement,test_name:row_rules", "--target-path", target]
+                tested = run_dbt(["test", *selected], url)
+                results = json.loads((Path(target) / "run_results.json").read_text())
+            broken = {}
+            for result in results["results"]:
+                if result["status"] == "fail":
+                    broken |= dict(conn.execute(result["compiled_code"]).fetchall())
+        finally:
+            conn.execute("delete from marts.household_resettlement where household_code in ('H1', 'H2', 'H3')")
+    assert not tested.success
+    assert broken == {"months_waiting_is_not_negative": 1, "district_is_present": 2}
 
 
 def _assert_a_month_rebuilt_empty_keeps_no_rows(url: str) -> None:

@@ -16,7 +16,7 @@ from resettle.domain.contracts import DATASETS, contract
 from resettle.intake import normalize
 from resettle.intake.parse import detect_dataset, header_key
 from resettle.intake.suite import _column_expectations
-from resettle.warehouse.staging import _column_tests
+from resettle.warehouse.staging import _column_rules, _column_tests
 
 
 def test_no_detection_keyword_belongs_to_two_contracts():
@@ -61,14 +61,19 @@ def test_the_suite_and_the_staging_tests_hold_a_column_to_the_same_values(datase
         kind = column_type(col.type)
         values = kind.allowed_values(col)
         assert in_set.get(col.name) == (None if values is None else list(values)), col.name
-        tests = [t for t in _column_tests(c, col.name) if t != "not_null"]
+        tests = _column_tests(c, col.name)
+        rule = _column_rules(c, col.name).get(f"{col.name}_is_allowed")
         if kind.dbt_relationship:
             seed, field = kind.dbt_relationship
             assert tests == [{"relationships": {"arguments": {"to": f"ref('{seed}')", "field": field}}}]
+            assert rule is None
         elif values is not None:
-            assert [t["accepted_values"]["arguments"]["values"] for t in tests] == [list(values)]
+            quoted = [str(v) if kind.sql_type != "text" else f"'{v}'" for v in values]
+            assert tests == []
+            assert rule == f"{col.name} in ({', '.join(quoted)})"
         else:
             assert tests == []
+            assert rule is None
 
 
 def test_a_contract_column_takes_its_allowed_values_from_a_vocabulary():

@@ -146,11 +146,21 @@ def render_source_datasets() -> str:
 
 
 def _column_tests(c: Contract, name: str) -> list:
+    """A staging column's own tests: those joining a seed of its values. Its other rules are the model's."""
+    return column_type(c.column(name).type).dbt_tests(c.column(name))
+
+
+def _column_rules(c: Contract, name: str) -> dict[str, str]:
+    """A staging column's rules in its model's `row_rules` test: present when the contract requires it (a key
+    column is the `primary_key` test's), and one of the contract's values when it lists them."""
     col = c.column(name)
-    tests: list = []
-    if col.not_null and name not in c.key:  # a key column's values are tested by the model's primary_key
-        tests.append("not_null")
-    return tests + column_type(col.type).dbt_tests(col)
+    rules = {}
+    if col.not_null and name not in c.key:
+        rules[f"{name}_is_present"] = f"{name} is not null"
+    condition = column_type(col.type).dbt_rule(col)
+    if condition is not None:
+        rules[f"{name}_is_allowed"] = condition
+    return rules
 
 
 def render_models(source: str) -> dict:
@@ -159,22 +169,28 @@ def render_models(source: str) -> dict:
         c = contract(dataset)
         columns = [{"name": name, "description": text} for name, text in LINEAGE]
         columns[0]["data_tests"] = [
-            "not_null",
             {"relationships": {"arguments": {"to": "ref('stg_ops__submissions')", "field": "submission_id"}}},
         ]
+        rules = {"submission_id_is_present": "submission_id is not null"}
         for name in stored_columns(dataset):
             entry: dict = {"name": name, "description": _description(c, name)}
             tests = _column_tests(c, name)
             if tests:
                 entry["data_tests"] = tests
+            rules |= _column_rules(c, name)
             columns.append(entry)
         columns += [{"name": name, "description": DERIVED_DOCS[name]} for name in DERIVED_COLUMNS.get(dataset, ())]
+        model, arguments = model_name(source, dataset), {"rules": rules}
         models.append(
             {
-                "name": model_name(source, dataset),
+                "name": model,
                 "description": f"{c.title_zh} as in force: the rows of the latest accepted submission of each "
                 f"source and period, named after the glossary.",
-                "data_tests": [{"primary_key": {"arguments": {"columns": ["period", *c.key]}}}],
+                "data_tests": [
+                    {"primary_key": {"arguments": {"columns": ["period", *c.key]}}},
+                    # Every rule of the contract's columns in one read of the view (tests/generic/row_rules.sql).
+                    {"row_rules": {"name": f"{model}_holds_its_contract", "arguments": arguments}},
+                ],
                 "columns": columns,
             }
         )
