@@ -264,6 +264,13 @@ class _EventWriter:
             raise self._error
 
 
+COSMOS_FILE_LOG_FLAGS = ("--log-level-file", "none")
+"""Cosmos runs dbt in a temporary copy of the project without its `logs` folder, so dbt's log file would be
+written into a folder deleted after the task; the run is logged in `ops.dbt_invocation` and the task's log.
+dbt renders every event, the queries of every node included, as a JSON line before its level is checked:
+about a tenth of a monthly build's dbt threads went to a file nobody could read."""
+
+
 SUPERSEDED_NODE_EVENTS = frozenset({"NodeStart", "NodeCompiling", "NodeExecuting"})
 """dbt's events for a node before it finishes: Cosmos stores each as the node's event in XCom, where the
 node's `NodeFinished` overwrites it."""
@@ -349,7 +356,7 @@ def _cosmos_args(
     from cosmos.dbt.executable import get_system_dbt
     from cosmos.profiles import PostgresUserPasswordProfileMapping
 
-    from resettle.warehouse.dbt_runner import FILE_LOG_FLAGS, manifest_for_rendering
+    from resettle.warehouse.dbt_runner import manifest_for_rendering
 
     return {
         "project_config": ProjectConfig(manifest_path=manifest_for_rendering(), project_name="resettle"),
@@ -381,7 +388,7 @@ def _cosmos_args(
             "install_deps": False,
             "dbt_cmd_global_flags": [
                 *(global_flags or []),
-                *FILE_LOG_FLAGS,
+                *COSMOS_FILE_LOG_FLAGS,
                 *(["--quiet"] if os.environ.get("RESETTLE_DBT_QUIET") == "1" else []),
             ],
             **(operator_args or {}),

@@ -204,9 +204,10 @@ class DbtOutcome:
 
 
 FILE_LOG_FLAGS = ("--log-level-file", "info")
-"""dbt's own log file (`logs/dbt.log` in the project folder) gets one line per node with its outcome and time.
-At dbt's default level (debug) it also gets every query of every node, which costs a monthly build of a few
-hundred tests a tenth of its time; to see the SQL, run the command again with `--log-level-file debug`."""
+"""dbt's own log file (`logs/dbt.log` in the project folder) for the commands run in this process gets one
+line per node with its outcome and time. At dbt's default level (debug) it also gets every query of every
+node, which costs a monthly build of a few hundred tests a tenth of its time; to see the SQL, run the command
+again with `--log-level-file debug`. (Airflow's builds write no log file: `runtime.COSMOS_FILE_LOG_FLAGS`.)"""
 
 _BUILDING = frozenset({"build", "run", "test", "seed", "snapshot"})
 """dbt commands that change the warehouse; their artifacts (manifest.json, run_results.json) are not written."""
