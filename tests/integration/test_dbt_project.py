@@ -4,8 +4,6 @@ generate, and every mart column is described."""
 from __future__ import annotations
 
 import json
-import tempfile
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -147,10 +145,8 @@ def _assert_each_broken_rule_is_named_with_its_rows(url: str) -> None:
             " ('2026-10', 'H3', null, '王*', '***', 3, 5, now())"
         )
         try:
-            with tempfile.TemporaryDirectory() as target:
-                selected = ["--select", "household_resettlement,test_name:row_rules", "--target-path", target]
-                tested = run_dbt(["test", *selected], url)
-                results = json.loads((Path(target) / "run_results.json").read_text())
+            tested = run_dbt(["test", "--select", "household_resettlement,test_name:row_rules", "--write-json"], url)
+            results = json.loads((settings().dbt_project_dir / "target" / "run_results.json").read_text())
             broken = {}
             for result in results["results"]:
                 if result["status"] == "fail":

@@ -86,22 +86,11 @@ class ColumnType:
 
     def dbt_tests(self, col: Column) -> list[dict]:
         """The dbt data tests of a staging column of this type that join another relation (a seed of its
-        values); values listed in the contract are a rule instead (`dbt_rule`)."""
+        values); values listed in the contract are a rule of the model's `row_rules` test instead."""
         if self.dbt_relationship is None:
             return []
         seed, field = self.dbt_relationship
         return [{"relationships": {"arguments": {"to": f"ref('{seed}')", "field": field}}}]
-
-    def dbt_rule(self, col: Column) -> str | None:
-        """The SQL condition holding a staging column to the type's values, one rule of the staging model's
-        `row_rules` test (rendered by `resettle staging`); None when the values are a seed's or free."""
-        if self.dbt_relationship is not None:
-            return None
-        values = self.allowed_values(col)
-        if values is None:
-            return None
-        listed = ", ".join(str(v) if self.sql_type != "text" else "'" + str(v).replace("'", "''") + "'" for v in values)
-        return f"{col.name} in ({listed})"
 
 
 def _identifier(name: str, words_zh: str, format_zh: str, min_width: int) -> ColumnType:

@@ -101,7 +101,8 @@ comment on view ops.submission_in_force is
 """
 
 
-def _in_list(words: Iterable[str]) -> str:
+def sql_in_list(words: Iterable[str]) -> str:
+    """Words as the quoted list of an SQL `in (...)`."""
     return ", ".join("'" + word.replace("'", "''") + "'" for word in words)
 
 
@@ -110,9 +111,9 @@ def vocabulary_checks_ddl() -> str:
     `alert_kinds` seeds (re-created whenever a seed gains a word; migration 0007 handed them over)."""
     return f"""
 alter table ops.submission drop constraint if exists submission_status_check;
-alter table ops.submission add constraint submission_status_check check (status in ({_in_list(statuses())}));
+alter table ops.submission add constraint submission_status_check check (status in ({sql_in_list(statuses())}));
 alter table ops.alert drop constraint if exists alert_kind_check;
-alter table ops.alert add constraint alert_kind_check check (kind in ({_in_list(alert_kinds())}));
+alter table ops.alert add constraint alert_kind_check check (kind in ({sql_in_list(alert_kinds())}));
 """
 
 

@@ -25,7 +25,7 @@ from resettle.domain.contracts import (
     contract,
     datasets_for,
 )
-from resettle.warehouse.schema import DERIVED_COLUMNS, stored_columns
+from resettle.warehouse.schema import DERIVED_COLUMNS, sql_in_list, stored_columns
 
 ENTITY = {
     "project_ledger": "project_ledgers",
@@ -153,13 +153,14 @@ def _column_tests(c: Contract, name: str) -> list:
 def _column_rules(c: Contract, name: str) -> dict[str, str]:
     """A staging column's rules in its model's `row_rules` test: present when the contract requires it (a key
     column is the `primary_key` test's), and one of the contract's values when it lists them."""
-    col = c.column(name)
+    col, kind = c.column(name), column_type(c.column(name).type)
     rules = {}
     if col.not_null and name not in c.key:
         rules[f"{name}_is_present"] = f"{name} is not null"
-    condition = column_type(col.type).dbt_rule(col)
-    if condition is not None:
-        rules[f"{name}_is_allowed"] = condition
+    values = None if kind.dbt_relationship else kind.allowed_values(col)  # a seed's values are a relationship
+    if values is not None:
+        listed = sql_in_list(values) if kind.sql_type == "text" else ", ".join(str(v) for v in values)
+        rules[f"{name}_is_allowed"] = f"{name} in ({listed})"
     return rules
 
 
