@@ -52,26 +52,26 @@ def test_build_and_docs_on_an_empty_warehouse(warehouse_url, resettle_env):
 
 
 def _assert_household_keys_are_held(url: str) -> None:
-    """The household tables' key (period, household_code) is held by PostgreSQL: both columns NOT NULL and a
+    """The household table's key (period, household_code) is held by PostgreSQL: both columns NOT NULL and a
     unique index on them, so a null or a duplicate fails its insert. The key's test trusts the catalog and
     does not read the table; without the index it finds a duplicate, without NOT NULL a missing value."""
     key_test = "household_resettlement,test_name:primary_key"
     twice_h, null_h = "('2026-10', 'H', now()), ('2026-10', 'H', now())", "('2026-10', null, now())"
     with psycopg.connect(url, autocommit=True) as conn:
-        for table in ("intermediate.int_households_masked", "marts.household_resettlement"):
-            found = conn.execute(
-                """select i.indexrelid::regclass::text from pg_index as i
-                   where i.indrelid = %s::regclass and i.indisunique and i.indnullsnotdistinct
-                     and (select array_agg(a.attname::text order by a.attname) from pg_attribute as a
-                          where a.attrelid = i.indrelid and a.attnum = any(i.indkey::int2[]))
-                         = array['household_code', 'period']""",
-                (table,),
-            ).fetchall()
-            assert len(found) == 1, f"{table}: {found}"
-            with pytest.raises(psycopg.errors.NotNullViolation):
-                conn.execute(f"insert into {table} (period, household_code) values ('2026-10', null)")
-            with pytest.raises(psycopg.errors.UniqueViolation):
-                conn.execute(f"insert into {table} (period, household_code) values ('2026-10', 'H'), ('2026-10', 'H')")
+        found = conn.execute(
+            """select i.indexrelid::regclass::text from pg_index as i
+               where i.indrelid = 'marts.household_resettlement'::regclass and i.indisunique
+                 and i.indnullsnotdistinct
+                 and (select array_agg(a.attname::text order by a.attname) from pg_attribute as a
+                      where a.attrelid = i.indrelid and a.attnum = any(i.indkey::int2[]))
+                     = array['household_code', 'period']"""
+        ).fetchall()
+        assert len(found) == 1, found
+        insert = "insert into marts.household_resettlement (period, household_code) values "
+        with pytest.raises(psycopg.errors.NotNullViolation):
+            conn.execute(insert + "('2026-10', null)")
+        with pytest.raises(psycopg.errors.UniqueViolation):
+            conn.execute(insert + "('2026-10', 'H'), ('2026-10', 'H')")
         assert run_dbt(["test", "--select", key_test], url).success
         # With the key held, the test's grouping never runs: the catalog check gates the scan below it.
         assert run_dbt(["compile", "--select", key_test], url).success
@@ -137,12 +137,18 @@ def test_a_parse_waits_for_the_manifest_lock_and_leaves_one_valid_manifest(tmp_p
 def _assert_each_broken_rule_is_named_with_its_rows(url: str) -> None:
     """`row_rules` reads the table once and names each rule a row breaks, with how many rows break it."""
     columns = "period, household_code, district, head_name_masked, id_number_masked, source_row, months_waiting"
+    # Each row as a roster gives it (file, project, pseudonym, codes), so that only the two rules below break.
+    roster = (
+        "submission_id, project_code, household_pseudonym, household_type, has_lawful_residence,"
+        " resettlement_choice, agreement_type, is_resettled, petition_level"
+    )
+    given = "1, 'XA2019-001', 'p', '被动迁', true, '原址回迁', '无', false, '无'"
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(
-            f"insert into marts.household_resettlement ({columns}, built_at) values"
-            " ('2026-10', 'H1', 'xingan', '张*', '***', 1, -1, now()),"
-            " ('2026-10', 'H2', null, '李*', '***', 2, 0, now()),"
-            " ('2026-10', 'H3', null, '王*', '***', 3, 5, now())"
+            f"insert into marts.household_resettlement ({columns}, {roster}, built_at) values"
+            f" ('2026-10', 'H1', 'xingan', '张*', '***', 1, -1, {given}, now()),"
+            f" ('2026-10', 'H2', null, '李*', '***', 2, 0, {given}, now()),"
+            f" ('2026-10', 'H3', null, '王*', '***', 3, 5, {given}, now())"
         )
         try:
             tested = run_dbt(["test", "--select", "household_resettlement,test_name:row_rules", "--write-json"], url)

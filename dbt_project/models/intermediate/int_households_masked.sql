@@ -1,22 +1,13 @@
-{{
-    config(
-        schema='intermediate',
-        materialized='incremental',
-        unique_key='period',
-        on_schema_change='fail',
-        indexes=[{'columns': ['built_at']}],
-        post_hook="{{ hold_primary_key(['period', 'household_code']) }}",
-    )
-}}
+{{ config(schema='intermediate', materialized='view') }}
 
 {#- The only model that reads the roster's personal columns: it replaces them with display masks and the
-    loader's keyed pseudonym, so nothing downstream can carry a clear name, ID number or phone. -#}
+    loader's keyed pseudonym, so nothing downstream can carry a clear name, ID number or phone. A view: the
+    mart that stores the households computes the masks of the months it builds (see the yml). -#}
 
 with
 
 rosters as (
     select * from {{ ref('stg_district__household_rosters') }}
-    {{ only_periods_to_build() }}
 ),
 
 final as (
@@ -58,8 +49,7 @@ final as (
         petition_level,
         refund_due,
         refund_paid,
-        refund_date,
-        now() as built_at
+        refund_date
     from rosters
 )
 
