@@ -54,6 +54,17 @@ petitions as (
     {{ only_periods_to_build() }}
 ),
 
+months as (
+    {#- The day six months before each month's end, worked out once per month rather than once per household
+        (a date from text and two intervals, on every row, was a tenth of the build's time). Every month of
+        a roster is a month of the submissions register. -#}
+    select
+        period,
+        ({{ period_end('period') }} - interval '6 months')::date as six_months_before_month_end
+    from (select distinct period from {{ ref('stg_ops__submissions') }}) as periods
+    {{ only_periods_to_build() }}
+),
+
 choices as (select * from {{ ref('resettlement_choices') }}),
 
 categories as (select * from {{ ref('disposal_categories') }}),
@@ -83,7 +94,7 @@ joined as (
         petitions.petition_latest_date,
         coalesce(petitions.petitions_without_handler, 0) as petitions_without_handler,
         petitions.petition_handler_assigned,
-        ({{ period_end('households.period') }} - interval '6 months')::date as six_months_before_month_end,
+        months.six_months_before_month_end,
         concat_ws(',', certificates.submission_id::text, petitions.petition_submission_ids) as feed_submission_ids
     from households
     left join units
@@ -95,6 +106,7 @@ joined as (
             households.period = certificates.period
             and households.unit_code = certificates.unit_code
     left join reported on households.period = reported.period
+    left join months on households.period = months.period
     left join petitions
         on
             households.period = petitions.period
