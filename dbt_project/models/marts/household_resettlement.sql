@@ -56,8 +56,8 @@ petitions as (
 
 months as (
     {#- The day six months before each month's end, worked out once per month rather than once per household
-        (a date from text and two intervals, on every row, was a tenth of the build's time). Every month of
-        a roster is a month of the submissions register. -#}
+        (a date from text and two intervals, repeated in three flags of every row, was a fifth of the
+        model's time). Every month of a roster is a month of the submissions register. -#}
     select
         period,
         ({{ period_end('period') }} - interval '6 months')::date as six_months_before_month_end
