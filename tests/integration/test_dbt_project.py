@@ -123,8 +123,12 @@ def test_a_parse_waits_for_the_manifest_lock_and_leaves_one_valid_manifest(tmp_p
     with open(project / "target" / ".manifest.lock", "a+") as held:
         fcntl.flock(held, fcntl.LOCK_EX)
         parse = subprocess.Popen([sys.executable, "-c", code], env=env, stderr=subprocess.PIPE)
-        time.sleep(20)  # a parse of the project takes well under this
-        assert parse.poll() is None and not (project / "target" / "manifest.json").exists()
+        deadline = time.monotonic() + 120
+        while not _waits_for_a_lock(parse.pid) and parse.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(1)  # blocked, it stays blocked: nothing may be written meanwhile
+        assert parse.poll() is None and _waits_for_a_lock(parse.pid), "the parse did not wait for the lock"
+        assert not (project / "target" / "manifest.json").exists()
         fcntl.flock(held, fcntl.LOCK_UN)
     error = parse.communicate(timeout=300)[1]
     assert parse.returncode == 0, error
@@ -132,6 +136,12 @@ def test_a_parse_waits_for_the_manifest_lock_and_leaves_one_valid_manifest(tmp_p
     cut = json.loads((project / "target" / "manifest_for_airflow.json").read_text(encoding="utf-8"))
     assert "model.resettle.project_joint_review" in manifest["nodes"]
     assert set(cut["nodes"]) <= set(manifest["nodes"])
+
+
+def _waits_for_a_lock(pid: int) -> bool:
+    """Whether the process is blocked on a file lock (Linux lists each waiter in /proc/locks, after `->`)."""
+    with open("/proc/locks") as locks:
+        return any(line.split()[1] == "->" and line.split()[5] == str(pid) for line in locks if "->" in line)
 
 
 def _assert_each_broken_rule_is_named_with_its_rows(url: str) -> None:
