@@ -70,6 +70,7 @@ XDIST_GROUPS = {
     "integration/test_alerts.py": "alerts",
     "integration/test_corpus.py": "corpus",
     "integration/test_inject_errors.py": "inject_errors",
+    "unit/test_templates.py": "templates",
 }
 
 
