@@ -8,11 +8,11 @@
       an accepted file; earlier months were tested when they were built, a corrected one in the marts;
     * anything else (seeds, reference tables, snapshots): every row.
     A full refresh (`dbt build --full-refresh`) tests every row of everything, except tests whose `where` is
-    `__latest_month__`: they read the latest month on every run. Those are the staging views' tests (see
-    dbt_project.yml) and a few tests named in the models' yml. A staging view stores nothing and its rows
+    `__latest_month__`: they read a view's latest month (and a table's latest build) on every run. Those are
+    the staging and intermediate models' tests (see dbt_project.yml). A view stores nothing and its rows
     change only when the intake accepts a file: each month was read by these tests when it was the latest,
-    and the tables built from the views test every month they rebuild (the household rosters' columns in
-    `int_households_masked`, all at once on a full refresh). On a city's two years each of those reads is
+    and the marts built from the views test every month they rebuild (the household rosters' columns in
+    `household_resettlement`, all at once on a full refresh). On a city's two years each of those reads is
     seconds, and a full build would wait for about thirty of them before building the households.
     This is dbt's documented way to customise `where` (overriding get_where_subquery). -#}
 {% macro get_where_subquery(relation) -%}
