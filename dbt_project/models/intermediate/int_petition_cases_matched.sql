@@ -20,13 +20,15 @@ petitions as (
 ),
 
 rosters as (
+    {#- The roster's codes and the loader's pseudonym, no personal column: read from the staging view, not
+        through the masks, so the petitions are matched (and the household mart started) sooner. -#}
     select
         period,
         household_code,
-        household_pseudonym,
+        id_pseudonym as household_pseudonym,
         project_code,
         submitted_by
-    from {{ ref('int_households_masked') }}
+    from {{ ref('stg_district__household_rosters') }}
     {{ only_periods_to_build() }}
 ),
 
