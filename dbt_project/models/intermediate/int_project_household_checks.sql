@@ -1,10 +1,21 @@
-{{ config(schema='intermediate', materialized='view') }}
+{{
+    config(
+        schema='intermediate',
+        materialized='incremental',
+        unique_key='period',
+    )
+}}
 
-{#- The household checks of `household_resettlement` counted per project and month. -#}
+{#- The household checks of `household_resettlement` counted per project and month. A table, not a view: the
+    joint review reads it directly and through the route steps, and so does the route steps mart; as a view
+    each of them counted every household of the months again. -#}
 
 with
 
-checks as (select * from {{ ref('household_resettlement') }}),
+checks as (
+    select * from {{ ref('household_resettlement') }}
+    {{ only_periods_to_build() }}
+),
 
 final as (
     select
@@ -14,7 +25,8 @@ final as (
         count(*) filter (where is_unit_not_occupied) as households_unit_not_occupied,
         count(*) filter (where is_resettled_before_due) as households_resettled_before_due,
         count(*) filter (where outcome_zh = '退款处置') as households_refund_route,
-        count(*) filter (where outcome_zh = '未安置') as households_awaiting
+        count(*) filter (where outcome_zh = '未安置') as households_awaiting,
+        now() as built_at
     from checks
     group by period, project_code
 )
