@@ -227,14 +227,3 @@ def test_every_incremental_model_replaces_whole_months(airflow_env):
         if n["resource_type"] == "model" and n["config"].get("materialized") == "incremental"
     }
     assert keys and {name: key for name, key in keys.items() if key != "period"} == {}
-
-
-def test_in_process_builds_run_as_many_dbt_threads_as_airflows():
-    """`resettle dbt build` and the in-process runs read profiles.yml; Airflow's build gets its threads from
-    `DBT_THREADS` (Cosmos makes its own profile). A full build measured with one is the other's."""
-    import yaml
-
-    from resettle.airflow.runtime import DBT_THREADS
-
-    profiles = yaml.safe_load((REPO / "dbt_project" / "profiles.yml").read_text(encoding="utf-8"))
-    assert profiles["resettle"]["outputs"]["warehouse"]["threads"] == DBT_THREADS
