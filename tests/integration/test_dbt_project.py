@@ -145,6 +145,19 @@ def _waits_for_a_lock(pid: int) -> bool:
         return any(line.split()[1] == "->" and line.split()[5] == str(pid) for line in locks if "->" in line)
 
 
+def _test_and_read_failures(conn: psycopg.Connection, url: str, select: str):
+    """`dbt test --select` on the warehouse at `url`, and the rows each failing test returns, by test name
+    (dbt's run results keep the compiled query; the project's target keeps partial parsing)."""
+    tested = run_dbt(["test", "--select", select, "--write-json"], url)
+    results = json.loads((settings().dbt_project_dir / "target" / "run_results.json").read_text())
+    rows = {
+        r["unique_id"].split(".")[2]: conn.execute(r["compiled_code"]).fetchall()
+        for r in results["results"]
+        if r["status"] == "fail"
+    }
+    return tested, rows
+
+
 def _assert_each_broken_rule_is_named_with_its_rows(url: str) -> None:
     """`row_rules` reads the table once and names each rule a row breaks, with how many rows break it."""
     columns = "period, household_code, district, head_name_masked, id_number_masked, source_row, months_waiting"
@@ -162,12 +175,8 @@ def _assert_each_broken_rule_is_named_with_its_rows(url: str) -> None:
             f" ('2026-10', 'H3', null, '王*', '***', 3, 5, {given}, now())"
         )
         try:
-            tested = run_dbt(["test", "--select", "household_resettlement,test_name:row_rules", "--write-json"], url)
-            results = json.loads((settings().dbt_project_dir / "target" / "run_results.json").read_text())
-            broken = {}
-            for result in results["results"]:
-                if result["status"] == "fail":
-                    broken |= dict(conn.execute(result["compiled_code"]).fetchall())
+            tested, rows = _test_and_read_failures(conn, url, "household_resettlement,test_name:row_rules")
+            broken = {rule: n for found in rows.values() for rule, n in found}
         finally:
             conn.execute("delete from marts.household_resettlement where household_code in ('H1', 'H2', 'H3')")
     assert not tested.success
@@ -187,12 +196,8 @@ def _assert_personal_numbers_are_found_by_column_and_kind(url: str) -> None:
             " ('2026-10', 'H3', 'xingan', '编号 230404********1234', '进京', now())"
         )
         try:
-            tested = run_dbt(
-                ["test", "--select", f"{test} household_resettlement,test_name:relationships", "--write-json"], url
-            )
-            results = json.loads((settings().dbt_project_dir / "target" / "run_results.json").read_text())
-            compiled = next(r["compiled_code"] for r in results["results"] if r["unique_id"].split(".")[2] == test)
-            found = {(column, problem): rows for column, problem, rows in conn.execute(compiled).fetchall()}
+            tested, rows = _test_and_read_failures(conn, url, f"{test} household_resettlement,test_name:relationships")
+            found = {(column, problem): n for column, problem, n in rows[test]}
         finally:
             conn.execute("delete from marts.household_resettlement where household_code in ('H1', 'H2', 'H3')")
     assert found == {("certificate_blocker", "resident ID number"): 1, ("certificate_blocker", "landline number"): 1}
