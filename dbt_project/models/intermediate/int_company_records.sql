@@ -1,4 +1,8 @@
-{{ config(schema='intermediate', materialized='view') }}
+{{ config(schema='intermediate', materialized='table') }}
+
+{#- A table, rebuilt whole by every run that selects it: a few thousand rows a month from small inputs.
+    As a view it was computed again by each of its tests and by each reader: the developers' facts and
+    `unmatched_company_records`. -#}
 
 {#- Every company the departments know (court defendants, police suspects, taxpayers, housing-bureau
     developers), resolved to a developer of the districts' ledgers: by USCC first, then by normalized
@@ -75,17 +79,22 @@ by_uscc as (
     left join developers on records.company_uscc = developers.developer_uscc
 ),
 
+names as (
+    {#- Each folded name once, with the developer a record of that name is matched to (the lowest USCC, should
+        two developers' names fold alike): a hash join, rather than a scan of the developers per record. -#}
+    select
+        name_key,
+        min(developer_uscc) as developer_uscc
+    from developers
+    group by name_key
+),
+
 by_name as (
     select
         by_uscc.*,
-        (
-            select developers.developer_uscc
-            from developers
-            where developers.name_key = {{ normalize_company_name('by_uscc.company_name') }}
-            order by developers.developer_uscc
-            limit 1
-        ) as name_match
+        names.developer_uscc as name_match
     from by_uscc
+    left join names on {{ normalize_company_name('by_uscc.company_name') }} = names.name_key
 ),
 
 final as (

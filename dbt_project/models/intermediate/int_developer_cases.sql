@@ -1,4 +1,8 @@
-{{ config(schema='intermediate', materialized='view') }}
+{{ config(schema='intermediate', materialized='table') }}
+
+{#- A table, rebuilt whole by every run that selects it: a few thousand rows a month from small inputs.
+    As a view it was computed again by each of its tests and by each reader: the project facts and
+    `developer_risk`. -#}
 
 with
 

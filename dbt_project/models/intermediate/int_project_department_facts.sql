@@ -1,4 +1,8 @@
-{{ config(schema='intermediate', materialized='view') }}
+{{ config(schema='intermediate', materialized='table') }}
+
+{#- A table, rebuilt whole by every run that selects it: a few thousand rows a month from small inputs.
+    As a view it was computed again by each of its tests and by each reader: the route steps and
+    both project marts. -#}
 
 {#- Court, police and tax facts of a project, kept at the level the department gave them.
     Project level: court cases whose own `project_code` names the project. Developer level (`developer_*`):
