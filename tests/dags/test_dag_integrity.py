@@ -112,27 +112,32 @@ def _event(name: str, unique_id: str, resource_type: str, status: str) -> str:
 
 
 def test_the_dbt_producer_writes_only_the_xcoms_its_watchers_read(airflow_env):
-    """Per node, the producer writes its status and final event; events a later one overwrites are not
-    written, and tests (no task watches them) write nothing."""
+    """Per node, the producer writes its status, and its final event only when the node did not succeed (a
+    succeeded node's task never reads it under the scheduler); events a later one overwrites are not
+    written, and tests (no task watches them) write nothing. Seeds have no task."""
     from airflow.dag_processing.dagbag import DagBag
 
     dag = DagBag(dag_folder=str(REPO_DAGS / "build_marts.py")).dags["build_marts"]
     producer = dag.get_task("dbt.dbt_producer_watcher")
-    model = "model.resettle.district_monthly_progress"
+    model, failing = "model.resettle.district_monthly_progress", "model.resettle.housing_supply"
     tests = producer.tests_per_model[model]
     assert tests, "the mart has tests"
     assert not [t for t in dag.task_ids if t.endswith(".test")], "no task watches tests"
+    assert not [t for t in dag.task_ids if t.endswith("_seed")], "no task stands in for a seed"
     ti = _RecordingTaskInstance()
     parse = producer._make_parse_callable()
     extra = {"context": {"ti": ti}, "project_dir": str(REPO / "dbt_project")}
     for name in ("NodeStart", "NodeCompiling", "NodeExecuting"):
         parse(_event(name, model, "model", "started"), extra)
     parse(_event("NodeFinished", model, "model", "success"), extra)
+    parse(_event("NodeFinished", failing, "model", "error"), extra)
     parse.close()
-    key = model.replace(".", "__")
+    key, failing_key = model.replace(".", "__"), failing.replace(".", "__")
     assert ti.pushed[f"{key}_status"]["status"] == "success"
-    assert f"{key}_dbt_event" in ti.pushed
-    assert set(ti.pushed) == {f"{key}_status", f"{key}_dbt_event"}, "events a later one overwrites are not written"
+    assert ti.pushed[f"{failing_key}_status"]["status"] == "error"
+    assert set(ti.pushed) == {f"{key}_status", f"{failing_key}_status", f"{failing_key}_dbt_event"}, (
+        "events a later one overwrites, and a succeeded node's event, are not written"
+    )
     written = dict(ti.pushed)
     parse = producer._make_parse_callable()
     for test in tests:

@@ -148,9 +148,10 @@ def dbt_task_group(group_id: str = "dbt"):
     that build, so the graph shows each model's outcome. A failing test fails the build, and dbt skips
     everything downstream of the model it tests: those models' tasks end skipped. Under the scheduler the
     model tasks start and end in the triggerer, all from the start of the run, without a worker process
-    (`resettle.airflow.model_watch`). Seeds, which the build loads, are placeholders the scheduler completes
-    without a worker, and tests have no task of their own: these would double the group. Nodes the run did
-    not select succeed as not run. In-process runs (`dag.test()` runs one task at a time) put the build
+    (`resettle.airflow.model_watch`). Seeds, which the build loads, and tests have no task of their own: a
+    seed's task could only be an empty placeholder (a tenth of an in-process run's tasks), and tests would
+    double the group; a seed or test that fails fails the build's task. Nodes the run did not select
+    succeed as not run. In-process runs (`dag.test()` runs one task at a time) put the build
     before the tasks watching it.
     dbt's unit tests are not part of it (`PIPELINE_EXCLUDE`).
     """
@@ -172,7 +173,7 @@ def dbt_task_group(group_id: str = "dbt"):
             TestBehavior.NONE,
             profile_args={"threads": DBT_THREADS},
             detach_tests=False,
-            seeds=SeedRenderingBehavior.RENDER_ONLY,
+            seeds=SeedRenderingBehavior.NONE,
             # The build runs in a throwaway copy of the project: its manifest.json and run_results.json would
             # be written for nobody (the run is logged in ops.dbt_invocation; partial parsing keeps its cache).
             global_flags=["--no-write-json"],
@@ -279,13 +280,17 @@ node's `NodeFinished` overwrites it."""
 def _finished_events_only(make_parse_callable):
     """The producer's dbt-event parser without the XCom writes no watcher reads.
 
-    Every XCom write of the producer goes through one lock and the API server while dbt's threads wait on
-    it: three of the four node events are overwritten by the fourth, and no task watches a test (neither
-    its own event nor its model's tests' summary is read). Statuses, compiled SQL and the log lines of
-    models, snapshots and seeds are written as before.
+    Every XCom write of the producer goes through one lock and the API server, and the build is not over
+    until the last is written: three of the four node events are overwritten by the fourth, no task
+    watches a test (neither its own event nor its model's tests' summary is read), and a node's event
+    (its times and dbt's message) is read only where its task ends on a worker, which a succeeded node's
+    task never does under the scheduler. Statuses, compiled SQL, the log lines of models, snapshots and
+    seeds, and the event of a node that did not succeed are written as before.
     """
     import functools
     import json
+
+    from cosmos.operators._watcher.state import get_dbt_event_xcom_key
 
     @functools.wraps(make_parse_callable)
     def make():
@@ -302,8 +307,12 @@ def _finished_events_only(make_parse_callable):
                 return None
             node = (event.get("data") or {}).get("node_info") or {}
             context = (extra_kwargs or {}).get("context")
-            if node.get("resource_type") == "test" and context and context.get("ti") is not None:
-                extra_kwargs = {**extra_kwargs, "context": {**context, "ti": _NoXCom(context["ti"])}}
+            if context and context.get("ti") is not None:
+                if node.get("resource_type") == "test":
+                    extra_kwargs = {**extra_kwargs, "context": {**context, "ti": _NoXCom(context["ti"])}}
+                elif node.get("node_status") == "success" and node.get("unique_id"):
+                    event_key = get_dbt_event_xcom_key(node["unique_id"])
+                    extra_kwargs = {**extra_kwargs, "context": {**context, "ti": _NoXCom(context["ti"], event_key)}}
             return parse(line, extra_kwargs)
 
         return parse_event
@@ -312,12 +321,16 @@ def _finished_events_only(make_parse_callable):
 
 
 class _NoXCom:
-    """A task instance that writes no XCom; everything else goes to the real one."""
+    """A task instance that writes no XCom (with `key`: none under that key); everything else goes to the
+    real one."""
 
-    def __init__(self, ti):
+    def __init__(self, ti, key: str | None = None):
         self._ti = ti
+        self._key = key
 
-    def xcom_push(self, *args, **kwargs) -> None:
+    def xcom_push(self, key: str, *args, **kwargs) -> None:
+        if self._key is not None and key != self._key:
+            return self._ti.xcom_push(key, *args, **kwargs)
         return None
 
     def __getattr__(self, name: str):
