@@ -3,16 +3,20 @@
 {#- The households of each district's latest roster in force: what the status snapshot records. Taking
     each district's own latest month (rather than the newest month overall) means a district that has not
     reported the newest month yet keeps its households' previous state. The latest rosters are found in the
-    small submission register, so a run reads one roster per district, not every month's. -#}
+    small submission register, and their households read from `household_resettlement`, which stores each
+    month of `int_households_joined_to_projects` as it is built: a run reads one month of a table by its key,
+    not every month of the rosters again through the masking views. -#}
 
 with
 
-households as (select * from {{ ref('int_households_joined_to_projects') }}),
+households as (select * from {{ ref('household_resettlement') }}),
 
 submissions as (select * from {{ ref('stg_ops__submissions') }}),
 
 latest_rosters as (
-    select distinct on (source) submission_id
+    select distinct on (source)
+        submission_id,
+        period
     from submissions
     where dataset = 'household_roster' and is_current
     order by source asc, period desc
@@ -21,7 +25,10 @@ latest_rosters as (
 latest as (
     select households.*
     from households
-    inner join latest_rosters on households.submission_id = latest_rosters.submission_id
+    inner join latest_rosters
+        on
+            households.period = latest_rosters.period
+            and households.submission_id = latest_rosters.submission_id
 ),
 
 final as (
