@@ -114,7 +114,7 @@ def _event(name: str, unique_id: str, resource_type: str, status: str) -> str:
 def test_the_dbt_producer_writes_only_the_xcoms_its_watchers_read(airflow_env):
     """Per node, the producer writes its status, and its final event only when the node did not succeed (a
     succeeded node's task never reads it under the scheduler); events a later one overwrites are not
-    written, and tests (no task watches them) write nothing. Seeds have no task."""
+    written, and tests and seeds (no task watches them) write nothing."""
     from airflow.dag_processing.dagbag import DagBag
 
     dag = DagBag(dag_folder=str(REPO_DAGS / "build_marts.py")).dags["build_marts"]
@@ -131,6 +131,7 @@ def test_the_dbt_producer_writes_only_the_xcoms_its_watchers_read(airflow_env):
         parse(_event(name, model, "model", "started"), extra)
     parse(_event("NodeFinished", model, "model", "success"), extra)
     parse(_event("NodeFinished", failing, "model", "error"), extra)
+    parse(_event("NodeFinished", "seed.resettle.districts", "seed", "success"), extra)
     parse.close()
     key, failing_key = model.replace(".", "__"), failing.replace(".", "__")
     assert ti.pushed[f"{key}_status"]["status"] == "success"

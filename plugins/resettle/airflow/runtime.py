@@ -277,15 +277,19 @@ SUPERSEDED_NODE_EVENTS = frozenset({"NodeStart", "NodeCompiling", "NodeExecuting
 node's `NodeFinished` overwrites it."""
 
 
+UNWATCHED_RESOURCE_TYPES = frozenset({"test", "seed"})
+"""dbt nodes the build runs without a task of their own in the group (see `dbt_task_group`)."""
+
+
 def _finished_events_only(make_parse_callable):
     """The producer's dbt-event parser without the XCom writes no watcher reads.
 
     Every XCom write of the producer goes through one lock and the API server, and the build is not over
     until the last is written: three of the four node events are overwritten by the fourth, no task
-    watches a test (neither its own event nor its model's tests' summary is read), and a node's event
-    (its times and dbt's message) is read only where its task ends on a worker, which a succeeded node's
-    task never does under the scheduler. Statuses, compiled SQL, the log lines of models, snapshots and
-    seeds, and the event of a node that did not succeed are written as before.
+    watches a test or a seed (neither a test's own event nor its model's tests' summary is read), and a
+    node's event (its times and dbt's message) is read only where its task ends on a worker, which a
+    succeeded node's task never does under the scheduler. Statuses, compiled SQL and the log lines of
+    models and snapshots, and the event of one that did not succeed, are written as before.
     """
     import functools
     import json
@@ -308,7 +312,7 @@ def _finished_events_only(make_parse_callable):
             node = (event.get("data") or {}).get("node_info") or {}
             context = (extra_kwargs or {}).get("context")
             if context and context.get("ti") is not None:
-                if node.get("resource_type") == "test":
+                if node.get("resource_type") in UNWATCHED_RESOURCE_TYPES:
                     extra_kwargs = {**extra_kwargs, "context": {**context, "ti": _NoXCom(context["ti"])}}
                 elif node.get("node_status") == "success" and node.get("unique_id"):
                     event_key = get_dbt_event_xcom_key(node["unique_id"])
