@@ -148,6 +148,17 @@ def test_the_dbt_producer_writes_only_the_xcoms_its_watchers_read(airflow_env):
     assert ti.pushed == written, "tests write no XCom"
 
 
+def test_the_dbt_build_runs_the_data_tests(airflow_env):
+    """Tests have no task of their own, and Cosmos then limits the build to models, seeds and snapshots
+    (`--resource-type`): the build must run them, or a mart built on data failing them would be published."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    dag = DagBag(dag_folder=str(REPO_DAGS / "build_marts.py")).dags["build_marts"]
+    producer = dag.get_task("dbt.dbt_producer_watcher")
+    assert "--resource-type" not in producer.dbt_cmd_flags, producer.dbt_cmd_flags
+    assert producer.exclude == "resource_type:unit_test", "dbt's unit tests stay with the test suite"
+
+
 def test_the_dbt_producer_records_events_beside_the_build_and_all_before_it_returns():
     """dbt calls an event's callback in the thread running the node: the producer records each event (an
     XCom round trip) on a thread of its own, in the order dbt fired them, and dbt's command returns only

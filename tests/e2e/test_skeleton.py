@@ -18,6 +18,7 @@ from resettle.domain.contracts import datasets_for
 from resettle.intake.discover import discover
 from resettle.intake.normalize import normalize
 from resettle.intake.parse import parse
+from resettle.warehouse.dbt_runner import read_manifest
 
 pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
@@ -77,6 +78,12 @@ def test_generated_months_flow_into_the_district_progress_mart(env, resettle_env
     assert len(builds) == len(PERIODS), builds
     assert builds[0] == ("build", "package:resettle")
     assert builds[1][0] == "build" and "source:district.household_roster+" in builds[1][1]
+    with psycopg.connect(warehouse_url) as conn:
+        first_build_nodes = conn.execute("select nodes from ops.dbt_invocation order by started_at").fetchone()[0]
+    nodes = read_manifest()["nodes"].values()
+    built = sum(1 for n in nodes if n["resource_type"] in ("model", "seed", "snapshot"))
+    data_tests = sum(1 for n in nodes if n["resource_type"] == "test")
+    assert first_build_nodes >= built + data_tests, "the build runs every data test with the models"
     _assert_each_model_has_its_task(resettle_env["home"])
 
     with psycopg.connect(warehouse_url) as conn:

@@ -114,7 +114,7 @@ def dbt_selection(
         sources = (manifest or read_manifest())["sources"].values()
         by_table = {s["name"]: f"source:{s['source_name']}.{s['name']}+" for s in sources if s["schema"] == "raw"}
         chosen = [by_table[d] for d in sorted(set(datasets)) if d in by_table]
-    # Each selector takes every descendant (`+`): a view being replaced drops the views built on it
+    # Each selector takes every descendant (`+`): a view or table being replaced drops the views built on it
     # (PostgreSQL's cascade), so whatever is rebuilt must bring everything downstream of it along. The
     # register's own view is not rebuilt: it reads `ops.submission` as it is.
     register = ["int_expected_submissions+", "submission_files+"]
@@ -183,6 +183,7 @@ def dbt_task_group(group_id: str = "dbt"):
     producer = group.children[f"{group_id}.{PRODUCER_WATCHER_TASK_ID}"]
     producer.select = f"{{{{ ti.xcom_pull(task_ids='{PLAN_TASK_ID}') or 'package:resettle' }}}}"
     producer.exclude = PIPELINE_EXCLUDE
+    producer.dbt_cmd_flags = _with_tests(producer.dbt_cmd_flags)
     _parse_events_beside_the_build(producer)
     if in_process():
         tasks = list(group.iter_tasks())
@@ -199,6 +200,20 @@ def dbt_task_group(group_id: str = "dbt"):
             if isinstance(task, BaseConsumerSensor):
                 start_in_triggerer(task, WATCH_POKE_SECONDS)
     return group
+
+
+def _with_tests(flags: list[str] | None) -> list[str]:
+    """The build's flags without the `--resource-type` filter Cosmos adds when tests have no task of their
+    own (models, seeds and snapshots only): here the tests run in the one build, before what reads the
+    models they test, so that a mart built on data failing them is never published."""
+    kept: list[str] = []
+    remaining = iter(flags or [])
+    for flag in remaining:
+        if flag == "--resource-type":
+            next(remaining, None)  # its value
+        else:
+            kept.append(flag)
+    return kept
 
 
 def _parse_events_beside_the_build(producer) -> None:
