@@ -4,7 +4,8 @@
     Tests whose `where` is `__changed_rows__` (all of this project's, see dbt_project.yml) are applied to:
     * a relation with `built_at` (the incremental marts): the rows of its latest build, i.e. every month this
       run rebuilt — the new month and any corrected one;
-    * another relation with `period` (staging and intermediate views over all months): the latest month with
+    * another relation with `period` (staging and intermediate views, and tables rebuilt whole, over all
+      months): the latest month with
       an accepted file; earlier months were tested when they were built, a corrected one in the marts;
     * anything else (seeds, reference tables, snapshots): every row.
     A full refresh (`dbt build --full-refresh`) tests every row of everything, except tests whose `where` is

@@ -4,8 +4,9 @@
     each district's own latest month (rather than the newest month overall) means a district that has not
     reported the newest month yet keeps its households' previous state. The latest rosters are found in the
     small submission register, and their households read from `household_resettlement`, which stores each
-    month of `int_households_joined_to_projects` as it is built: a run reads one month of a table by its key,
-    not every month of the rosters again through the masking views. -#}
+    month of `int_households_joined_to_projects` as it is built (so the snapshot records what the mart shows):
+    a run reads each district's latest month of a table, not every month of the rosters again through the
+    masking views. -#}
 
 with
 
