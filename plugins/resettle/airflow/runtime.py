@@ -328,10 +328,12 @@ def _finished_events_only(make_parse_callable):
             context = (extra_kwargs or {}).get("context")
             if context and context.get("ti") is not None:
                 if node.get("resource_type") in UNWATCHED_RESOURCE_TYPES:
-                    extra_kwargs = {**extra_kwargs, "context": {**context, "ti": _NoXCom(context["ti"])}}
+                    withheld = _NoXCom(context["ti"])
                 elif node.get("node_status") == "success" and node.get("unique_id"):
-                    event_key = get_dbt_event_xcom_key(node["unique_id"])
-                    extra_kwargs = {**extra_kwargs, "context": {**context, "ti": _NoXCom(context["ti"], event_key)}}
+                    withheld = _NoXCom(context["ti"], get_dbt_event_xcom_key(node["unique_id"]))
+                else:
+                    withheld = context["ti"]
+                extra_kwargs = {**extra_kwargs, "context": {**context, "ti": withheld}}
             return parse(line, extra_kwargs)
 
         return parse_event
