@@ -26,15 +26,15 @@ final as (
             else repeat('*', char_length(id_number))
         end as id_number_masked,
         case
-            when phone ~ '^1[3-9][0-9]{9}$'
+            when octet_length(phone) = 11 and phone ~ '^1[3-9][0-9]*$'
                 then left(phone, 3) || '****' || right(phone, 4)
             when phone ~ '^0[0-9]{2,3}-[0-9]{7,8}$'
                 then
                     split_part(phone, '-', 1) || '-'
                     || repeat('*', char_length(split_part(phone, '-', 2)) - 4) || right(phone, 4)
-            when phone ~ '^0[12][0-9]{8,9}$'
+            when octet_length(phone) between 10 and 11 and phone ~ '^0[12][0-9]*$'
                 then left(phone, 3) || '-' || repeat('*', char_length(phone) - 7) || right(phone, 4)
-            when phone ~ '^0[3-9][0-9]{9,10}$'
+            when octet_length(phone) between 11 and 12 and phone ~ '^0[3-9][0-9]*$'
                 then left(phone, 4) || '-' || repeat('*', char_length(phone) - 8) || right(phone, 4)
             else repeat('*', char_length(phone))
         end as phone_masked,
