@@ -44,23 +44,32 @@
     {%- if not execute or (flags.FULL_REFRESH and not every_run) or relation.schema == 'snapshots' -%}
         {%- do return('') -%}
     {%- endif -%}
-    {#- One catalog query per test, on pg_catalog (information_schema's column view is an order of magnitude
-        slower, and a monthly run asks this for every one of a few hundred tests). -#}
-    {%- set probe -%}
-        select
-            coalesce(bool_or(a.attname = 'built_at'), false) as has_built_at,
-            coalesce(bool_or(a.attname = 'period'), false) as has_period,
-            to_regclass('ops.submission_in_force') is not null as has_register
-        from pg_catalog.pg_attribute as a
-        where
-            a.attrelid = to_regclass({{ dbt.string_literal(relation.include(database=false) | string) }})
-            and a.attnum > 0
-            and not a.attisdropped
-    {%- endset -%}
-    {%- set found = run_query(probe).rows[0] -%}
-    {%- if found[0] -%}
+    {#- Decided from the tested model's node, without a query: a monthly run has a few hundred tests, and a
+        catalog query of each (on the fresh connection dbt opens per node) was a tenth of a small build. An
+        incremental model is the one kind with `built_at`; a model with `period` documents it
+        (tests/integration/test_dbt_project.py holds both). A test on anything else (a source) asks the
+        catalog. -#}
+    {%- set tested = graph.nodes.get(model.attached_node) if model.attached_node else none -%}
+    {%- if tested is not none -%}
+        {%- set has_built_at = tested.config.materialized == 'incremental' -%}
+        {%- set has_period = 'period' in tested.columns -%}
+    {%- else -%}
+        {%- set probe -%}
+            select
+                coalesce(bool_or(a.attname = 'built_at'), false) as has_built_at,
+                coalesce(bool_or(a.attname = 'period'), false) as has_period
+            from pg_catalog.pg_attribute as a
+            where
+                a.attrelid = to_regclass({{ dbt.string_literal(relation.include(database=false) | string) }})
+                and a.attnum > 0
+                and not a.attisdropped
+        {%- endset -%}
+        {%- set found = run_query(probe).rows[0] -%}
+        {%- set has_built_at, has_period = found[0], found[1] -%}
+    {%- endif -%}
+    {%- if has_built_at -%}
         {%- do return('built_at = (select max(built_at) from ' ~ relation ~ ')') -%}
-    {%- elif found[1] and found[2] -%}
+    {%- elif has_period -%}
         {#- The latest month is read from the small register the intake writes (never rebuilt by dbt, so no
             test races a view being replaced), not from the view over all months being tested: its accepted
             files are `ops.submission_in_force` (the statuses come from the `submission_statuses` seed). -#}

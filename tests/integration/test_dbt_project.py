@@ -50,6 +50,46 @@ def test_build_and_docs_on_an_empty_warehouse(warehouse_url, resettle_env):
     _assert_personal_numbers_are_found_by_column_and_kind(warehouse_url)
     _assert_a_month_rebuilt_empty_keeps_no_rows(warehouse_url)
     _assert_a_month_reloads_only_the_seeds_a_release_changed(warehouse_url)
+    _assert_the_yml_tells_what_a_test_reads(catalog, manifest)
+    _assert_descriptions_are_the_warehouse_comments(warehouse_url, manifest)
+
+
+def _assert_descriptions_are_the_warehouse_comments(url: str, manifest: dict) -> None:
+    """Every model's description and its columns' are the comments of its table or view
+    (macros/persist_docs.sql), for whoever reads the warehouse directly."""
+    models = [n for n in manifest["nodes"].values() if n["resource_type"] == "model"]
+    with psycopg.connect(url) as conn:
+        for node in models:
+            relation = f"{node['schema']}.{node['alias']}"
+            comment = conn.execute("select obj_description(%s::regclass, 'pg_class')", (relation,)).fetchone()[0]
+            assert comment == (node["description"] or None), relation
+            columns = dict(
+                conn.execute(
+                    "select attname, col_description(attrelid, attnum) from pg_attribute "
+                    "where attrelid = %s::regclass and attnum > 0 and not attisdropped",
+                    (relation,),
+                ).fetchall()
+            )
+            for name, column in node["columns"].items():
+                assert (columns[name] or "") == column["description"], f"{relation}.{name}"
+
+
+def _assert_the_yml_tells_what_a_test_reads(catalog: dict, manifest: dict) -> None:
+    """What macros/changed_rows.sql and persist_docs.sql read from the manifest instead of the catalog holds:
+    a model has `built_at` exactly when it is incremental, a relation with `period` documents it (else its
+    tests would read every month), and every documented column exists (else its comment is skipped)."""
+    nodes = {node["unique_id"]: node for node in manifest["nodes"].values()}
+    checked = 0
+    for unique_id, entry in catalog["nodes"].items():
+        node = nodes[unique_id]
+        columns = set(entry["columns"])
+        name = node["name"]
+        if node["resource_type"] == "model":
+            assert ("built_at" in columns) == (node["config"]["materialized"] == "incremental"), name
+        assert "period" not in columns or "period" in node["columns"], f"{name}: `period` not in its yml"
+        assert set(node["columns"]) <= columns, f"{name}: documented but absent: {set(node['columns']) - columns}"
+        checked += 1
+    assert checked >= 60, checked
 
 
 def _assert_household_keys_are_held(url: str) -> None:
