@@ -12,6 +12,7 @@ import pandas as pd
 import psycopg
 import pytest
 
+from resettle.airflow.pipeline import failed_files, ingest_month, prepare_warehouse
 from resettle.devtools.generator import generate
 from resettle.domain.config import SOURCES
 from resettle.domain.contracts import datasets_for
@@ -145,17 +146,14 @@ def _assert_each_model_has_its_task(home: Path) -> None:
     assert queued == (0,), "the run built its month: no Asset event is left for a scheduler to build again"
 
 
-def test_every_file_is_archived_under_its_hash_before_anything_else(env, resettle_env, warehouse_url):
+def test_every_file_is_archived_under_its_hash_before_anything_else(resettle_env, warehouse_url, monkeypatch):
+    """One ingestion run of a month (the DAG's waves, in this process as the other intake tests run them)."""
+    monkeypatch.setenv("RESETTLE_WAREHOUSE_URL", warehouse_url)
     landing = resettle_env["landing"]
     generate(landing, PERIODS[0], households=200, seed=9)
-    result = subprocess.run(
-        [sys.executable, "-m", "resettle.cli", "run", "--period", PERIODS[0], "--no-marts"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
+    prepare_warehouse(warehouse_url)
+    outcomes = ingest_month(PERIODS[0], warehouse_url)
+    assert len(outcomes) == FILES_PER_MONTH and not failed_files(outcomes), outcomes
     from resettle.warehouse.backup import sha256_file
 
     with psycopg.connect(warehouse_url) as conn:
