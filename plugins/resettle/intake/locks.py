@@ -3,7 +3,9 @@
 * one lock per (source, month) around a file's whole intake (archive, register, parse, validate, publish),
   so two runs of the same month (`resettle run` beside Airflow, the event-driven run beside the hourly
   one) take turns: the second finds the file decided and changes nothing;
-* one lock around publishing the marts (`publishing`), so two dbt builds never interleave.
+* one lock around publishing the marts (`publishing`), so two dbt builds never interleave;
+* the decisions lock (`hold_decisions_lock`), which keeps a build from reading while a file's decision is
+  being committed.
 
 Session-level locks, held on the connection doing the work: a run that dies releases them with its
 connection. Even with a lock bypassed, `raw.<dataset>` has a unique (submission_id, source_row) index, so a
@@ -20,6 +22,8 @@ from psycopg.pq import TransactionStatus
 
 INTAKE_LOCK_CLASS = 0x52535401
 PUBLISH_LOCK_CLASS = 0x52535402
+DECISIONS_LOCK_CLASS = 0x52535403
+"""Also in dbt_project/macros/periods_to_build.sql (`wait_for_decisions_in_flight`): 1381192707, key 0."""
 
 
 def _settle(conn: psycopg.Connection) -> None:
@@ -66,6 +70,19 @@ def publish_lock(conn: psycopg.Connection) -> Iterator[None]:
         yield
     finally:
         _release(conn, PUBLISH_LOCK_CLASS, "marts")
+
+
+def hold_decisions_lock(conn: psycopg.Connection) -> None:
+    """Taken (shared) by the transaction recording a file's decision, until it commits, before it reads the
+    clock for `processed_at`.
+
+    An incremental model rebuilds a month when a file was accepted there after the model last built it
+    (`processed_at` later than the month's `built_at`). A decision committed after a build began reading, but
+    stamped with an earlier time, would be missed by that build and by every later one. So each incremental
+    model waits, before it reads, for the decisions being committed (it takes this lock exclusively and lets
+    go at once); a decision taking the lock after that is stamped later than the model's `built_at`, and its
+    month is rebuilt by the next build."""
+    conn.execute("select pg_advisory_xact_lock_shared(%s, 0)", (DECISIONS_LOCK_CLASS,))
 
 
 def clean_leftovers(conn: psycopg.Connection, archive_root) -> dict[str, int]:

@@ -39,7 +39,7 @@ from resettle.intake.archive import NotRegular, Unsettled, archive
 from resettle.intake.context import load_context, unavailable_references
 from resettle.intake.discover import NAME_PERIOD, PLACED_BY_ZH, REFUSED_ZH, LandedFile, misplaced_months, refusal
 from resettle.intake.limits import time_limit
-from resettle.intake.locks import intake_lock
+from resettle.intake.locks import hold_decisions_lock, intake_lock
 from resettle.intake.normalize import normalize
 from resettle.intake.parse import ParsedFile, ParseError, detect_dataset, parse, title_months
 from resettle.intake.publish import copy_rows
@@ -216,9 +216,11 @@ def _record(
 
 
 def _finish(conn: psycopg.Connection, sub: Submission) -> None:
+    # the decision is stamped once no build can be reading without it (locks.hold_decisions_lock)
+    hold_decisions_lock(conn)
     conn.execute(
         """update ops.submission set status = %s, dataset = %s, rows_total = %s, rows_valid = %s, errors = %s,
-                  warnings = %s, message_zh = %s, processed_at = now(), processed_by = %s
+                  warnings = %s, message_zh = %s, processed_at = clock_timestamp(), processed_by = %s
             where submission_id = %s""",
         (
             sub.status,
