@@ -113,6 +113,6 @@
             perform pg_advisory_lock(1381192707, 0);
             perform pg_advisory_unlock(1381192707, 0);
         end
-        $decisions$
+        $decisions$;
     {%- endif -%}
 {%- endmacro %}
