@@ -98,21 +98,3 @@
         delete from {{ this }} where period in {{ periods_to_build() }}
     {%- endif -%}
 {%- endmacro %}
-
-{#- A pre-hook of every model (dbt_project.yml), empty but for an incremental model: before the model reads,
-    it waits for the file decisions being committed (`resettle.intake.locks.hold_decisions_lock`, taken
-    shared by each until it commits; class 1381192707, key 0) and lets go at once. A decision committed
-    after the model began reading is then stamped later than the model's `built_at`, so `periods_to_build`
-    rebuilds its month next time; without the wait, a file accepted while a month was being rebuilt could
-    be left out of it for good. The wait is for the commits in flight only: the lock is not held while
-    the model builds. -#}
-{% macro wait_for_decisions_in_flight() -%}
-    {%- if config.get('materialized') == 'incremental' -%}
-        do $decisions$
-        begin
-            perform pg_advisory_lock(1381192707, 0);
-            perform pg_advisory_unlock(1381192707, 0);
-        end
-        $decisions$;
-    {%- endif -%}
-{%- endmacro %}

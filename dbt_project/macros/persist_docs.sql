@@ -14,8 +14,12 @@
     {%- if for_columns and config.persist_column_docs() and model.columns -%}
         {%- set described = [] -%}
         {%- for name, column in model.columns.items() -%}
+            {%- if '$persist_docs$' in (column.description or '') -%}
+                {%- do exceptions.raise_compiler_error('The string $persist_docs$ is not allowed in comments.') -%}
+            {%- endif -%}
             {%- do described.append(
-                '(' ~ dbt.string_literal(name) ~ ', ' ~ postgres_escape_comment(column.description or '') ~ ')'
+                '(' ~ dbt.string_literal(name | replace("'", "''")) ~ ', '
+                ~ postgres_escape_comment(column.description or '') ~ ')'
             ) -%}
         {%- endfor -%}
         {%- set target = relation.include(database=false) | string -%}

@@ -1,14 +1,29 @@
 -- noqa: disable=LT02
 {#- One row per dbt invocation that builds or tests (`on-run-start`): which command, what it selected, when.
     Operations read it to see what a run rebuilt; the tests hold `build_marts` to one `dbt build` per run.
-    Nothing is written where the platform's register does not exist (a bare database). -#}
+    Nothing is written where the platform's register does not exist (a bare database).
+    Before its time is taken, the invocation waits for the file decisions being committed
+    (`resettle.intake.locks.hold_decisions_lock`: class 1381192707, key 0, taken shared by each decision until
+    it commits; here exclusively, and let go at once). That time is the `built_at` of every row the build
+    writes (`build_started_at`), so each file is either read by every model of the build (committed before
+    the wait ended) or stamped later than the build's `built_at`, and then every month it touches is rebuilt
+    by the next build, in every incremental model (`periods_to_build`). With a `built_at` per model, a file
+    accepted between two models would be missed by the first and read by the second: the first would
+    rebuild the month next time, and the second, already later than the file, would keep the first's old
+    figures. -#}
 {% macro record_invocation() -%}
     {%- set log_table = adapter.get_relation(database=target.database, schema='ops', identifier='dbt_invocation') -%}
     {%- if execute and log_table is not none -%}
         {%- set selected = (invocation_args_dict.get('select') or []) | join(' ') -%}
-        insert into {{ log_table }} (invocation_id, command, selected, full_refresh)
+        do $decisions$
+        begin
+            perform pg_advisory_lock(1381192707, 0);
+            perform pg_advisory_unlock(1381192707, 0);
+        end
+        $decisions$;
+        insert into {{ log_table }} (invocation_id, command, selected, full_refresh, started_at)
         values ('{{ invocation_id }}', '{{ flags.WHICH }}', {{ dbt.string_literal(selected) }},
-                {{ 'true' if flags.FULL_REFRESH else 'false' }})
+                {{ 'true' if flags.FULL_REFRESH else 'false' }}, clock_timestamp())
         on conflict (invocation_id) do nothing
     {%- else -%}
         select 1
@@ -26,4 +41,10 @@
     {%- else -%}
         select 1
     {%- endif -%}
+{%- endmacro %}
+
+{#- `built_at` of the rows a model writes: when this invocation began building (`record_invocation` above), one
+    time for the whole build; the transaction's own time where the invocation was not recorded. -#}
+{% macro build_started_at() -%}
+    coalesce((select started_at from ops.dbt_invocation where invocation_id = '{{ invocation_id }}'), now())
 {%- endmacro %}

@@ -24,6 +24,7 @@ from resettle.warehouse.dbt_runner import read_manifest
 pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
 PERIODS = ("2026-09", "2026-10")
+BUILT_TOGETHER = ("marts.household_resettlement", "marts.project_joint_review", "intermediate.int_project_units")
 FILES_PER_MONTH = sum(len(datasets_for(source)) for source in SOURCES)
 
 
@@ -86,6 +87,12 @@ def test_generated_months_flow_into_the_district_progress_mart(env, resettle_env
     data_tests = sum(1 for n in nodes if n["resource_type"] == "test")
     assert first_build_nodes >= built + data_tests, "the build runs every data test with the models"
     _assert_each_model_has_its_task(resettle_env["home"])
+    with psycopg.connect(warehouse_url) as conn:
+        # every row a build writes carries the build's time (macros/record_invocation.sql), one for all models
+        started = {row[0] for row in conn.execute("select started_at from ops.dbt_invocation")}
+        for relation in BUILT_TOGETHER:
+            built = {row[0] for row in conn.execute(f"select distinct built_at from {relation}")}
+            assert built and built <= started, relation
 
     with psycopg.connect(warehouse_url) as conn:
         mart = (

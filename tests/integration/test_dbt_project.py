@@ -52,19 +52,23 @@ def test_build_and_docs_on_an_empty_warehouse(warehouse_url, resettle_env):
     _assert_a_month_reloads_only_the_seeds_a_release_changed(warehouse_url)
     _assert_the_yml_tells_what_a_test_reads(catalog, manifest)
     _assert_descriptions_are_the_warehouse_comments(warehouse_url, manifest)
-    _assert_an_incremental_model_waits_for_a_decision_being_committed(warehouse_url)
+    _assert_a_build_waits_for_a_decision_being_committed(warehouse_url)
 
 
-def _assert_an_incremental_model_waits_for_a_decision_being_committed(url: str) -> None:
-    """A file's decision being committed (its transaction holding the intake's decisions lock) holds up an
-    incremental model until it commits, so the model reads it or its month is rebuilt next time
-    (macros/periods_to_build.sql, `wait_for_decisions_in_flight`)."""
+def _assert_a_build_waits_for_a_decision_being_committed(url: str) -> None:
+    """A file's decision being committed (its transaction holding the intake's decisions lock) holds up a dbt
+    build before it takes its `built_at`, so the build reads the file or the file is stamped later than the
+    build (macros/record_invocation.sql)."""
     import threading
     import time
 
-    from resettle.intake.locks import hold_decisions_lock
+    from resettle.intake.locks import DECISIONS_LOCK_CLASS, hold_decisions_lock
 
     held, built, seen = threading.Event(), threading.Event(), {}
+    waiting_for_it = """select count(*) from pg_locks
+        where locktype = 'advisory' and not granted and mode = 'ExclusiveLock'
+          and database = (select oid from pg_database where datname = current_database())
+          and classid = %s and objid = 0 and objsubid = 2"""
 
     def deciding() -> None:
         with psycopg.connect(url) as conn:
@@ -73,11 +77,8 @@ def _assert_an_incremental_model_waits_for_a_decision_being_committed(url: str) 
             deadline = time.monotonic() + 120
             while time.monotonic() < deadline and not seen and not built.is_set():
                 with psycopg.connect(url, autocommit=True) as watcher:
-                    waiting = watcher.execute(
-                        "select query from pg_stat_activity where wait_event_type = 'Lock' and wait_event = 'advisory'"
-                    ).fetchall()
-                if waiting:
-                    seen["query"] = waiting[0][0]
+                    if watcher.execute(waiting_for_it, (DECISIONS_LOCK_CLASS,)).fetchone()[0]:
+                        seen["waiting"] = True
                 time.sleep(0.2)
             conn.commit()
 
@@ -88,7 +89,7 @@ def _assert_an_incremental_model_waits_for_a_decision_being_committed(url: str) 
     built.set()
     thread.join(150)
     assert outcome.success, outcome.failures
-    assert "pg_advisory_lock" in seen.get("query", ""), "the model did not wait for the decision being committed"
+    assert seen.get("waiting"), "the build did not wait for the decision being committed"
 
 
 def _assert_descriptions_are_the_warehouse_comments(url: str, manifest: dict) -> None:

@@ -129,7 +129,7 @@ final as (
             as lacks_handler,
         matched.submission_id,
         matched.source_row,
-        now() as built_at
+        {{ build_started_at() }} as built_at
     from matched
     left join households
         on matched.period = households.period and matched.matched_household_code = households.household_code

@@ -26,7 +26,7 @@ final as (
         count(*) filter (where is_resettled_before_due) as households_resettled_before_due,
         count(*) filter (where outcome_zh = '退款处置') as households_refund_route,
         count(*) filter (where outcome_zh = '未安置') as households_awaiting,
-        now() as built_at
+        {{ build_started_at() }} as built_at
     from checks
     group by period, project_code
 )

@@ -83,7 +83,7 @@ final as (
         per_project.*,
         files.roster_submission_ids,
         coalesce(levels.petition_level, '无') as highest_petition_level,
-        now() as built_at
+        {{ build_started_at() }} as built_at
     from per_project
     left join files using (period, project_code)
     left join levels on per_project.highest_petition_rank = levels.petition_rank

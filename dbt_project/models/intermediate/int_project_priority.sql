@@ -113,7 +113,7 @@ final as (
             and priority_rank <= floor({{ var('priority_max_share') }} * projects_in_scope),
             false
         ) as is_priority,
-        now() as built_at
+        {{ build_started_at() }} as built_at
     from ranked
 )
 

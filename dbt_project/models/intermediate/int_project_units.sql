@@ -44,7 +44,7 @@ final as (
         sum(units_allocated)::bigint as units_allocated,
         sum(units_occupied)::bigint as units_occupied,
         string_agg(submission_id::text, ',' order by submission_id::text) as units_submission_ids,
-        now() as built_at
+        {{ build_started_at() }} as built_at
     from per_file
     group by period, project_code
 )

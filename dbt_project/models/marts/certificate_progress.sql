@@ -77,7 +77,7 @@ final as (
         per_district.blocked_other,
         round(per_district.median_days_to_certificate::numeric, 1) as median_days_to_certificate,
         round(per_district.issued::numeric / nullif(per_district.households_resettled, 0), 4) as issued_rate,
-        now() as built_at
+        {{ build_started_at() }} as built_at
     from per_district
     inner join districts on per_district.district = districts.district
 )

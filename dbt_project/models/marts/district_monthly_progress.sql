@@ -101,5 +101,5 @@ final as (
 
 select
     *,
-    now() as built_at
+    {{ build_started_at() }} as built_at
 from final

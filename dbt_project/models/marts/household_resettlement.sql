@@ -205,7 +205,7 @@ flagged as (
         lacks_certificate_application,
         refund_overdue,
         feed_submission_ids,
-        now() as built_at
+        {{ build_started_at() }} as built_at
     from final
 )
 

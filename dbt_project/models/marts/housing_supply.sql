@@ -149,7 +149,7 @@ final as (
             when households_needing_without_unit is not null and units_free is not null
                 then greatest(households_needing_without_unit - units_free, 0)
         end as shortfall,
-        now() as built_at
+        {{ build_started_at() }} as built_at
     from counted
 )
 

@@ -44,7 +44,7 @@ final as (
         is_closed_this_month,
         submission_id,
         source_row,
-        now() as built_at
+        {{ build_started_at() }} as built_at
     from cases
 )
 

@@ -17,5 +17,5 @@ steps as (
 
 select
     *,
-    now() as built_at
+    {{ build_started_at() }} as built_at
 from steps

@@ -27,7 +27,7 @@ final as (
         status,
         submission_id,
         source_row,
-        now() as built_at
+        {{ build_started_at() }} as built_at
     from cases
     where unmatched_reason is not null
 )

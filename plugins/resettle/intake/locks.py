@@ -23,7 +23,7 @@ from psycopg.pq import TransactionStatus
 INTAKE_LOCK_CLASS = 0x52535401
 PUBLISH_LOCK_CLASS = 0x52535402
 DECISIONS_LOCK_CLASS = 0x52535403
-"""Also in dbt_project/macros/periods_to_build.sql (`wait_for_decisions_in_flight`): 1381192707, key 0."""
+"""Also in dbt_project/macros/record_invocation.sql (`record_invocation`): 1381192707, key 0."""
 
 
 def _settle(conn: psycopg.Connection) -> None:
@@ -78,10 +78,10 @@ def hold_decisions_lock(conn: psycopg.Connection) -> None:
 
     An incremental model rebuilds a month when a file was accepted there after the model last built it
     (`processed_at` later than the month's `built_at`). A decision committed after a build began reading, but
-    stamped with an earlier time, would be missed by that build and by every later one. So each incremental
-    model waits, before it reads, for the decisions being committed (it takes this lock exclusively and lets
-    go at once); a decision taking the lock after that is stamped later than the model's `built_at`, and its
-    month is rebuilt by the next build."""
+    stamped with an earlier time, would be missed by that build and by every later one. So a dbt build waits,
+    before it takes its `built_at`, for the decisions being committed (it takes this lock exclusively and
+    lets go at once); a decision taking the lock after that is stamped later than the build's `built_at`, and
+    its month is rebuilt by the next build."""
     conn.execute("select pg_advisory_xact_lock_shared(%s, 0)", (DECISIONS_LOCK_CLASS,))
 
 

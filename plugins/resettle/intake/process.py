@@ -412,6 +412,9 @@ def _fail(conn: psycopg.Connection, landed: LandedFile, sub: Submission, err: Ba
 
 def _process(conn: psycopg.Connection, landed: LandedFile, archived, sub: Submission, documented: list) -> dict:
     original = earlier_copy(conn, sub)
+    # Each decision below commits in a transaction of its own, before its receipt is written: while it
+    # commits it holds up dbt builds (locks.hold_decisions_lock), and a receipt is not theirs to wait for.
+    conn.commit()
     if original is not None:
         with conn.transaction():
             sub.status = "duplicate"
