@@ -22,7 +22,7 @@
                 ~ postgres_escape_comment(column.description or '') ~ ')'
             ) -%}
         {%- endfor -%}
-        {%- set target = relation.include(database=false) | string -%}
+        {%- set target = dbt.string_literal(relation.include(database=false) | string) -%}
         {%- set column_comments -%}
             do $persist_docs$
             declare
@@ -33,13 +33,13 @@
                     from (values {{ described | join(', ') }}) as described (name, comment)
                     inner join pg_catalog.pg_attribute as attribute
                         on
-                            attribute.attrelid = {{ dbt.string_literal(target) }}::regclass
+                            attribute.attrelid = {{ target }}::regclass
                             and attribute.attname = described.name
                             and attribute.attnum > 0
                             and not attribute.attisdropped
                 loop
                     execute format(
-                        'comment on column %s.%I is %L', {{ dbt.string_literal(target) }}, documented.attname,
+                        'comment on column %s.%I is %L', {{ target }}, documented.attname,
                         documented.comment
                     );
                 end loop;

@@ -2,15 +2,11 @@
 {#- One row per dbt invocation that builds or tests (`on-run-start`): which command, what it selected, when.
     Operations read it to see what a run rebuilt; the tests hold `build_marts` to one `dbt build` per run.
     Nothing is written where the platform's register does not exist (a bare database).
-    Before its time is taken, the invocation waits for the file decisions being committed
-    (`resettle.intake.locks.hold_decisions_lock`: class 1381192707, key 0, taken shared by each decision until
-    it commits; here exclusively, and let go at once). That time is the `built_at` of every row the build
-    writes (`build_started_at`), so each file is either read by every model of the build (committed before
-    the wait ended) or stamped later than the build's `built_at`, and then every month it touches is rebuilt
-    by the next build, in every incremental model (`periods_to_build`). With a `built_at` per model, a file
-    accepted between two models would be missed by the first and read by the second: the first would
-    rebuild the month next time, and the second, already later than the file, would keep the first's old
-    figures. -#}
+    Its time is taken after the file decisions being committed have committed (the lock protocol:
+    `resettle.intake.locks.hold_decisions_lock`, class 1381192707, key 0) and is the `built_at` of every row
+    the build writes (`build_started_at`). One time for the whole build, not one per model: a file accepted
+    between two models would otherwise be missed by the first and read by the second, and the second,
+    already later than the file, would keep the first's old figures once the first rebuilt the month. -#}
 {% macro record_invocation() -%}
     {%- set log_table = adapter.get_relation(database=target.database, schema='ops', identifier='dbt_invocation') -%}
     {%- if execute and log_table is not none -%}
