@@ -13,6 +13,7 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 import pytest
 
+from resettle.domain.contracts import DATASETS
 from resettle.warehouse.access import FUNCTIONS_SQL
 from resettle.warehouse.migrations import available
 from resettle.warehouse.schema import raw_ddl
@@ -123,6 +124,23 @@ def test_init_creates_a_fresh_warehouse_and_is_idempotent(deploy_env, warehouse_
         versions = conn.execute("select version, name from ops.schema_version order by 1").fetchall()
         assert versions == [(m.version, m.name) for m in available()]
         assert conn.execute("select to_regclass('raw.household_roster')").fetchone()[0] == "raw.household_roster"
+        # What dbt's sources do not test because PostgreSQL holds it (models/staging/*/_*__sources.yml).
+        raw_ids = conn.execute(
+            "select table_name, is_nullable from information_schema.columns "
+            "where table_schema = 'raw' and column_name = 'submission_id'"
+        ).fetchall()
+        assert {table for table, _ in raw_ids} == set(DATASETS) and {n for _, n in raw_ids} == {"NO"}, raw_ids
+        primary_keys = conn.execute(
+            "select conrelid::regclass::text, (select array_agg(attname::text order by attnum) from pg_attribute "
+            "where attrelid = conrelid and attnum = any(conkey)) from pg_constraint where contype = 'p' "
+            "and conrelid = any(array['ops.submission', 'ops.due_extension', 'ops.alert', 'ops.finding']::regclass[])"
+        ).fetchall()
+        assert dict(primary_keys) == {
+            "ops.submission": ["submission_id"],
+            "ops.due_extension": ["extension_id"],
+            "ops.alert": ["alert_id"],
+            "ops.finding": ["submission_id", "finding_no"],
+        }
         assert conn.execute("select rolcanlogin from pg_roles where rolname = 'resettle_dashboard'").fetchone() == (
             True,
         )
