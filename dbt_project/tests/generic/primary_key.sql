@@ -1,7 +1,9 @@
 {#- A primary key: every row has a value in each of the key's columns, and no two rows share them. Given as
-    `columns` on a model, or on a column (a key of that one column). Each failing key is listed with its rows
-    and the problem. A table whose key PostgreSQL holds (`hold_primary_key`, macros/primary_key.sql) is not
-    read: the catalog check is a constant the planner evaluates first, and the grouping below it never runs. -#}
+    `columns` on a model, or on a column (a key of that one column; a seed's other identifying columns, such
+    as a label shown in Chinese, use it too: one test where `unique` and `not_null` would be two). Each
+    failing key is listed with its rows and the problem. A table whose key PostgreSQL holds (`hold_primary_key`,
+    macros/primary_key.sql) is not read: the catalog check is a constant the planner evaluates first, and the
+    grouping below it never runs. -#}
 {% test primary_key(model, columns=none, column_name=none) %}
 {% set key = columns if columns else [column_name] %}
 
