@@ -48,7 +48,6 @@ def test_build_and_docs_on_an_empty_warehouse(warehouse_url, resettle_env):
     _assert_household_keys_are_held(warehouse_url)
     _assert_each_broken_rule_is_named_with_its_rows(warehouse_url)
     _assert_personal_numbers_are_found_by_column_and_kind(warehouse_url)
-    _assert_a_required_range_fails_on_a_missing_value(warehouse_url)
     _assert_a_month_rebuilt_empty_keeps_no_rows(warehouse_url)
     _assert_a_month_reloads_only_the_seeds_a_release_changed(warehouse_url)
     _assert_the_yml_tells_what_a_test_reads(catalog, manifest)
@@ -260,21 +259,6 @@ def _assert_each_broken_rule_is_named_with_its_rows(url: str) -> None:
             conn.execute("delete from marts.household_resettlement where household_code in ('H1', 'H2', 'H3')")
     assert not tested.success
     assert broken == {"months_waiting_is_not_negative": 1, "district_is_present": 2}
-
-
-def _assert_a_required_range_fails_on_a_missing_value(url: str) -> None:
-    """`within_range` with `required` also fails on a missing value (it stands for a `not_null` beside it)."""
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(
-            "insert into intermediate.int_project_priority (period, project_code, priority_score, built_at)"
-            " values ('2026-10', 'P-NO-SCORE', null, now())"
-        )
-        try:
-            tested, rows = _test_and_read_failures(conn, url, "int_project_priority,test_name:within_range")
-        finally:
-            conn.execute("delete from intermediate.int_project_priority where project_code = 'P-NO-SCORE'")
-    assert not tested.success
-    assert list(rows.values()) == [[(None,)]], rows
 
 
 def _assert_personal_numbers_are_found_by_column_and_kind(url: str) -> None:

@@ -46,8 +46,8 @@ def raw_ddl(dataset: str) -> list[str]:
     roster half again as slow and are dropped.
 
     `submission_id` has no foreign key: a per-row check doubled the cost of loading a big file. Rows are
-    written only by the loader, in the transaction that decides their registered submission, and dbt's
-    `relationships` test of every staging view holds each row to the register."""
+    written only by the loader, in the transaction that decides their registered submission, and a staging
+    view reads only the rows of a submission in force in the register (macros/in_force.sql)."""
     c = contract(dataset)
     statements = [
         f"""create table if not exists {raw_table(dataset)} (
