@@ -6,8 +6,8 @@ reporting marts, the seeds; everything on a manual run; never dbt's unit tests, 
 Cosmos (watcher mode) runs that selection as one `dbt build` with dbt threads in `dbt.dbt_producer_watcher`,
 and renders every dbt model and snapshot from the pre-built manifest (`make manifest`, read through its
 cut for Airflow) as a task that follows its node in the build. Under the scheduler those tasks start and
-end in the triggerer, each as soon as the build reports its node (`resettle.airflow.model_watch`); they
-keep dbt's lineage in the graph but do not wait for each other. Tests run in that build: a failing test
+end in the triggerer, each within seconds of the build reporting its node and all of them when the build
+ends (`resettle.airflow.model_watch`); they keep dbt's lineage in the graph but do not wait for each other. Tests run in that build: a failing test
 fails the build, and dbt skips everything downstream of the model it tests (their tasks end skipped), so a
 mart built on bad data is never published.
 

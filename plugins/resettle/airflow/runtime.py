@@ -54,9 +54,10 @@ def announce_updates(outlet_events, outcomes: list[dict]) -> list[str]:
 
 
 DBT_THREADS = 4
-WATCH_POKE_SECONDS = 2
-"""How often a model's task asks whether the build has reported its node: every model's task asks from the
-start of the run, and each question is a call to the API server while dbt's own reports go through it too."""
+WATCH_POKE_SECONDS = 10
+"""How often a model's task under the scheduler reads whether the build has reported its node. The end of the
+build wakes every task at once (`resettle.airflow.model_watch.BuildWatch`), so this bounds only how late a
+task turns green while the build is still running; each read costs the triggerer, beside the build."""
 PLAN_TASK_ID = "plan_dbt_build"
 # dbt unit tests check the models' SQL on fixed inputs, not the data: they run with the test suite and
 # `resettle dbt build`, where the SQL changes, and are left out of the pipeline's builds (dbt's advice).
