@@ -7,9 +7,9 @@ Cosmos (watcher mode) runs that selection as one `dbt build` with dbt threads in
 and renders every dbt model and snapshot from the pre-built manifest (`make manifest`, read through its
 cut for Airflow) as a task that follows its node in the build. Under the scheduler those tasks start and
 end in the triggerer, each within seconds of the build reporting its node and all of them when the build
-ends (`resettle.airflow.model_watch`); they keep dbt's lineage in the graph but do not wait for each other. Tests run in that build: a failing test
-fails the build, and dbt skips everything downstream of the model it tests (their tasks end skipped), so a
-mart built on bad data is never published.
+ends (`resettle.airflow.model_watch`); they keep dbt's lineage in the graph but do not wait for each other.
+Tests run in that build: a failing test fails the build, and dbt skips everything downstream of the model
+it tests (their tasks end skipped), so a mart built on bad data is never published.
 
 Triage: a failed model's task log names it; a failing test is named in the producer's log, which has dbt's
 whole output; reproduce it with `resettle dbt build --select <node>` against the embedded warehouse. A failed
