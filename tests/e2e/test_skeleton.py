@@ -86,6 +86,18 @@ def test_generated_months_flow_into_the_district_progress_mart(env, resettle_env
     built = sum(1 for n in nodes if n["resource_type"] in ("model", "seed", "snapshot"))
     data_tests = sum(1 for n in nodes if n["resource_type"] == "test")
     assert first_build_nodes >= built + data_tests, "the build runs every data test with the models"
+    with psycopg.connect(warehouse_url) as conn:
+        created = dict(conn.execute("select relation, created_at from ops.view_release").fetchall())
+        second_build = conn.execute("select started_at from ops.dbt_invocation order by started_at").fetchall()[1][0]
+    views = {
+        f"{n['schema']}.{n['alias']}"
+        for n in nodes
+        if n["resource_type"] == "model" and n["config"]["materialized"] == "view"
+    }
+    assert set(created) == views, "the builds note every view they create"
+    assert created["staging.stg_district__household_rosters"] < second_build, (
+        "a month created a view of this release again"
+    )
     _assert_each_model_has_its_task(resettle_env["home"])
     with psycopg.connect(warehouse_url) as conn:
         # every row a build writes carries the build's time (macros/record_invocation.sql), one for all models

@@ -50,6 +50,7 @@ def test_build_and_docs_on_an_empty_warehouse(warehouse_url, resettle_env):
     _assert_personal_numbers_are_found_by_column_and_kind(warehouse_url)
     _assert_a_month_rebuilt_empty_keeps_no_rows(warehouse_url)
     _assert_a_month_reloads_only_the_seeds_a_release_changed(warehouse_url)
+    _assert_a_month_leaves_the_views_of_this_release_as_they_are(warehouse_url, manifest)
     _assert_the_yml_tells_what_a_test_reads(catalog, manifest)
     _assert_descriptions_are_the_warehouse_comments(warehouse_url, manifest)
     _assert_a_build_waits_for_a_decision_being_committed(warehouse_url)
@@ -303,6 +304,55 @@ def _assert_a_month_rebuilt_empty_keeps_no_rows(url: str) -> None:
         conn.execute("delete from ops.submission where file_name = 'ledger.csv'")
     assert rebuilt.success, rebuilt.failures
     assert left == (0,), "the rows of the month's earlier build stay when the month now comes out empty"
+
+
+def _assert_a_month_leaves_the_views_of_this_release_as_they_are(url: str, manifest: dict) -> None:
+    """A build notes the views it created under the project's release; a month's build then leaves those
+    views as they are (still running their tests) and creates again those of an earlier release."""
+    from resettle.airflow.runtime import (
+        INDIRECT_SELECTION,
+        PIPELINE_EXCLUDE,
+        dbt_exclusion,
+        dbt_selection,
+        views_left_as_they_are,
+    )
+    from resettle.warehouse.dbt_runner import current_views, missing_relations
+
+    views = sorted(
+        n["name"]
+        for n in manifest["nodes"].values()
+        if n["resource_type"] == "model" and n["config"]["materialized"] == "view"
+    )
+    assert current_views(url, manifest) == views, "every view the builds created is noted under this release"
+    view, its_test = (
+        "stg_district__household_rosters",
+        "test.resettle.stg_district__household_rosters_holds_its_contract",
+    )
+    # Court cases rebuild the company matches, tables under the project's route steps (a view).
+    selection = dbt_selection(["household_roster", "court_cases"], False, [], manifest=manifest)
+
+    def month() -> tuple[list[str], int]:
+        left = views_left_as_they_are(selection, current_views(url, manifest), manifest)
+        with psycopg.connect(url) as conn:
+            before = conn.execute("select %s::regclass::oid", (f"staging.{view}",)).fetchone()[0]
+        exclude = dbt_exclusion(selection, url, manifest)
+        assert exclude.split() == [PIPELINE_EXCLUDE, *left]
+        outcome = run_dbt(["build", "--select", selection, "--exclude", exclude, *INDIRECT_SELECTION], url)
+        assert outcome.success, outcome.failures
+        assert any(uid.startswith(f"{its_test}.") for uid in outcome.ran), "a view left as it is keeps its tests"
+        with psycopg.connect(url) as conn:
+            after = conn.execute("select %s::regclass::oid", (f"staging.{view}",)).fetchone()[0]
+        return left, int(before == after)
+
+    left, kept = month()
+    assert view in left and kept, "the month created a view of this release again"
+    assert "int_project_route_steps" not in left, "a view on a table the month rebuilds is dropped with it"
+    assert missing_relations(url) == [], "every view the build dropped, it created again"
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("update ops.view_release set release = 'an earlier release'")
+    left, kept = month()
+    assert left == [] and not kept, "a view of an earlier release is created again"
+    assert view in current_views(url, manifest), "and noted under this release"
 
 
 def _assert_a_month_reloads_only_the_seeds_a_release_changed(url: str) -> None:

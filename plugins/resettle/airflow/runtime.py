@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from resettle.airflow.callbacks import notify_failure, run_deadline
 from resettle.domain.config import WAREHOUSE_CONN_ID
@@ -62,6 +62,11 @@ PLAN_TASK_ID = "plan_dbt_build"
 # dbt unit tests check the models' SQL on fixed inputs, not the data: they run with the test suite and
 # `resettle dbt build`, where the SQL changes, and are left out of the pipeline's builds (dbt's advice).
 PIPELINE_EXCLUDE = "resource_type:unit_test"
+EXCLUDE_XCOM_KEY = "exclude"
+INDIRECT_SELECTION = ("--indirect-selection", "empty")
+"""A node left out of a build (`--exclude`) keeps its tests in it: a view left as it is still has its tests
+run on the new month. (dbt's default would leave them out with it; the selections, all `node+`, already
+reach every test below what they select.)"""
 _LINEAGE_NOTICE = "To enable emitting Openlineage events"
 
 
@@ -103,7 +108,8 @@ def dbt_selection(
     a release changed (`stale_seeds`), with everything downstream of it: reloading a seed drops the views
     on it. With no dataset (`[]`: a run that accepted nothing new), the register's marts and stale seeds alone.
     Without a list (None: a manual or scheduled run) or on a warehouse that lacks some model, the whole
-    project. Views downstream of a raw table are rebuilt with it (and their tests run on the new month).
+    project. Views downstream of a raw table are selected with it (and their tests run on the new month);
+    `views_left_as_they_are` says which of them the build need not create again.
     The manifest is read when not given.
     """
     from resettle.warehouse.dbt_runner import read_manifest
@@ -122,10 +128,63 @@ def dbt_selection(
     return " ".join([*chosen, *register, *(f"{seed}+" for seed in stale_seeds)])
 
 
+def views_left_as_they_are(selection: str, current: Collection[str], manifest: dict) -> list[str]:
+    """The views of a build's selection (as `dbt_selection` writes it) that the build need not create again:
+    views of the current release (`current_views`) with nothing upstream that the build replaces.
+
+    A view's rows follow its tables without it being created again; only a change of its SQL needs that, and
+    a view of the current release has the SQL of the project as it is. The build does replace, and drop with
+    every view built on it (PostgreSQL's cascade), each table model and seed it builds and each view it
+    creates again: the views downstream of those are created again whatever their release. The tests of a
+    view left as it is still run. A whole-project build, or a selector this does not read, leaves nothing out.
+    """
+    nodes, sources, children = manifest["nodes"], manifest["sources"], manifest["child_map"]
+    if not current or selection.split() == ["package:resettle"]:
+        return []
+    by_name = {n["name"]: uid for uid, n in nodes.items() if n["resource_type"] in ("model", "seed", "snapshot")}
+    by_source = {f"source:{s['source_name']}.{s['name']}": uid for uid, s in sources.items()}
+    roots = []
+    for selector in selection.split():
+        name = selector.removesuffix("+")
+        if not selector.endswith("+") or (name not in by_name and name not in by_source):
+            return []
+        roots.append(by_source.get(name) or by_name[name])
+
+    def downstream(starts: Collection[str], keep=lambda uid: True) -> set[str]:
+        reached: set[str] = set()
+        stack = [child for start in starts for child in children.get(start, [])]
+        while stack:
+            uid = stack.pop()
+            if uid not in reached and keep(uid):
+                reached.add(uid)
+                stack.extend(children.get(uid, []))
+        return reached
+
+    def materialized(uid: str) -> str | None:
+        node = nodes.get(uid) or {}
+        return node.get("config", {}).get("materialized") if node.get("resource_type") == "model" else None
+
+    selected = set(roots) | downstream(roots)
+    replaced = [
+        uid
+        for uid in selected
+        if uid.startswith("seed.")
+        or materialized(uid) == "table"
+        or (materialized(uid) == "view" and nodes[uid]["name"] not in current)
+    ]
+    created_again = downstream(replaced, keep=lambda uid: uid in selected and materialized(uid) == "view")
+    return sorted(
+        nodes[uid]["name"]
+        for uid in selected
+        if materialized(uid) == "view" and nodes[uid]["name"] in current and uid not in created_again
+    )
+
+
 def plan_dbt_build(context: dict, url: str) -> str:
     """The selection of this run's `dbt build`: datasets from the Asset events that triggered it, or from
     `datasets` in the run's conf (`resettle run` passes what its ingestion accepted, maybe nothing); a run
-    with neither (triggered by hand) builds the whole project."""
+    with neither (triggered by hand) builds the whole project. What the build leaves out (`PIPELINE_EXCLUDE`
+    and the views it need not create again, `views_left_as_they_are`) goes to XCom as `exclude`."""
     from resettle.warehouse.dbt_runner import missing_relations, read_manifest, stale_seeds
 
     names = [getattr(asset, "name", "") or "" for asset in context.get("triggering_asset_events") or {}]
@@ -133,10 +192,20 @@ def plan_dbt_build(context: dict, url: str) -> str:
     conf = getattr(context.get("dag_run"), "conf", None) or {}
     given = bool(announced) or "datasets" in conf
     datasets = [*announced, *(conf.get("datasets") or [])] if given else None
-    manifest = read_manifest()  # once for the three questions below
-    return dbt_selection(
+    manifest = read_manifest()  # once for the questions below
+    selection = dbt_selection(
         datasets, bool(missing_relations(url, manifest)), stale_seeds(url, manifest), manifest=manifest
     )
+    context["ti"].xcom_push(key=EXCLUDE_XCOM_KEY, value=dbt_exclusion(selection, url, manifest))
+    return selection
+
+
+def dbt_exclusion(selection: str, url: str, manifest: dict) -> str:
+    """What a build of `selection` leaves out (`--exclude`, with `INDIRECT_SELECTION`): dbt's unit tests
+    (`PIPELINE_EXCLUDE`) and the views it need not create again (`views_left_as_they_are`)."""
+    from resettle.warehouse.dbt_runner import current_views
+
+    return " ".join([PIPELINE_EXCLUDE, *views_left_as_they_are(selection, current_views(url, manifest), manifest)])
 
 
 def dbt_task_group(group_id: str = "dbt"):
@@ -183,8 +252,10 @@ def dbt_task_group(group_id: str = "dbt"):
     )
     producer = group.children[f"{group_id}.{PRODUCER_WATCHER_TASK_ID}"]
     producer.select = f"{{{{ ti.xcom_pull(task_ids='{PLAN_TASK_ID}') or 'package:resettle' }}}}"
-    producer.exclude = PIPELINE_EXCLUDE
-    producer.dbt_cmd_flags = _with_tests(producer.dbt_cmd_flags)
+    producer.exclude = (
+        f"{{{{ ti.xcom_pull(task_ids='{PLAN_TASK_ID}', key='{EXCLUDE_XCOM_KEY}') or '{PIPELINE_EXCLUDE}' }}}}"
+    )
+    producer.dbt_cmd_flags = [*_with_tests(producer.dbt_cmd_flags), *INDIRECT_SELECTION]
     _parse_events_beside_the_build(producer)
     if in_process():
         tasks = list(group.iter_tasks())
@@ -243,10 +314,23 @@ def _parse_events_beside_the_build(producer) -> None:
             raise
         while writers:
             writers.pop().close()
+        _note_created_views(result)
         return result
 
     producer._make_parse_callable = make
     producer.run_dbt_runner = run
+
+
+def _note_created_views(result) -> None:
+    """Note the views the build created under the project's release, so that the next build may leave them as
+    they are (`views_left_as_they_are`). Not noted, they are only created again next time."""
+    from resettle.warehouse.dbt_runner import created_views, project_release, record_views
+
+    try:
+        results = getattr(getattr(result, "result", None), "results", None)
+        record_views(warehouse_url(), created_views(results), project_release())
+    except Exception:
+        logging.getLogger(__name__).warning("the views this build created were not noted", exc_info=True)
 
 
 class _EventWriter:

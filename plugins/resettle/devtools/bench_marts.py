@@ -175,8 +175,8 @@ def _timed_build(args: list[str], url: str) -> tuple[float, dict, list[tuple[flo
 
 def bench_marts(server_url: str, households: int = 200_000, months: int = 24, seed: int = 20191111) -> MartsFigures:
     """Build M months of history for N households, then time the full and the incremental build."""
-    from resettle.airflow.runtime import PIPELINE_EXCLUDE, dbt_selection
-    from resettle.warehouse.dbt_runner import ensure_manifest, stale_seeds
+    from resettle.airflow.runtime import INDIRECT_SELECTION, PIPELINE_EXCLUDE, dbt_exclusion, dbt_selection
+    from resettle.warehouse.dbt_runner import ensure_manifest, read_manifest, stale_seeds
 
     if months < 2:
         raise ValueError("--months must be at least 2 (history plus the month being added)")
@@ -193,7 +193,7 @@ def bench_marts(server_url: str, households: int = 200_000, months: int = 24, se
         conn.execute("vacuum (analyze)")
     setup = time.perf_counter() - start
     # Both builds are the pipeline's: without dbt's unit tests (PIPELINE_EXCLUDE); the new month's build
-    # selects what `plan_dbt_build` selects when every dataset received data.
+    # selects and leaves out what `plan_dbt_build` does when every dataset received data.
     full_s, full_counts, full_slowest = _timed_build(["build", "--full-refresh", "--exclude", PIPELINE_EXCLUDE], url)
     with psycopg.connect(url, autocommit=True) as conn:
         # A month's run comes weeks after the build before it, when autovacuum has long been through the
@@ -202,8 +202,9 @@ def bench_marts(server_url: str, households: int = 200_000, months: int = 24, se
         copy_month(conn, BASE_PERIOD, add_months(BASE_PERIOD, 1))
         conn.execute("analyze")
     ensure_manifest()
-    selected = dbt_selection(list(DATASETS), False, stale_seeds(url))
-    monthly = ["build", "--select", selected, "--exclude", PIPELINE_EXCLUDE]
+    manifest = read_manifest()
+    selected = dbt_selection(list(DATASETS), False, stale_seeds(url, manifest), manifest=manifest)
+    monthly = ["build", "--select", selected, "--exclude", dbt_exclusion(selected, url, manifest), *INDIRECT_SELECTION]
     incremental_s, incremental_counts, incremental_slowest = _timed_build(monthly, url)
     with psycopg.connect(url, autocommit=True) as conn:
         history_rows = sum(conn.execute(f"select count(*) from raw.{d}").fetchone()[0] for d in DATASETS)

@@ -111,17 +111,86 @@ def manifest_for_rendering():
     return full
 
 
+def project_files() -> list:
+    """The files of the dbt project that its manifest, and the warehouse's relations, are built from."""
+    project = settings().dbt_project_dir
+    files = [project / "dbt_project.yml", project / "profiles.yml"]
+    for folder in ("models", "macros", "seeds", "snapshots", "tests"):
+        files += [p for p in (project / folder).rglob("*") if p.is_file()]
+    return [p for p in files if p.exists()]
+
+
 def manifest_is_stale() -> bool:
     """True when the manifest is missing or older than any file of the dbt project it was built from."""
     manifest = manifest_path()
     if not manifest.exists():
         return True
     built = manifest.stat().st_mtime
+    return any(p.stat().st_mtime > built for p in project_files())
+
+
+def project_release() -> str:
+    """A digest of the dbt project's files and of dbt's version: two builds under the same digest create each
+    view from the same SQL, whatever macro or setting it is rendered with."""
+    import hashlib
+    from importlib.metadata import version
+
     project = settings().dbt_project_dir
-    sources = [project / "dbt_project.yml", project / "profiles.yml"]
-    for folder in ("models", "macros", "seeds", "snapshots", "tests"):
-        sources += [p for p in (project / folder).rglob("*") if p.is_file()]
-    return any(p.stat().st_mtime > built for p in sources if p.exists())
+    digest = hashlib.md5(f"dbt-core {version('dbt-core')} dbt-postgres {version('dbt-postgres')}".encode())
+    for path in sorted(project_files()):
+        digest.update(str(path.relative_to(project)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+VIEW_RELEASE = "ops.view_release"
+"""Each view of the warehouse with the release (`project_release`) of the build that last created it."""
+
+
+def created_views(results) -> list[str]:
+    """The views (`schema.name`) a dbt command's results show it created."""
+    return sorted(
+        f"{r.node.schema}.{r.node.alias}"
+        for r in results or []
+        if str(r.status) == "success" and str(r.node.resource_type) == "model" and r.node.config.materialized == "view"
+    )
+
+
+def record_views(url: str, views: list[str], release: str) -> None:
+    """Note the views a build has just created under the release it created them from (`current_views`)."""
+    import psycopg
+
+    if not views:
+        return
+    with psycopg.connect(url) as conn:
+        if conn.execute("select to_regclass(%s)", (VIEW_RELEASE,)).fetchone()[0] is None:
+            return  # a bare database, not a warehouse of the platform
+        conn.execute(
+            f"insert into {VIEW_RELEASE} (relation, release) select unnest(%s::text[]), %s"
+            " on conflict (relation) do update set release = excluded.release, created_at = now()",
+            (views, release),
+        )
+
+
+def current_views(url: str, manifest: dict | None = None, release: str | None = None) -> list[str]:
+    """The project's views that exist and were last created by a build of this release (`project_release`,
+    computed when not given): a build may leave them as they are. The manifest is read when not given."""
+    import psycopg
+
+    nodes = (manifest or read_manifest())["nodes"].values()
+    views = {
+        f"{n['schema']}.{n.get('alias') or n['name']}": n["name"]
+        for n in nodes
+        if n["resource_type"] == "model" and n["config"].get("materialized") == "view"
+    }
+    with psycopg.connect(url) as conn:
+        if conn.execute("select to_regclass(%s)", (VIEW_RELEASE,)).fetchone()[0] is None:
+            return []
+        rows = conn.execute(
+            f"select r.relation from {VIEW_RELEASE} r"
+            " join pg_views v on v.schemaname || '.' || v.viewname = r.relation where r.release = %s",
+            (release or project_release(),),
+        ).fetchall()
+    return sorted(views[relation] for (relation,) in rows if relation in views)
 
 
 def ensure_manifest() -> None:
@@ -201,6 +270,8 @@ class DbtOutcome:
     success: bool
     failures: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    ran: list[str] = field(default_factory=list)
+    """The unique ids of the nodes the command ran."""
 
 
 FILE_LOG_FLAGS = ("--log-level-file", "info")
@@ -247,14 +318,18 @@ def _invoke(args: list[str], url: str | None) -> DbtOutcome:
     result = dbtRunner().invoke([*args, "--project-dir", project, "--profiles-dir", project, "--quiet", *log_flags])
     failures: list[str] = []
     counts: dict[str, int] = {}
+    ran: list[str] = []
     for r in getattr(result.result, "results", None) or []:
+        ran.append(r.node.unique_id)
         status = str(r.status)
         counts[status] = counts.get(status, 0) + 1
         if status in ("error", "fail"):
             failures.append(f"{r.node.unique_id}: {r.message}")
     if result.exception is not None:
         failures.append(str(result.exception))
+    if url and args and args[0] in _BUILDING:
+        record_views(url, created_views(getattr(result.result, "results", None)), project_release())
     # A command that wrote the project's manifest (under its lock, see run_dbt): keep Airflow's cut in step.
     if result.success and writes_manifest and manifest_for_rendering() != render_manifest_path():
         write_render_manifest()
-    return DbtOutcome(success=bool(result.success), failures=failures, counts=counts)
+    return DbtOutcome(success=bool(result.success), failures=failures, counts=counts, ran=ran)
