@@ -324,11 +324,11 @@ def _parse_events_beside_the_build(producer) -> None:
 def _note_created_views(result) -> None:
     """Note the views the build created under the project's release, so that the next build may leave them as
     they are (`views_left_as_they_are`). Not noted, they are only created again next time."""
-    from resettle.warehouse.dbt_runner import created_views, project_release, record_views
+    from resettle.warehouse.dbt_runner import created_views, record_views
 
     try:
         results = getattr(getattr(result, "result", None), "results", None)
-        record_views(warehouse_url(), created_views(results), project_release())
+        record_views(warehouse_url(), created_views(results))
     except Exception:
         logging.getLogger(__name__).warning("the views this build created were not noted", exc_info=True)
 

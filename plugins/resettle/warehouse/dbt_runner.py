@@ -155,15 +155,21 @@ def created_views(results) -> list[str]:
     )
 
 
-def record_views(url: str, views: list[str], release: str) -> None:
+def _has_view_release(conn) -> bool:
+    """False on a bare database, not a warehouse of the platform."""
+    return conn.execute("select to_regclass(%s)", (VIEW_RELEASE,)).fetchone()[0] is not None
+
+
+def record_views(url: str, views: list[str]) -> None:
     """Note the views a build has just created under the release it created them from (`current_views`)."""
     import psycopg
 
     if not views:
-        return
+        return  # the project's files are not read for nothing
     with psycopg.connect(url) as conn:
-        if conn.execute("select to_regclass(%s)", (VIEW_RELEASE,)).fetchone()[0] is None:
-            return  # a bare database, not a warehouse of the platform
+        if not _has_view_release(conn):
+            return
+        release = project_release()
         conn.execute(
             f"insert into {VIEW_RELEASE} (relation, release) select unnest(%s::text[]), %s"
             " on conflict (relation) do update set release = excluded.release, created_at = now()",
@@ -183,7 +189,7 @@ def current_views(url: str, manifest: dict | None = None, release: str | None = 
         if n["resource_type"] == "model" and n["config"].get("materialized") == "view"
     }
     with psycopg.connect(url) as conn:
-        if conn.execute("select to_regclass(%s)", (VIEW_RELEASE,)).fetchone()[0] is None:
+        if not _has_view_release(conn):
             return []
         rows = conn.execute(
             f"select r.relation from {VIEW_RELEASE} r"
@@ -328,7 +334,7 @@ def _invoke(args: list[str], url: str | None) -> DbtOutcome:
     if result.exception is not None:
         failures.append(str(result.exception))
     if url and args and args[0] in _BUILDING:
-        record_views(url, created_views(getattr(result.result, "results", None)), project_release())
+        record_views(url, created_views(getattr(result.result, "results", None)))
     # A command that wrote the project's manifest (under its lock, see run_dbt): keep Airflow's cut in step.
     if result.success and writes_manifest and manifest_for_rendering() != render_manifest_path():
         write_render_manifest()
