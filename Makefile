@@ -39,9 +39,11 @@ browser: ## Debian's Chromium, CJK fonts, poppler (PDF to PNG) for the browser a
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk \
 	    poppler-utils redis-server; }
 
+# Three workers on two cores: much of a test's time is spent waiting for the processes it started (Airflow's
+# services, a `resettle run`, Streamlit, Chromium), and a third worker keeps both cores busy meanwhile.
 .PHONY: test
 test: $(STAMP) browser ## run the test suite (starts its own PostgreSQL, Airflow, dashboard and browser)
-	$(BIN)/pytest -n 2 --dist loadgroup
+	$(BIN)/pytest -n 3 --dist loadgroup
 
 .PHONY: test-fast
 test-fast: $(STAMP) ## unit and DAG tests only (no warehouse, no Airflow services)

@@ -62,7 +62,7 @@ def resettle_env(tmp_path, monkeypatch) -> dict[str, Path]:
 
 
 # Tests that share an expensive fixture (a generated world, a browser, a corpus run, Airflow's throwaway
-# home) stay on one xdist worker (`pytest -n 2 --dist loadgroup`, what `make test` runs), so the fixture is
+# home) stay on one xdist worker (`pytest -n 3 --dist loadgroup`, what `make test` runs), so the fixture is
 # built once; every other test goes wherever a worker is free.
 XDIST_GROUPS = {
     "browser/": "browser",
@@ -74,18 +74,28 @@ XDIST_GROUPS = {
 }
 
 
-# The longest tests and groups (minutes each: Airflow services, whole pipelines, the browser world, the
-# benchmarks' smoke run) start first, so that the workers finish together instead of one running the
-# longest test alone at the end.
+# The longest tests and groups (minutes each: whole pipelines, the browser world, Airflow services, the
+# benchmarks' smoke run), longest first as measured with `pytest -n 3 --durations=60`, start first, so that
+# the workers finish together instead of one running a long test alone at the end.
 LONGEST_FIRST = (
-    "integration/test_celery_topology.py",
-    "e2e/test_skeleton.py",
+    "e2e/test_skeleton.py::test_generated_months_flow_into_the_district_progress_mart",
     "browser/",
     "integration/test_bench.py",
-    "integration/test_airflow_services.py",
+    "integration/test_celery_topology.py",
     "e2e/test_marts_recompute.py",
     "integration/test_backup_restore.py",
     "e2e/test_demo_story.py",
+    "integration/test_airflow_services.py",
+    "integration/test_dbt_project.py",
+    "e2e/test_feeds.py",
+    "e2e/test_timeliness.py",
+    "integration/test_alerts.py",
+    "integration/test_inject_errors.py",
+    "e2e/test_joint_review.py",
+    "hostile/test_concurrency.py",
+    "unit/test_templates.py",
+    "integration/test_corpus.py",
+    "dags/",
 )
 
 
@@ -109,6 +119,10 @@ def pytest_xdist_make_scheduler(config, log):
     if config.getvalue("dist") != "loadgroup":
         return None
     from xdist.scheduler import LoadScopeScheduling
+
+    # xdist would otherwise hand out the groups with the most tests first, whatever their length, and the
+    # longest single tests last (LONGEST_FIRST above).
+    config.option.loadscopereorder = False
 
     class GroupScheduling(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
