@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.databases import fresh_database, own_folders
+from tests.databases import RUN, WORKER, fresh_database, own_folders
 
 REPO = Path(__file__).resolve().parents[1]
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
@@ -46,6 +46,12 @@ def pg_server() -> str:
             os.environ.pop("RESETTLE_HOME", None)
         else:
             os.environ["RESETTLE_HOME"] = previous
+
+
+def pytest_sessionfinish(session):
+    """The dbt targets kept for this worker's databases (`fresh_database`), whose names no later run uses."""
+    for folder in (REPO / "dbt_project" / "target" / "warehouses").glob(f"*_{RUN}_{WORKER}_*"):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture

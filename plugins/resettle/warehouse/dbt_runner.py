@@ -39,6 +39,23 @@ def manifest_path():
     return settings().dbt_project_dir / "target" / "manifest.json"
 
 
+def build_target(url: str):
+    """Where the builds against the warehouse at `url` keep dbt's target (compiled SQL, the saved parse).
+
+    dbt names the database in every node it parses and keeps a saved parse only for the same connection
+    (host, port, user, database): builds against two warehouses from one project folder (the embedded one and
+    a benchmark's scratch one, the test suite's databases) would otherwise parse the whole project again at
+    each switch, some 5 s each time, instead of reading the parse again in well under a second."""
+    import hashlib
+    import re
+
+    env = dbt_env(url)
+    connection = "\0".join(env[f"RESETTLE_DBT_{key}"] for key in ("HOST", "PORT", "USER", "DBNAME"))
+    name = re.sub(r"[^A-Za-z0-9_.-]", "_", env["RESETTLE_DBT_DBNAME"])[:40]
+    digest = hashlib.sha256(connection.encode()).hexdigest()[:10]
+    return settings().dbt_project_dir / "target" / "warehouses" / f"{name}-{digest}"
+
+
 @contextmanager
 def manifest_lock(shared: bool = False):
     """dbt writes the project's `target/manifest.json` in place: one writer at a time (an exclusive lock),
@@ -318,8 +335,9 @@ def _invoke(args: list[str], url: str | None) -> DbtOutcome:
     writes_manifest = _writes_manifest(args)
     if args and args[0] in _BUILDING and not writes_manifest and "--target-path" not in args:
         # The project's manifest.json is read while this runs (Airflow's renderer, a run's plan, another
-        # build); dbt rewrites it in place at the end of a build. Builds leave it to `dbt parse`.
-        args = [*args, "--no-write-json"]
+        # build); dbt rewrites it in place at the end of a build. Builds leave it to `dbt parse`, and keep
+        # their target, with the parse they reuse, apart for each warehouse (`build_target`).
+        args = [*args, "--no-write-json", *(["--target-path", str(build_target(url))] if url else [])]
     log_flags = [] if "--log-level-file" in args else list(FILE_LOG_FLAGS)
     result = dbtRunner().invoke([*args, "--project-dir", project, "--profiles-dir", project, "--quiet", *log_flags])
     failures: list[str] = []
