@@ -16,15 +16,14 @@ from psycopg.types.json import Jsonb
 
 from resettle.alerts.channels import delivered
 from resettle.alerts.conditions import Condition
+from resettle.domain.locks import ALERT_CHECKS_LOCK
 
 INDEXES = ("create index if not exists alert_open_idx on ops.alert (period, condition_key) where resolved_at is null",)
-LOCK_KEY = 20191112
-"""Advisory lock: two checks at once (the hourly DAG and a CLI run) must not both send."""
 
 
 def lock(conn: psycopg.Connection) -> None:
     """Serialise checks for the rest of the transaction and make sure the log's indexes exist."""
-    conn.execute("select pg_advisory_xact_lock(%s)", (LOCK_KEY,))
+    conn.execute("select pg_advisory_xact_lock(%s)", (ALERT_CHECKS_LOCK,))
     for statement in INDEXES:
         conn.execute(statement)
 

@@ -20,10 +20,7 @@ from collections.abc import Iterator
 import psycopg
 from psycopg.pq import TransactionStatus
 
-INTAKE_LOCK_CLASS = 0x52535401
-PUBLISH_LOCK_CLASS = 0x52535402
-DECISIONS_LOCK_CLASS = 0x52535403
-"""Also in dbt_project/macros/record_invocation.sql (`record_invocation`): 1381192707, key 0."""
+from resettle.domain.locks import BOOTSTRAP_LOCK, DECISIONS_LOCK_CLASS, INTAKE_LOCK_CLASS, PUBLISH_LOCK_CLASS
 
 
 def _settle(conn: psycopg.Connection) -> None:
@@ -96,7 +93,7 @@ def clean_leftovers(conn: psycopg.Connection, archive_root) -> dict[str, int]:
     from resettle.domain.contracts import DATASETS
     from resettle.domain.vocabulary import complete_statuses
     from resettle.intake.archive import clean_partial_copies
-    from resettle.warehouse.schema import BOOTSTRAP_LOCK, raw_table
+    from resettle.warehouse.schema import raw_table
 
     removed = {"partial_copies": clean_partial_copies(archive_root)}
     with conn.transaction():

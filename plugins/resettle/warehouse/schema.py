@@ -13,6 +13,7 @@ import psycopg
 
 from resettle.domain.column_types import column_type
 from resettle.domain.contracts import DATASETS, Column, contract
+from resettle.domain.locks import BOOTSTRAP_LOCK
 from resettle.domain.vocabulary import accepted_statuses, alert_kinds, statuses
 
 LINEAGE_COLUMNS = ("submission_id", "source", "period", "source_row")
@@ -115,10 +116,6 @@ alter table ops.submission add constraint submission_status_check check (status 
 alter table ops.alert drop constraint if exists alert_kind_check;
 alter table ops.alert add constraint alert_kind_check check (kind in ({sql_in_list(alert_kinds())}));
 """
-
-
-BOOTSTRAP_LOCK = 20191111
-"""The advisory lock taken by everything that changes the platform's own tables' shape."""
 
 
 def _ddl_digest() -> str:

@@ -19,10 +19,10 @@ from pathlib import Path
 
 import psycopg
 
+from resettle.domain.locks import MIGRATIONS_LOCK
+
 FOLDER = Path(__file__).parent
 _FILE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
-LOCK = 20191112
-"""Advisory lock key: two services starting at once apply each migration once."""
 
 VERSION_DDL = """
 create schema if not exists ops;
@@ -98,7 +98,7 @@ def is_current(conn: psycopg.Connection) -> bool:
 
 def migrate(conn: psycopg.Connection) -> list[str]:
     """Apply the migrations not yet applied, in the caller's transaction; return their file names."""
-    conn.execute("select pg_advisory_xact_lock(%s)", (LOCK,))
+    conn.execute("select pg_advisory_xact_lock(%s)", (MIGRATIONS_LOCK,))
     if not _versioned(conn):
         # absent, or the digest-only table of an earlier build (a cache, safe to replace)
         conn.execute("drop table if exists ops.schema_version")
