@@ -48,3 +48,25 @@ def test_committed_staging_models_match_the_contracts():
     root = settings().dbt_project_dir
     for relative, text in staging.rendered().items():
         assert (root / relative).read_text(encoding="utf-8") == text, f"run `resettle staging` ({relative})"
+
+
+def test_the_marts_hold_the_roster_columns_they_copy_to_the_contract_values():
+    """A mart that copies a roster column unchanged tests every month it rebuilds against the same values as
+    the staging model (its `<column>_is_allowed` rule), rendered from the contract, not kept by hand."""
+    import yaml
+
+    from resettle.domain.config import settings
+    from resettle.warehouse.staging import _column_rules
+
+    roster = contract("household_roster")
+    checked = 0
+    for path in (settings().dbt_project_dir / "models" / "marts").glob("*.yml"):
+        for model in yaml.safe_load(path.read_text(encoding="utf-8")).get("models", []):
+            for test in model.get("data_tests", []):
+                row_rules = test.get("row_rules", {}) if isinstance(test, dict) else {}
+                for name, rule in row_rules.get("arguments", {}).get("rules", {}).items():
+                    column = name.removesuffix("_is_allowed")
+                    if name.endswith("_is_allowed") and column in roster.column_names:
+                        assert rule == _column_rules(roster, column)[name], f"{path.name}: {name}"
+                        checked += 1
+    assert checked >= 2
