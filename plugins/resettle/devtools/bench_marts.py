@@ -175,7 +175,13 @@ def _timed_build(args: list[str], url: str) -> tuple[float, dict, list[tuple[flo
 
 def bench_marts(server_url: str, households: int = 200_000, months: int = 24, seed: int = 20191111) -> MartsFigures:
     """Build M months of history for N households, then time the full and the incremental build."""
-    from resettle.airflow.runtime import INDIRECT_SELECTION, PIPELINE_EXCLUDE, dbt_exclusion, dbt_selection
+    from resettle.airflow.runtime import (
+        DBT_THREADS,
+        INDIRECT_SELECTION,
+        PIPELINE_EXCLUDE,
+        dbt_exclusion,
+        dbt_selection,
+    )
     from resettle.warehouse.dbt_runner import ensure_manifest, read_manifest, stale_seeds
 
     if months < 2:
@@ -192,9 +198,12 @@ def bench_marts(server_url: str, households: int = 200_000, months: int = 24, se
         # after loading two years at once, autovacuum would go through millions of rows alongside the build.
         conn.execute("vacuum (analyze)")
     setup = time.perf_counter() - start
-    # Both builds are the pipeline's: without dbt's unit tests (PIPELINE_EXCLUDE); the new month's build
-    # selects and leaves out what `plan_dbt_build` does when every dataset received data.
-    full_s, full_counts, full_slowest = _timed_build(["build", "--full-refresh", "--exclude", PIPELINE_EXCLUDE], url)
+    # Both builds are the pipeline's: with its dbt threads, without dbt's unit tests (PIPELINE_EXCLUDE); the
+    # new month's build selects and leaves out what `plan_dbt_build` does when every dataset received data.
+    threads = ["--threads", str(DBT_THREADS)]
+    full_s, full_counts, full_slowest = _timed_build(
+        ["build", "--full-refresh", "--exclude", PIPELINE_EXCLUDE, *threads], url
+    )
     with psycopg.connect(url, autocommit=True) as conn:
         # A month's run comes weeks after the build before it, when autovacuum has long been through the
         # tables that build wrote; right after a full build it would be vacuuming millions of rows alongside.
@@ -204,7 +213,15 @@ def bench_marts(server_url: str, households: int = 200_000, months: int = 24, se
     ensure_manifest()
     manifest = read_manifest()
     selected = dbt_selection(list(DATASETS), False, stale_seeds(url, manifest), manifest=manifest)
-    monthly = ["build", "--select", selected, "--exclude", dbt_exclusion(selected, url, manifest), *INDIRECT_SELECTION]
+    monthly = [
+        "build",
+        "--select",
+        selected,
+        "--exclude",
+        dbt_exclusion(selected, url, manifest),
+        *INDIRECT_SELECTION,
+        *threads,
+    ]
     incremental_s, incremental_counts, incremental_slowest = _timed_build(monthly, url)
     with psycopg.connect(url, autocommit=True) as conn:
         history_rows = sum(conn.execute(f"select count(*) from raw.{d}").fetchone()[0] for d in DATASETS)
