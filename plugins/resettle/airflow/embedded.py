@@ -44,6 +44,12 @@ def _fernet_key() -> str:
     return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
 
 
+SQLITE_CONNECT_ARGS = {"timeout": 60}
+"""How the embedded services open their SQLite metadata database (`[database] sql_alchemy_connect_args` names
+this by import path). SQLite takes one writer at a time and the others wait for its lock: 5 s by default, which
+the services of a loaded two-core machine exceed (the API server then answers 500); a minute they do not."""
+
+
 def environment(warehouse_url: str, port: int = DEFAULT_PORT) -> dict[str, str]:
     """Environment variables for every Airflow process of the embedded setup."""
     s = settings()
@@ -56,6 +62,7 @@ def environment(warehouse_url: str, port: int = DEFAULT_PORT) -> dict[str, str]:
         "AIRFLOW__CORE__DAGS_FOLDER": str(s.dags_dir),
         "AIRFLOW__CORE__PLUGINS_FOLDER": str(s.plugins_dir),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS": f"{__name__}.SQLITE_CONNECT_ARGS",
         "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
         "AIRFLOW__CORE__PARALLELISM": "4",
         "AIRFLOW__CORE__MAX_ACTIVE_TASKS_PER_DAG": "4",
