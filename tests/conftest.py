@@ -50,7 +50,9 @@ def pg_server() -> str:
 
 def pytest_sessionfinish(session):
     """The dbt targets kept for this worker's databases (`fresh_database`), whose names no later run uses."""
-    for folder in (REPO / "dbt_project" / "target" / "warehouses").glob(f"*_{RUN}_{WORKER}_*"):
+    from resettle.warehouse.dbt_runner import build_targets
+
+    for folder in build_targets().glob(f"*_{RUN}_{WORKER}_*"):
         shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -39,6 +39,11 @@ def manifest_path():
     return settings().dbt_project_dir / "target" / "manifest.json"
 
 
+def build_targets():
+    """The folder of every warehouse's build target (`build_target`)."""
+    return settings().dbt_project_dir / "target" / "warehouses"
+
+
 def build_target(url: str):
     """Where the builds against the warehouse at `url` keep dbt's target (compiled SQL, the saved parse).
 
@@ -53,7 +58,7 @@ def build_target(url: str):
     connection = "\0".join(env[f"RESETTLE_DBT_{key}"] for key in ("HOST", "PORT", "USER", "DBNAME"))
     name = re.sub(r"[^A-Za-z0-9_.-]", "_", env["RESETTLE_DBT_DBNAME"])[:40]
     digest = hashlib.sha256(connection.encode()).hexdigest()[:10]
-    return settings().dbt_project_dir / "target" / "warehouses" / f"{name}-{digest}"
+    return build_targets() / f"{name}-{digest}"
 
 
 @contextmanager
