@@ -249,3 +249,21 @@ def test_every_incremental_model_replaces_whole_months(airflow_env):
         if n["resource_type"] == "model" and n["config"].get("materialized") == "incremental"
     }
     assert keys and {name: key for name, key in keys.items() if key != "period"} == {}
+
+
+def test_in_process_the_model_tasks_follow_a_finished_build(airflow_env, monkeypatch):
+    """In-process (`dag.test()`), every model's task runs after the build and only if it succeeded, and then
+    ends on its first run: no deferral, no read of a node the plan left out."""
+    from airflow.dag_processing.dagbag import DagBag
+    from cosmos.operators._watcher.base import BaseConsumerSensor
+
+    monkeypatch.setenv("RESETTLE_IN_PROCESS", "1")
+    dag = DagBag(dag_folder=str(REPO_DAGS / "build_marts.py")).dags["build_marts"]
+    producer = dag.get_task("dbt.dbt_producer_watcher")
+    watchers = [t for t in dag.tasks if isinstance(t, BaseConsumerSensor)]
+    assert watchers, "every model has a task"
+    below = producer.get_flat_relative_ids(upstream=False)
+    for task in watchers:
+        assert task.task_id in below, f"{task.task_id} runs after the build"
+        assert str(task.trigger_rule) in ("all_success", "TriggerRule.ALL_SUCCESS"), task.trigger_rule
+        assert not task.deferrable and task.poke({}) is True, task.task_id
