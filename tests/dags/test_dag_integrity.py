@@ -267,3 +267,32 @@ def test_in_process_the_model_tasks_follow_a_finished_build(airflow_env, monkeyp
         assert task.task_id in below, f"{task.task_id} runs after the build"
         assert str(task.trigger_rule) in ("all_success", "TriggerRule.ALL_SUCCESS"), task.trigger_rule
         assert not task.deferrable and task.poke({}) is True, task.task_id
+
+
+def test_the_dbt_producer_writes_every_node_status_again_in_one_xcom_when_dbt_returns():
+    """The model tasks waiting in the triggerer end together from one read when the build ends."""
+    from resettle.airflow.model_watch import NODE_STATUSES_XCOM_KEY
+    from resettle.airflow.runtime import _parse_events_beside_the_build
+
+    class Producer:
+        def _make_parse_callable(self):
+            def parse(line, extra_kwargs):  # as Cosmos's: a node's status under its own key
+                node, status = line.split()
+                extra_kwargs["context"]["ti"].xcom_push(key=f"{node}_status", value={"status": status})
+
+            return parse
+
+        def run_dbt_runner(self, lines, context=None):
+            parse = self._make_parse_callable()
+            for line in lines:
+                parse(line, {"context": context})
+            self.written_when_dbt_ended = NODE_STATUSES_XCOM_KEY in ti.pushed
+            return "result"
+
+    ti = _RecordingTaskInstance()
+    producer = Producer()
+    _parse_events_beside_the_build(producer)
+    producer.run_dbt_runner(["model__a success", "model__b error"], context={"ti": ti})
+    assert ti.pushed["model__a_status"] == {"status": "success"}, "each status is still written on its own"
+    assert not producer.written_when_dbt_ended
+    assert ti.pushed[NODE_STATUSES_XCOM_KEY] == {"model__a_status": "success", "model__b_status": "error"}

@@ -111,3 +111,81 @@ def test_runs_are_watched_apart():
 
     first, second = asyncio.run(asyncio.wait_for(both(), timeout=5))
     assert type(first) is TaskSuccessEvent and type(second) is TaskSkippedEvent
+
+
+def _reading_statuses(statuses, producer, model: str, own_reads: list):
+    """A trigger whose build wrote `statuses` (status XCom key → status) when it ended, and had reported
+    nothing of its node while it ran (each such read noted in `own_reads`)."""
+
+    class FromStatuses(ModelOutcomeTrigger):
+        async def _node_status(self):
+            own_reads.append(self.model_unique_id)
+
+        async def _node_statuses(self):
+            return statuses
+
+        async def _compiled_sql(self):
+            return "select 1"
+
+        async def _producer_state(self):
+            return producer() if callable(producer) else producer
+
+    return _in_run(
+        FromStatuses(
+            model_unique_id=f"model.resettle.{model}",
+            producer_task_id="dbt.dbt_producer_watcher",
+            dag_id="build_marts",
+            run_id="",
+            map_index=-1,
+            poke_interval=60,
+        )
+    )
+
+
+def test_when_the_build_ends_its_tasks_end_from_its_one_list_of_statuses(monkeypatch):
+    """The ended build's node statuses are read once for all the tasks of the run, which end from it at
+    once: a node it ran as reported, a node it did not run as not selected."""
+    monkeypatch.setattr(model_watch, "BUILD_STATE_POLL_SECONDS", 0.05)
+    reads = []
+
+    def producer():
+        reads.append(1)
+        return "running" if len(reads) < 3 else "success"
+
+    statuses = {"model__resettle__built_status": "success", "model__resettle__broken_status": "error"}
+    own_reads: list[str] = []
+    triggers = [_reading_statuses(statuses, producer, m, own_reads) for m in ("built", "broken", "left_out")]
+
+    async def all_events():
+        return await asyncio.gather(*(_first_event(trigger) for trigger in triggers))
+
+    built, broken, left_out = asyncio.run(asyncio.wait_for(all_events(), timeout=5))
+    assert type(built) is TaskSuccessEvent and type(left_out) is TaskSuccessEvent
+    assert type(broken) is TriggerEvent and broken.payload["reason"] == "node_failed"
+    assert len(own_reads) == len(triggers), "one read of its node each while the build ran, none after it"
+
+
+def test_without_the_build_statuses_each_task_reads_its_own_node(monkeypatch):
+    """A build that wrote no statuses (dbt itself broke): each task reads its node's status as before."""
+
+    class Unlisted(ModelOutcomeTrigger):
+        async def _node_statuses(self):
+            return None
+
+        async def _node_status(self):
+            return "skipped"
+
+        async def _producer_state(self):
+            return "failed"
+
+    trigger = _in_run(
+        Unlisted(
+            model_unique_id="model.resettle.m",
+            producer_task_id="dbt.dbt_producer_watcher",
+            dag_id="build_marts",
+            run_id="",
+            map_index=-1,
+            poke_interval=60,
+        )
+    )
+    assert type(asyncio.run(asyncio.wait_for(_first_event(trigger), timeout=5))) is TaskSkippedEvent

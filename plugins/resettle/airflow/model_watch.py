@@ -46,8 +46,13 @@ NEVER_RUN = frozenset({ProducerTaskState.UPSTREAM_FAILED.value, ProducerTaskStat
 """States of a build task that will not run in this DAG run (its plan failed, or it was removed)."""
 WATCH_TIMEOUT = dt.timedelta(hours=2)
 """As long as a build may run (build_marts' deadline): a model task still waiting then fails."""
-BUILD_STATE_POLL_SECONDS = 1.0
+BUILD_STATE_POLL_SECONDS = 0.5
 """How often the triggerer asks for a build task's state, once for all the model tasks of its run."""
+NODE_STATUSES_XCOM_KEY = "dbt_node_statuses"
+"""The build task's last XCom: every node status it wrote (status XCom key → status), read once when the
+build has ended, so that its model tasks end together instead of reading their node's status one by one."""
+ENDED = frozenset({ProducerTaskState.SUCCESS.value, ProducerTaskState.FAILED.value})
+"""States of a build task that ran and ended: it has written its node statuses, unless dbt itself broke."""
 
 log = logging.getLogger(__name__)
 
@@ -56,14 +61,21 @@ class BuildWatch:
     """The build task's state, read for all the model tasks of one run in this triggerer.
 
     One read per `BUILD_STATE_POLL_SECONDS` whatever the number of tasks; a change wakes every task waiting
-    in `changed`. Its reads stop when the last task of the run leaves.
+    in `changed`. Once the build has ended, its node statuses are read, once, before the tasks are woken
+    (`statuses`; None while it runs, or if it wrote none). Its reads stop when the last task of the run leaves.
     """
 
     _runs: ClassVar[dict[tuple, BuildWatch]] = {}
 
-    def __init__(self, read: Callable[[], Awaitable[str | None]]) -> None:
+    def __init__(
+        self,
+        read: Callable[[], Awaitable[str | None]],
+        read_statuses: Callable[[], Awaitable[dict | None]] | None = None,
+    ) -> None:
         self._read = read
+        self._read_statuses = read_statuses
         self.state: str | None = None
+        self.statuses: dict | None = None
         self._read_once = asyncio.Event()
         self._change = asyncio.Event()
         self._members = 0
@@ -71,11 +83,16 @@ class BuildWatch:
 
     @classmethod
     @contextlib.asynccontextmanager
-    async def joined(cls, run: tuple, read: Callable[[], Awaitable[str | None]]) -> AsyncIterator[BuildWatch]:
+    async def joined(
+        cls,
+        run: tuple,
+        read: Callable[[], Awaitable[str | None]],
+        read_statuses: Callable[[], Awaitable[dict | None]] | None = None,
+    ) -> AsyncIterator[BuildWatch]:
         """The run's watch, started by its first task; `state` has been read at least once on entry."""
         watch = cls._runs.get(run)
         if watch is None:
-            watch = cls._runs[run] = cls(read)
+            watch = cls._runs[run] = cls(read, read_statuses)
             watch._poller = asyncio.create_task(watch._poll())
         watch._members += 1
         try:
@@ -96,11 +113,22 @@ class BuildWatch:
                 log.warning("reading the build task's state failed", exc_info=True)
             else:
                 if state != self.state or not self._read_once.is_set():
+                    if state in ENDED and self._read_statuses is not None:
+                        self.statuses = await self._ended_build_statuses()
                     self.state = state
                     self._read_once.set()
                     self._change.set()
                     self._change = asyncio.Event()
             await asyncio.sleep(BUILD_STATE_POLL_SECONDS)
+
+    async def _ended_build_statuses(self) -> dict | None:
+        assert self._read_statuses is not None
+        try:
+            statuses = await self._read_statuses()
+        except Exception:  # each task then reads its own node's status
+            log.warning("reading the ended build's node statuses failed", exc_info=True)
+            return None
+        return statuses if isinstance(statuses, dict) else None
 
     async def changed(self, timeout: float) -> None:
         """Return when the state changes, or after `timeout` seconds."""
@@ -136,6 +164,10 @@ class ModelOutcomeTrigger(WatcherTrigger):
         report = await self.get_xcom_val_af3(get_status_xcom_key(self.model_unique_id))
         return report.get("status") if report else None
 
+    async def _node_statuses(self) -> dict | None:
+        """Every node status the ended build wrote (`NODE_STATUSES_XCOM_KEY`)."""
+        return await self.get_xcom_val_af3(NODE_STATUSES_XCOM_KEY)
+
     async def _compiled_sql(self) -> str | None:
         return await self.get_xcom_val_af3(get_compiled_sql_xcom_key(self.model_unique_id))
 
@@ -146,12 +178,15 @@ class ModelOutcomeTrigger(WatcherTrigger):
         if ti is not None:
             self.dag_id, self.run_id = ti.dag_id, ti.run_id
         run = (self.dag_id, self.run_id, self.producer_task_id, self.map_index)
-        async with BuildWatch.joined(run, self._get_producer_task_status) as build:
+        async with BuildWatch.joined(run, self._get_producer_task_status, self._node_statuses) as build:
             while True:
                 # The build's state is read before the node's status: a build that had ended then had
                 # reported every node it ran, so no status then means the node was not run.
-                producer = build.state
-                node = await self._node_status()
+                producer, statuses = build.state, build.statuses
+                if statuses is not None:
+                    node = statuses.get(get_status_xcom_key(self.model_unique_id))
+                else:
+                    node = await self._node_status()
                 if is_dbt_node_status_success(node):
                     yield TaskSuccessEvent()
                 elif is_dbt_node_status_skipped(node):

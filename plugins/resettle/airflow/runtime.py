@@ -311,17 +311,21 @@ def _parse_events_beside_the_build(producer) -> None:
     dbt calls an event's callback in the thread running the node, so every write held up one of the build's
     two threads (a monthly build's few seconds of XCom round trips). The writes are done, and the first
     error of any is raised, before dbt's command returns: the producer then marks itself completed, as before.
+    Last, every node status written goes again into one XCom (`NODE_STATUSES_XCOM_KEY`), from which the
+    model tasks waiting in the triggerer all end at once when the build ends (`resettle.airflow.model_watch`).
     """
     make_parse_callable = _finished_events_only(producer._make_parse_callable)
     run_dbt_runner = producer.run_dbt_runner
     writers: list[_EventWriter] = []
+    statuses: dict[str, str] = {}
 
     def make():
-        writer = _EventWriter(make_parse_callable())
+        writer = _EventWriter(make_parse_callable(), statuses)
         writers.append(writer)
         return writer
 
     def run(*args, **kwargs):
+        statuses.clear()
         try:
             result = run_dbt_runner(*args, **kwargs)
         except BaseException:
@@ -330,6 +334,11 @@ def _parse_events_beside_the_build(producer) -> None:
             raise
         while writers:
             writers.pop().close()
+        ti = (kwargs.get("context") or {}).get("ti")
+        if ti is not None:
+            from resettle.airflow.model_watch import NODE_STATUSES_XCOM_KEY
+
+            ti.xcom_push(key=NODE_STATUSES_XCOM_KEY, value=dict(statuses))
         _note_created_views(result)
         return result
 
@@ -351,19 +360,25 @@ def _note_created_views(result) -> None:
 
 class _EventWriter:
     """A parser of dbt's events that parses them on a thread of its own, in the order it is called with them;
-    `close` waits for the last one."""
+    `close` waits for the last one. Each node status it writes to XCom is also noted in `statuses`
+    (XCom key → status)."""
 
-    def __init__(self, parse) -> None:
+    def __init__(self, parse, statuses: dict[str, str] | None = None) -> None:
         import queue
         import threading
 
         self._parse = parse
+        self._statuses = statuses
         self._events: queue.SimpleQueue = queue.SimpleQueue()
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._work, name="dbt-events", daemon=True)
         self._thread.start()
 
     def __call__(self, line: str, extra_kwargs) -> None:
+        context = (extra_kwargs or {}).get("context")
+        if self._statuses is not None and context and context.get("ti") is not None:
+            ti = _NotingStatuses(context["ti"], self._statuses)
+            extra_kwargs = {**extra_kwargs, "context": {**context, "ti": ti}}
         self._events.put((line, extra_kwargs))
 
     def _work(self) -> None:
@@ -454,6 +469,24 @@ class _NoXCom:
         if self._key is not None and key != self._key:
             return self._ti.xcom_push(key, *args, **kwargs)
         return None
+
+    def __getattr__(self, name: str):
+        return getattr(self._ti, name)
+
+
+class _NotingStatuses:
+    """A task instance noting, beside writing it, each node status pushed to XCom (Cosmos's `*_status` keys,
+    a dict with the node's `status`)."""
+
+    def __init__(self, ti, statuses: dict[str, str]):
+        self._ti = ti
+        self._statuses = statuses
+
+    def xcom_push(self, key: str, value=None, *args, **kwargs) -> None:
+        if key.endswith("_status") and isinstance(value, dict) and "status" in value:
+            status = value["status"]
+            self._statuses[key] = str(getattr(status, "value", status))
+        return self._ti.xcom_push(key, value, *args, **kwargs)
 
     def __getattr__(self, name: str):
         return getattr(self._ti, name)
