@@ -16,10 +16,13 @@ A retry starts in the triggerer too and reads the same build again: it never run
 its tests, as Cosmos's retry on a worker would.
 
 The model tasks of a run share one watch of the build task's state (`BuildWatch`): the triggerer asks for it
-once a second for all of them, not once per task, and wakes every task as soon as it changes, the end of the
-build above all. Between changes a task reads its own node's status every `poke_interval` seconds. Every
+twice a second for all of them, not once per task, and wakes every task as soon as it changes, the end of
+the build above all. Between changes a task reads its own node's status every `poke_interval` seconds. Every
 question goes through the triggerer's own API client, which runs its database loop again after each one:
 one question per model task every two seconds took as much CPU as the build itself and slowed it by half.
+When the build ends, the watch reads the one list of node statuses it wrote last, and every task ends from
+it at once: read one by one, the statuses of a few dozen tasks straddled the triggerer's once-a-second
+hand-over of finished triggers, and half the tasks ended a second later.
 """
 
 from __future__ import annotations
