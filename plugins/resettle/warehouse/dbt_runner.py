@@ -125,12 +125,30 @@ def write_render_manifest() -> None:
 
 
 def manifest_for_rendering():
-    """The cut manifest when it is as new as the project's manifest, else the project's manifest itself.
-    Read only (this runs at DAG parse time)."""
+    """The cut manifest when it is as new as the project's manifest, or while a parse is rewriting that one in
+    place (it is then half written; its cut is written, whole, before the parse lets go of the manifest's
+    lock); else the project's manifest itself. Read only, without waiting (this runs at DAG parse time)."""
     cut, full = render_manifest_path(), manifest_path()
-    if cut.exists() and full.exists() and cut.stat().st_mtime >= full.stat().st_mtime:
+    if cut.exists() and full.exists() and (cut.stat().st_mtime >= full.stat().st_mtime or manifest_being_written()):
         return cut
     return full
+
+
+def manifest_being_written() -> bool:
+    """Whether a process holds the manifest's lock to write it (`manifest_lock`); asked without waiting."""
+    import fcntl
+
+    try:
+        handle = open(settings().dbt_project_dir / "target" / ".manifest.lock")  # noqa: SIM115 (closed below)
+    except FileNotFoundError:
+        return False
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return False
 
 
 def project_files() -> list:
