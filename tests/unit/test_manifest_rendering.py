@@ -25,7 +25,7 @@ def test_the_manifest_behind_its_cut_is_read_whole_when_no_parse_is_writing_it(t
     with dbt_runner.manifest_lock(shared=True):  # another reader
         assert dbt_runner.manifest_for_rendering() == full
     os.utime(cut, (3_000, 3_000))
-    assert dbt_runner.manifest_for_rendering() == cut
+    assert dbt_runner.cut_is_current() and dbt_runner.manifest_for_rendering() == cut
 
 
 def test_while_a_parse_writes_the_manifest_the_cut_is_rendered(tmp_path, monkeypatch):
@@ -35,3 +35,13 @@ def test_while_a_parse_writes_the_manifest_the_cut_is_rendered(tmp_path, monkeyp
         assert dbt_runner.manifest_being_written()
         assert dbt_runner.manifest_for_rendering() == cut
     assert not dbt_runner.manifest_being_written()
+
+
+def test_the_cut_is_written_again_from_a_newer_manifest(tmp_path, monkeypatch):
+    """`ensure_manifest`, under the manifest's own lock, writes the cut again when the manifest is newer."""
+    cut, full = _project(tmp_path, monkeypatch)
+    full.write_text('{"metadata": {"project_name": "resettle"}, "nodes": {}}', encoding="utf-8")
+    assert not dbt_runner.cut_is_current()
+    dbt_runner.ensure_manifest()
+    assert dbt_runner.cut_is_current() and dbt_runner.manifest_for_rendering() == cut
+    assert '"project_name":"resettle"' in cut.read_text(encoding="utf-8")

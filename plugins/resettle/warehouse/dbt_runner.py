@@ -129,9 +129,15 @@ def manifest_for_rendering():
     place (it is then half written; its cut is written, whole, before the parse lets go of the manifest's
     lock); else the project's manifest itself. Read only, without waiting (this runs at DAG parse time)."""
     cut, full = render_manifest_path(), manifest_path()
-    if cut.exists() and full.exists() and (cut.stat().st_mtime >= full.stat().st_mtime or manifest_being_written()):
+    if cut.exists() and full.exists() and (cut_is_current() or manifest_being_written()):
         return cut
     return full
+
+
+def cut_is_current() -> bool:
+    """Whether the cut manifest was written from the project's manifest as it is now (not older than it)."""
+    cut, full = render_manifest_path(), manifest_path()
+    return cut.exists() and full.exists() and cut.stat().st_mtime >= full.stat().st_mtime
 
 
 def manifest_being_written() -> bool:
@@ -242,14 +248,14 @@ def current_views(url: str, manifest: dict | None = None, release: str | None = 
 def ensure_manifest() -> None:
     """Pre-build the manifest and the cut of it that Airflow renders dbt from (`dbt parse` needs no database).
     Under the manifest's lock, checked again once held: another process may have just parsed."""
-    if not manifest_is_stale() and manifest_for_rendering() == render_manifest_path():
+    if not manifest_is_stale() and cut_is_current():
         return
     with manifest_lock():
         if manifest_is_stale():
             outcome = _invoke(["parse"], None)
             if not outcome.success:
                 raise RuntimeError("dbt parse failed:\n" + "\n".join(outcome.failures))
-        if manifest_for_rendering() != render_manifest_path():
+        if not cut_is_current():
             write_render_manifest()
 
 
@@ -377,6 +383,6 @@ def _invoke(args: list[str], url: str | None) -> DbtOutcome:
     if url and args and args[0] in _BUILDING:
         record_views(url, created_views(getattr(result.result, "results", None)))
     # A command that wrote the project's manifest (under its lock, see run_dbt): keep Airflow's cut in step.
-    if result.success and writes_manifest and manifest_for_rendering() != render_manifest_path():
+    if result.success and writes_manifest and not cut_is_current():
         write_render_manifest()
     return DbtOutcome(success=bool(result.success), failures=failures, counts=counts, ran=ran)
