@@ -15,21 +15,8 @@ from resettle.airflow import model_watch
 from resettle.airflow.model_watch import ModelOutcomeTrigger
 
 
-def _reported(node: str | None, producer, model: str = "household_resettlement", poke_interval: float = 0.01):
-    """The trigger with the build's reports given, instead of read from the run's XComs and task states
-    (`producer`: the state, or a callable giving it at each read)."""
-
-    class Reported(ModelOutcomeTrigger):
-        async def _node_status(self):
-            return node
-
-        async def _compiled_sql(self):
-            return "select 1"
-
-        async def _producer_state(self):
-            return producer() if callable(producer) else producer
-
-    return Reported(
+def _watching(trigger_class, model: str = "household_resettlement", poke_interval: float = 0.01):
+    return trigger_class(
         model_unique_id=f"model.resettle.{model}",
         producer_task_id="dbt.dbt_producer_watcher",
         dag_id="build_marts",
@@ -37,6 +24,36 @@ def _reported(node: str | None, producer, model: str = "household_resettlement",
         map_index=-1,
         poke_interval=poke_interval,
     )
+
+
+def _reported(
+    node: str | None,
+    producer,
+    model: str = "household_resettlement",
+    poke_interval: float = 0.01,
+    statuses: dict | None = None,
+    own_reads: list | None = None,
+):
+    """The trigger with the build's reports given, instead of read from the run's XComs and task states
+    (`producer`: the state, or a callable giving it at each read; `statuses`: the list of node statuses the
+    build wrote when it ended, None as when dbt itself broke; `own_reads` notes each read of its own node)."""
+
+    class Reported(ModelOutcomeTrigger):
+        async def _node_status(self):
+            if own_reads is not None:
+                own_reads.append(self.model_unique_id)
+            return node
+
+        async def _node_statuses(self):
+            return statuses
+
+        async def _compiled_sql(self):
+            return "select 1"
+
+        async def _producer_state(self):
+            return producer() if callable(producer) else producer
+
+    return _watching(Reported, model, poke_interval)
 
 
 def _in_run(trigger, run_id: str = "manual__1"):
@@ -113,35 +130,6 @@ def test_runs_are_watched_apart():
     assert type(first) is TaskSuccessEvent and type(second) is TaskSkippedEvent
 
 
-def _reading_statuses(statuses, producer, model: str, own_reads: list):
-    """A trigger whose build wrote `statuses` (status XCom key → status) when it ended, and had reported
-    nothing of its node while it ran (each such read noted in `own_reads`)."""
-
-    class FromStatuses(ModelOutcomeTrigger):
-        async def _node_status(self):
-            own_reads.append(self.model_unique_id)
-
-        async def _node_statuses(self):
-            return statuses
-
-        async def _compiled_sql(self):
-            return "select 1"
-
-        async def _producer_state(self):
-            return producer() if callable(producer) else producer
-
-    return _in_run(
-        FromStatuses(
-            model_unique_id=f"model.resettle.{model}",
-            producer_task_id="dbt.dbt_producer_watcher",
-            dag_id="build_marts",
-            run_id="",
-            map_index=-1,
-            poke_interval=60,
-        )
-    )
-
-
 def test_when_the_build_ends_its_tasks_end_from_its_one_list_of_statuses(monkeypatch):
     """The ended build's node statuses are read once for all the tasks of the run, which end from it at
     once: a node it ran as reported, a node it did not run as not selected."""
@@ -154,7 +142,10 @@ def test_when_the_build_ends_its_tasks_end_from_its_one_list_of_statuses(monkeyp
 
     statuses = {"model__resettle__built_status": "success", "model__resettle__broken_status": "error"}
     own_reads: list[str] = []
-    triggers = [_reading_statuses(statuses, producer, m, own_reads) for m in ("built", "broken", "left_out")]
+    triggers = [
+        _in_run(_reported(None, producer, m, 60, statuses=statuses, own_reads=own_reads))
+        for m in ("built", "broken", "left_out")
+    ]
 
     async def all_events():
         return await asyncio.gather(*(_first_event(trigger) for trigger in triggers))
@@ -163,29 +154,3 @@ def test_when_the_build_ends_its_tasks_end_from_its_one_list_of_statuses(monkeyp
     assert type(built) is TaskSuccessEvent and type(left_out) is TaskSuccessEvent
     assert type(broken) is TriggerEvent and broken.payload["reason"] == "node_failed"
     assert len(own_reads) == len(triggers), "one read of its node each while the build ran, none after it"
-
-
-def test_without_the_build_statuses_each_task_reads_its_own_node(monkeypatch):
-    """A build that wrote no statuses (dbt itself broke): each task reads its node's status as before."""
-
-    class Unlisted(ModelOutcomeTrigger):
-        async def _node_statuses(self):
-            return None
-
-        async def _node_status(self):
-            return "skipped"
-
-        async def _producer_state(self):
-            return "failed"
-
-    trigger = _in_run(
-        Unlisted(
-            model_unique_id="model.resettle.m",
-            producer_task_id="dbt.dbt_producer_watcher",
-            dag_id="build_marts",
-            run_id="",
-            map_index=-1,
-            poke_interval=60,
-        )
-    )
-    assert type(asyncio.run(asyncio.wait_for(_first_event(trigger), timeout=5))) is TaskSkippedEvent
