@@ -71,9 +71,7 @@ class BuildWatch:
     _runs: ClassVar[dict[tuple, BuildWatch]] = {}
 
     def __init__(
-        self,
-        read: Callable[[], Awaitable[str | None]],
-        read_statuses: Callable[[], Awaitable[dict | None]] | None = None,
+        self, read: Callable[[], Awaitable[str | None]], read_statuses: Callable[[], Awaitable[dict | None]]
     ) -> None:
         self._read = read
         self._read_statuses = read_statuses
@@ -90,7 +88,7 @@ class BuildWatch:
         cls,
         run: tuple,
         read: Callable[[], Awaitable[str | None]],
-        read_statuses: Callable[[], Awaitable[dict | None]] | None = None,
+        read_statuses: Callable[[], Awaitable[dict | None]],
     ) -> AsyncIterator[BuildWatch]:
         """The run's watch, started by its first task; `state` has been read at least once on entry."""
         watch = cls._runs.get(run)
@@ -116,7 +114,7 @@ class BuildWatch:
                 log.warning("reading the build task's state failed", exc_info=True)
             else:
                 if state != self.state or not self._read_once.is_set():
-                    if state in ENDED and self._read_statuses is not None:
+                    if state in ENDED:
                         self.statuses = await self._ended_build_statuses()
                     self.state = state
                     self._read_once.set()
@@ -125,7 +123,6 @@ class BuildWatch:
             await asyncio.sleep(BUILD_STATE_POLL_SECONDS)
 
     async def _ended_build_statuses(self) -> dict | None:
-        assert self._read_statuses is not None
         try:
             statuses = await self._read_statuses()
         except Exception:  # each task then reads its own node's status

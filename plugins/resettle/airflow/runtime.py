@@ -363,7 +363,7 @@ class _EventWriter:
     `close` waits for the last one. Each node status it writes to XCom is also noted in `statuses`
     (XCom key → status)."""
 
-    def __init__(self, parse, statuses: dict[str, str] | None = None) -> None:
+    def __init__(self, parse, statuses: dict[str, str]) -> None:
         import queue
         import threading
 
@@ -376,7 +376,7 @@ class _EventWriter:
 
     def __call__(self, line: str, extra_kwargs) -> None:
         context = (extra_kwargs or {}).get("context")
-        if self._statuses is not None and context and context.get("ti") is not None:
+        if context and context.get("ti") is not None:
             ti = _NotingStatuses(context["ti"], self._statuses)
             extra_kwargs = {**extra_kwargs, "context": {**context, "ti": ti}}
         self._events.put((line, extra_kwargs))

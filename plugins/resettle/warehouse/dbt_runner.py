@@ -61,6 +61,10 @@ def build_target(url: str):
     return build_targets() / f"{name}-{digest}"
 
 
+def _manifest_lock_path():
+    return settings().dbt_project_dir / "target" / ".manifest.lock"
+
+
 @contextmanager
 def manifest_lock(shared: bool = False):
     """dbt writes the project's `target/manifest.json` in place: one writer at a time (an exclusive lock),
@@ -68,9 +72,9 @@ def manifest_lock(shared: bool = False):
     tasks on one machine share the project folder, and two `dbt parse` at once leave a corrupt file."""
     import fcntl
 
-    target = settings().dbt_project_dir / "target"
-    target.mkdir(exist_ok=True)
-    with open(target / ".manifest.lock", "a+") as handle:
+    lock = _manifest_lock_path()
+    lock.parent.mkdir(exist_ok=True)
+    with open(lock, "a+") as handle:
         fcntl.flock(handle, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
         try:
             yield
@@ -129,7 +133,7 @@ def manifest_for_rendering():
     place (it is then half written; its cut is written, whole, before the parse lets go of the manifest's
     lock); else the project's manifest itself. Read only, without waiting (this runs at DAG parse time)."""
     cut, full = render_manifest_path(), manifest_path()
-    if cut.exists() and full.exists() and (cut_is_current() or manifest_being_written()):
+    if cut_is_current() or (cut.exists() and full.exists() and manifest_being_written()):
         return cut
     return full
 
@@ -145,7 +149,7 @@ def manifest_being_written() -> bool:
     import fcntl
 
     try:
-        handle = open(settings().dbt_project_dir / "target" / ".manifest.lock")  # noqa: SIM115 (closed below)
+        handle = open(_manifest_lock_path())  # noqa: SIM115 (closed below)
     except FileNotFoundError:
         return False
     with handle:
