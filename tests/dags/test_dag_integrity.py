@@ -4,6 +4,7 @@ touching the database or importing the heavy libraries its tasks use."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import time
 
@@ -257,6 +258,8 @@ def test_in_process_the_model_tasks_follow_a_finished_build(airflow_env, monkeyp
     from airflow.dag_processing.dagbag import DagBag
     from cosmos.operators._watcher.base import BaseConsumerSensor
 
+    from resettle.airflow.runtime import followers_of_the_build
+
     monkeypatch.setenv("RESETTLE_IN_PROCESS", "1")
     dag = DagBag(dag_folder=str(REPO_DAGS / "build_marts.py")).dags["build_marts"]
     producer = dag.get_task("dbt.dbt_producer_watcher")
@@ -267,6 +270,10 @@ def test_in_process_the_model_tasks_follow_a_finished_build(airflow_env, monkeyp
         assert task.task_id in below, f"{task.task_id} runs after the build"
         assert str(task.trigger_rule) in ("all_success", "TriggerRule.ALL_SUCCESS"), task.trigger_rule
         assert not task.deferrable and task.poke({}) is True, task.task_id
+    marked = re.compile(followers_of_the_build(dag))
+    assert {t.task_id for t in dag.tasks if marked.fullmatch(t.task_id)} == {t.task_id for t in watchers}, (
+        "`resettle run` marks exactly the model tasks succeeded, never the build or the plan"
+    )
 
 
 def test_the_dbt_producer_writes_every_node_status_again_in_one_xcom_when_dbt_returns():
