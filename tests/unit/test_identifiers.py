@@ -85,3 +85,22 @@ def test_valid_phones(value):
 @pytest.mark.parametrize("value", ["1394567890", "23456789012", "3456789", "abc"])
 def test_invalid_phones(value):
     assert phone_problem(value)
+
+
+@pytest.mark.parametrize("dtype", ["str", "string[python]", "object", "large_string[pyarrow]", "chunked"])
+def test_a_column_of_ids_reads_the_same_whatever_holds_its_text(dtype):
+    """A roster's IDs arrive as Arrow text in chunks (a CSV), as Python strings (a workbook) or as objects:
+    the column is judged the same, ASCII-only or not, values missing, empty, short or long."""
+    import pyarrow as pa
+
+    first17 = "23040419800101123"
+    valid = first17 + id_check_char(first17)
+    values = [valid, first17 + "0", "２３０４", None, "", "2304041980010112345", "123456789012345"]
+    expected = [id_problem(v) if v is not None else None for v in values]
+    for sample in (values, [v for v in values if v != "２３０４"]):
+        if dtype == "chunked":
+            column = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([sample[:3], sample[3:]], pa.string())))
+        else:
+            column = pd.Series(sample, dtype=dtype)
+        wanted = [e for v, e in zip(values, expected, strict=True) if v in sample]
+        assert [p if isinstance(p, str) else None for p in id_problems(column)] == wanted

@@ -334,13 +334,9 @@ def _csv_sheets(path: Path) -> list[_Sheet]:
                 "CSV文件格式有误，无法逐行读取（可能有未闭合的引号或编码错误），请用Excel另存为CSV后重新报送"
             ) from err
         grid = _text_grid(table)
-        skipped_lines = {number for number, _ in skipped}
         first = h + 2
-        lines = np.fromiter(
-            (n for n in range(first, first + len(grid) + len(skipped)) if n not in skipped_lines),
-            dtype=np.int64,
-            count=len(grid),
-        )
+        numbers = np.arange(first, first + len(grid) + len(skipped), dtype=np.int64)
+        lines = numbers[~np.isin(numbers, [number for number, _ in skipped])] if skipped else numbers
         return grid, lines, skipped
 
     return [_Sheet(None, head[:MAX_TITLE_ROWS], body)]
@@ -387,13 +383,18 @@ def _locate_header(rows: list[list[str | None]], table: dict[str, str]) -> tuple
 def _text_grid(table) -> pd.DataFrame:
     """An Arrow table of text cells as the grid `parse` reads: columns numbered from 0, stray spaces trimmed,
     empty cells missing (done in Arrow, column by column, before pandas sees the cells)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    columns = []
-    for column in table.columns:
+    def cells(column):
         trimmed = pc.utf8_trim_whitespace(column)
-        columns.append(pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed))
+        return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
+
+    # Arrow computes without holding the interpreter: the columns are trimmed on every core at once
+    with ThreadPoolExecutor(max_workers=max(1, min(4, pa.cpu_count()))) as pool:
+        columns = list(pool.map(cells, table.columns))
     grid = pa.table(columns, names=[str(i) for i in range(len(columns))]).to_pandas(
         types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get
     )
