@@ -34,7 +34,7 @@
                        may be planned on the model's index on `built_at` alone, walking it until a row of that
                        month turns up, which after a full build (one `built_at` for every row) reads half of a
                        household table per month (10 s instead of 1 ms). Every incremental model replaces whole
-                       months (`unique_key` `period`, `delete_periods_to_build`), each in one statement, so all
+                       months (`delete_periods_to_build`, then one insert of the months built), so all
                        of a month's rows share one `built_at` and any of them answers: the first on any index
                        that starts with `period` (the household tables' key). #}
                     left join lateral (
@@ -90,9 +90,10 @@
 {%- endmacro %}
 
 {#- A pre-hook of every model (dbt_project.yml), empty but for an incremental run of an incremental model:
-    deletes the months about to be rebuilt, in the transaction that inserts them again. dbt's delete+insert
-    deletes only the months present in what it inserts, so a month that now comes out empty (every petition
-    case of a corrected month matched, say) would otherwise keep the rows of its earlier build. -#}
+    deletes the months about to be rebuilt, in the transaction that appends them again (the `append`
+    strategy). Every month to build is deleted, also one that now comes out empty (every petition case of
+    a corrected month matched, say), which dbt's delete+insert, deleting the months present in what it
+    inserts, would leave with the rows of its earlier build. -#}
 {% macro delete_periods_to_build() -%}
     {%- if is_incremental() -%}
         delete from {{ this }} where period in {{ periods_to_build() }}

@@ -239,17 +239,21 @@ def test_a_build_selects_what_the_run_accepted(airflow_env):
 
 
 def test_every_incremental_model_replaces_whole_months(airflow_env):
-    """A month is rebuilt whole (`periods_to_build`), so it is deleted whole: with a finer key, a row the
-    rebuilt month no longer has (a project a corrected ledger took out) would stay from the earlier build."""
+    """A month is rebuilt whole (`periods_to_build`), so it is deleted whole before the rows built are
+    appended: matched on a finer key, a row the rebuilt month no longer has (a project a corrected ledger
+    took out) would stay from the earlier build."""
     from resettle.warehouse import dbt_runner
 
     nodes = json.loads(dbt_runner.manifest_path().read_text(encoding="utf-8"))["nodes"].values()
-    keys = {
-        n["name"]: n["config"].get("unique_key")
+    incremental = {
+        n["name"]: (n["config"].get("incremental_strategy"), [h["sql"] for h in n["config"]["pre-hook"]])
         for n in nodes
         if n["resource_type"] == "model" and n["config"].get("materialized") == "incremental"
     }
-    assert keys and {name: key for name, key in keys.items() if key != "period"} == {}
+    assert incremental
+    for name, (strategy, pre_hooks) in incremental.items():
+        assert strategy == "append", name
+        assert "{{ delete_periods_to_build() }}" in pre_hooks, name
 
 
 def test_in_process_the_model_tasks_follow_a_finished_build(airflow_env, monkeypatch):

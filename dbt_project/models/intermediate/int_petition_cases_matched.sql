@@ -2,7 +2,6 @@
     config(
         schema='intermediate',
         materialized='incremental',
-        unique_key='period',
         indexes=[{'columns': ['period', 'built_at']}, {'columns': ['built_at']}],
     )
 }}

@@ -2,7 +2,6 @@
     config(
         schema='intermediate',
         materialized='incremental',
-        unique_key='period',
     )
 }}
 

@@ -2,7 +2,6 @@
     config(
         schema='intermediate',
         materialized='incremental',
-        unique_key='period',
         meta={'reads_earlier_months': true},
     )
 }}

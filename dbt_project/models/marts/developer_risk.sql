@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', unique_key='period') }}
+{{ config(materialized='incremental') }}
 
 with
 

@@ -1,7 +1,6 @@
 {{
     config(
         materialized='incremental',
-        unique_key='period',
         on_schema_change='fail',
         indexes=[{'columns': ['built_at']}],
         post_hook="{{ hold_primary_key(['period', 'household_code']) }}",

@@ -3,7 +3,7 @@
     (housing center file for the unit counts, the district's roster for the household counts) or when a
     needing household's project is missing from the month's ledger (its scope is unknown). -#}
 
-{{ config(materialized='incremental', unique_key='period') }}
+{{ config(materialized='incremental') }}
 
 with
 

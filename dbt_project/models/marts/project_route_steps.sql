@@ -1,7 +1,6 @@
 {{
     config(
         materialized='incremental',
-        unique_key='period',
         meta={'reads_earlier_months': true},
     )
 }}

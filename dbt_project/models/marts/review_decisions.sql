@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', unique_key='period') }}
+{{ config(materialized='incremental') }}
 
 {#- 联审会签记录: the office's joint-review decisions per month, with the project's district (for row
     security) and the category set by name. -#}

@@ -1,7 +1,6 @@
 {{
     config(
         materialized='incremental',
-        unique_key='period',
         meta={'as_of_build_date': true},
     )
 }}
