@@ -12,7 +12,11 @@
 {% macro periods_to_build() -%}
     {%- set submissions = ref('stg_ops__submissions') -%}
     {%- if execute and is_incremental() -%}
-        {%- if '_periods_to_build' not in model -%}
+        {#- Asked once per model run, before its months are deleted: the answer is kept on the model's node of
+            the invocation's graph, which the model's compilation and its hooks (run in another context, with
+            another `model`) both read. -#}
+        {%- set node = graph.nodes.get(model.unique_id, model) -%}
+        {%- if '_periods_to_build' not in node -%}
             {%- set query -%}
                 with months as (
                     select
@@ -66,10 +70,9 @@
                     {%- endif %}
                 order by period
             {%- endset -%}
-            {#- Asked once per model run: each import CTE filtering on it reads the answer kept on `model`. -#}
-            {%- do model.update({'_periods_to_build': run_query(query).columns[0].values()}) -%}
+            {%- do node.update({'_periods_to_build': run_query(query).columns[0].values()}) -%}
         {%- endif -%}
-        {%- set periods = model['_periods_to_build'] -%}
+        {%- set periods = node['_periods_to_build'] -%}
         {%- if periods -%}
             ('{{ periods | join("', '") }}')
         {%- else -%}
