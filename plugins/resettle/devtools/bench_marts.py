@@ -8,12 +8,13 @@ submission ids and periods) until the warehouse holds M months. It then times `d
 (seeds, snapshots, every model and data test), adds one more month the same way and times the build a
 monthly run does (`plan_dbt_build`'s selection when every dataset received data), on a vacuumed warehouse
 as a month's run finds it. Neither runs dbt's unit tests, which the pipeline leaves to the test suite.
+Both are timed three times (the new month taken out again before each full build) and the medians reported,
+with every pair: the speed of a shared 2-CPU machine drifts by a fifth between runs.
 History is copied rather than generated so that the figures measure dbt, not the generator or the intake.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 import time
@@ -44,6 +45,7 @@ class MartsFigures:
     incremental_counts: dict
     full_slowest: list
     incremental_slowest: list
+    samples: list  # (full build s, incremental build s) of each pair, in the order run
 
     @property
     def ratio(self) -> float:
@@ -156,7 +158,8 @@ def _timed_build(args: list[str], url: str) -> tuple[float, dict, list[tuple[flo
     """Run dbt into its own target folder; return the wall time, result counts and the slowest nodes.
 
     The folder is parsed first, untimed: a run's build starts from the parsed project (the DAG's tasks are
-    rendered from its manifest), so the figure is the build's, not a cold parse's."""
+    rendered from its manifest), so the figure is the build's, not a cold parse's. Like the pipeline's build,
+    it writes no manifest.json or run_results.json (about 0.3 s): the nodes' times come from dbt's result."""
     from resettle.warehouse.dbt_runner import run_dbt
 
     with tempfile.TemporaryDirectory(prefix="resettle-bench-dbt-") as target:
@@ -164,17 +167,29 @@ def _timed_build(args: list[str], url: str) -> tuple[float, dict, list[tuple[flo
         if not parsed.success:
             raise RuntimeError("dbt parse failed during the benchmark:\n" + "\n".join(parsed.failures[:20]))
         start = time.perf_counter()
-        outcome = run_dbt([*args, "--target-path", target], url)
+        outcome = run_dbt([*args, "--no-write-json", "--target-path", target], url)
         elapsed = time.perf_counter() - start
         if not outcome.success:
             raise RuntimeError("dbt failed during the benchmark:\n" + "\n".join(outcome.failures[:20]))
-        results = json.loads((Path(target) / "run_results.json").read_text(encoding="utf-8"))["results"]
-    slowest = sorted(((r["execution_time"], r["unique_id"]) for r in results), reverse=True)[:SLOWEST]
+    slowest = sorted(((seconds, node) for node, seconds in outcome.seconds.items()), reverse=True)[:SLOWEST]
     return elapsed, outcome.counts, slowest
 
 
-def bench_marts(server_url: str, households: int = 200_000, months: int = 24, seed: int = 20191111) -> MartsFigures:
-    """Build M months of history for N households, then time the full and the incremental build."""
+def remove_month(conn: psycopg.Connection, period: str) -> None:
+    """Take a month copied by `copy_month` out again (raw rows and register rows)."""
+    with conn.transaction():
+        for dataset in DATASETS:
+            conn.execute(f"delete from raw.{dataset} where period = %s", (period,))
+        conn.execute("delete from ops.submission where period = %s", (period,))
+
+
+def bench_marts(
+    server_url: str, households: int = 200_000, months: int = 24, seed: int = 20191111, repeats: int = 3
+) -> MartsFigures:
+    """Build M months of history for N households, then time the full and the incremental build, `repeats`
+    times (the new month taken out again before the next full build); the figures are the medians."""
+    import statistics
+
     from resettle.airflow.runtime import (
         DBT_THREADS,
         INDIRECT_SELECTION,
@@ -201,28 +216,36 @@ def bench_marts(server_url: str, households: int = 200_000, months: int = 24, se
     # Both builds are the pipeline's: with its dbt threads, without dbt's unit tests (PIPELINE_EXCLUDE); the
     # new month's build selects and leaves out what `plan_dbt_build` does when every dataset received data.
     threads = ["--threads", str(DBT_THREADS)]
-    full_s, full_counts, full_slowest = _timed_build(
-        ["build", "--full-refresh", "--exclude", PIPELINE_EXCLUDE, *threads], url
-    )
-    with psycopg.connect(url, autocommit=True) as conn:
-        # A month's run comes weeks after the build before it, when autovacuum has long been through the
-        # tables that build wrote; right after a full build it would be vacuuming millions of rows alongside.
-        conn.execute("vacuum (analyze)")
-        copy_month(conn, BASE_PERIOD, add_months(BASE_PERIOD, 1))
-        conn.execute("analyze")
-    ensure_manifest()
-    manifest = read_manifest()
-    selected = dbt_selection(list(DATASETS), False, stale_seeds(url, manifest), manifest=manifest)
-    monthly = [
-        "build",
-        "--select",
-        selected,
-        "--exclude",
-        dbt_exclusion(selected, url, manifest),
-        *INDIRECT_SELECTION,
-        *threads,
-    ]
-    incremental_s, incremental_counts, incremental_slowest = _timed_build(monthly, url)
+    new_month = add_months(BASE_PERIOD, 1)
+    samples: list[tuple[float, float]] = []
+    for run in range(repeats):
+        full_s, full_counts, full_slowest = _timed_build(
+            ["build", "--full-refresh", "--exclude", PIPELINE_EXCLUDE, *threads], url
+        )
+        with psycopg.connect(url, autocommit=True) as conn:
+            # A month's run comes weeks after the build before it, when autovacuum has long been through the
+            # tables that build wrote; right after a full build it would be vacuuming millions of rows alongside.
+            conn.execute("vacuum (analyze)")
+            copy_month(conn, BASE_PERIOD, new_month)
+            conn.execute("analyze")
+        ensure_manifest()
+        manifest = read_manifest()
+        selected = dbt_selection(list(DATASETS), False, stale_seeds(url, manifest), manifest=manifest)
+        monthly = [
+            "build",
+            "--select",
+            selected,
+            "--exclude",
+            dbt_exclusion(selected, url, manifest),
+            *INDIRECT_SELECTION,
+            *threads,
+        ]
+        incremental_s, incremental_counts, incremental_slowest = _timed_build(monthly, url)
+        samples.append((full_s, incremental_s))
+        if run < repeats - 1:  # the next full build reads the same months as this one
+            with psycopg.connect(url, autocommit=True) as conn:
+                remove_month(conn, new_month)
+                conn.execute("vacuum (analyze)")
     with psycopg.connect(url, autocommit=True) as conn:
         history_rows = sum(conn.execute(f"select count(*) from raw.{d}").fetchone()[0] for d in DATASETS)
     return MartsFigures(
@@ -230,12 +253,13 @@ def bench_marts(server_url: str, households: int = 200_000, months: int = 24, se
         months,
         history_rows,
         setup,
-        full_s,
-        incremental_s,
+        statistics.median(full for full, _ in samples),
+        statistics.median(incremental for _, incremental in samples),
         full_counts,
         incremental_counts,
         full_slowest,
         incremental_slowest,
+        samples,
     )
 
 
@@ -250,6 +274,9 @@ def report(f: MartsFigures) -> str:
             f"  incremental build of one new month (a month's run): {f.incremental_build_s:5.1f} s  "
             f"{f.incremental_counts}",
             f"  ratio incremental / full: {f.ratio:.1%} (target at most 20%: {target})",
+            f"  (medians of {len(f.samples)} pairs, full / incremental: "
+            + ", ".join(f"{full:.1f} / {incremental:.1f} s" for full, incremental in f.samples)
+            + ")",
             "  slowest nodes, full build:        " + _nodes(f.full_slowest),
             "  slowest nodes, incremental build: " + _nodes(f.incremental_slowest),
         ]
