@@ -12,10 +12,7 @@
 {% macro periods_to_build() -%}
     {%- set submissions = ref('stg_ops__submissions') -%}
     {%- if execute and is_incremental() -%}
-        {#- Asked once per model run, before its months are deleted: the answer is kept on the model's node of
-            the invocation's graph, which the model's compilation and its hooks (run in another context, with
-            another `model`) both read. -#}
-        {%- set node = graph.nodes.get(model.unique_id, model) -%}
+        {%- set node = _run_node() -%}
         {%- if '_periods_to_build' not in node -%}
             {%- set query -%}
                 with months as (
@@ -81,6 +78,18 @@
     {%- else -%}
         (null)
     {%- endif -%}
+{%- endmacro %}
+
+{#- Whether this model's run asked which months to build (an incremental run of an incremental model). -#}
+{% macro periods_to_build_known() -%}
+    {%- do return(_run_node().get('_periods_to_build') is not none) -%}
+{%- endmacro %}
+
+{#- Where `periods_to_build` keeps its answer, asked once per model run, before the months are deleted: the
+    model's node of the invocation's graph, which the model's compilation and its hooks (run in another
+    context, with another `model`) both read. -#}
+{% macro _run_node() -%}
+    {%- do return(graph.nodes.get(model.unique_id, model)) -%}
 {%- endmacro %}
 
 {#- `where period in <periods to build>` on an incremental run; nothing on a full build. -#}

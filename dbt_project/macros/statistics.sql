@@ -64,7 +64,6 @@
 {% macro analyze_after_build() -%}
     {%- if config.get('materialized') in ('table', 'incremental', 'seed') -%}
         analyze {{ this }}
-        {%- if graph.nodes.get(model.unique_id, model).get('_periods_to_build') is not none %} (period, built_at)
-        {%- endif %}
+        {%- if periods_to_build_known() %} (period, built_at){% endif %}
     {%- endif -%}
 {%- endmacro %}

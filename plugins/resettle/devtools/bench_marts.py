@@ -16,6 +16,7 @@ History is copied rather than generated so that the figures measure dbt, not the
 from __future__ import annotations
 
 import os
+import statistics
 import tempfile
 import time
 from dataclasses import dataclass
@@ -39,13 +40,19 @@ class MartsFigures:
     months: int
     history_rows: int
     setup_s: float
-    full_build_s: float
-    incremental_build_s: float
     full_counts: dict
     incremental_counts: dict
     full_slowest: list
     incremental_slowest: list
     samples: list  # (full build s, incremental build s) of each pair, in the order run
+
+    @property
+    def full_build_s(self) -> float:
+        return statistics.median(full for full, _ in self.samples)
+
+    @property
+    def incremental_build_s(self) -> float:
+        return statistics.median(incremental for _, incremental in self.samples)
 
     @property
     def ratio(self) -> float:
@@ -188,8 +195,6 @@ def bench_marts(
 ) -> MartsFigures:
     """Build M months of history for N households, then time the full and the incremental build, `repeats`
     times (the new month taken out again before the next full build); the figures are the medians."""
-    import statistics
-
     from resettle.airflow.runtime import (
         DBT_THREADS,
         INDIRECT_SELECTION,
@@ -217,6 +222,8 @@ def bench_marts(
     # new month's build selects and leaves out what `plan_dbt_build` does when every dataset received data.
     threads = ["--threads", str(DBT_THREADS)]
     new_month = add_months(BASE_PERIOD, 1)
+    ensure_manifest()
+    manifest = read_manifest()
     samples: list[tuple[float, float]] = []
     for run in range(repeats):
         full_s, full_counts, full_slowest = _timed_build(
@@ -228,8 +235,6 @@ def bench_marts(
             conn.execute("vacuum (analyze)")
             copy_month(conn, BASE_PERIOD, new_month)
             conn.execute("analyze")
-        ensure_manifest()
-        manifest = read_manifest()
         selected = dbt_selection(list(DATASETS), False, stale_seeds(url, manifest), manifest=manifest)
         monthly = [
             "build",
@@ -253,8 +258,6 @@ def bench_marts(
         months,
         history_rows,
         setup,
-        statistics.median(full for full, _ in samples),
-        statistics.median(incremental for _, incremental in samples),
         full_counts,
         incremental_counts,
         full_slowest,

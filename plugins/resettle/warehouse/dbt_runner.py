@@ -326,10 +326,13 @@ class DbtOutcome:
     success: bool
     failures: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
-    ran: list[str] = field(default_factory=list)
-    """The unique ids of the nodes the command ran."""
     seconds: dict[str, float] = field(default_factory=dict)
-    """How long each node ran, by unique id (dbt's execution time)."""
+    """How long each node the command ran took, by unique id (dbt's execution time), in the order run."""
+
+    @property
+    def ran(self) -> list[str]:
+        """The unique ids of the nodes the command ran."""
+        return list(self.seconds)
 
 
 FILE_LOG_FLAGS = ("--log-level-file", "info")
@@ -377,10 +380,8 @@ def _invoke(args: list[str], url: str | None) -> DbtOutcome:
     result = dbtRunner().invoke([*args, "--project-dir", project, "--profiles-dir", project, "--quiet", *log_flags])
     failures: list[str] = []
     counts: dict[str, int] = {}
-    ran: list[str] = []
     seconds: dict[str, float] = {}
     for r in getattr(result.result, "results", None) or []:
-        ran.append(r.node.unique_id)
         seconds[r.node.unique_id] = float(getattr(r, "execution_time", 0) or 0)
         status = str(r.status)
         counts[status] = counts.get(status, 0) + 1
@@ -393,4 +394,4 @@ def _invoke(args: list[str], url: str | None) -> DbtOutcome:
     # A command that wrote the project's manifest (under its lock, see run_dbt): keep Airflow's cut in step.
     if result.success and writes_manifest and not cut_is_current():
         write_render_manifest()
-    return DbtOutcome(success=bool(result.success), failures=failures, counts=counts, ran=ran, seconds=seconds)
+    return DbtOutcome(success=bool(result.success), failures=failures, counts=counts, seconds=seconds)
