@@ -307,3 +307,32 @@ def test_the_dbt_producer_writes_every_node_status_again_in_one_xcom_when_dbt_re
     assert ti.pushed["model__a_status"] == {"status": "success"}, "each status is still written on its own"
     assert not producer.written_when_dbt_ended
     assert ti.pushed[NODE_STATUSES_XCOM_KEY] == {"model__a_status": "success", "model__b_status": "error"}
+
+
+def test_in_process_the_dbt_producer_writes_no_xcom_of_a_node(monkeypatch):
+    """In-process no task reads a node's XCom (`_follow_the_finished_build`): the statuses are still kept,
+    and written once, together, when dbt returns."""
+    from resettle.airflow.model_watch import NODE_STATUSES_XCOM_KEY
+    from resettle.airflow.runtime import _parse_events_beside_the_build
+
+    class Producer:
+        def _make_parse_callable(self):
+            def parse(line, extra_kwargs):
+                node, status = line.split()
+                extra_kwargs["context"]["ti"].xcom_push(key=f"{node}_status", value={"status": status})
+                extra_kwargs["context"]["ti"].xcom_push(key=f"{node}_compiled_sql", value="select 1")
+
+            return parse
+
+        def run_dbt_runner(self, lines, context=None):
+            parse = self._make_parse_callable()
+            for line in lines:
+                parse(line, {"context": context})
+            return "result"
+
+    monkeypatch.setenv("RESETTLE_IN_PROCESS", "1")
+    ti = _RecordingTaskInstance()
+    producer = Producer()
+    _parse_events_beside_the_build(producer)
+    producer.run_dbt_runner(["model__a success", "model__b error"], context={"ti": ti})
+    assert ti.pushed == {NODE_STATUSES_XCOM_KEY: {"model__a_status": "success", "model__b_status": "error"}}

@@ -334,7 +334,7 @@ def _parse_events_beside_the_build(producer) -> None:
     statuses: dict[str, str] = {}
 
     def make():
-        writer = _EventWriter(make_parse_callable(), statuses)
+        writer = _EventWriter(make_parse_callable(), statuses, write_xcom=not in_process())
         writers.append(writer)
         return writer
 
@@ -375,14 +375,17 @@ def _note_created_views(result) -> None:
 class _EventWriter:
     """A parser of dbt's events that parses them on a thread of its own, in the order it is called with them;
     `close` waits for the last one. Each node status it writes to XCom is also noted in `statuses`
-    (XCom key → status)."""
+    (XCom key → status). With `write_xcom` false, statuses are noted and no XCom is written: in-process, no
+    task reads them (`_follow_the_finished_build`), and each write is a round trip through the in-process API
+    server that the dbt threads hold up (the last ones were written about half a second after the build)."""
 
-    def __init__(self, parse, statuses: dict[str, str]) -> None:
+    def __init__(self, parse, statuses: dict[str, str], write_xcom: bool = True) -> None:
         import queue
         import threading
 
         self._parse = parse
         self._statuses = statuses
+        self._write_xcom = write_xcom
         self._events: queue.SimpleQueue = queue.SimpleQueue()
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._work, name="dbt-events", daemon=True)
@@ -391,7 +394,7 @@ class _EventWriter:
     def __call__(self, line: str, extra_kwargs) -> None:
         context = (extra_kwargs or {}).get("context")
         if context and context.get("ti") is not None:
-            ti = _NotingStatuses(context["ti"], self._statuses)
+            ti = _NotingStatuses(context["ti"], self._statuses, write=self._write_xcom)
             extra_kwargs = {**extra_kwargs, "context": {**context, "ti": ti}}
         self._events.put((line, extra_kwargs))
 
@@ -489,18 +492,21 @@ class _NoXCom:
 
 
 class _NotingStatuses:
-    """A task instance noting, beside writing it, each node status pushed to XCom (Cosmos's `*_status` keys,
-    a dict with the node's `status`)."""
+    """A task instance noting each node status pushed to XCom (Cosmos's `*_status` keys, a dict with the
+    node's `status`) and, unless `write` is false, writing it and every other XCom pushed through it."""
 
-    def __init__(self, ti, statuses: dict[str, str]):
+    def __init__(self, ti, statuses: dict[str, str], write: bool = True):
         self._ti = ti
         self._statuses = statuses
+        self._write = write
 
     def xcom_push(self, key: str, value=None, *args, **kwargs) -> None:
         if key.endswith("_status") and isinstance(value, dict) and "status" in value:
             status = value["status"]
             self._statuses[key] = str(getattr(status, "value", status))
-        return self._ti.xcom_push(key, value, *args, **kwargs)
+        if self._write:
+            return self._ti.xcom_push(key, value, *args, **kwargs)
+        return None
 
     def __getattr__(self, name: str):
         return getattr(self._ti, name)
