@@ -57,6 +57,7 @@ def run_period(
 
     from resettle import warehouse
     from resettle.airflow import embedded, pipeline, runtime
+    from resettle.airflow.preload import preload_in_process, settle_the_living
     from resettle.warehouse.dbt_runner import ensure_manifest, manifest_is_stale
 
     say = echo or (lambda line: None)
@@ -77,6 +78,7 @@ def run_period(
     result: dict = {}
     started = dt.datetime.now(dt.UTC)
     clock = time.perf_counter()
+    preload_in_process(ingest=ingest, build=build)
     if ingest:
         say(f"{period}: ingesting {len(pipeline.find_files(period))} files ...")
         run = load_dag("ingest_submissions").test(run_conf={"period": period})
@@ -93,6 +95,7 @@ def run_period(
         datasets = list(DATASETS)
     if build:
         clock, build_started = time.perf_counter(), dt.datetime.now(dt.UTC)
+        settle_the_living()
         say(f"{period}: building the marts (one dbt build) ...")
         with _progress(url, say, period):
             dag = load_dag("build_marts")
