@@ -7,7 +7,10 @@
     * another relation with `period` (staging and intermediate views, and tables rebuilt whole, over all
       months): the latest month with
       an accepted file; earlier months were tested when they were built, a corrected one in the marts;
-    * anything else (seeds, reference tables, snapshots): every row.
+    * a snapshot, in a `dbt build` or `dbt snapshot`: the versions this invocation wrote (`dbt_valid_from` from
+      the time it began, `record_invocation`); each version was tested by the run that wrote it, and a month
+      that changes no household's status writes none (every current version was read on every run);
+    * anything else (seeds, reference tables, a snapshot in a test run alone): every row.
     A full refresh (`dbt build --full-refresh`) tests every row of everything, except tests whose `where` is
     `__latest_month__`: they read a view's latest month (and a table's latest build) on every run. Those are
     the staging and intermediate models' tests (see dbt_project.yml). A view stores nothing and its rows
@@ -41,7 +44,7 @@
 {%- endmacro %}
 
 {% macro changed_rows_filter(relation, every_run=false) -%}
-    {%- if not execute or (flags.FULL_REFRESH and not every_run) or relation.schema == 'snapshots' -%}
+    {%- if not execute or (flags.FULL_REFRESH and not every_run) -%}
         {%- do return('') -%}
     {%- endif -%}
     {#- Decided from the tested model's node, without a query: a monthly run has a few hundred tests, and a
@@ -50,6 +53,17 @@
         (tests/integration/test_dbt_project.py holds both). A test on anything else (a source) asks the
         catalog. -#}
     {%- set tested = graph.nodes.get(model.attached_node) if model.attached_node else none -%}
+    {%- if relation.schema == 'snapshots' or (tested is not none and tested.resource_type == 'snapshot') -%}
+        {%- if flags.WHICH in ('build', 'snapshot') -%}
+            {#- Both sides in the session's time zone, as dbt writes `dbt_valid_from` (`now()` as a timestamp
+                without time zone); an invocation not recorded tests every version. -#}
+            {%- do return(
+                "dbt_valid_from >= coalesce((select started_at::timestamp from ops.dbt_invocation"
+                ~ " where invocation_id = '" ~ invocation_id ~ "'), '-infinity')"
+            ) -%}
+        {%- endif -%}
+        {%- do return('') -%}
+    {%- endif -%}
     {%- if tested is not none -%}
         {%- set has_built_at = tested.config.materialized == 'incremental' -%}
         {%- set has_period = 'period' in tested.columns -%}

@@ -54,6 +54,27 @@ def test_build_and_docs_on_an_empty_warehouse(warehouse_url, resettle_env):
     _assert_the_yml_tells_what_a_test_reads(catalog, manifest)
     _assert_descriptions_are_the_warehouse_comments(warehouse_url, manifest)
     _assert_a_build_waits_for_a_decision_being_committed(warehouse_url)
+    _assert_a_build_tests_the_snapshot_versions_it_wrote(warehouse_url)
+
+
+def _assert_a_build_tests_the_snapshot_versions_it_wrote(url: str) -> None:
+    """A build tests the snapshot versions it wrote, each version being tested by the run that wrote it; a
+    test run alone reads every version (macros/changed_rows.sql)."""
+    old_version = (
+        "insert into snapshots.household_status_snapshot (household_code, period, unit_code, is_resettled, "
+        "dbt_valid_from, dbt_updated_at, dbt_scd_id) "
+        "values ('H-OLD', '2026-01', '230404199001011234', false, '2000-01-01', '2000-01-01', 'old')"
+    )
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(old_version)
+    try:
+        build = run_dbt(["build", "--select", "household_status_snapshot"], url)
+        assert build.success, build.failures
+        alone = run_dbt(["test", "--select", "household_status_snapshot,test_name:no_personal_data"], url)
+        assert alone.counts.get("fail") == 1, alone.counts
+    finally:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("delete from snapshots.household_status_snapshot where household_code = 'H-OLD'")
 
 
 def _assert_a_build_waits_for_a_decision_being_committed(url: str) -> None:
