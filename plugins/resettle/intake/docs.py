@@ -95,13 +95,34 @@ def record(result, *, submission_id: int, source: str, dataset: str, period: str
         queue = _queue()
         queue.mkdir(parents=True, exist_ok=True)
         (queue / f"{submission_id}.json").write_text(json.dumps(list(key.to_tuple())), encoding="utf-8")
-        from resettle.intake.archive import private_tree
-
-        private_tree(settings().home / "gx")  # validation results quote rows of the files: the service user's only
+        _make_private(key.to_tuple()[:2], queue / f"{submission_id}.json")
         return site_index()
     except Exception:
         log.exception("Data Docs for submission %s were not updated", submission_id)
         return None
+
+
+def _make_private(stored: tuple[str, str], queued: Path) -> None:
+    """Validation results quote rows of the files: what `record` wrote is the service user's only. The store
+    keeps a result under `validations/<suite>/<run name>/`: that folder (and the folders above it) and the
+    queued name are made private, not the whole site, which would cost each file a walk over every result
+    ever stored. Stored anywhere else (another layout of the store), the whole tree is."""
+    import os
+
+    from resettle.intake.archive import DIR_MODE, FILE_MODE, private_tree
+
+    root = settings().home / "gx"
+    folder = root / "uncommitted" / "validations" / stored[0] / stored[1]
+    if not folder.is_dir():
+        private_tree(root)
+        return
+    private_tree(folder)
+    validations = folder.parent.parent
+    for above in (folder.parent, validations, validations.parent, root, queued.parent):
+        os.chmod(above, DIR_MODE)
+    for entry in [*validations.iterdir(), queued]:  # the store's own id file beside the suites' folders
+        if entry.is_file() and not entry.is_symlink():
+            os.chmod(entry, FILE_MODE)
 
 
 def build_index() -> Path | None:
