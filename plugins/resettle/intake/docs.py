@@ -68,6 +68,9 @@ def _context():
         root.mkdir(parents=True, exist_ok=True)
         context = gx.get_context(mode="file", project_root_dir=str(root))
         _CONTEXTS[str(root)] = context
+        from resettle.intake.archive import private_tree
+
+        private_tree(root / "gx")  # what opening it created (its configuration and folders), once per process
     return context
 
 
