@@ -72,6 +72,8 @@ def run_period(
     os.environ["AIRFLOW__LOGGING__LOGGING_LEVEL"] = "INFO" if verbose else "WARNING"
     os.environ["RESETTLE_DBT_QUIET"] = "0" if verbose else "1"
     os.environ["RESETTLE_IN_PROCESS"] = "1"
+    # One task runs at a time in-process: a wave's files are one batch, one task (RESETTLE_INGEST_SLOTS).
+    os.environ["RESETTLE_INGEST_SLOTS"] = "1"
     _quiet_logs()
     from airflow.sdk import DagRunState
 
