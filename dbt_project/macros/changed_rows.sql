@@ -57,10 +57,7 @@
         {%- if flags.WHICH in ('build', 'snapshot') -%}
             {#- Both sides in the session's time zone, as dbt writes `dbt_valid_from` (`now()` as a timestamp
                 without time zone); an invocation not recorded tests every version. -#}
-            {%- do return(
-                "dbt_valid_from >= coalesce((select started_at::timestamp from ops.dbt_invocation"
-                ~ " where invocation_id = '" ~ invocation_id ~ "'), '-infinity')"
-            ) -%}
+            {%- do return("dbt_valid_from >= coalesce(" ~ invocation_started_at() ~ "::timestamp, '-infinity')") -%}
         {%- endif -%}
         {%- do return('') -%}
     {%- endif -%}

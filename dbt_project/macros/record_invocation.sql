@@ -42,5 +42,10 @@
 {#- `built_at` of the rows a model writes: when this invocation began building (`record_invocation` above), one
     time for the whole build; the transaction's own time where the invocation was not recorded. -#}
 {% macro build_started_at() -%}
-    coalesce((select started_at from ops.dbt_invocation where invocation_id = '{{ invocation_id }}'), now())
+    coalesce({{ invocation_started_at() }}, now())
+{%- endmacro %}
+
+{#- When this invocation began (`record_invocation`), as a scalar subquery: null where it was not recorded. -#}
+{% macro invocation_started_at() -%}
+    (select started_at from ops.dbt_invocation where invocation_id = '{{ invocation_id }}')
 {%- endmacro %}

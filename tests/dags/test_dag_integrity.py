@@ -280,28 +280,35 @@ def test_in_process_the_model_tasks_follow_a_finished_build(airflow_env, monkeyp
     )
 
 
+class _StatusProducer:
+    """A stand-in for Cosmos's producer: its parser writes each node's status and compiled SQL under the node's
+    own keys, as Cosmos's does."""
+
+    def _make_parse_callable(self):
+        def parse(line, extra_kwargs):
+            node, status = line.split()
+            extra_kwargs["context"]["ti"].xcom_push(key=f"{node}_status", value={"status": status})
+            extra_kwargs["context"]["ti"].xcom_push(key=f"{node}_compiled_sql", value="select 1")
+
+        return parse
+
+    def run_dbt_runner(self, lines, context=None):
+        from resettle.airflow.model_watch import NODE_STATUSES_XCOM_KEY
+
+        parse = self._make_parse_callable()
+        for line in lines:
+            parse(line, {"context": context})
+        self.written_when_dbt_ended = NODE_STATUSES_XCOM_KEY in context["ti"].pushed
+        return "result"
+
+
 def test_the_dbt_producer_writes_every_node_status_again_in_one_xcom_when_dbt_returns():
     """The model tasks waiting in the triggerer end together from one read when the build ends."""
     from resettle.airflow.model_watch import NODE_STATUSES_XCOM_KEY
     from resettle.airflow.runtime import _parse_events_beside_the_build
 
-    class Producer:
-        def _make_parse_callable(self):
-            def parse(line, extra_kwargs):  # as Cosmos's: a node's status under its own key
-                node, status = line.split()
-                extra_kwargs["context"]["ti"].xcom_push(key=f"{node}_status", value={"status": status})
-
-            return parse
-
-        def run_dbt_runner(self, lines, context=None):
-            parse = self._make_parse_callable()
-            for line in lines:
-                parse(line, {"context": context})
-            self.written_when_dbt_ended = NODE_STATUSES_XCOM_KEY in ti.pushed
-            return "result"
-
     ti = _RecordingTaskInstance()
-    producer = Producer()
+    producer = _StatusProducer()
     _parse_events_beside_the_build(producer)
     producer.run_dbt_runner(["model__a success", "model__b error"], context={"ti": ti})
     assert ti.pushed["model__a_status"] == {"status": "success"}, "each status is still written on its own"
@@ -315,24 +322,9 @@ def test_in_process_the_dbt_producer_writes_no_xcom_of_a_node(monkeypatch):
     from resettle.airflow.model_watch import NODE_STATUSES_XCOM_KEY
     from resettle.airflow.runtime import _parse_events_beside_the_build
 
-    class Producer:
-        def _make_parse_callable(self):
-            def parse(line, extra_kwargs):
-                node, status = line.split()
-                extra_kwargs["context"]["ti"].xcom_push(key=f"{node}_status", value={"status": status})
-                extra_kwargs["context"]["ti"].xcom_push(key=f"{node}_compiled_sql", value="select 1")
-
-            return parse
-
-        def run_dbt_runner(self, lines, context=None):
-            parse = self._make_parse_callable()
-            for line in lines:
-                parse(line, {"context": context})
-            return "result"
-
     monkeypatch.setenv("RESETTLE_IN_PROCESS", "1")
     ti = _RecordingTaskInstance()
-    producer = Producer()
+    producer = _StatusProducer()
     _parse_events_beside_the_build(producer)
     producer.run_dbt_runner(["model__a success", "model__b error"], context={"ti": ti})
     assert ti.pushed == {NODE_STATUSES_XCOM_KEY: {"model__a_status": "success", "model__b_status": "error"}}

@@ -63,7 +63,7 @@ def test_data_docs_cost_per_file_does_not_grow(warehouse_url, resettle_env, monk
     # Each file made what it stored private (results quote the file's rows), and only that: a result made
     # readable by hand stays so until the run's rendering, which makes the whole site private again.
     gx = resettle_env["home"] / "gx"
-    stored = [p for p in (gx / "uncommitted" / "validations").rglob("*")]
+    stored = list((gx / "uncommitted" / "validations").rglob("*"))
     assert stored and all(_mode(p) == (0o700 if p.is_dir() else 0o600) for p in stored)
     assert all(_mode(p) == 0o600 for p in (gx / "uncommitted" / "pages_to_render").iterdir())
     loosened = next(p for p in stored if p.suffix == ".json")

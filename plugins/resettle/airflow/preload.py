@@ -34,17 +34,19 @@ def preload(argv: list[str] | None = None) -> list[str]:
     """Import MODULES when this process forks tasks; returns what was imported."""
     if not forks_tasks(sys.argv if argv is None else argv):
         return []
-    for name in MODULES:
+    return _imported(MODULES)
+
+
+def _imported(names) -> list[str]:
+    for name in names:
         importlib.import_module(name)
-    return list(MODULES)
+    return list(names)
 
 
 def preload_in_process(ingest: bool = True, build: bool = True) -> list[str]:
     """For a run of the DAGs in this process (`resettle run`): import what its tasks will, then
     `settle_the_living()`. Returns what was imported."""
-    names = [*(INGEST_MODULES if ingest else ()), *(BUILD_MODULES if build else ())]
-    for name in names:
-        importlib.import_module(name)
+    names = _imported([*(INGEST_MODULES if ingest else ()), *(BUILD_MODULES if build else ())])
     settle_the_living()
     return names
 
