@@ -42,3 +42,33 @@ def test_an_in_process_run_imports_what_its_tasks_will_and_freezes_it_out_of_col
         assert gc.get_freeze_count() >= frozen
     finally:
         gc.unfreeze()
+
+
+SERVE = """
+import httpx
+from airflow.sdk.api.datamodels._generated import API_VERSION
+from airflow.sdk.execution_time.supervisor import in_process_api_server
+from resettle.airflow.in_process_api import serve_the_client_version
+
+assert serve_the_client_version() == [API_VERSION]
+server = in_process_api_server()
+with httpx.Client(transport=server.transport, base_url="http://in-process.invalid/") as client:
+    assert client.get("/health/ping", headers={"Airflow-API-Version": API_VERSION}).status_code == 200
+    assert client.get("/health/ping").status_code == 200
+    assert client.get("/health/ping", headers={"Airflow-API-Version": "2025-04-28"}).status_code == 404
+assert sorted(server.app.router.versioned_routers) == [API_VERSION]
+print("served", API_VERSION)
+"""
+
+
+def test_an_in_process_run_serves_the_api_version_its_tasks_speak_and_only_that(tmp_path):
+    """The in-process Execution API answers the Task SDK's own version (and requests naming none); the
+    older versions, which Cadwyn would generate on the first request, are not there."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "AIRFLOW_HOME": str(tmp_path), "AIRFLOW__CORE__LOAD_EXAMPLES": "False"}
+    out = subprocess.run([sys.executable, "-c", SERVE], env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-3000:]
+    assert "served" in out.stdout

@@ -44,9 +44,13 @@ def _imported(names) -> list[str]:
 
 
 def preload_in_process(ingest: bool = True, build: bool = True) -> list[str]:
-    """For a run of the DAGs in this process (`resettle run`): import what its tasks will, then
+    """For a run of the DAGs in this process (`resettle run`): import what its tasks will, build the
+    in-process Execution API its tasks talk to (for the one version they speak, `in_process_api`), then
     `settle_the_living()`. Returns what was imported."""
+    from resettle.airflow.in_process_api import serve_the_client_version
+
     names = _imported([*(INGEST_MODULES if ingest else ()), *(BUILD_MODULES if build else ())])
+    serve_the_client_version()
     settle_the_living()
     return names
 
