@@ -72,3 +72,21 @@ def test_an_in_process_run_serves_the_api_version_its_tasks_speak_and_only_that(
     out = subprocess.run([sys.executable, "-c", SERVE], env=env, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-3000:]
     assert "served" in out.stdout
+
+
+def test_the_collector_is_paused_while_modules_load_and_left_as_it_was():
+    import gc
+
+    from resettle.airflow.preload import collector_paused
+
+    assert gc.isenabled()
+    with collector_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled(), "a collector someone else turned off stays off"
+    finally:
+        gc.enable()

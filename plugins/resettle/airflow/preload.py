@@ -11,8 +11,11 @@ that fork tasks import anything. A run of the DAGs in one process (`resettle run
 
 from __future__ import annotations
 
+import gc
 import importlib
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 FORKING_COMMANDS = (("scheduler",), ("celery", "worker"))
 """`airflow <command>`s whose process forks the tasks."""
@@ -38,9 +41,25 @@ def preload(argv: list[str] | None = None) -> list[str]:
 
 
 def _imported(names) -> list[str]:
-    for name in names:
-        importlib.import_module(name)
+    with collector_paused():
+        for name in names:
+            importlib.import_module(name)
     return list(names)
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """The garbage collector off while modules load: an import creates objects that live as long as the
+    process (classes, functions, schemas), close to a million for these libraries, and the collections they
+    trigger walked them again and again for no garbage (8,000 unreachable objects in all): a quarter of the
+    import time (5.6 s → 4.1 s for the ingestion's and the build's libraries with the API server's)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def preload_in_process(ingest: bool = True, build: bool = True) -> list[str]:
@@ -50,7 +69,8 @@ def preload_in_process(ingest: bool = True, build: bool = True) -> list[str]:
     from resettle.airflow.in_process_api import serve_the_client_version
 
     names = _imported([*(INGEST_MODULES if ingest else ()), *(BUILD_MODULES if build else ())])
-    serve_the_client_version()
+    with collector_paused():
+        serve_the_client_version()
     settle_the_living()
     return names
 
@@ -65,6 +85,4 @@ def settle_the_living() -> None:
     long as the process, and what little garbage the run so far has not collected yet (some 15,000 objects
     after the ingestion of a 3,000-household month), kept until the process ends.
     """
-    import gc
-
     gc.freeze()
