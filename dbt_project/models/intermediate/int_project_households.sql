@@ -8,21 +8,29 @@
 {#- A table, not a view: the joint review, the priority and their tests read it, and as a view each of them
     aggregated every roster row again. -#}
 
+{%- set counts = [
+    'roster_households_total',
+    'roster_households_unresettled',
+    'unresettled_displaced',
+    'unresettled_cash_purchase',
+    'unresettled_exchange',
+    'unresettled_onsite_return',
+    'unresettled_rental',
+    'unresettled_onsite_purchase',
+    'unresettled_refund',
+    'unresettled_undecided',
+    'agreements_exchange',
+    'agreements_rental',
+    'agreements_return_commitment',
+    'units_needed',
+    'rental_for_displaced',
+    'petitioning_households',
+] %}
+
 with
 
 rosters as (
     select * from {{ ref('stg_district__household_rosters') }}
-    {{ only_periods_to_build() }}
-),
-
-roster_files as (
-    {#- The roster files behind each project's figures, found apart: a `distinct` inside the aggregate below would
-        sort every household row of the months being built (a hash aggregate cannot do it). -#}
-    select distinct
-        period,
-        project_code,
-        submission_id
-    from {{ ref('stg_district__household_rosters') }}
     {{ only_periods_to_build() }}
 ),
 
@@ -43,10 +51,14 @@ ranked as (
     left join choices as agreement_choices on rosters.agreement_type = agreement_choices.agreement_type
 ),
 
-per_project as (
+per_file as (
+    {#- Counted per roster file first, so one read of the months' households gives both the figures and the
+        files behind them (apart, the files took a second read; a `distinct` inside one aggregate would sort
+        every household row, which a hash aggregate cannot do). -#}
     select
         period,
         project_code,
+        submission_id,
         count(*) as roster_households_total,
         count(*) filter (where not resettled) as roster_households_unresettled,
         count(*) filter (where not resettled and household_type = '被动迁') as unresettled_displaced,
@@ -65,26 +77,28 @@ per_project as (
         count(*) filter (where petition_rank > 0) as petitioning_households,
         max(petition_rank) as highest_petition_rank
     from ranked
-    group by period, project_code
+    group by period, project_code, submission_id
 ),
 
-files as (
+per_project as (
     select
         period,
         project_code,
+        {%- for count in counts %}
+        sum({{ count }})::bigint as {{ count }},
+        {%- endfor %}
+        max(highest_petition_rank) as highest_petition_rank,
         string_agg(submission_id::text, ',' order by submission_id::text) as roster_submission_ids
-    from roster_files
+    from per_file
     group by period, project_code
 ),
 
 final as (
     select
         per_project.*,
-        files.roster_submission_ids,
         coalesce(levels.petition_level, '无') as highest_petition_level,
         {{ build_started_at() }} as built_at
     from per_project
-    left join files using (period, project_code)
     left join levels on per_project.highest_petition_rank = levels.petition_rank
 )
 
