@@ -175,14 +175,18 @@ def last_build_nodes(url: str) -> str:
 
 
 def build_marts(url: str, select: list[str] | None = None) -> dict:
-    """Seed, build and test the dbt project; a failing model or test fails the step and is named."""
+    """Seed, build and test the dbt project as the pipeline's build does (its data tests, not dbt's unit
+    tests, which test the SQL and not the month: `PIPELINE_EXCLUDE`); a failing model or test fails the step
+    and is named."""
     import psycopg
 
+    from resettle.airflow.runtime import PIPELINE_EXCLUDE
     from resettle.intake.locks import publish_lock
     from resettle.warehouse.dbt_runner import run_dbt
 
     with psycopg.connect(url) as conn, publish_lock(conn):
-        outcome = run_dbt(["build", *(["--select", *select] if select else [])], url)
+        args = ["build", *(["--select", *select] if select else []), "--exclude", PIPELINE_EXCLUDE]
+        outcome = run_dbt(args, url)
     if not outcome.success:
         raise RuntimeError("dbt build failed:\n" + "\n".join(outcome.failures))
     return outcome.counts
