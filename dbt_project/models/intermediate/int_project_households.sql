@@ -85,7 +85,7 @@ per_project as (
         period,
         project_code,
         {%- for count in counts %}
-        sum({{ count }})::bigint as {{ count }},
+            sum({{ count }})::bigint as {{ count }},
         {%- endfor %}
         max(highest_petition_rank) as highest_petition_rank,
         string_agg(submission_id::text, ',' order by submission_id::text) as roster_submission_ids
