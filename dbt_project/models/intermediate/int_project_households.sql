@@ -6,7 +6,9 @@
 }}
 
 {#- A table, not a view: the joint review, the priority and their tests read it, and as a view each of them
-    aggregated every roster row again. -#}
+    aggregated every roster row again. The two small references read twice are inlined (`not materialized`):
+    written out once as CTEs they kept the whole query in one process, inlined the read of the rosters runs
+    in parallel (5.4 s → 2.7-3.7 s over 24 months of 200,000 households). -#}
 
 {%- set counts = [
     'roster_households_total',
@@ -34,9 +36,9 @@ rosters as (
     {{ only_periods_to_build() }}
 ),
 
-levels as (select * from {{ ref('petition_levels') }}),
+levels as not materialized (select * from {{ ref('petition_levels') }}),
 
-choices as (select * from {{ ref('resettlement_choices') }}),
+choices as not materialized (select * from {{ ref('resettlement_choices') }}),
 
 ranked as (
     select

