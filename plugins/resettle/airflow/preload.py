@@ -37,13 +37,13 @@ def preload(argv: list[str] | None = None) -> list[str]:
     """Import MODULES when this process forks tasks; returns what was imported."""
     if not forks_tasks(sys.argv if argv is None else argv):
         return []
-    return _imported(MODULES)
+    with collector_paused():
+        return _imported(MODULES)
 
 
 def _imported(names) -> list[str]:
-    with collector_paused():
-        for name in names:
-            importlib.import_module(name)
+    for name in names:
+        importlib.import_module(name)
     return list(names)
 
 
@@ -68,8 +68,8 @@ def preload_in_process(ingest: bool = True, build: bool = True) -> list[str]:
     `settle_the_living()`. Returns what was imported."""
     from resettle.airflow.in_process_api import serve_the_client_version
 
-    names = _imported([*(INGEST_MODULES if ingest else ()), *(BUILD_MODULES if build else ())])
     with collector_paused():
+        names = _imported([*(INGEST_MODULES if ingest else ()), *(BUILD_MODULES if build else ())])
         serve_the_client_version()
     settle_the_living()
     return names
