@@ -18,9 +18,13 @@ pytestmark = pytest.mark.integration
 def test_build_and_docs_on_an_empty_warehouse(warehouse_url, resettle_env):
     with psycopg.connect(warehouse_url) as conn:
         bootstrap(conn)
+    sessions_before = _sessions(warehouse_url)
     build = run_dbt(["build"], warehouse_url)
     assert build.success, build.failures
     assert build.counts.get("pass", 0) > 50
+    # each dbt thread keeps its connection from node to node (resettle.warehouse.dbt_connections)
+    nodes = sum(build.counts.values())
+    assert _sessions(warehouse_url) - sessions_before < nodes / 10, (_sessions(warehouse_url), sessions_before, nodes)
     docs = run_dbt(["docs", "generate"], warehouse_url)
     assert docs.success, docs.failures
     catalog = json.loads((settings().dbt_project_dir / "target" / "catalog.json").read_text())
@@ -55,6 +59,12 @@ def test_build_and_docs_on_an_empty_warehouse(warehouse_url, resettle_env):
     _assert_descriptions_are_the_warehouse_comments(warehouse_url, manifest)
     _assert_a_build_waits_for_a_decision_being_committed(warehouse_url)
     _assert_a_build_tests_the_snapshot_versions_it_wrote(warehouse_url)
+
+
+def _sessions(url: str) -> int:
+    """Connections opened to the database so far (this one included)."""
+    with psycopg.connect(url) as conn:
+        return conn.execute("select sessions from pg_stat_database where datname = current_database()").fetchone()[0]
 
 
 def _assert_a_build_tests_the_snapshot_versions_it_wrote(url: str) -> None:

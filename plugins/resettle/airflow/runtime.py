@@ -339,6 +339,9 @@ def _parse_events_beside_the_build(producer) -> None:
         return writer
 
     def run(*args, **kwargs):
+        from resettle.warehouse.dbt_connections import keep_connections_open
+
+        keep_connections_open()  # one connection per dbt thread for the whole build, not one per node
         statuses.clear()
         try:
             result = run_dbt_runner(*args, **kwargs)

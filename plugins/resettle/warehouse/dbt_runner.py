@@ -365,6 +365,9 @@ def run_dbt(args: list[str], url: str | None = None) -> DbtOutcome:
 def _invoke(args: list[str], url: str | None) -> DbtOutcome:
     from dbt.cli.main import dbtRunner
 
+    from resettle.warehouse.dbt_connections import keep_connections_open
+
+    keep_connections_open()
     if url:
         os.environ.update(dbt_env(url))
     else:
