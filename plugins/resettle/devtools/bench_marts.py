@@ -161,23 +161,23 @@ def copy_month(conn: psycopg.Connection, from_period: str, to_period: str) -> in
     return written
 
 
-def _timed_build(args: list[str], url: str) -> tuple[float, dict, list[tuple[float, str]]]:
-    """Run dbt into its own target folder; return the wall time, result counts and the slowest nodes.
+def _timed_build(args: list[str], url: str, target: str) -> tuple[float, dict, list[tuple[float, str]]]:
+    """Run dbt into the bench's target folder; return the wall time, result counts and the slowest nodes.
 
     The folder is parsed first, untimed: a run's build starts from the parsed project (the DAG's tasks are
-    rendered from its manifest), so the figure is the build's, not a cold parse's. Like the pipeline's build,
-    it writes no manifest.json or run_results.json (about 0.3 s): the nodes' times come from dbt's result."""
+    rendered from its manifest), so the figure is the build's, not a parse's (the bench's first parse is a
+    whole one, the next ones read it again). Like the pipeline's build, it writes no manifest.json or
+    run_results.json (about 0.3 s): the nodes' times come from dbt's result."""
     from resettle.warehouse.dbt_runner import run_dbt
 
-    with tempfile.TemporaryDirectory(prefix="resettle-bench-dbt-") as target:
-        parsed = run_dbt(["parse", "--target-path", target], url)
-        if not parsed.success:
-            raise RuntimeError("dbt parse failed during the benchmark:\n" + "\n".join(parsed.failures[:20]))
-        start = time.perf_counter()
-        outcome = run_dbt([*args, "--no-write-json", "--target-path", target], url)
-        elapsed = time.perf_counter() - start
-        if not outcome.success:
-            raise RuntimeError("dbt failed during the benchmark:\n" + "\n".join(outcome.failures[:20]))
+    parsed = run_dbt(["parse", "--target-path", target], url)
+    if not parsed.success:
+        raise RuntimeError("dbt parse failed during the benchmark:\n" + "\n".join(parsed.failures[:20]))
+    start = time.perf_counter()
+    outcome = run_dbt([*args, "--no-write-json", "--target-path", target], url)
+    elapsed = time.perf_counter() - start
+    if not outcome.success:
+        raise RuntimeError("dbt failed during the benchmark:\n" + "\n".join(outcome.failures[:20]))
     slowest = sorted(((seconds, node) for node, seconds in outcome.seconds.items()), reverse=True)[:SLOWEST]
     return elapsed, outcome.counts, slowest
 
@@ -225,32 +225,33 @@ def bench_marts(
     ensure_manifest()
     manifest = read_manifest()
     samples: list[tuple[float, float]] = []
-    for run in range(repeats):
-        full_s, full_counts, full_slowest = _timed_build(
-            ["build", "--full-refresh", "--exclude", PIPELINE_EXCLUDE, *threads], url
-        )
-        with psycopg.connect(url, autocommit=True) as conn:
-            # A month's run comes weeks after the build before it, when autovacuum has long been through the
-            # tables that build wrote; right after a full build it would be vacuuming millions of rows alongside.
-            conn.execute("vacuum (analyze)")
-            copy_month(conn, BASE_PERIOD, new_month)
-            conn.execute("analyze")
-        selected = dbt_selection(list(DATASETS), False, stale_seeds(url, manifest), manifest=manifest)
-        monthly = [
-            "build",
-            "--select",
-            selected,
-            "--exclude",
-            dbt_exclusion(selected, url, manifest),
-            *INDIRECT_SELECTION,
-            *threads,
-        ]
-        incremental_s, incremental_counts, incremental_slowest = _timed_build(monthly, url)
-        samples.append((full_s, incremental_s))
-        if run < repeats - 1:  # the next full build reads the same months as this one
+    with tempfile.TemporaryDirectory(prefix="resettle-bench-dbt-") as target:
+        for run in range(repeats):
+            full_s, full_counts, full_slowest = _timed_build(
+                ["build", "--full-refresh", "--exclude", PIPELINE_EXCLUDE, *threads], url, target
+            )
             with psycopg.connect(url, autocommit=True) as conn:
-                remove_month(conn, new_month)
+                # A month's run comes weeks after the build before it, when autovacuum has long been through the
+                # tables that build wrote; right after a full build it would be vacuuming millions of rows alongside.
                 conn.execute("vacuum (analyze)")
+                copy_month(conn, BASE_PERIOD, new_month)
+                conn.execute("analyze")
+            selected = dbt_selection(list(DATASETS), False, stale_seeds(url, manifest), manifest=manifest)
+            monthly = [
+                "build",
+                "--select",
+                selected,
+                "--exclude",
+                dbt_exclusion(selected, url, manifest),
+                *INDIRECT_SELECTION,
+                *threads,
+            ]
+            incremental_s, incremental_counts, incremental_slowest = _timed_build(monthly, url, target)
+            samples.append((full_s, incremental_s))
+            if run < repeats - 1:  # the next full build reads the same months as this one
+                with psycopg.connect(url, autocommit=True) as conn:
+                    remove_month(conn, new_month)
+                    conn.execute("vacuum (analyze)")
     with psycopg.connect(url, autocommit=True) as conn:
         history_rows = sum(conn.execute(f"select count(*) from raw.{d}").fetchone()[0] for d in DATASETS)
     return MartsFigures(
