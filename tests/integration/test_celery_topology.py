@@ -19,6 +19,7 @@ import sys
 import time
 import urllib.request
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psycopg
@@ -193,6 +194,11 @@ def _healthcheck(topology: Topology, service: dict) -> bool:
     return check.returncode == 0
 
 
+def _wait_healthy(topology: Topology, name: str, check: dict) -> None:
+    grace = _seconds(check["start_period"]) + check["retries"] * _seconds(check["interval"])
+    _wait(lambda: _healthcheck(topology, {"healthcheck": check}), grace, f"{name}'s health", topology)
+
+
 def _write_differences(celery_url: str, embedded_url: str, celery: dict, embedded: dict) -> None:
     """Both deployments' rows of each mart that differs, to the artifacts: what a failed comparison needs."""
     from resettle.warehouse.checksums import SCHEMA
@@ -333,11 +339,15 @@ def test_celery_topology_from_the_compose_file_runs_the_pipeline_on_two_workers(
         watch_state = Path(topology.map("/opt/resettle/state")) / LANDING_WATCH_STATE
         _wait(watch_state.exists, 180, "the triggerer to watch the landing folder", topology)
         report_lines.append(f"services up after {time.monotonic() - started:.0f}s")
-        for name in ("airflow-scheduler", "airflow-dag-processor", "airflow-triggerer"):
-            # as Docker would: red checks during the start period and up to `retries` more do not count
-            check = spec["services"][name]["healthcheck"]
-            grace = _seconds(check["start_period"]) + check["retries"] * _seconds(check["interval"])
-            _wait(lambda c=check: _healthcheck(topology, {"healthcheck": c}), grace, f"{name}'s health", topology)
+        # as Docker would: red checks during the start period and up to `retries` more do not count; the
+        # services are checked at once, as Docker checks each on its own clock (two are `airflow` commands)
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            checks = [
+                pool.submit(_wait_healthy, topology, name, spec["services"][name]["healthcheck"])
+                for name in ("airflow-scheduler", "airflow-dag-processor", "airflow-triggerer")
+            ]
+            for check in checks:
+                check.result()
 
         for source in sorted(p for p in staged.iterdir() if p.is_dir()):
             source.rename(landing / source.name)  # the whole month lands at once: one ingestion run
