@@ -30,12 +30,11 @@ def keep_connections_open() -> None:
     def release(self) -> None:
         with self.lock:
             conn = self.get_if_exists()
-        handle = getattr(conn, "handle", None) if conn is not None else None
-        if conn is None or conn.state != "open" or getattr(handle, "closed", True):
+        if conn is None or conn.state != "open" or conn.handle.closed:  # open: a psycopg2 connection
             closing_release(self)
             return
         try:
-            handle.rollback()  # nothing is sent when no transaction is open
+            conn.handle.rollback()  # nothing is sent when no transaction is open
         except Exception:
             closing_release(self)
             return
