@@ -340,8 +340,10 @@ def _parse_events_beside_the_build(producer) -> None:
 
     def run(*args, **kwargs):
         from resettle.warehouse.dbt_connections import keep_connections_open
+        from resettle.warehouse.dbt_overhead import skip_unread_work
 
         keep_connections_open()  # one connection per dbt thread for the whole build, not one per node
+        skip_unread_work()  # no log line formatted for nobody, no new column types per result
         statuses.clear()
         try:
             result = run_dbt_runner(*args, **kwargs)

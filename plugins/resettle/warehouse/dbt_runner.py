@@ -366,8 +366,10 @@ def _invoke(args: list[str], url: str | None) -> DbtOutcome:
     from dbt.cli.main import dbtRunner
 
     from resettle.warehouse.dbt_connections import keep_connections_open
+    from resettle.warehouse.dbt_overhead import skip_unread_work
 
     keep_connections_open()
+    skip_unread_work()
     if url:
         os.environ.update(dbt_env(url))
     else:
