@@ -12,6 +12,7 @@ import pandas as pd
 from resettle.domain.contracts import contract
 from resettle.domain.findings import Finding
 from resettle.intake.context import PackageContext, add_context_columns
+from resettle.intake.gx_overhead import read_each_configuration_once
 from resettle.intake.parse import ParsedFile
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
@@ -59,6 +60,7 @@ def _context():
     # GX fingerprints every in-memory batch by hashing all its cells (1.4 s per million rows) only to label
     # it; a submission is labelled by its id, so the fingerprint is skipped.
     pandas_execution_engine.HASH_THRESHOLD = 0
+    read_each_configuration_once()
 
     for noisy in ("great_expectations", "great_expectations._docs_decorators"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
