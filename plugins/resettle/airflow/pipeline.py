@@ -128,10 +128,23 @@ def failed_files(outcomes: list[dict]) -> list[str]:
     return [f"{o['source']}/{o['period']}/{o['file_name']}" for o in outcomes if o.get("status") == "failed"]
 
 
+DOCS_NICENESS = 10
+"""How much less CPU the Data Docs rendering claims (`os.nice`) than the other tasks of its task process's
+machine: it starts with the dbt build of the data just accepted, which is what leaders wait for and which
+runs on one core; pages for engineers can take a second longer."""
+
+
 def publish_data_docs() -> str | None:
     """Render the Data Docs pages of the results stored since the last run, and the index over every stored
-    result (once per ingestion run)."""
+    result (once per ingestion run). A task process of its own yields the CPU to the build beside it; a
+    run of the DAGs in one process (`resettle run`) is left as it is."""
+    import os
+
+    from resettle.airflow.runtime import in_process
     from resettle.intake import docs
+
+    if not in_process():
+        os.nice(DOCS_NICENESS)
 
     index = docs.build_index()
     return str(index) if index else None
