@@ -44,3 +44,59 @@ def test_the_runtime_arguments_build_one_configuration_per_question(monkeypatch)
         # domain and success arguments: one each; then one per runtime argument (GX: one per key, twice more
         # for each runtime argument)
         assert len(built) == 2 + len(e.runtime_keys), type(e).__name__
+
+
+def _validated(frame):
+    context = gx.get_context(mode="ephemeral")
+    name = f"t{len(context.data_sources.all())}"
+    batch = (
+        context.data_sources.add_pandas(name)
+        .add_dataframe_asset(name)
+        .add_batch_definition_whole_dataframe(name)
+        .get_batch(batch_parameters={"dataframe": frame})
+    )
+    suite = gx.ExpectationSuite(name=name)
+    suite.add_expectation(gx.expectations.ExpectColumnValuesToNotBeNull(column="code"))
+    suite.add_expectation(gx.expectations.ExpectColumnValuesToBeInSet(column="kind", value_set=["a", "b"]))
+    suite.add_expectation(gx.expectations.ExpectColumnValuesToMatchRegex(column="code", regex=r"^H\d+$"))
+    suite.add_expectation(gx.expectations.ExpectTableRowCountToBeBetween(min_value=1, max_value=10))
+    result = batch.validate(suite, result_format={"result_format": "COMPLETE"})
+    return [
+        (r.expectation_config.type, r.success, r.result.get("unexpected_count"), r.result.get("unexpected_index_list"))
+        for r in result.results
+    ]
+
+
+def test_a_column_check_reads_its_own_column_and_names_the_same_rows(monkeypatch):
+    import pandas as pd
+    from great_expectations.core.metric_domain_types import MetricDomainTypes
+    from great_expectations.execution_engine import PandasExecutionEngine
+
+    from resettle.intake.gx_overhead import narrow_column_domains
+
+    narrow_column_domains()
+    narrow_column_domains()  # idempotent
+    frame = pd.DataFrame(
+        {"code": ["H1", None, "X3", "H4", "H5"], "kind": ["a", "c", None, "b", "a"], "other": range(5)},
+        index=range(10, 15),
+    )
+    domains = []
+    narrowed = PandasExecutionEngine.get_compute_domain
+
+    def noting(self, domain_kwargs, domain_type, accessor_keys=None):
+        data, compute, accessor = narrowed(self, domain_kwargs, domain_type, accessor_keys)
+        domains.append((MetricDomainTypes(domain_type), list(data.columns)))
+        return data, compute, accessor
+
+    monkeypatch.setattr(PandasExecutionEngine, "get_compute_domain", noting)
+    results = _validated(frame)
+    column_domains = [columns for kind, columns in domains if kind is MetricDomainTypes.COLUMN]
+    assert column_domains and all(len(columns) == 1 for columns in column_domains), domains
+    assert any(len(columns) == 3 for kind, columns in domains if kind is MetricDomainTypes.TABLE)
+    named = {kind: found for kind, _, *found in results}
+    assert named["expect_column_values_to_not_be_null"] == [1, [11]]
+    assert named["expect_column_values_to_be_in_set"] == [1, [11]]
+    assert named["expect_column_values_to_match_regex"] == [1, [12]]
+
+    monkeypatch.setattr(PandasExecutionEngine, "get_compute_domain", narrowed.__wrapped__)
+    assert results == _validated(frame)  # GX's own, on the whole frame

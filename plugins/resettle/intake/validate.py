@@ -12,7 +12,7 @@ import pandas as pd
 from resettle.domain.contracts import contract
 from resettle.domain.findings import Finding
 from resettle.intake.context import PackageContext, add_context_columns
-from resettle.intake.gx_overhead import read_each_configuration_once
+from resettle.intake.gx_overhead import narrow_column_domains, read_each_configuration_once
 from resettle.intake.parse import ParsedFile
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
@@ -46,7 +46,7 @@ class Validation:
 
 
 def _add_rule_columns(frame: pd.DataFrame, dataset: str) -> pd.DataFrame:
-    frame = frame.copy()
+    frame = frame.copy(deep=False)  # copy-on-write: the caller's frame keeps its columns, no data is copied
     for rule in contract(dataset).rules:
         result = frame.eval(rule.check)
         frame[f"_rule__{rule.name}"] = pd.array(result, dtype="boolean").fillna(True).astype(bool)
@@ -61,6 +61,7 @@ def _context():
     # it; a submission is labelled by its id, so the fingerprint is skipped.
     pandas_execution_engine.HASH_THRESHOLD = 0
     read_each_configuration_once()
+    narrow_column_domains()
 
     for noisy in ("great_expectations", "great_expectations._docs_decorators"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
