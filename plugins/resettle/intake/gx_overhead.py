@@ -81,4 +81,4 @@ def narrow_column_domains() -> None:
     get_compute_domain.__doc__ = whole_frame_domain.__doc__
     get_compute_domain.__wrapped__ = whole_frame_domain  # type: ignore[attr-defined]  # GX's own, for comparison
     setattr(get_compute_domain, _MARK, True)
-    PandasExecutionEngine.get_compute_domain = get_compute_domain
+    PandasExecutionEngine.get_compute_domain = get_compute_domain  # type: ignore[method-assign]
