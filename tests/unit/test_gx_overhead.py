@@ -100,3 +100,45 @@ def test_a_column_check_reads_its_own_column_and_names_the_same_rows(monkeypatch
 
     monkeypatch.setattr(PandasExecutionEngine, "get_compute_domain", narrowed.__wrapped__)
     assert results == _validated(frame)  # GX's own, on the whole frame
+
+
+DEFERRED_CHECK = """
+import sys
+from pathlib import Path
+
+import resettle.intake  # what every worker imports before Great Expectations
+import great_expectations  # noqa: F401
+from tests.unit.test_codes import _ledger
+from resettle.intake.context import PackageContext
+from resettle.intake.normalize import normalize
+from resettle.intake.validate import validate
+
+parsed = _ledger(Path(sys.argv[1]), ["NS-2014-001", " ns-2014-001 "])
+frame, findings = normalize(parsed)
+result = validate(frame, parsed, findings, PackageContext(own_district="nanshan"))
+assert [f.check for f in result.errors if f.check == "unique"] == ["unique", "unique"], result.errors
+print("loaded after a validation:", "scipy.stats._stats_py" in sys.modules)
+import scipy.stats
+print("entropy:", round(float(scipy.stats.entropy([0.5, 0.5], base=2)), 3))
+"""
+
+
+def test_gx_imports_without_scipy_stats_and_it_still_loads_on_first_use(tmp_path):
+    """A validation in a fresh worker never loads `scipy.stats`; a use of it still works."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    out = subprocess.run(
+        [sys.executable, "-c", DEFERRED_CHECK, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=repo,
+        env={**os.environ, "PYTHONPATH": f"{repo / 'plugins'}:{repo}"},
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "loaded after a validation: False" in out.stdout, out.stdout
+    assert "entropy: 1.0" in out.stdout, out.stdout
