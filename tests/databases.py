@@ -11,6 +11,8 @@ from pathlib import Path
 
 import psycopg
 
+from resettle.warehouse.server import create_database
+
 RUN = os.environ.get("PYTEST_XDIST_TESTRUNUID", uuid.uuid4().hex)[:8]
 """This test run's: the workers of one run share it, another run on the same server has its own."""
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
@@ -31,7 +33,7 @@ def fresh_database(pg_server: str, prefix: str = "t") -> Iterator[str]:
     try:
         with psycopg.connect(pg_server, autocommit=True) as conn:
             conn.execute(f'drop database if exists "{name}" with (force)')
-            conn.execute(f'create database "{name}"')
+            create_database(conn, name)
         try:
             yield pg_server.rsplit("/", 1)[0] + f"/{name}"
         finally:

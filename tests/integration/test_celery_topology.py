@@ -30,6 +30,7 @@ from resettle.domain.config import LANDING_WATCH_STATE
 from resettle.domain.net import free_port
 from resettle.warehouse.checksums import LINEAGE_COLUMNS, mart_checksums
 from resettle.warehouse.dbt_runner import ensure_manifest
+from resettle.warehouse.server import create_database
 from tests import compose
 from tests.integration.test_airflow_services import _alive
 
@@ -134,7 +135,7 @@ def _database(pg_server: str, role: str, password: str, superuser: bool = False)
         exists = conn.execute("select 1 from pg_roles where rolname = %s", (role,)).fetchone()
         verb = "alter" if exists else "create"
         conn.execute(f"{verb} role {role} login {'superuser' if superuser else ''} password '{password}'")
-        conn.execute(f'create database "{name}" owner {role}')
+        create_database(conn, name, owner=role)
     host = pg_server.split("@", 1)[1].split("/", 1)[0]
     return name, host
 

@@ -38,6 +38,10 @@ def test_warehouse_up_url_status_down_round_trip(cli_env):
         schemas = {r[0] for r in conn.execute("select schema_name from information_schema.schemata")}
         assert {"raw", "ops"} <= schemas
         assert conn.execute("select to_regclass('ops.submission')").fetchone()[0] == "ops.submission"
+        locales = conn.execute(
+            "select datname, datcollate, datctype from pg_database where datname in ('resettle', 'template1')"
+        ).fetchall()
+        assert sorted(locales) == [("resettle", "C", "C.UTF-8"), ("template1", "C", "C.UTF-8")], "initdb's locale"
 
     from resettle.warehouse.server import _bin
 

@@ -169,6 +169,13 @@ def test_the_compose_warehouse_runs_with_the_embedded_warehouses_server_settings
         assert given.get(name) == value, f"warehouse-db runs without -c {name}={value}"
 
 
+def test_the_compose_warehouse_is_initialised_with_the_embedded_warehouses_locale():
+    from resettle.warehouse.server import INITDB_LOCALE
+
+    given = compose.environment(SERVICES["warehouse-db"])["POSTGRES_INITDB_ARGS"]
+    assert given.split() == list(INITDB_LOCALE)
+
+
 def test_every_environment_variable_is_read_by_the_code_or_airflow():
     for name, service in SERVICES.items():
         script = str(service.get("command"))

@@ -239,12 +239,13 @@ def _intake_pair(roster: Path, ledger: Path, home: Path) -> dict:
 
     from resettle import warehouse
     from resettle.warehouse.schema import bootstrap
+    from resettle.warehouse.server import create_database
 
     base = warehouse.url(start=True)
     name = f"bench_{int(time.time() * 1000)}"
     admin = base.rsplit("/", 1)[0] + "/postgres"
     with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'create database "{name}"')
+        create_database(conn, name)
     url = base.rsplit("/", 1)[0] + f"/{name}"
     try:
         with psycopg.connect(url) as conn:
@@ -349,11 +350,12 @@ def _scratch(name: str) -> str:
     import psycopg
 
     from resettle import warehouse
+    from resettle.warehouse.server import create_database
 
     base = warehouse.url(start=True)
     with psycopg.connect(base.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
         conn.execute(f'drop database if exists "{name}" with (force)')
-        conn.execute(f'create database "{name}"')
+        create_database(conn, name)
     return base.rsplit("/", 1)[0] + f"/{name}"
 
 

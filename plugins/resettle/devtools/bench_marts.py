@@ -27,6 +27,7 @@ import psycopg
 from resettle.domain.contracts import DATASETS
 from resettle.domain.periods import add_months
 from resettle.domain.vocabulary import accepted_statuses
+from resettle.warehouse.server import create_database
 
 BENCH_DB = "resettle_bench_marts"
 GENERATED_HOUSEHOLDS = 20_000
@@ -62,7 +63,7 @@ class MartsFigures:
 def _scratch_url(server_url: str) -> str:
     with psycopg.connect(server_url, autocommit=True) as conn:
         conn.execute(f'drop database if exists "{BENCH_DB}" with (force)')
-        conn.execute(f'create database "{BENCH_DB}"')
+        create_database(conn, BENCH_DB)
     return server_url.rsplit("/", 1)[0] + f"/{BENCH_DB}"
 
 

@@ -46,6 +46,29 @@ SERVER_SETTINGS = {
   rather than in temporary files (each query of a build, of which two run at a time, and each index build)."""
 
 
+COLLATION = "C"
+CHARACTER_CLASSES = "C.UTF-8"
+INITDB_LOCALE = ("--encoding=UTF8", f"--locale={CHARACTER_CLASSES}", f"--lc-collate={COLLATION}")
+"""The warehouses' encoding and locale: given to `initdb` (this embedded cluster and docker-compose.yml's
+`warehouse-db`) and to every database the platform creates (`create_database`; a city's own PostgreSQL should
+create the warehouse with `LC_COLLATE 'C'` too). UTF-8 text, C.UTF-8's character classes (`upper()`, regular
+expressions over Chinese text), and the C collation. On glibc 2.35 and later C.UTF-8 orders text by code
+point, which in UTF-8 is byte order: C orders every value the same way (`tests/integration/test_warehouse_locale.py`)
+without a call into the C library per comparison, and it is the only libc collation PostgreSQL sorts on
+abbreviated keys. The key index of a two-year household mart (4.8M rows) is built in about a fifth less
+time, a full build of the marts in about a twentieth less."""
+
+
+def create_database(conn, name: str, owner: str | None = None) -> None:
+    """Create database `name` (on `conn`, in autocommit) with the warehouses' locale, whatever the cluster's
+    default: a cluster initialised before `INITDB_LOCALE` gave the collation still creates C databases."""
+    owned = f" owner {owner}" if owner else ""
+    conn.execute(
+        f"create database \"{name}\"{owned} template template0 encoding 'UTF8' "
+        f"lc_collate '{COLLATION}' lc_ctype '{CHARACTER_CLASSES}'"
+    )
+
+
 class WarehouseError(RuntimeError):
     """The warehouse could not be started, reached or stopped; the message says what to do."""
 
@@ -161,8 +184,7 @@ def _initdb(password: str) -> None:
                 f"--pwfile={pwfile}",
                 "--auth-local=trust",
                 "--auth-host=scram-sha-256",
-                "--encoding=UTF8",
-                "--locale=C.UTF-8",
+                *INITDB_LOCALE,
             ],
             capture_output=True,
             text=True,
@@ -204,7 +226,7 @@ def _ensure_database(state: EmbeddedState) -> None:
     with psycopg.connect(state.url("postgres"), autocommit=True) as conn:
         exists = conn.execute("select 1 from pg_database where datname = %s", (DATABASE,)).fetchone()
         if not exists:
-            conn.execute(f'create database "{DATABASE}"')
+            create_database(conn, DATABASE)
 
 
 def stop() -> bool:
