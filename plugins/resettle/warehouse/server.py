@@ -46,9 +46,10 @@ SERVER_SETTINGS = {
   rather than in temporary files (each query of a build, of which two run at a time, and each index build)."""
 
 
+ENCODING = "UTF8"
 COLLATION = "C"
 CHARACTER_CLASSES = "C.UTF-8"
-INITDB_LOCALE = ("--encoding=UTF8", f"--locale={CHARACTER_CLASSES}", f"--lc-collate={COLLATION}")
+INITDB_LOCALE = (f"--encoding={ENCODING}", f"--locale={CHARACTER_CLASSES}", f"--lc-collate={COLLATION}")
 """The warehouses' encoding and locale: given to `initdb` (this embedded cluster and docker-compose.yml's
 `warehouse-db`) and to every database the platform creates (`create_database`; a city's own PostgreSQL should
 create the warehouse with `LC_COLLATE 'C'` too). UTF-8 text, C.UTF-8's character classes (`upper()`, regular
@@ -64,7 +65,7 @@ def create_database(conn, name: str, owner: str | None = None) -> None:
     default: a cluster initialised before `INITDB_LOCALE` gave the collation still creates C databases."""
     owned = f" owner {owner}" if owner else ""
     conn.execute(
-        f"create database \"{name}\"{owned} template template0 encoding 'UTF8' "
+        f"create database \"{name}\"{owned} template template0 encoding '{ENCODING}' "
         f"lc_collate '{COLLATION}' lc_ctype '{CHARACTER_CLASSES}'"
     )
 
